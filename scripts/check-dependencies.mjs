@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Fails when an import arrow points the wrong way (see ../shared/STYLE.md, "The shape of the house"):
+//   handlers -> application -> state-machines, domain, ports;  adapters -> ports, domain;
+//   @aws-sdk/* only under src/adapters/ (and the composition root, src/composition.ts).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+
+/** Layer of a project file, by path. */
+function layerOf(file) {
+  const path = relative(root, file).split('\\').join('/');
+  if (path.startsWith('state-machines/')) return 'machine';
+  if (path.startsWith('handlers/')) return 'handlers';
+  if (path === 'src/composition.ts') return 'composition';
+  const match = /^src\/([^/]+)\//.exec(path);
+  return match ? match[1] : undefined;
+}
+
+// What each layer may import from the project. Anything not listed is forbidden.
+const allowed = {
+  domain: ['domain', 'config'],
+  config: ['config', 'domain'],
+  ports: ['ports', 'domain', 'config'],
+  machine: ['machine', 'domain', 'config'],
+  application: ['application', 'machine', 'domain', 'ports', 'config'],
+  adapters: ['adapters', 'ports', 'domain', 'config'],
+  composition: ['composition', 'adapters', 'application', 'ports', 'domain', 'config', 'machine'],
+  cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters'],
+  drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters'],
+  handlers: ['handlers', 'application', 'composition', 'domain', 'ports', 'config'],
+};
+const mayImportAwsSdk = new Set(['adapters', 'composition']);
+const pureLayers = new Set(['machine', 'domain']);
+const nodeBuiltins = /^node:/;
+
+function* sourceFiles(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* sourceFiles(path);
+    else if (path.endsWith('.ts')) yield path;
+  }
+}
+
+const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const problems = [];
+let checked = 0;
+for (const top of ['src', 'state-machines', 'handlers']) {
+  for (const file of sourceFiles(join(root, top))) {
+    const layer = layerOf(file);
+    if (layer === undefined || allowed[layer] === undefined) {
+      problems.push(`${relative(root, file)}: not in a known layer (add it to scripts/check-dependencies.mjs)`);
+      continue;
+    }
+    checked += 1;
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(importPattern)) {
+      const specifier = match[1] ?? match[2];
+      const where = `${relative(root, file)} imports ${specifier}`;
+      if (specifier.startsWith('.')) {
+        const target = layerOf(resolve(dirname(file), specifier));
+        if (!allowed[layer].includes(target)) problems.push(`${where}: ${layer} may not depend on ${target}`);
+      } else if (specifier.startsWith('@aws-sdk/') && !mayImportAwsSdk.has(layer)) {
+        problems.push(`${where}: @aws-sdk/* belongs under src/adapters/ only`);
+      } else if (pureLayers.has(layer) && nodeBuiltins.test(specifier)) {
+        problems.push(`${where}: ${layer} is pure and may not use Node built-ins`);
+      }
+    }
+  }
+}
+
+if (problems.length > 0) {
+  console.error(`dependency rules: ${problems.length} problem(s)\n${problems.join('\n')}`);
+  process.exit(1);
+}
+console.log(`dependency rules: ${checked} files checked, no arrow points the wrong way`);

@@ -1,0 +1,187 @@
+/**
+ * Plain types shared by the failover core. No I/O, no AWS imports.
+ * Times are epoch milliseconds (numbers) so they serialise the same in DynamoDB, JSON and tests.
+ */
+
+export type GroupId = string;
+export type RegionName = string;
+export type EpochMs = number;
+
+export type FailoverMode = 'automatic' | 'approval' | 'manual';
+export type FencingMode = 'none' | 'stop-instance' | 'read-only-parameter-group';
+
+/** A region's health as the verdict functions see it. `suspect` = some, but fewer than quorum, observers see it fail. */
+export type Verdict = 'healthy' | 'suspect' | 'unhealthy' | 'unknown';
+
+export interface HttpProbeResult {
+  readonly url: string;
+  readonly ok: boolean;
+  readonly status?: number;
+  readonly latencyMs: number;
+  /** Why the probe failed: `timeout`, `connection refused`, `status 503 (expected 200)`, `body does not contain "ok"`. */
+  readonly error?: string;
+}
+
+export type DatabaseRole = 'primary' | 'replica' | 'standalone' | 'unknown';
+
+/** What the database itself reports, as observed through the Database port. */
+export interface DatabaseObservation {
+  readonly ok: boolean;
+  readonly role: DatabaseRole;
+  /** Provider status, e.g. RDS `available`, `modifying`, `stopped`, or `unreachable`. */
+  readonly status: string;
+  /** Replication lag behind the current primary; undefined when unknown. */
+  readonly replicaLagSeconds?: number;
+  readonly error?: string;
+}
+
+/** One probe round of one region as seen from one observer region. */
+export interface RoundResult {
+  readonly observedAt: EpochMs;
+  readonly http: readonly HttpProbeResult[];
+  readonly database?: DatabaseObservation;
+  /** A drill's injected fault that made this round fail on purpose. */
+  readonly injectedFault?: string;
+}
+
+/**
+ * The latest state of one observer's view of one region, with its streak counters.
+ * The probe computes it from the previous report and a new round (see `nextObserverReport`).
+ */
+export interface ObserverReport {
+  readonly groupId: GroupId;
+  readonly region: RegionName;
+  readonly observerRegion: RegionName;
+  readonly observedAt: EpochMs;
+  readonly ok: boolean;
+  readonly consecutiveFailures: number;
+  readonly consecutiveSuccesses: number;
+  readonly failureReasons: readonly string[];
+  readonly last: RoundResult;
+}
+
+/** The verdict for one region, carried from one evaluation to the next for hysteresis. */
+export interface RegionHealth {
+  readonly region: RegionName;
+  readonly verdict: Verdict;
+  readonly since: EpochMs;
+  /** Observers whose fresh reports show the failure threshold reached. */
+  readonly failingObservers: readonly RegionName[];
+  /** Observers whose fresh reports show the recovery threshold reached. */
+  readonly recoveredObservers: readonly RegionName[];
+  /** Observers whose data is older than two probe intervals, or missing. */
+  readonly staleObservers: readonly RegionName[];
+  readonly replicaLagSeconds?: number;
+  readonly databaseRole?: DatabaseRole;
+  readonly reasons: readonly string[];
+}
+
+export type FailoverTrigger =
+  | { readonly kind: 'automatic' }
+  | { readonly kind: 'operator'; readonly principalArn: string }
+  | { readonly kind: 'drill'; readonly principalArn: string; readonly scenario: string };
+
+export type FailoverStep =
+  | 'reserving'
+  | 'fencing'
+  | 'draining'
+  | 'promoting'
+  | 'awaitingPromotion'
+  | 'switchingTraffic'
+  | 'awaitingDnsSync'
+  | 'verifying';
+
+export const FAILOVER_STEPS: readonly FailoverStep[] = [
+  'reserving',
+  'fencing',
+  'draining',
+  'promoting',
+  'awaitingPromotion',
+  'switchingTraffic',
+  'awaitingDnsSync',
+  'verifying',
+];
+
+/** Steps after which the old primary may no longer be the writer: abort is refused from here on. */
+export const POINT_OF_NO_RETURN: FailoverStep = 'promoting';
+
+export interface FailoverTimestamps {
+  detectedAt?: EpochMs;
+  decidedAt?: EpochMs;
+  approvedAt?: EpochMs;
+  fencedAt?: EpochMs;
+  drainedAt?: EpochMs;
+  promotionStartedAt?: EpochMs;
+  promotedAt?: EpochMs;
+  trafficSwitchedAt?: EpochMs;
+  dnsInSyncAt?: EpochMs;
+  verifiedAt?: EpochMs;
+  completedAt?: EpochMs;
+  abortedAt?: EpochMs;
+}
+
+export type FailoverOutcome = 'in-progress' | 'completed' | 'aborted' | 'rejected';
+
+/** One failover, from detection to completion. Saved in the group state and copied to the event log. */
+export interface FailoverRecord {
+  readonly id: string;
+  readonly groupId: GroupId;
+  readonly trigger: FailoverTrigger;
+  readonly reason: string;
+  readonly from: RegionName;
+  readonly to: RegionName;
+  readonly planned: boolean;
+  readonly allowDataLoss: boolean;
+  readonly outcome: FailoverOutcome;
+  readonly timestamps: FailoverTimestamps;
+  /** Replica lag when the promotion was started: the data-loss window. */
+  readonly replicaLagAtPromotionSeconds?: number;
+  /** Completed - detected (or decided, for operator failovers), in milliseconds. */
+  readonly rtoMs?: number;
+  readonly fenceOutcome?: string;
+  readonly dnsChangeId?: string;
+}
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export type NotificationType =
+  | 'failover-started'
+  | 'failover-blocked'
+  | 'awaiting-approval'
+  | 'failover-stalled'
+  | 'failover-completed'
+  | 'failover-aborted'
+  | 'split-brain-risk'
+  | 'paused'
+  | 'resumed'
+  | 'drill-report';
+
+export interface Notification {
+  readonly groupId: GroupId;
+  readonly environment: string;
+  readonly type: NotificationType;
+  readonly severity: Severity;
+  /** Short, fits an e-mail subject (SNS limits subjects to 100 characters). */
+  readonly subject: string;
+  /** Human-readable body. */
+  readonly text: string;
+  /** Structured details for machines; published as the JSON body. */
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Stable key so a re-sent notification can be recognised downstream. */
+  readonly dedupeKey: string;
+}
+
+/** One line of a group's event log. `seq` is dense and ordered per group. */
+export interface LoggedEvent {
+  readonly groupId: GroupId;
+  readonly seq: number;
+  readonly at: EpochMs;
+  readonly type: string;
+  /** Machine state after the event, as a dotted path (`failingOver.promoting`). */
+  readonly state: string;
+  readonly failoverId?: string;
+  /** IAM principal ARN of the operator, `automatic`, or `drill:<principal>`. */
+  readonly actor?: string;
+  readonly message: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,44 @@
+import type { EpochMs, GroupId, RegionName } from '../domain/types.js';
+
+export type OperatorCommandType =
+  | 'failover'
+  | 'switchover'
+  | 'approve'
+  | 'reject'
+  | 'abort'
+  | 'retry'
+  | 'pause'
+  | 'resume'
+  | 'acknowledge';
+
+/** An operator's command, waiting for the executor. `id` is the caller's idempotency key. */
+export interface OperatorCommand {
+  readonly id: string;
+  readonly groupId: GroupId;
+  readonly type: OperatorCommandType;
+  readonly principalArn: string;
+  readonly reason: string;
+  readonly requestedAt: EpochMs;
+  readonly targetRegion?: RegionName;
+  readonly allowDataLoss?: boolean;
+  /** Set for drill-triggered commands. */
+  readonly drillScenario?: string;
+}
+
+export type CommandStatus = 'pending' | 'accepted' | 'refused';
+
+export interface StoredCommand extends OperatorCommand {
+  readonly status: CommandStatus;
+  readonly outcome?: string;
+  readonly processedAt?: EpochMs;
+}
+
+export interface CommandQueue {
+  /** `duplicate` when a command with the same id exists (the stored one is returned). */
+  enqueue(command: OperatorCommand): Promise<{ result: 'queued' | 'duplicate'; stored: StoredCommand }>;
+  /** Oldest first. */
+  pending(groupId: GroupId): Promise<StoredCommand[]>;
+  get(groupId: GroupId, id: string): Promise<StoredCommand | undefined>;
+  /** Idempotent. */
+  complete(groupId: GroupId, id: string, status: 'accepted' | 'refused', outcome: string, at: EpochMs): Promise<void>;
+}

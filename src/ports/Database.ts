@@ -1,0 +1,42 @@
+import type { GroupConfig } from '../config/schema.js';
+import type { DatabaseRole, FencingMode, RegionName } from '../domain/types.js';
+
+/** A region's database as the provider reports it right now. */
+export interface DatabaseState {
+  readonly region: RegionName;
+  readonly role: DatabaseRole;
+  /** Provider status (`available`, `modifying`, `stopped`, `unreachable`...). */
+  readonly status: string;
+  /** True when this database accepts writes (a primary or a promoted standalone that is available). */
+  readonly writable: boolean;
+  readonly replicaLagSeconds?: number;
+  /** For a replica: the region of its source. */
+  readonly sourceRegion?: RegionName;
+  /** True when fencing (stop, read-only parameter group) is applied or the instance is stopped. */
+  readonly fenced?: boolean;
+}
+
+export type FenceOutcome = 'fenced' | 'already-fenced' | 'unreachable' | 'skipped';
+export type PromoteOutcome = 'started' | 'already-promoted' | 'in-progress';
+
+export interface PromoteOptions {
+  readonly failoverId: string;
+  /** Planned switchover (no data loss; Aurora uses SwitchoverGlobalCluster). */
+  readonly planned: boolean;
+  /** The machine allowed losing the replica's lag worth of writes (Aurora: AllowDataLoss). */
+  readonly allowDataLoss: boolean;
+  /** The current primary region, which the promotion replaces. */
+  readonly fromRegion: RegionName;
+}
+
+/**
+ * The database of a failover group. Every method observes before it acts, so calling it twice is safe:
+ * `promote` on an already promoted replica answers `already-promoted` and changes nothing.
+ * Errors: `RetryableStepError` (state in transition), `FatalStepError` (not found, access denied).
+ */
+export interface Database {
+  describe(group: GroupConfig, region: RegionName): Promise<DatabaseState>;
+  /** Best effort: stop writes on the old primary where it is reachable. */
+  fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome>;
+  promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome>;
+}

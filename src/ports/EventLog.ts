@@ -1,0 +1,13 @@
+import type { FailoverRecord, GroupId, LoggedEvent } from '../domain/types.js';
+
+/** The group's history: an ordered event log and one record per failover. */
+export interface EventLog {
+  /** Idempotent per (groupId, seq): appending an event twice stores it once. */
+  append(events: readonly LoggedEvent[]): Promise<void>;
+  /** Newest first. */
+  list(groupId: GroupId, options?: { limit?: number }): Promise<LoggedEvent[]>;
+  /** Upsert by failover id. */
+  saveFailover(record: FailoverRecord): Promise<void>;
+  /** Newest first. */
+  listFailovers(groupId?: GroupId, options?: { limit?: number }): Promise<FailoverRecord[]>;
+}

@@ -1,0 +1,18 @@
+import type { EpochMs, GroupId, RegionName } from '../domain/types.js';
+
+/** A drill's injected fault: the probe reports the region as failed until `expiresAt`. */
+export interface InjectedFault {
+  readonly groupId: GroupId;
+  readonly region: RegionName;
+  readonly scenario: string;
+  readonly principalArn: string;
+  readonly createdAt: EpochMs;
+  readonly expiresAt: EpochMs;
+}
+
+export interface FaultStore {
+  put(fault: InjectedFault): Promise<void>;
+  /** Faults whose expiry is after `now`; expired ones are ignored even if not yet deleted. */
+  active(groupId: GroupId, now: EpochMs): Promise<InjectedFault[]>;
+  clear(groupId: GroupId, region: RegionName): Promise<void>;
+}

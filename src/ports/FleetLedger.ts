@@ -1,0 +1,20 @@
+import type { EpochMs, GroupId } from '../domain/types.js';
+
+/**
+ * Counts automatic failovers across all groups, for the fleet brake: when many groups fail over at once,
+ * the cause is more likely the control plane's own view than many regions dying.
+ */
+export interface FleetLedger {
+  /**
+   * Reserves a slot for `failoverId` unless `max` automatic failovers already happened within `windowMs` of `now`.
+   * Idempotent per failoverId: a second call for the same id answers `reserved` again.
+   */
+  tryReserve(input: {
+    failoverId: string;
+    groupId: GroupId;
+    now: EpochMs;
+    windowMs: number;
+    max: number;
+  }): Promise<'reserved' | 'brake-engaged'>;
+  countSince(since: EpochMs): Promise<number>;
+}

@@ -1,0 +1,8 @@
+import type { GroupId, ObserverReport, RegionName } from '../domain/types.js';
+
+/** Where probes leave their reports for the orchestrator: one item per (group, region, observer). */
+export interface ObservationStore {
+  put(report: ObserverReport): Promise<void>;
+  get(groupId: GroupId, region: RegionName, observerRegion: RegionName): Promise<ObserverReport | undefined>;
+  listForGroup(groupId: GroupId): Promise<ObserverReport[]>;
+}

@@ -1,0 +1,60 @@
+import type { EpochMs, GroupId, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
+
+/** Who may act on a group right now. `epoch` grows each time the lease changes hands. */
+export interface Lease {
+  readonly owner: string;
+  readonly epoch: number;
+  readonly expiresAt: EpochMs;
+}
+
+/**
+ * Work saved together with the state in one conditional write and carried out after it (a transactional outbox):
+ * if the executor dies after the save, the next run delivers it. Event log appends are idempotent by `seq`.
+ */
+export interface Outbox {
+  readonly events: readonly LoggedEvent[];
+  readonly notifications: readonly Notification[];
+}
+
+/** Everything the control plane persists about one group, in one item. */
+export interface GroupRecord {
+  readonly groupId: GroupId;
+  /** Grows by one on every successful save; the compare-and-set condition. */
+  readonly revision: number;
+  /** Version of the failover machine that produced `snapshot`. */
+  readonly machineVersion: number;
+  /** XState persisted snapshot (`actor.getPersistedSnapshot()`). */
+  readonly snapshot: unknown;
+  readonly health: Readonly<Record<string, RegionHealth>>;
+  readonly outbox: Outbox;
+  /** The next event sequence number to assign. */
+  readonly nextEventSeq: number;
+  /** Operator command ids already fed to the machine (bounded, newest last). */
+  readonly processedCommandIds: readonly string[];
+  readonly lease?: Lease;
+  readonly updatedAt: EpochMs;
+}
+
+export type NewGroupRecord = Omit<GroupRecord, 'revision' | 'lease'>;
+
+/**
+ * The group state, saved only with compare-and-set.
+ * Errors: `StaleStateError` when the revision or lease epoch moved on; `LeaseHeldError` when another owner holds it.
+ */
+export interface StateStore {
+  load(groupId: GroupId): Promise<GroupRecord | undefined>;
+  /** Creates revision 1 if the group has no record; answers the existing record otherwise. */
+  createIfAbsent(record: NewGroupRecord): Promise<GroupRecord>;
+  /**
+   * Takes the lease if it is free, expired (checked inside the write condition), or already ours; renews it if ours.
+   * Does not change `revision`.
+   */
+  acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number): Promise<Lease>;
+  /**
+   * Writes `next` (its revision must be `expectedRevision + 1`) if the stored revision is `expectedRevision`
+   * and `lease` is still held and unexpired at `now`.
+   */
+  save(next: GroupRecord, expectedRevision: number, lease: Lease, now: EpochMs): Promise<GroupRecord>;
+  /** Gives the lease up early so the next invocation does not wait for expiry. Idempotent. */
+  releaseLease(groupId: GroupId, lease: Lease): Promise<void>;
+}

@@ -1,0 +1,11 @@
+export type { Clock } from './Clock.js';
+export type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from './Database.js';
+export type { Traffic, PointToResult, ChangeStatus } from './Traffic.js';
+export type { Notifier } from './Notifier.js';
+export type { Prober } from './Prober.js';
+export type { StateStore, GroupRecord, NewGroupRecord, Lease, Outbox } from './StateStore.js';
+export type { EventLog } from './EventLog.js';
+export type { ObservationStore } from './ObservationStore.js';
+export type { CommandQueue, OperatorCommand, OperatorCommandType, StoredCommand, CommandStatus } from './CommandQueue.js';
+export type { FleetLedger } from './FleetLedger.js';
+export type { FaultStore, InjectedFault } from './FaultStore.js';
