@@ -1,0 +1,64 @@
+import type { EpochMs, GroupId } from '../../src/domain/types.js';
+import type { FleetLedger } from '../../src/ports/FleetLedger.js';
+
+type Method = 'tryReserve' | 'countSince';
+
+export interface Reservation {
+  readonly failoverId: string;
+  readonly groupId: GroupId;
+  readonly at: EpochMs;
+}
+
+/**
+ * FleetLedger in memory. A reservation counts against the window when `at >= now - windowMs`
+ * (the same boundary as `countSince(now - windowMs)`); a repeated failover id answers `reserved` again.
+ *
+ * @example
+ * const ledger = new InMemoryFleetLedger();
+ * await ledger.tryReserve({ failoverId: 'f1', groupId: 'g1', now: 0, windowMs: 60_000, max: 1 }); // 'reserved'
+ * await ledger.tryReserve({ failoverId: 'f2', groupId: 'g2', now: 1, windowMs: 60_000, max: 1 }); // 'brake-engaged'
+ */
+export class InMemoryFleetLedger implements FleetLedger {
+  readonly calls: Record<Method, number> = { tryReserve: 0, countSince: 0 };
+  private readonly reservations: Reservation[] = [];
+  private readonly failures = new Map<Method, unknown>();
+
+  /** Makes the next call of `method` throw `error` without touching the ledger. */
+  failNext(method: Method, error: unknown): void {
+    this.failures.set(method, error);
+  }
+
+  /** What was reserved, oldest first. */
+  get reserved(): readonly Reservation[] {
+    return structuredClone(this.reservations);
+  }
+
+  async tryReserve(input: {
+    failoverId: string;
+    groupId: GroupId;
+    now: EpochMs;
+    windowMs: number;
+    max: number;
+  }): Promise<'reserved' | 'brake-engaged'> {
+    this.enter('tryReserve');
+    if (this.reservations.some((reservation) => reservation.failoverId === input.failoverId)) return 'reserved';
+    const inWindow = this.reservations.filter((reservation) => reservation.at >= input.now - input.windowMs).length;
+    if (inWindow >= input.max) return 'brake-engaged';
+    this.reservations.push({ failoverId: input.failoverId, groupId: input.groupId, at: input.now });
+    return 'reserved';
+  }
+
+  async countSince(since: EpochMs): Promise<number> {
+    this.enter('countSince');
+    return this.reservations.filter((reservation) => reservation.at >= since).length;
+  }
+
+  private enter(method: Method): void {
+    this.calls[method] += 1;
+    if (this.failures.has(method)) {
+      const error = this.failures.get(method);
+      this.failures.delete(method);
+      throw error;
+    }
+  }
+}
