@@ -37,17 +37,21 @@ export const AuroraGlobalDatabaseSchema = z.strictObject({
 });
 
 export const DatabaseSchema = z.discriminatedUnion('kind', [RdsInstanceDatabaseSchema, AuroraGlobalDatabaseSchema], {
-  error: 'kind must be rds-instance or aurora-global',
+  error: 'must be rds-instance or aurora-global',
 });
 
-export const DnsTargetSchema = z.union([
-  z.strictObject({ type: z.literal('CNAME'), value: z.string().min(1) }),
-  z.strictObject({
-    type: z.enum(['A', 'AAAA']),
-    aliasHostedZoneId: z.string().min(1),
-    aliasDnsName: z.string().min(1),
-  }),
-]);
+export const DnsTargetSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('CNAME'), value: z.string().min(1) }),
+    z.strictObject({
+      type: z.enum(['A', 'AAAA']),
+      aliasHostedZoneId: z.string().min(1),
+      aliasDnsName: z.string().min(1),
+    }),
+  ],
+  { error: 'must be CNAME, A or AAAA' },
+);
 
 export const RegionSchema = z.strictObject({
   database: DatabaseSchema,
@@ -95,15 +99,109 @@ export const PolicySchema = z.strictObject({
     .prefault({}),
 });
 
-export const GroupSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
-  environment: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lowercase name such as production or staging'),
-  mode: z.enum(['automatic', 'approval', 'manual']),
-  regions: z.record(regionName, RegionSchema),
-  dns: DnsSchema,
-  notifications: z.strictObject({ topicArn: arn }),
-  policy: PolicySchema.prefault({}),
-});
+export const GroupSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+    environment: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lowercase name such as production or staging'),
+    mode: z.enum(['automatic', 'approval', 'manual']),
+    regions: z.record(regionName, RegionSchema),
+    dns: DnsSchema,
+    notifications: z.strictObject({ topicArn: arn }),
+    policy: PolicySchema.prefault({}),
+  })
+  // Rules within one group live here, not on the whole config, so that a broken group does not hide the
+  // problems of the others: zod skips a refinement when the value it refines already failed to parse.
+  .superRefine((group, ctx) => {
+    const regions = Object.entries(group.regions);
+    if (regions.length < 2) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'needs at least two regions to fail over between' });
+    }
+    const primaries = regions.filter(([, region]) => region.initialPrimary).map(([name]) => name);
+    if (primaries.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions'],
+        message: `exactly one region must have initialPrimary: true (found ${primaries.length === 0 ? 'none' : primaries.join(', ')})`,
+      });
+    }
+    const kinds = new Set(regions.map(([, region]) => region.database.kind));
+    if (kinds.size > 1) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'all regions of a group must use the same database kind' });
+    }
+    const globalClusters = new Set(
+      regions.flatMap(([, region]) => (region.database.kind === 'aurora-global' ? [region.database.globalClusterId] : [])),
+    );
+    if (globalClusters.size > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions'],
+        message: `all regions must name the same Aurora global cluster (found ${[...globalClusters].join(', ')})`,
+      });
+    }
+    const priorities = new Map<number, string>();
+    for (const [name, region] of regions) {
+      const at = (...path: string[]) => ['regions', name, ...path];
+      if (region.dnsTarget.type !== group.dns.type) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('dnsTarget', 'type'),
+          message: `is ${region.dnsTarget.type} but dns.type is ${group.dns.type}`,
+        });
+      }
+      const database = region.database;
+      if (database.kind === 'rds-instance') {
+        if (group.policy.fencing === 'read-only-parameter-group' && database.readOnlyParameterGroup === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: at('database', 'readOnlyParameterGroup'),
+            message: 'is required when policy.fencing is read-only-parameter-group',
+          });
+        }
+        if (!database.instanceArn.includes(`:rds:${name}:`)) {
+          ctx.addIssue({ code: 'custom', path: at('database', 'instanceArn'), message: `must be an RDS ARN in region ${name}` });
+        } else if (!database.instanceArn.endsWith(`:db:${database.instanceId}`)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: at('database', 'instanceArn'),
+            message: `must end with :db:${database.instanceId} (the instanceId of this region)`,
+          });
+        }
+      } else {
+        if (!database.clusterArn.includes(`:rds:${name}:`) || !database.clusterArn.includes(':cluster:')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: at('database', 'clusterArn'),
+            message: `must be an RDS cluster ARN in region ${name}`,
+          });
+        }
+        if (group.policy.fencing === 'read-only-parameter-group') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policy', 'fencing'],
+            message: `read-only-parameter-group applies to rds-instance databases only (region ${name} is aurora-global)`,
+          });
+        }
+      }
+      region.healthEndpoints.forEach((endpoint, index) => {
+        if (endpoint.timeoutMs >= group.policy.probeIntervalSeconds * 1_000) {
+          ctx.addIssue({
+            code: 'custom',
+            path: at('healthEndpoints', String(index), 'timeoutMs'),
+            message: `${endpoint.timeoutMs} ms does not fit in one probe interval (policy.probeIntervalSeconds ${group.policy.probeIntervalSeconds})`,
+          });
+        }
+      });
+      const other = priorities.get(region.failoverPriority);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('failoverPriority'),
+          message: `${region.failoverPriority} is also the priority of ${other}; priorities must be distinct so the choice is deterministic`,
+        });
+      }
+      priorities.set(region.failoverPriority, name);
+    }
+  });
 
 export const FleetSchema = z.strictObject({
   /** Regions whose probe Lambdas observe every group. */
@@ -123,26 +221,32 @@ export const ControlPlaneConfigSchema = z
     fleet: FleetSchema,
     groups: z.array(GroupSchema).min(1, 'needs at least one failover group'),
   })
+  // Rules that relate groups to each other or to the fleet.
   .superRefine((config, ctx) => {
-    const seenGroups = new Set<string>();
+    const observerCount = new Set(config.fleet.observerRegions).size;
+    if (observerCount !== config.fleet.observerRegions.length) {
+      ctx.addIssue({ code: 'custom', path: ['fleet', 'observerRegions'], message: 'lists a region twice' });
+    }
+    const groupIds = new Map<string, number>();
+    const dnsRecords = new Map<string, string>();
     config.groups.forEach((group, index) => {
       const at = (...path: (string | number)[]) => ['groups', index, ...path];
-      if (seenGroups.has(group.id)) {
-        ctx.addIssue({ code: 'custom', path: at('id'), message: `duplicate group id "${group.id}"` });
+      const sameId = groupIds.get(group.id);
+      if (sameId !== undefined) {
+        ctx.addIssue({ code: 'custom', path: at('id'), message: `duplicate group id "${group.id}" (also groups[${sameId}])` });
+      } else {
+        groupIds.set(group.id, index);
       }
-      seenGroups.add(group.id);
-
-      const regions = Object.entries(group.regions);
-      if (regions.length < 2) {
-        ctx.addIssue({ code: 'custom', path: at('regions'), message: 'needs at least two regions to fail over between' });
-      }
-      const primaries = regions.filter(([, region]) => region.initialPrimary).map(([name]) => name);
-      if (primaries.length !== 1) {
+      const record = `${group.dns.hostedZoneId}/${group.dns.recordName.replace(/\.$/, '').toLowerCase()}`;
+      const sameRecord = dnsRecords.get(record);
+      if (sameRecord !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: at('regions'),
-          message: `exactly one region must have initialPrimary: true (found ${primaries.length === 0 ? 'none' : primaries.join(', ')})`,
+          path: at('dns', 'recordName'),
+          message: `${group.dns.recordName} in ${group.dns.hostedZoneId} is already managed by group "${sameRecord}": two groups would overwrite each other's traffic switch`,
         });
+      } else {
+        dnsRecords.set(record, group.id);
       }
       if (group.regions[config.fleet.controlPlaneRegion] !== undefined) {
         ctx.addIssue({
@@ -151,60 +255,14 @@ export const ControlPlaneConfigSchema = z
           message: `${config.fleet.controlPlaneRegion} is a region of group "${group.id}": the control plane must run outside the regions it fails over between, so it survives the primary's outage and does not share fate with the target`,
         });
       }
-      const kinds = new Set(regions.map(([, region]) => region.database.kind));
-      if (kinds.size > 1) {
-        ctx.addIssue({ code: 'custom', path: at('regions'), message: 'all regions of a group must use the same database kind' });
-      }
-      for (const [name, region] of regions) {
-        if (region.dnsTarget.type === 'CNAME' ? group.dns.type !== 'CNAME' : group.dns.type !== region.dnsTarget.type) {
-          ctx.addIssue({
-            code: 'custom',
-            path: at('regions', name, 'dnsTarget', 'type'),
-            message: `is ${region.dnsTarget.type} but dns.type is ${group.dns.type}`,
-          });
-        }
-        if (
-          group.policy.fencing === 'read-only-parameter-group' &&
-          region.database.kind === 'rds-instance' &&
-          region.database.readOnlyParameterGroup === undefined
-        ) {
-          ctx.addIssue({
-            code: 'custom',
-            path: at('regions', name, 'database', 'readOnlyParameterGroup'),
-            message: 'is required when policy.fencing is read-only-parameter-group',
-          });
-        }
-        if (region.database.kind === 'rds-instance' && !region.database.instanceArn.includes(`:rds:${name}:`)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: at('regions', name, 'database', 'instanceArn'),
-            message: `must be an RDS ARN in region ${name}`,
-          });
-        }
-      }
-      const priorities = new Map<number, string>();
-      for (const [name, region] of regions) {
-        const other = priorities.get(region.failoverPriority);
-        if (other !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: at('regions', name, 'failoverPriority'),
-            message: `${region.failoverPriority} is also the priority of ${other}; priorities must be distinct so the choice is deterministic`,
-          });
-        }
-        priorities.set(region.failoverPriority, name);
-      }
-      if (group.policy.observerQuorum > config.fleet.observerRegions.length) {
+      if (group.policy.observerQuorum > observerCount) {
         ctx.addIssue({
           code: 'custom',
           path: at('policy', 'observerQuorum'),
-          message: `${group.policy.observerQuorum} is larger than the number of observer regions (${config.fleet.observerRegions.length})`,
+          message: `${group.policy.observerQuorum} is larger than the number of observer regions (${observerCount})`,
         });
       }
     });
-    if (new Set(config.fleet.observerRegions).size !== config.fleet.observerRegions.length) {
-      ctx.addIssue({ code: 'custom', path: ['fleet', 'observerRegions'], message: 'lists a region twice' });
-    }
   });
 
 export type ControlPlaneConfig = z.infer<typeof ControlPlaneConfigSchema>;
