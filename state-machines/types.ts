@@ -1,0 +1,135 @@
+import type {
+  EpochMs,
+  FailoverMode,
+  FailoverRecord,
+  FailoverStep,
+  FailoverTrigger,
+  RegionName,
+  Verdict,
+} from '../src/domain/types.js';
+
+/** Bump when a change to the machine makes older persisted snapshots unsafe to restore. */
+export const MACHINE_VERSION = 1;
+
+/** The part of the group's configuration the machine reasons about, refreshed on every invocation. */
+export interface MachineSettings {
+  readonly mode: FailoverMode;
+  readonly maxStepAttempts: number;
+  readonly stepTimeoutsMs: Readonly<Record<FailoverStep, number>>;
+  readonly cooldownMs: number;
+  readonly maxReplicaLagSeconds: number;
+}
+
+export type BlockReason =
+  | 'manual-mode'
+  | 'no-eligible-replica'
+  | 'lag-over-budget'
+  | 'cooldown'
+  | 'fleet-brake';
+
+/** What the health verdicts say about the group right now: computed outside the machine by `assessGroup`. */
+export interface Assessment {
+  readonly at: EpochMs;
+  readonly primaryRegion: RegionName;
+  readonly primaryVerdict: Verdict;
+  /** When the primary's current verdict began; identifies one incident. */
+  readonly primaryVerdictSince: EpochMs;
+  /** The best eligible replica (healthy, lag within budget, highest priority), if any. */
+  readonly candidate?: { readonly region: RegionName; readonly replicaLagSeconds: number };
+  /** Why each other region is not a candidate, in words. */
+  readonly ineligible: readonly { readonly region: RegionName; readonly reason: string }[];
+  /** When the primary is down and there is no candidate: the reason. */
+  readonly noCandidateReason?: 'no-eligible-replica' | 'lag-over-budget';
+  /** Id the failover gets if this assessment starts one (the machine is pure and makes no ids). */
+  readonly proposedFailoverId: string;
+}
+
+export interface StepProgress {
+  readonly name: FailoverStep;
+  readonly startedAt: EpochMs;
+  readonly attempts: number;
+  readonly lastError?: string;
+}
+
+export interface FailoverContext {
+  readonly groupId: string;
+  readonly settings: MachineSettings;
+  /** The region that is (or, mid-failover, was) the writer. */
+  readonly primaryRegion: RegionName;
+  readonly now: EpochMs;
+  readonly assessment?: Assessment;
+  /** The failover in progress, or the last one. */
+  readonly failover?: FailoverRecord;
+  readonly step?: StepProgress;
+  readonly stalled?: { readonly step: FailoverStep; readonly reason: string; readonly at: EpochMs };
+  /** `sticky` blocks came from a step's result (fleet brake, lag measured at promotion): only an operator lifts them. */
+  readonly blocked?: { readonly reason: BlockReason; readonly detail: string; readonly at: EpochMs; readonly sticky: boolean };
+  readonly paused?: { readonly principalArn: string; readonly reason: string; readonly at: EpochMs };
+  /** The incident (primary verdict `since`) an operator rejected or aborted: not proposed again. */
+  readonly dismissedIncident?: EpochMs;
+  /** A completed failover not yet acknowledged: automatic failover stays off (anti-flap). */
+  readonly awaitingAcknowledgement: boolean;
+  readonly lastCompletedFailoverAt?: EpochMs;
+}
+
+export interface FailoverInput {
+  readonly groupId: string;
+  readonly primaryRegion: RegionName;
+  readonly settings: MachineSettings;
+  readonly now: EpochMs;
+}
+
+interface Timed {
+  readonly at: EpochMs;
+}
+
+interface ByOperator extends Timed {
+  readonly principalArn: string;
+  readonly reason: string;
+  readonly commandId: string;
+}
+
+export interface FailoverRequest extends ByOperator {
+  readonly failoverId: string;
+  readonly to: RegionName;
+  readonly allowDataLoss: boolean;
+  readonly trigger: FailoverTrigger;
+}
+
+export type FailoverEvent =
+  | ({ type: 'CONFIGURE'; settings: MachineSettings } & Timed)
+  | ({ type: 'HEALTH'; assessment: Assessment } & Timed)
+  | ({ type: 'TICK' } & Timed)
+  // operator commands
+  | ({ type: 'FAILOVER_REQUESTED' } & FailoverRequest)
+  | ({ type: 'SWITCHOVER_REQUESTED' } & FailoverRequest)
+  | ({ type: 'APPROVE' } & ByOperator)
+  | ({ type: 'REJECT' } & ByOperator)
+  | ({ type: 'ABORT' } & ByOperator)
+  | ({ type: 'RETRY' } & ByOperator)
+  | ({ type: 'PAUSE' } & ByOperator)
+  | ({ type: 'RESUME' } & ByOperator)
+  | ({ type: 'ACKNOWLEDGE' } & ByOperator)
+  // results of the steps, fed back by the executor
+  | ({ type: 'FLEET_SLOT_RESERVED' } & Timed)
+  | ({ type: 'FLEET_BRAKE_ENGAGED'; detail: string } & Timed)
+  | ({ type: 'FENCED'; outcome: string } & Timed)
+  | ({ type: 'DRAINED' } & Timed)
+  | ({ type: 'LAG_OVER_BUDGET'; replicaLagSeconds?: number; detail: string } & Timed)
+  | ({ type: 'PROMOTION_STARTED'; replicaLagSeconds?: number } & Timed)
+  | ({ type: 'PROMOTED' } & Timed)
+  | ({ type: 'TRAFFIC_SWITCHED'; changeId?: string } & Timed)
+  | ({ type: 'DNS_IN_SYNC' } & Timed)
+  | ({ type: 'VERIFIED' } & Timed)
+  | ({ type: 'STEP_FAILED'; step: FailoverStep; error: string; retryable: boolean } & Timed);
+
+export type OperatorEventType =
+  | 'FAILOVER_REQUESTED'
+  | 'SWITCHOVER_REQUESTED'
+  | 'APPROVE'
+  | 'REJECT'
+  | 'ABORT'
+  | 'RETRY'
+  | 'PAUSE'
+  | 'RESUME'
+  | 'ACKNOWLEDGE';
