@@ -1,0 +1,39 @@
+/**
+ * Shared settings for the SDK clients of the effect adapters.
+ *
+ * - `retryMode: 'adaptive'` retries throttling, 5xx and transient network errors with exponential backoff and a
+ *   client-side rate limiter, so a throttled control plane slows down instead of failing a step.
+ * - `maxAttempts: 3` bounds that: what still fails after three attempts reaches `errors.ts` and becomes a
+ *   `RetryableStepError` that the executor retries on its own schedule (`policy.maxStepAttempts`).
+ * - Short socket timeouts: a region in an outage must answer "unreachable" within a probe interval, not hang
+ *   the Lambda until its own timeout.
+ */
+export interface AwsClientConfig {
+  readonly region: string;
+  readonly maxAttempts: number;
+  readonly retryMode: 'adaptive' | 'standard';
+  readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number };
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 2_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * Configuration for an SDK client in `region`, for example `new RDSClient(clientConfig('eu-west-1'))`.
+ *
+ * @example
+ * const rdsFor = (region: string) => new RDSClient(clientConfig(region));
+ * const database = new AwsDatabase({ rds: rdsFor, cloudWatch: (region) => new CloudWatchClient(clientConfig(region)) });
+ */
+export function clientConfig(region: string, overrides: Partial<Omit<AwsClientConfig, 'region'>> = {}): AwsClientConfig {
+  return {
+    region,
+    maxAttempts: overrides.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: overrides.retryMode ?? 'adaptive',
+    requestHandler: overrides.requestHandler ?? {
+      connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS,
+    },
+  };
+}

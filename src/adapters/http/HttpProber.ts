@@ -1,0 +1,132 @@
+import pLimit from 'p-limit';
+import type { HealthEndpoint } from '../../config/schema.js';
+import type { HttpProbeResult } from '../../domain/types.js';
+import type { Prober } from '../../ports/Prober.js';
+
+export interface HttpProberOptions {
+  /** Probes of one `probe` call in flight at once. */
+  readonly concurrency?: number;
+  /** Bytes of body read for a `bodyContains` check; the rest is discarded unread. */
+  readonly maxBodyBytes?: number;
+}
+
+export const DEFAULT_PROBE_CONCURRENCY = 8;
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Probes HTTP health endpoints with Node's global `fetch`. Every failure (refused, DNS, timeout, wrong status,
+ * wrong body) is a result with `ok: false` and a readable `error`, so one bad endpoint never ends a probe round.
+ * Redirects are not followed: a health endpoint that redirects (to a login page, say) answers its 3xx status,
+ * which then fails the status check instead of passing on the page it redirected to.
+ */
+export class HttpProber implements Prober {
+  readonly #concurrency: number;
+  readonly #maxBodyBytes: number;
+
+  constructor(options: HttpProberOptions = {}) {
+    this.#concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  /**
+   * Probes all endpoints, at most `concurrency` at a time; results are in the order of `endpoints`.
+   *
+   * @example
+   * const results = await new HttpProber({ concurrency: 4 }).probe([{ url: 'https://eu.example.com/health', timeoutMs: 2000, expectedStatus: 200 }]);
+   * results[0]; // { url: 'https://eu.example.com/health', ok: true, status: 200, latencyMs: 41 }
+   */
+  async probe(endpoints: readonly HealthEndpoint[]): Promise<HttpProbeResult[]> {
+    const limit = pLimit(this.#concurrency);
+    return Promise.all(endpoints.map((endpoint) => limit(() => this.#probeOne(endpoint))));
+  }
+
+  async #probeOne(endpoint: HealthEndpoint): Promise<HttpProbeResult> {
+    const startedAt = performance.now();
+    const elapsed = () => Math.round(performance.now() - startedAt);
+    try {
+      const response = await fetch(endpoint.url, {
+        signal: AbortSignal.timeout(endpoint.timeoutMs),
+        redirect: 'manual',
+        headers: { 'user-agent': 'failover-control-plane-prober', 'cache-control': 'no-cache' },
+      });
+      const status = response.status;
+      if (status !== endpoint.expectedStatus) {
+        await response.body?.cancel();
+        return failed(endpoint, elapsed(), `status ${status} (expected ${endpoint.expectedStatus})`, status);
+      }
+      if (endpoint.bodyContains === undefined) {
+        await response.body?.cancel();
+        return { url: endpoint.url, ok: true, status, latencyMs: elapsed() };
+      }
+      const body = await readBounded(response, this.#maxBodyBytes);
+      if (!body.includes(endpoint.bodyContains)) {
+        return failed(endpoint, elapsed(), `body does not contain ${JSON.stringify(endpoint.bodyContains)}`, status);
+      }
+      return { url: endpoint.url, ok: true, status, latencyMs: elapsed() };
+    } catch (error) {
+      return failed(endpoint, elapsed(), describeFetchFailure(error, endpoint.timeoutMs));
+    }
+  }
+}
+
+function failed(endpoint: HealthEndpoint, latencyMs: number, error: string, status?: number): HttpProbeResult {
+  return status === undefined
+    ? { url: endpoint.url, ok: false, latencyMs, error }
+    : { url: endpoint.url, ok: false, status, latencyMs, error };
+}
+
+/** Reads at most `maxBytes` of the body as UTF-8 and cancels the rest, so a huge or endless body cannot hold a probe. */
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const room = maxBytes - total;
+      const chunk = value.byteLength > room ? value.subarray(0, room) : value;
+      chunks.push(chunk);
+      total += chunk.byteLength;
+    }
+  } finally {
+    await reader.cancel();
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const NETWORK_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'DNS lookup failed',
+  EAI_AGAIN: 'DNS lookup failed (temporary)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+/**
+ * A short reason for a failed `fetch`: `timeout after 2000 ms`, `connection refused`, `DNS lookup failed`...
+ * Undici reports socket errors as `TypeError: fetch failed` with the system error as `cause`.
+ *
+ * @example
+ * describeFetchFailure(new DOMException('aborted', 'TimeoutError'), 2000); // 'timeout after 2000 ms'
+ */
+export function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error || error instanceof DOMException) {
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
+    const cause = (error as { cause?: unknown }).cause;
+    const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+    if (typeof code === 'string') {
+      const known = NETWORK_ERRORS[code];
+      if (known !== undefined) return known;
+      return `request failed: ${code}${cause instanceof Error ? ` (${cause.message})` : ''}`;
+    }
+    if (cause instanceof Error) return `request failed: ${cause.message}`;
+    return `request failed: ${error.message}`;
+  }
+  return `request failed: ${String(error)}`;
+}

@@ -1,0 +1,262 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HealthEndpointSchema } from '../../../src/config/schema.js';
+import type { HealthEndpoint } from '../../../src/config/schema.js';
+import { HttpProber, describeFetchFailure } from '../../../src/adapters/http/HttpProber.js';
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+const servers: Server[] = [];
+
+async function serve(handler: Handler): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+function endpoint(input: { url: string; timeoutMs?: number; expectedStatus?: number; bodyContains?: string }): HealthEndpoint {
+  return HealthEndpointSchema.parse(input);
+}
+
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
+});
+
+describe('HttpProber', () => {
+  it('reports a healthy endpoint with its status and latency', async () => {
+    // Prepare
+    const base = await serve((_request, response) => response.end('ok'));
+    const prober = new HttpProber();
+
+    // Act
+    const [result] = await prober.probe([endpoint({ url: `${base}/health` })]);
+
+    // Assess
+    expect(result).toMatchObject({ url: `${base}/health`, ok: true, status: 200 });
+    expect(result?.error).toBeUndefined();
+    expect(result?.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('fails an endpoint that answers 503 and names the expected status', async () => {
+    // Prepare
+    const base = await serve((_request, response) => {
+      response.statusCode = 503;
+      response.end('down');
+    });
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: base })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, status: 503, error: 'status 503 (expected 200)' });
+  });
+
+  it('accepts a non-200 status when the endpoint expects it', async () => {
+    // Prepare
+    const base = await serve((_request, response) => {
+      response.statusCode = 204;
+      response.end();
+    });
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: base, expectedStatus: 204 })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, status: 204 });
+  });
+
+  it('fails a probe whose response is slower than its timeout', async () => {
+    // Prepare: the server never answers; the connection is closed in afterEach.
+    const base = await serve(() => undefined);
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: base, timeoutMs: 100 })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: 'timeout after 100 ms' });
+    expect(result?.status).toBeUndefined();
+  });
+
+  it('fails a probe whose body stalls past the timeout after the headers arrived', async () => {
+    // Prepare
+    const base = await serve((_request, response) => {
+      response.writeHead(200);
+      response.write('partial');
+    });
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: base, timeoutMs: 100, bodyContains: 'ok' })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: 'timeout after 100 ms' });
+  });
+
+  it('fails a probe of a closed port as connection refused', async () => {
+    // Prepare
+    const base = await closedPort();
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: base })]);
+
+    // Assess
+    expect(result).toMatchObject({ url: base, ok: false, error: 'connection refused' });
+  });
+
+  it('fails a probe whose body lacks the expected text', async () => {
+    // Prepare
+    const base = await serve((_request, response) => response.end('{"status":"degraded"}'));
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: base, bodyContains: 'ok' })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, status: 200, error: 'body does not contain "ok"' });
+  });
+
+  it('passes a probe whose body contains the expected text', async () => {
+    // Prepare
+    const base = await serve((_request, response) => response.end('{"status":"ok"}'));
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: base, bodyContains: '"status":"ok"' })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, status: 200 });
+  });
+
+  it('looks for the expected text only within the bounded prefix of a large body', async () => {
+    // Prepare: the marker sits after 2 KiB of padding; the prober reads 1 KiB.
+    const base = await serve((_request, response) => response.end(`${'x'.repeat(2048)}ok`));
+    const prober = new HttpProber({ maxBodyBytes: 1024 });
+
+    // Act
+    const [result] = await prober.probe([endpoint({ url: base, bodyContains: 'ok' })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: 'body does not contain "ok"' });
+  });
+
+  it('does not follow a redirect and fails on its status', async () => {
+    // Prepare
+    const base = await serve((request, response) => {
+      if (request.url === '/login') {
+        response.end('ok');
+        return;
+      }
+      response.writeHead(302, { location: '/login' });
+      response.end();
+    });
+
+    // Act
+    const [result] = await new HttpProber().probe([endpoint({ url: `${base}/health` })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, status: 302, error: 'status 302 (expected 200)' });
+  });
+
+  it('never runs more probes at once than its concurrency limit', async () => {
+    // Prepare: the server holds requests until two are in flight (or the last one is alone), then waits a moment
+    // longer before answering, so a prober that exceeded the limit would be seen with three or more in flight.
+    // A correct prober can never show more than two, whatever the timing.
+    const limit = 2;
+    const total = 7;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let served = 0;
+    const held: ServerResponse[] = [];
+    const releaseIfReady = () => {
+      if (held.length >= limit || served + held.length === total) {
+        setTimeout(() => {
+          for (const response of held.splice(0)) {
+            inFlight -= 1;
+            served += 1;
+            response.end('ok');
+          }
+        }, 30);
+      }
+    };
+    const base = await serve((_request, response) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      held.push(response);
+      releaseIfReady();
+    });
+    const endpoints = Array.from({ length: total }, (_, index) => endpoint({ url: `${base}/probe/${index}` }));
+
+    // Act
+    const results = await new HttpProber({ concurrency: limit }).probe(endpoints);
+
+    // Assess
+    expect(maxInFlight).toBe(limit);
+    expect(results.map((result) => result.ok)).toEqual(Array.from({ length: total }, () => true));
+    expect(results.map((result) => result.url)).toEqual(endpoints.map((probe) => probe.url));
+  });
+
+  it('returns one result per endpoint when some fail, without throwing', async () => {
+    // Prepare
+    const healthy = await serve((_request, response) => response.end('ok'));
+    const refused = await closedPort();
+
+    // Act
+    const results = await new HttpProber().probe([endpoint({ url: healthy }), endpoint({ url: refused })]);
+
+    // Assess
+    expect(results.map((result) => result.ok)).toEqual([true, false]);
+  });
+});
+
+describe('describeFetchFailure', () => {
+  it('names a DNS failure', () => {
+    // Prepare
+    const error = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }) });
+
+    // Act
+    const reason = describeFetchFailure(error, 2000);
+
+    // Assess
+    expect(reason).toBe('DNS lookup failed');
+  });
+
+  it('names an abort by AbortSignal.timeout as a timeout with its budget', () => {
+    // Prepare
+    const error = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
+    // Act
+    const reason = describeFetchFailure(error, 2000);
+
+    // Assess
+    expect(reason).toBe('timeout after 2000 ms');
+  });
+
+  it('keeps the code and message of an unfamiliar socket error', () => {
+    // Prepare
+    const error = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }),
+    });
+
+    // Act
+    const reason = describeFetchFailure(error, 2000);
+
+    // Assess
+    expect(reason).toBe('request failed: CERT_HAS_EXPIRED (certificate has expired)');
+  });
+});
