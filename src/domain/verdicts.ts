@@ -1,0 +1,163 @@
+import type { GroupConfig, GroupPolicy } from '../config/schema.js';
+import type { DatabaseRole, EpochMs, ObserverReport, RegionHealth, RegionName, Verdict } from './types.js';
+
+/** A report older than this many probe intervals says nothing about the region now. */
+export const STALE_AFTER_INTERVALS = 2;
+
+/**
+ * The health verdict of one region from its observers' reports, with hysteresis:
+ * - `unhealthy` when at least `observerQuorum` distinct observers with fresh reports reached the failure threshold;
+ * - once unhealthy, it stays unhealthy until at least a quorum of fresh observers reached the recovery threshold;
+ * - `suspect` when some, but fewer than a quorum, of the observers are failing;
+ * - `unknown` when fewer than a quorum of observers have fresh reports (a stale report is never healthy);
+ * - `healthy` otherwise.
+ *
+ * @example
+ * const health = evaluateRegion({ region: 'eu-west-1', previous, reports, observerRegions, now, policy: group.policy });
+ * if (health.verdict === 'unhealthy') console.log(health.reasons.join('; '));
+ */
+export function evaluateRegion(input: {
+  region: RegionName;
+  previous?: RegionHealth;
+  reports: readonly ObserverReport[];
+  observerRegions: readonly RegionName[];
+  now: EpochMs;
+  policy: GroupPolicy;
+}): RegionHealth {
+  const { region, previous, now, policy } = input;
+  const staleAfterMs = STALE_AFTER_INTERVALS * policy.probeIntervalSeconds * 1_000;
+  const quorum = policy.observerQuorum;
+  const observers = [...new Set(input.observerRegions)];
+  const latest = latestByObserver(input.reports.filter((report) => report.region === region));
+
+  const fresh: ObserverReport[] = [];
+  const staleObservers: RegionName[] = [];
+  const staleReasons: string[] = [];
+  for (const observer of observers) {
+    const report = latest.get(observer);
+    if (report === undefined) {
+      staleObservers.push(observer);
+      staleReasons.push(`no report from observer ${observer}`);
+    } else if (now - report.observedAt > staleAfterMs) {
+      staleObservers.push(observer);
+      staleReasons.push(
+        `observer ${observer} last reported ${seconds(now - report.observedAt)} ago (stale after ${seconds(staleAfterMs)})`,
+      );
+    } else {
+      fresh.push(report);
+    }
+  }
+  const failing = fresh.filter((report) => report.consecutiveFailures >= policy.failureThreshold);
+  const recovered = fresh.filter((report) => report.consecutiveSuccesses >= policy.recoveryThreshold);
+  const failingObservers = failing.map((report) => report.observerRegion);
+  const recoveredObservers = recovered.map((report) => report.observerRegion);
+
+  const failingReasons = failing.map(
+    (report) =>
+      `observer ${report.observerRegion}: ${report.consecutiveFailures} failed rounds in a row (${report.failureReasons.join('; ') || 'no reason recorded'})`,
+  );
+  let verdict: Verdict;
+  let reasons: string[];
+  if (failing.length >= quorum) {
+    verdict = 'unhealthy';
+    reasons = [
+      `${failing.length} of ${observers.length} observers see ${region} failing, quorum is ${quorum}`,
+      ...failingReasons,
+    ];
+  } else if (previous?.verdict === 'unhealthy' && recovered.length < quorum) {
+    verdict = 'unhealthy';
+    reasons = [
+      `still unhealthy: ${recovered.length} of the ${quorum} observers needed have seen ${policy.recoveryThreshold} passing rounds in a row`,
+      ...failingReasons,
+      ...staleReasons,
+    ];
+  } else if (failing.length > 0) {
+    verdict = 'suspect';
+    reasons = [
+      `${failing.length} of ${observers.length} observers see ${region} failing, fewer than the quorum of ${quorum}`,
+      ...failingReasons,
+      ...staleReasons,
+    ];
+  } else if (fresh.length < quorum) {
+    verdict = 'unknown';
+    reasons = [`only ${fresh.length} of ${observers.length} observers have fresh reports, quorum is ${quorum}`, ...staleReasons];
+  } else {
+    verdict = 'healthy';
+    reasons =
+      previous?.verdict === 'unhealthy'
+        ? [`recovered: ${recovered.length} observers have seen ${policy.recoveryThreshold} passing rounds in a row`]
+        : [`${fresh.length} of ${observers.length} observers see ${region} passing`, ...staleReasons];
+  }
+
+  const database = freshestDatabase(latest);
+  return {
+    region,
+    verdict,
+    since: previous !== undefined && previous.verdict === verdict ? previous.since : now,
+    failingObservers,
+    recoveredObservers,
+    staleObservers,
+    ...(database?.replicaLagSeconds === undefined ? {} : { replicaLagSeconds: database.replicaLagSeconds }),
+    ...(database === undefined ? {} : { databaseRole: database.role }),
+    reasons,
+  };
+}
+
+/**
+ * Evaluates every region of a group. Reports of other groups or of regions the group does not have are ignored.
+ *
+ * @example
+ * const health = evaluateGroup({ group, previous: record.health, reports: await observations.listForGroup(group.id), observerRegions, now });
+ * health['eu-west-1']?.verdict; // 'healthy'
+ */
+export function evaluateGroup(input: {
+  group: GroupConfig;
+  previous: Readonly<Record<string, RegionHealth>>;
+  reports: readonly ObserverReport[];
+  observerRegions: readonly RegionName[];
+  now: EpochMs;
+}): Record<string, RegionHealth> {
+  const reports = input.reports.filter((report) => report.groupId === input.group.id);
+  const health: Record<string, RegionHealth> = {};
+  for (const region of Object.keys(input.group.regions)) {
+    const previous = input.previous[region];
+    health[region] = evaluateRegion({
+      region,
+      ...(previous === undefined ? {} : { previous }),
+      reports,
+      observerRegions: input.observerRegions,
+      now: input.now,
+      policy: input.group.policy,
+    });
+  }
+  return health;
+}
+
+function latestByObserver(reports: readonly ObserverReport[]): Map<RegionName, ObserverReport> {
+  const latest = new Map<RegionName, ObserverReport>();
+  for (const report of reports) {
+    const known = latest.get(report.observerRegion);
+    if (known === undefined || report.observedAt > known.observedAt) latest.set(report.observerRegion, report);
+  }
+  return latest;
+}
+
+/**
+ * The database as last seen by any observer that could see it. Role and lag are taken together from one report, so
+ * a promoted replica (a primary has no lag) does not keep the lag it had as a replica.
+ */
+function freshestDatabase(
+  latest: ReadonlyMap<RegionName, ObserverReport>,
+): { role: DatabaseRole; replicaLagSeconds?: number } | undefined {
+  let freshest: ObserverReport | undefined;
+  for (const report of latest.values()) {
+    const database = report.last.database;
+    if (database === undefined || database.role === 'unknown') continue;
+    if (freshest === undefined || report.observedAt > freshest.observedAt) freshest = report;
+  }
+  return freshest?.last.database;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
