@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Builds one Lambda artifact per handler: handlers/<name>.ts bundled by esbuild into .esbuild/<name>.zip, holding
+// index.mjs (the bundle) and the deployment's configuration file. osls has no built-in esbuild support, so this file
+// is both a command (`node scripts/package.mjs --config config/example.yaml probe orchestrate`) and a local osls
+// plugin (serverless.yml `plugins: [./scripts/package.mjs]`) that builds the artifacts before osls packages them.
+//
+// Each bundle contains only the code its handler reaches: the AWS SDK clients are bundled (not taken from the Lambda
+// runtime) so the deployed SDK version is the one the tests ran against, and esbuild drops the clients a handler
+// does not use (the @aws-sdk packages declare `sideEffects: false`).
+import { build } from 'esbuild';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { crc32, deflateRawSync } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const artifactDirectory = '.esbuild';
+
+/**
+ * The name of the configuration file inside each artifact (serverless.yml sets CONFIG_PATH to it). A JSON
+ * configuration keeps working under this name: YAML is a superset of JSON.
+ */
+export const BUNDLED_CONFIG = 'config.yaml';
+
+/**
+ * Bundles handlers/<name>.ts for Node 22 on Lambda (ESM, minified) without writing it to disk.
+ * Returns the bundle text and esbuild's metafile (which inputs went in: the bundle report and the tests use it).
+ *
+ * @example
+ * const { code, metafile } = await bundleHandler('probe');
+ */
+export async function bundleHandler(name, { minify = true } = {}) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [`./handlers/${name}.ts`],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    minify,
+    metafile: true,
+    write: false,
+    outfile: join(artifactDirectory, name, 'index.mjs'),
+    legalComments: 'none',
+    logLevel: 'warning',
+    // Some bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  const output = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
+  if (output === undefined) throw new Error(`esbuild produced no bundle for handlers/${name}.ts`);
+  return { code: output.contents, metafile: result.metafile };
+}
+
+/**
+ * Builds .esbuild/<name>.zip for each handler name, with the configuration file beside the bundle.
+ * Also writes .esbuild/<name>.meta.json (esbuild's metafile). Returns the artifact paths.
+ *
+ * @example
+ * await buildArtifacts({ functions: ['probe'], configPath: 'config/example.yaml' });
+ */
+export async function buildArtifacts({ functions, configPath }) {
+  const config = await readFile(resolve(root, configPath));
+  await mkdir(join(root, artifactDirectory), { recursive: true });
+  const artifacts = [];
+  for (const name of functions) {
+    const { code, metafile } = await bundleHandler(name);
+    const zipPath = join(root, artifactDirectory, `${name}.zip`);
+    await writeFile(
+      zipPath,
+      zip([
+        { name: 'index.mjs', data: code },
+        { name: BUNDLED_CONFIG, data: config },
+      ]),
+    );
+    await writeFile(join(root, artifactDirectory, `${name}.meta.json`), JSON.stringify(metafile));
+    artifacts.push(zipPath);
+  }
+  return artifacts;
+}
+
+// A zip writer small enough to read: deflated entries, fixed timestamps (identical inputs give identical bytes, so
+// osls sees an unchanged code hash and CloudFormation does not update a function whose code did not change).
+const DOS_TIME = 0;
+const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01, the earliest date zip can express
+const UNIX_FILE_MODE = 0o100644;
+
+function zip(entries) {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name, 'utf8');
+    const data = Buffer.from(entry.data);
+    const compressed = deflateRawSync(data, { level: 9 });
+    const checksum = crc32(data);
+
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+    local.writeUInt16LE(0x0800, 6); // names are UTF-8
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(DOS_TIME, 10);
+    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt32LE(checksum, 14);
+    local.writeUInt32LE(compressed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    locals.push(local, name, compressed);
+
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the external attributes carry a file mode
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(DOS_TIME, 12);
+    central.writeUInt16LE(DOS_DATE, 14);
+    central.writeUInt32LE(checksum, 16);
+    central.writeUInt32LE(compressed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(0, 30); // extra length
+    central.writeUInt16LE(0, 32); // comment length
+    central.writeUInt16LE(0, 34); // disk number
+    central.writeUInt16LE(0, 36); // internal attributes
+    central.writeUInt32LE((UNIX_FILE_MODE << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+
+    offset += local.length + name.length + compressed.length;
+  }
+  const centralSize = centrals.reduce((size, part) => size + part.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, ...centrals, end]);
+}
+
+/**
+ * The osls plugin: before osls packages (and so before `deploy`), build the artifact of every function declared in
+ * the stack with the configuration file the stack was resolved with (custom.deployment.configPath).
+ */
+export default class EsbuildArtifactsPlugin {
+  constructor(serverless, _options, { log }) {
+    const buildDeclaredFunctions = async () => {
+      const service = serverless.service;
+      const functions = Object.keys(service.functions ?? {});
+      const configPath = service.custom?.deployment?.configPath;
+      if (typeof configPath !== 'string') throw new Error('custom.deployment.configPath is not set in serverless.yml');
+      const artifacts = await buildArtifacts({ functions, configPath });
+      log.notice(`Bundled ${artifacts.map((path) => basename(path)).join(', ')} with ${configPath}`);
+    };
+    this.hooks = {
+      'before:package:createDeploymentArtifacts': buildDeclaredFunctions,
+      'before:deploy:function:packageFunction': buildDeclaredFunctions,
+    };
+  }
+}
+
+async function main(args) {
+  const configFlag = args.indexOf('--config');
+  const configPath = configFlag === -1 ? 'config/example.yaml' : args[configFlag + 1];
+  const functions = configFlag === -1 ? args : args.filter((_arg, index) => index !== configFlag && index !== configFlag + 1);
+  if (configPath === undefined || functions.length === 0) {
+    console.error('usage: node scripts/package.mjs [--config <file>] <handler>...   e.g. probe orchestrate');
+    process.exitCode = 2;
+    return;
+  }
+  const artifacts = await buildArtifacts({ functions, configPath });
+  console.log(artifacts.join('\n'));
+}
+
+// No top-level await: osls require()s this file as a plugin, and require() refuses ESM graphs that use it.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
