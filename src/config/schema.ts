@@ -140,7 +140,7 @@ export const GroupSchema = z
     }
     const priorities = new Map<number, string>();
     for (const [name, region] of regions) {
-      const at = (...path: string[]) => ['regions', name, ...path];
+      const at = (...path: (string | number)[]) => ['regions', name, ...path];
       if (region.dnsTarget.type !== group.dns.type) {
         ctx.addIssue({
           code: 'custom',
@@ -186,7 +186,7 @@ export const GroupSchema = z
         if (endpoint.timeoutMs >= group.policy.probeIntervalSeconds * 1_000) {
           ctx.addIssue({
             code: 'custom',
-            path: at('healthEndpoints', String(index), 'timeoutMs'),
+            path: at('healthEndpoints', index, 'timeoutMs'),
             message: `${endpoint.timeoutMs} ms does not fit in one probe interval (policy.probeIntervalSeconds ${group.policy.probeIntervalSeconds})`,
           });
         }
