@@ -1,0 +1,121 @@
+import type { DnsTarget, GroupConfig } from '../../config/schema.js';
+import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
+import type { EpochMs, RegionName } from '../../domain/types.js';
+import type { Clock } from '../../ports/Clock.js';
+import type { ChangeStatus, PointToResult, Traffic } from '../../ports/Traffic.js';
+
+/** One change submitted to the simulated hosted zone. */
+export interface SimDnsChange {
+  readonly id: string;
+  readonly region: RegionName;
+  readonly value: string;
+  readonly comment: string;
+  readonly submittedAt: EpochMs;
+  /** When the change reaches every name server (status INSYNC from then on). */
+  readonly inSyncAt: EpochMs;
+}
+
+export type DnsThrottleCode = 'Throttling' | 'PriorRequestNotComplete';
+
+export type TrafficMethod = 'currentRegion' | 'pointTo' | 'changeStatus';
+
+/**
+ * The group's DNS record in a simulated Route 53 hosted zone: a change is PENDING for `dnsSyncSeconds`
+ * of simulated time, then INSYNC. `throttle(n)` makes the next n `pointTo` calls fail as Route 53 does
+ * under load, with a RetryableStepError.
+ *
+ * @example
+ * const zone = new SimHostedZone(group, clock, { dnsSyncSeconds: 60, apiLatencyMs: 0 });
+ * const { changeId } = await zone.pointTo(group, 'eu-central-1', 'failover');
+ * await zone.changeStatus(changeId!); // 'PENDING' for the next 60 simulated seconds
+ */
+export class SimHostedZone implements Traffic {
+  readonly calls: Record<TrafficMethod, number> = { currentRegion: 0, pointTo: 0, changeStatus: 0 };
+  readonly ttlSeconds: number;
+  private value: string;
+  private readonly changeLog: SimDnsChange[] = [];
+  private throttled: { remaining: number; code: DnsThrottleCode } = { remaining: 0, code: 'Throttling' };
+
+  constructor(
+    group: GroupConfig,
+    private readonly clock: Clock,
+    private readonly timings: { readonly dnsSyncSeconds: number; readonly apiLatencyMs: number },
+  ) {
+    const primary = Object.values(group.regions).find((region) => region.initialPrimary);
+    if (primary === undefined) throw new Error(`group ${group.id} has no initial primary`);
+    this.value = valueOf(primary.dnsTarget);
+    this.ttlSeconds = group.dns.ttlSeconds;
+  }
+
+  /** The record's value right now (a CNAME target or an alias DNS name). */
+  get recordValue(): string {
+    return this.value;
+  }
+
+  /** Every change made, oldest first. */
+  changes(): readonly SimDnsChange[] {
+    return [...this.changeLog];
+  }
+
+  /** The next `calls` pointTo calls fail with `code`; 0 lifts the throttle. */
+  throttle(calls: number, code: DnsThrottleCode = 'Throttling'): void {
+    this.throttled = { remaining: calls, code };
+  }
+
+  async currentRegion(group: GroupConfig): Promise<RegionName | undefined> {
+    this.calls.currentRegion += 1;
+    await this.latency();
+    return Object.entries(group.regions).find(([, region]) => valueOf(region.dnsTarget) === this.value)?.[0];
+  }
+
+  async pointTo(group: GroupConfig, region: RegionName, comment: string): Promise<PointToResult> {
+    this.calls.pointTo += 1;
+    await this.latency();
+    const target = group.regions[region];
+    if (target === undefined) {
+      throw new FatalStepError(`pointTo: group ${group.id} has no region ${region}`, { groupId: group.id, region, step: 'switchingTraffic' });
+    }
+    if (this.throttled.remaining > 0) {
+      this.throttled.remaining -= 1;
+      const message =
+        this.throttled.code === 'Throttling'
+          ? 'Throttling: Rate exceeded'
+          : 'PriorRequestNotComplete: The request was rejected because Route 53 was still processing a prior request';
+      throw new RetryableStepError(`ChangeResourceRecordSets ${group.dns.recordName}: ${message}`, {
+        groupId: group.id,
+        region,
+        step: 'switchingTraffic',
+      });
+    }
+    const value = valueOf(target.dnsTarget);
+    if (value === this.value) return { changed: false };
+    const submittedAt = this.clock.now();
+    const change: SimDnsChange = {
+      id: `/change/C${String(this.changeLog.length + 1).padStart(6, '0')}SIM`,
+      region,
+      value,
+      comment,
+      submittedAt,
+      inSyncAt: submittedAt + this.timings.dnsSyncSeconds * 1000,
+    };
+    this.changeLog.push(change);
+    this.value = value;
+    return { changed: true, changeId: change.id };
+  }
+
+  async changeStatus(changeId: string): Promise<ChangeStatus> {
+    this.calls.changeStatus += 1;
+    await this.latency();
+    const change = this.changeLog.find((candidate) => candidate.id === changeId);
+    if (change === undefined) throw new FatalStepError(`NoSuchChange: ${changeId} is not a change of the simulated hosted zone`);
+    return this.clock.now() >= change.inSyncAt ? 'INSYNC' : 'PENDING';
+  }
+
+  private async latency(): Promise<void> {
+    if (this.timings.apiLatencyMs > 0) await this.clock.sleep(this.timings.apiLatencyMs);
+  }
+}
+
+function valueOf(target: DnsTarget): string {
+  return target.type === 'CNAME' ? target.value : target.aliasDnsName;
+}
