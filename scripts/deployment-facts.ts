@@ -176,8 +176,6 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:BatchWriteItem',
       ],
       tableAndIndexes(own.table),
     ),
@@ -201,7 +199,6 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
 function databaseReadStatements(arns: ConfiguredArns): PolicyStatement[] {
   return [
     ...nonEmpty('RdsDescribeInstances', ['rds:DescribeDBInstances'], arns.rdsInstances),
-    ...nonEmpty('AuroraDescribeClusters', ['rds:DescribeDBClusters'], arns.rdsClusters),
     ...nonEmpty('AuroraDescribeGlobalClusters', ['rds:DescribeGlobalClusters'], arns.rdsGlobalClusters),
     // Replica lag comes from CloudWatch metrics; GetMetricData supports no resource-level permissions, so AWS requires "*".
     allow('ReplicaLagMetrics', ['cloudwatch:GetMetricData'], ['*']),

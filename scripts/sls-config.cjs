@@ -1,6 +1,7 @@
 // serverless.yml reads `custom.deployment` from here: `${file(./scripts/sls-config.cjs)}`.
 // It loads and validates the configuration file named by the `config` parameter with the project's own loader
-// (TypeScript, loaded through tsx), and answers the facts of scripts/deployment-facts.ts. Nothing here talks to AWS,
+// (TypeScript, loaded through tsx), and answers the facts of scripts/deployment-facts.ts plus the state table's
+// key schema and indexes from the DynamoDB adapter's tableDefinition. Nothing here talks to AWS,
 // so `osls package` works offline and without credentials.
 'use strict';
 
@@ -12,20 +13,24 @@ module.exports = async ({ options, resolveVariable }) => {
   ]);
   const root = resolve(__dirname, '..');
   const parent = pathToFileURL(__filename).href;
-  const [{ loadConfig }, { deploymentFacts }] = await Promise.all([
+  const [{ loadConfig }, { deploymentFacts }, { tableDefinition }] = await Promise.all([
     tsImport('../src/config/load.ts', parent),
     tsImport('./deployment-facts.ts', parent),
+    tsImport('../src/adapters/aws/dynamodb/table.ts', parent),
   ]);
   const configPath = await resolveVariable('param:config');
   const observer = await resolveVariable("param:observer, ''");
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const config = await loadConfig(resolve(root, configPath));
-  return deploymentFacts(config, {
+  const facts = deploymentFacts(config, {
     service,
     stage,
     configPath,
     observer,
     cliRegion: typeof options.region === 'string' ? options.region : undefined,
   });
+  // The table's keys and indexes come from the storage adapter itself, so the stack cannot drift from the code.
+  const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = tableDefinition;
+  return { ...facts, table: { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } };
 };

@@ -1,0 +1,268 @@
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../../src/adapters/aws/dynamodb/table.js';
+import {
+  actionsOf,
+  packageStack,
+  repositoryRoot,
+  resourcesFor,
+  resourcesOf,
+  resourcesOfType,
+  statementsOf,
+} from './packageStack.js';
+import type { PackagedStack, Template } from './packageStack.js';
+
+const config = 'test/deploy/fixtures/two-groups.yaml';
+const account = '111122223333';
+
+/** Actions that change something outside the control plane's own table; none may ever be granted on a wildcard. */
+const MUTATING_ACTIONS = [
+  'rds:PromoteReadReplica',
+  'rds:ModifyDBInstance',
+  'rds:StopDBInstance',
+  'rds:SwitchoverGlobalCluster',
+  'rds:FailoverGlobalCluster',
+  'route53:ChangeResourceRecordSets',
+  'sns:Publish',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+/** Read-only actions without resource-level permissions, for which AWS requires `*`. */
+const WILDCARD_ONLY_ACTIONS = ['cloudwatch:GetMetricData'];
+
+function hasWildcard(resource: unknown): boolean {
+  return JSON.stringify(resource).includes('*');
+}
+
+function lambdaFunction(template: Template, logicalId: string): Record<string, unknown> {
+  const resource = template.Resources[logicalId];
+  if (resource?.Type !== 'AWS::Lambda::Function') throw new Error(`${logicalId} is not a Lambda function`);
+  return resource.Properties ?? {};
+}
+
+let controlPlane: PackagedStack;
+let observer: PackagedStack;
+
+beforeAll(async () => {
+  // Sequential: both runs write the bundles to .esbuild/.
+  controlPlane = await packageStack({ config });
+  observer = await packageStack({ config, observer: 'eu-central-1' });
+}, 300_000);
+
+describe('the control-plane stack', () => {
+  it('deploys to the configured control-plane region under its own stack name', () => {
+    // Assess
+    expect(controlPlane.region).toBe('us-west-2');
+    expect(controlPlane.stackName).toBe('failover-control-plane-staging-control-plane');
+  });
+
+  it('runs the orchestrator on Node 22 arm64 every minute with its own role', () => {
+    // Prepare
+    const { template } = controlPlane;
+
+    // Act
+    const orchestrate = lambdaFunction(template, 'OrchestrateLambdaFunction');
+    const schedules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties?.ScheduleExpression);
+
+    // Assess
+    expect(orchestrate.Runtime).toBe('nodejs22.x');
+    expect(orchestrate.Architectures).toEqual(['arm64']);
+    expect(orchestrate.Role).toEqual({ 'Fn::GetAtt': ['OrchestrateRole', 'Arn'] });
+    expect(orchestrate.ReservedConcurrentExecutions).toBeUndefined();
+    expect(schedules).toEqual(['rate(1 minute)']);
+    expect(Object.keys(template.Resources)).not.toContain('ProbeLambdaFunction');
+    expect(Object.keys(template.Resources)).not.toContain('IamRoleLambdaExecution');
+  });
+
+  it('keeps the state table with point-in-time recovery, deletion protection and the adapter key schema', () => {
+    // Prepare
+    const [tables, table] = [resourcesOfType(controlPlane.template, 'AWS::DynamoDB::Table'), controlPlane.template.Resources.StateTable];
+
+    // Assess
+    expect(tables).toHaveLength(1);
+    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.Properties).toMatchObject({
+      TableName: 'failover-control-plane-staging',
+      BillingMode: 'PAY_PER_REQUEST',
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: tableDefinition.KeySchema,
+      AttributeDefinitions: tableDefinition.AttributeDefinitions,
+      GlobalSecondaryIndexes: tableDefinition.GlobalSecondaryIndexes,
+    });
+  });
+
+  it('scopes every failover action of the orchestrator to the configured resources', () => {
+    // Prepare
+    const { template } = controlPlane;
+    const instances = [
+      `arn:aws:rds:eu-west-1:${account}:db:payments-euw1`,
+      `arn:aws:rds:us-east-1:${account}:db:payments-use1`,
+    ];
+    const parameterGroups = [
+      `arn:aws:rds:eu-west-1:${account}:pg:payments-read-only`,
+      `arn:aws:rds:us-east-1:${account}:pg:payments-read-only`,
+    ];
+    const auroraResources = [
+      `arn:aws:rds::${account}:global-cluster:ledger-global`,
+      `arn:aws:rds:eu-central-1:${account}:cluster:ledger-euc1`,
+      `arn:aws:rds:us-east-1:${account}:cluster:ledger-use1`,
+    ];
+
+    // Assess
+    expect(resourcesFor(template, 'OrchestrateRole', 'rds:PromoteReadReplica')).toEqual(instances);
+    expect(resourcesFor(template, 'OrchestrateRole', 'rds:StopDBInstance')).toEqual(instances);
+    expect(resourcesFor(template, 'OrchestrateRole', 'rds:ModifyDBInstance')).toEqual([...instances, ...parameterGroups].sort());
+    expect(resourcesFor(template, 'OrchestrateRole', 'rds:FailoverGlobalCluster')).toEqual(auroraResources.sort());
+    expect(resourcesFor(template, 'OrchestrateRole', 'rds:SwitchoverGlobalCluster')).toEqual(auroraResources.sort());
+    expect(resourcesFor(template, 'OrchestrateRole', 'route53:ChangeResourceRecordSets')).toEqual([
+      'arn:aws:route53:::hostedzone/Z0LEDGER00002',
+      'arn:aws:route53:::hostedzone/Z0PAYMENTS0001',
+    ]);
+    expect(resourcesFor(template, 'OrchestrateRole', 'sns:Publish')).toEqual([
+      `arn:aws:sns:us-west-2:${account}:ledger-failover`,
+      `arn:aws:sns:us-west-2:${account}:payments-failover`,
+    ]);
+    expect(resourcesFor(template, 'OrchestrateRole', 'dynamodb:UpdateItem')).toContainEqual({
+      'Fn::GetAtt': ['StateTable', 'Arn'],
+    });
+  });
+
+  it('raises an alarm on orchestrator errors and on a stalled failover, sent to the alarm topic', () => {
+    // Prepare
+    const alarms = Object.fromEntries(resourcesOfType(controlPlane.template, 'AWS::CloudWatch::Alarm'));
+
+    // Assess
+    expect(alarms.OrchestratorErrorsAlarm?.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: 'failover-control-plane-staging-orchestrate' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(alarms.FailoverStalledAlarm?.Properties).toMatchObject({
+      Namespace: 'FailoverControlPlane',
+      MetricName: 'FailoverStalled',
+      Dimensions: [{ Name: 'service', Value: 'failover-control-plane' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(alarms.FailoverStalledAlarm?.Properties?.AlarmActions).toEqual([
+      { 'Fn::If': ['CreateNotificationTopic', { Ref: 'NotificationTopic' }, ''] },
+    ]);
+    expect(controlPlane.template.Resources.NotificationTopic?.Condition).toBe('CreateNotificationTopic');
+  });
+});
+
+describe('an observer stack', () => {
+  it('deploys only the probe, in its observer region, every minute', () => {
+    // Prepare
+    const { template } = observer;
+
+    // Act
+    const probe = lambdaFunction(template, 'ProbeLambdaFunction');
+    const schedules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties?.ScheduleExpression);
+
+    // Assess
+    expect(observer.region).toBe('eu-central-1');
+    expect(observer.stackName).toBe('failover-control-plane-staging-observer');
+    expect(probe.Role).toEqual({ 'Fn::GetAtt': ['ProbeRole', 'Arn'] });
+    expect(probe.Architectures).toEqual(['arm64']);
+    expect(probe.Environment).toMatchObject({
+      Variables: { OBSERVER_REGION: 'eu-central-1', TABLE_REGION: 'us-west-2', TABLE_NAME: 'failover-control-plane-staging' },
+    });
+    expect(schedules).toEqual(['rate(1 minute)']);
+    expect(resourcesOfType(template, 'AWS::DynamoDB::Table')).toEqual([]);
+  });
+
+  it('lets the probe write observations to the control-plane table and change nothing else', () => {
+    // Prepare
+    const probeActions = statementsOf(observer.template, 'ProbeRole').flatMap(actionsOf);
+
+    // Assess
+    expect(resourcesFor(observer.template, 'ProbeRole', 'dynamodb:PutItem')).toContainEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:us-west-2:${AWS::AccountId}:table/failover-control-plane-staging',
+    });
+    expect(probeActions.filter((action) => MUTATING_ACTIONS.includes(action))).toEqual(['dynamodb:PutItem']);
+    expect(resourcesFor(observer.template, 'ProbeRole', 'rds:DescribeDBInstances')).toEqual([
+      `arn:aws:rds:eu-west-1:${account}:db:payments-euw1`,
+      `arn:aws:rds:us-east-1:${account}:db:payments-use1`,
+    ]);
+  });
+});
+
+describe('both stacks', () => {
+  it('never grant a mutating action on a wildcard resource, and "*" only where AWS requires it', () => {
+    // Prepare
+    const roles = [
+      ...resourcesOfType(controlPlane.template, 'AWS::IAM::Role').map(([id]) => statementsOf(controlPlane.template, id)),
+      ...resourcesOfType(observer.template, 'AWS::IAM::Role').map(([id]) => statementsOf(observer.template, id)),
+    ];
+
+    // Act
+    const statements = roles.flat();
+    const mutatingOnWildcard = statements.filter(
+      (statement) => actionsOf(statement).some((action) => MUTATING_ACTIONS.includes(action)) && resourcesOf(statement).some(hasWildcard),
+    );
+    const onStar = statements.filter((statement) => resourcesOf(statement).includes('*')).flatMap(actionsOf);
+
+    // Assess
+    expect(roles).toHaveLength(2);
+    expect(statements.length).toBeGreaterThan(5);
+    expect(mutatingOnWildcard).toEqual([]);
+    expect(onStar).toEqual(WILDCARD_ONLY_ACTIONS);
+  });
+
+  it('write function logs to log groups with a retention', () => {
+    // Prepare
+    const logGroups = [
+      ...resourcesOfType(controlPlane.template, 'AWS::Logs::LogGroup'),
+      ...resourcesOfType(observer.template, 'AWS::Logs::LogGroup'),
+    ];
+
+    // Assess
+    expect(logGroups.map(([id]) => id).sort()).toEqual(['OrchestrateLogGroup', 'ProbeLogGroup']);
+    for (const [, logGroup] of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(30);
+  });
+
+  it('ship each handler as a zip holding the bundle and the configuration', async () => {
+    // Prepare
+    const fixture = await readFile(join(repositoryRoot, config), 'utf8');
+
+    // Act
+    const listings = ['probe', 'orchestrate'].map((name) =>
+      execFileSync('unzip', ['-Z1', join(repositoryRoot, '.esbuild', `${name}.zip`)], { encoding: 'utf8' }).trim().split('\n'),
+    );
+    const bundledConfig = execFileSync('unzip', ['-p', join(repositoryRoot, '.esbuild', 'probe.zip'), 'config.yaml'], {
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(listings).toEqual([
+      ['index.mjs', 'config.yaml'],
+      ['index.mjs', 'config.yaml'],
+    ]);
+    expect(bundledConfig).toBe(fixture);
+  });
+
+  it('bundle only the AWS SDK clients each handler uses', async () => {
+    // Prepare
+    const clientsIn = async (name: string) => {
+      const meta = JSON.parse(await readFile(join(repositoryRoot, '.esbuild', `${name}.meta.json`), 'utf8')) as {
+        inputs: Record<string, unknown>;
+      };
+      const clients = Object.keys(meta.inputs).flatMap((input) => /@aws-sdk\/(client-[a-z0-9-]+)\//.exec(input)?.[1] ?? []);
+      return [...new Set(clients)].sort();
+    };
+
+    // Act
+    const [probe, orchestrate] = await Promise.all([clientsIn('probe'), clientsIn('orchestrate')]);
+
+    // Assess
+    expect(probe).toEqual(['client-cloudwatch', 'client-dynamodb', 'client-rds']);
+    expect(orchestrate).toEqual(['client-cloudwatch', 'client-dynamodb', 'client-rds', 'client-route-53', 'client-sns']);
+  });
+});
