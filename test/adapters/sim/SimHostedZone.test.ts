@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/adapters/sim/ManualClock.js';
+import { SimHostedZone } from '../../../src/adapters/sim/SimHostedZone.js';
+import { SimTopic } from '../../../src/adapters/sim/SimTopic.js';
+import { FatalStepError, RetryableStepError } from '../../../src/domain/errors.js';
+import type { Notification } from '../../../src/domain/types.js';
+import { threeRegionGroup } from './group.js';
+
+const group = threeRegionGroup();
+
+function build() {
+  const clock = new ManualClock(0);
+  return { clock, zone: new SimHostedZone(group, clock, { dnsSyncSeconds: 40, apiLatencyMs: 0 }) };
+}
+
+describe('SimHostedZone', () => {
+  it('starts pointing at the initial primary with the configured TTL', async () => {
+    // Prepare
+    const { zone } = build();
+
+    // Act
+    const region = await zone.currentRegion(group);
+
+    // Assess
+    expect(region).toBe('eu-west-1');
+    expect(zone.ttlSeconds).toBe(30);
+  });
+
+  it('keeps a change PENDING for dnsSyncSeconds, then INSYNC', async () => {
+    // Prepare
+    const { clock, zone } = build();
+
+    // Act
+    const result = await zone.pointTo(group, 'eu-central-1', 'failover f-1');
+    const changeId = result.changeId as string;
+    const pending = await zone.changeStatus(changeId);
+    await clock.advance(39_999);
+    const almost = await zone.changeStatus(changeId);
+    await clock.advance(1);
+    const inSync = await zone.changeStatus(changeId);
+
+    // Assess
+    expect(result.changed).toBe(true);
+    expect([pending, almost, inSync]).toEqual(['PENDING', 'PENDING', 'INSYNC']);
+    expect(await zone.currentRegion(group)).toBe('eu-central-1');
+    expect(zone.changes()).toEqual([
+      { id: changeId, region: 'eu-central-1', value: 'eu-central-1.shop.example.com', comment: 'failover f-1', submittedAt: 0, inSyncAt: 40_000 },
+    ]);
+  });
+
+  it('makes no change when the record already points at the region', async () => {
+    // Prepare
+    const { zone } = build();
+
+    // Act
+    const result = await zone.pointTo(group, 'eu-west-1', 'no-op');
+
+    // Assess
+    expect(result).toEqual({ changed: false });
+    expect(zone.changes()).toHaveLength(0);
+  });
+
+  it('throttles the first calls with a RetryableStepError, then succeeds', async () => {
+    // Prepare
+    const { zone } = build();
+    zone.throttle(2, 'PriorRequestNotComplete');
+
+    // Act
+    const first = await zone.pointTo(group, 'eu-central-1', 'failover').catch((error: unknown) => error);
+    const second = await zone.pointTo(group, 'eu-central-1', 'failover').catch((error: unknown) => error);
+    const third = await zone.pointTo(group, 'eu-central-1', 'failover');
+
+    // Assess
+    expect(first).toBeInstanceOf(RetryableStepError);
+    expect((second as Error).message).toMatch(/PriorRequestNotComplete/);
+    expect(third.changed).toBe(true);
+    expect(zone.calls.pointTo).toBe(3);
+  });
+
+  it('refuses an unknown change id as fatal', async () => {
+    // Prepare
+    const { zone } = build();
+
+    // Act
+    const error = await zone.changeStatus('/change/NOPE').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(FatalStepError);
+  });
+});
+
+describe('SimTopic', () => {
+  it('keeps every published message with its topic and time', async () => {
+    // Prepare
+    const clock = new ManualClock(5_000);
+    const topic = new SimTopic(clock);
+    const notification: Notification = {
+      groupId: 'shop',
+      environment: 'production',
+      type: 'failover-started',
+      severity: 'critical',
+      subject: 'shop: failing over',
+      text: 'eu-west-1 is down',
+      details: {},
+      dedupeKey: 'f-1:started',
+    };
+
+    // Act
+    await topic.publish(notification, group.notifications.topicArn);
+
+    // Assess
+    expect(topic.messages()).toEqual([{ topicArn: group.notifications.topicArn, publishedAt: 5_000, notification }]);
+  });
+});
