@@ -37,3 +37,22 @@ export function clientConfig(region: string, overrides: Partial<Omit<AwsClientCo
     },
   };
 }
+
+/**
+ * Wraps a client factory so each region's client is built once and reused (SDK clients hold connection pools).
+ *
+ * @example
+ * const rdsFor = perRegion((region) => new RDSClient(clientConfig(region)));
+ * rdsFor('eu-west-1') === rdsFor('eu-west-1'); // true
+ */
+export function perRegion<T>(create: (region: string) => T): (region: string) => T {
+  const clients = new Map<string, T>();
+  return (region) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = create(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
+}

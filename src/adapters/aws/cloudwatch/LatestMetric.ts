@@ -1,0 +1,99 @@
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Clock } from '../../../ports/Clock.js';
+import type { RegionName } from '../../../domain/types.js';
+import { isUnreachableError, throwMapped } from '../errors.js';
+
+/** One CloudWatch metric of one resource, e.g. `AWS/RDS ReplicaLag` of `DBInstanceIdentifier=app-eu`. */
+export interface MetricRef {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+export interface LatestMetricOptions {
+  readonly clock: Clock;
+  /** Only datapoints this recent count; an older one is treated as unknown. */
+  readonly lookbackMs?: number;
+  readonly periodSeconds?: number;
+}
+
+export interface MetricValue {
+  readonly metricName: string;
+  readonly value: number;
+  readonly at: number;
+}
+
+export const DEFAULT_METRIC_LOOKBACK_MS = 5 * 60_000;
+
+/**
+ * Reads the newest datapoint of a metric from CloudWatch with `GetMetricData`, for replica lag.
+ * Several metrics may be asked for in one call, in order of preference: the first with a usable datapoint wins.
+ * A negative newest value (RDS reports `-1` when replication is not running) means unknown.
+ */
+export class LatestMetric {
+  readonly #cloudWatch: (region: RegionName) => CloudWatchClient;
+  readonly #clock: Clock;
+  readonly #lookbackMs: number;
+  readonly #periodSeconds: number;
+
+  constructor(cloudWatch: (region: RegionName) => CloudWatchClient, options: LatestMetricOptions) {
+    this.#cloudWatch = cloudWatch;
+    this.#clock = options.clock;
+    this.#lookbackMs = options.lookbackMs ?? DEFAULT_METRIC_LOOKBACK_MS;
+    this.#periodSeconds = options.periodSeconds ?? 60;
+  }
+
+  /**
+   * The newest usable value of the first metric that has one; undefined when none has, or when CloudWatch in
+   * `region` cannot be reached (lag is then unknown, which the machine treats as not eligible).
+   *
+   * @example
+   * const lag = await latest.read('eu-central-1', [{ namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: 'app-eu' } }]);
+   */
+  async read(region: RegionName, metrics: readonly MetricRef[], groupId?: string): Promise<MetricValue | undefined> {
+    const now = this.#clock.now();
+    const command = new GetMetricDataCommand({
+      StartTime: new Date(now - this.#lookbackMs),
+      EndTime: new Date(now),
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: metrics.map((metric, index) => ({
+        Id: `m${index}`,
+        ReturnData: true,
+        MetricStat: {
+          Metric: {
+            Namespace: metric.namespace,
+            MetricName: metric.metricName,
+            Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+          },
+          Period: this.#periodSeconds,
+          Stat: 'Maximum',
+        },
+      })),
+    });
+    let output;
+    try {
+      output = await this.#cloudWatch(region).send(command);
+    } catch (error) {
+      if (isUnreachableError(error)) return undefined;
+      const described = metrics.map((metric) => `${metric.namespace} ${metric.metricName}`).join(', ');
+      throwMapped(error, { action: 'cloudwatch:GetMetricData', resource: `* (${described})`, groupId, region });
+    }
+    for (const [index, metric] of metrics.entries()) {
+      const result = output.MetricDataResults?.find((candidate) => candidate.Id === `m${index}`);
+      const newest = newestUsable(result?.Values ?? [], result?.Timestamps ?? []);
+      if (newest !== undefined) return { metricName: metric.metricName, ...newest };
+    }
+    return undefined;
+  }
+}
+
+/** The newest datapoint, if it is usable: a negative newest value means "not replicating now", not "use an older one". */
+function newestUsable(values: readonly number[], timestamps: readonly Date[]): { value: number; at: number } | undefined {
+  let newest: { value: number; at: number } | undefined;
+  values.forEach((value, index) => {
+    const at = timestamps[index]?.getTime();
+    if (at !== undefined && (newest === undefined || at > newest.at)) newest = { value, at };
+  });
+  return newest !== undefined && newest.value >= 0 && Number.isFinite(newest.value) ? newest : undefined;
+}

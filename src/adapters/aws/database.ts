@@ -1,0 +1,100 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { DatabaseConfig, GroupConfig } from '../../config/schema.js';
+import type { FencingMode, RegionName } from '../../domain/types.js';
+import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
+import type { Clock } from '../../ports/Clock.js';
+import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../ports/Database.js';
+import { AuroraGlobalDatabase } from './aurora/AuroraGlobalDatabase.js';
+import { perRegion } from './clientConfig.js';
+import { LatestMetric } from './cloudwatch/LatestMetric.js';
+import { systemClock } from './databaseConfig.js';
+import { RdsInstanceDatabase } from './rds/RdsInstanceDatabase.js';
+
+export interface AwsDatabaseOptions {
+  readonly rds: (region: RegionName) => RDSClient;
+  readonly cloudWatch: (region: RegionName) => CloudWatchClient;
+  readonly clock?: Clock;
+  /** Replica-lag datapoints older than this count as unknown lag. */
+  readonly lagLookbackMs?: number;
+}
+
+/** How often `waitUntilPromoted` looks at an Aurora global cluster. */
+const AURORA_POLL_MS = 10_000;
+
+/**
+ * The Database port for AWS: dispatches on `group.regions[region].database.kind` to the RDS read-replica adapter
+ * (`rds-instance`) or the Aurora Global Database adapter (`aurora-global`).
+ *
+ * @example
+ * const database = new AwsDatabase({
+ *   rds: (region) => new RDSClient(clientConfig(region)),
+ *   cloudWatch: (region) => new CloudWatchClient(clientConfig(region)),
+ * });
+ * await database.describe(group, 'eu-central-1');
+ */
+export class AwsDatabase implements Database {
+  readonly #rdsInstances: RdsInstanceDatabase;
+  readonly #auroraGlobal: AuroraGlobalDatabase;
+  readonly #clock: Clock;
+
+  constructor(options: AwsDatabaseOptions) {
+    this.#clock = options.clock ?? systemClock;
+    const rds = perRegion(options.rds);
+    const lag = new LatestMetric(perRegion(options.cloudWatch), {
+      clock: this.#clock,
+      lookbackMs: options.lagLookbackMs,
+    });
+    this.#rdsInstances = new RdsInstanceDatabase({ rds, lag, clock: this.#clock });
+    this.#auroraGlobal = new AuroraGlobalDatabase({ rds, lag });
+  }
+
+  describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+    return this.#for(group, region).describe(group, region);
+  }
+
+  fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+    return this.#for(group, region).fence(group, region, mode);
+  }
+
+  promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
+    return this.#for(group, region).promote(group, region, options);
+  }
+
+  /**
+   * For scripts: waits until `region`'s database is writable and not a replica, or throws `RetryableStepError`
+   * after `timeoutMs`. RDS uses the SDK waiter; Aurora polls the global cluster every 10 s.
+   *
+   * @example
+   * await database.waitUntilPromoted(group, 'eu-central-1', 15 * 60_000);
+   */
+  async waitUntilPromoted(group: GroupConfig, region: RegionName, timeoutMs: number): Promise<DatabaseState> {
+    if (this.#kindOf(group, region) === 'rds-instance') {
+      return this.#rdsInstances.waitUntilPromoted(group, region, timeoutMs);
+    }
+    const deadline = this.#clock.now() + timeoutMs;
+    for (;;) {
+      const state = await this.#auroraGlobal.describe(group, region);
+      if (state.writable && state.role !== 'replica') return state;
+      if (this.#clock.now() + AURORA_POLL_MS > deadline) {
+        throw new RetryableStepError(
+          `group ${group.id} region ${region}: not the writable global writer after ${timeoutMs} ms (status ${state.status})`,
+          { groupId: group.id, region, step: 'awaitingPromotion' },
+        );
+      }
+      await this.#clock.sleep(AURORA_POLL_MS);
+    }
+  }
+
+  #for(group: GroupConfig, region: RegionName): Database {
+    return this.#kindOf(group, region) === 'rds-instance' ? this.#rdsInstances : this.#auroraGlobal;
+  }
+
+  #kindOf(group: GroupConfig, region: RegionName): DatabaseConfig['kind'] {
+    const kind = group.regions[region]?.database.kind;
+    if (kind === undefined) {
+      throw new FatalStepError(`group ${group.id} has no region ${region}`, { groupId: group.id, region });
+    }
+    return kind;
+  }
+}

@@ -1,0 +1,218 @@
+import {
+  DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
+  PromoteReadReplicaCommand,
+  StopDBInstanceCommand,
+  waitUntilDBInstanceAvailable,
+} from '@aws-sdk/client-rds';
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
+import type { DatabaseConfig, GroupConfig } from '../../../config/schema.js';
+import type { FencingMode, RegionName } from '../../../domain/types.js';
+import { FatalStepError, RetryableStepError } from '../../../domain/errors.js';
+import type { Clock } from '../../../ports/Clock.js';
+import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../../ports/Database.js';
+import { parseArn } from '../arn.js';
+import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
+import { perRegion } from '../clientConfig.js';
+import { databaseConfigOf, systemClock } from '../databaseConfig.js';
+import { isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
+import type { AwsCallContext } from '../errors.js';
+
+type RdsInstanceConfig = Extract<DatabaseConfig, { kind: 'rds-instance' }>;
+
+export interface RdsInstanceDatabaseOptions {
+  /** An RDS client for a region; the composition root passes real clients, tests mocked ones. */
+  readonly rds: (region: RegionName) => RDSClient;
+  readonly lag: LatestMetric;
+  readonly clock?: Clock;
+}
+
+/** Statuses in which a replica that was asked to promote is still getting there. */
+const PROMOTION_TRANSITIONS = new Set(['modifying', 'rebooting', 'backing-up']);
+const STOPPED = new Set(['stopped', 'stopping']);
+
+/**
+ * A cross-region RDS read replica (`kind: rds-instance`) behind the Database port.
+ * Every action describes the instance first, so repeating a step after a crash changes nothing twice.
+ */
+export class RdsInstanceDatabase implements Database {
+  readonly #rds: (region: RegionName) => RDSClient;
+  readonly #lag: LatestMetric;
+  readonly #clock: Clock;
+
+  constructor(options: RdsInstanceDatabaseOptions) {
+    this.#rds = perRegion(options.rds);
+    this.#lag = options.lag;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * The instance's role, status and replica lag. A region whose RDS endpoint cannot be reached answers
+   * `status: 'unreachable'` rather than throwing: that is an observation, not a failure of the caller.
+   *
+   * @example
+   * const state = await database.describe(group, 'eu-central-1');
+   * if (state.role === 'replica') console.log(`${state.replicaLagSeconds ?? '?'} s behind ${state.sourceRegion}`);
+   */
+  async describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+    const config = databaseConfigOf(group, region, 'rds-instance');
+    let instance: DBInstance;
+    try {
+      instance = await this.#describeInstance(group, region, config);
+    } catch (error) {
+      if (isUnreachableError(error)) return { region, role: 'unknown', status: 'unreachable', writable: false };
+      throwMapped(error, this.#context(group, region, config, 'rds:DescribeDBInstances'));
+    }
+    const state = stateOf(region, instance, config);
+    if (state.role !== 'replica') return state;
+    const lag = await this.#lag.read(
+      region,
+      [{ namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: config.instanceId } }],
+      group.id,
+    );
+    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value };
+  }
+
+  /**
+   * Stops writes on the old primary, best effort: an unreachable region answers `unreachable`, never throws.
+   *
+   * @example
+   * await database.fence(group, 'eu-west-1', 'stop-instance'); // 'fenced', then 'already-fenced' on a retry
+   */
+  async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+    if (mode === 'none') return 'skipped';
+    const config = databaseConfigOf(group, region, 'rds-instance');
+    const readOnlyGroup = config.readOnlyParameterGroup;
+    if (mode === 'read-only-parameter-group' && readOnlyGroup === undefined) {
+      throw new FatalStepError(
+        `group ${group.id} region ${region}: fencing is read-only-parameter-group but database.readOnlyParameterGroup is not set`,
+        { groupId: group.id, region, step: 'fencing' },
+      );
+    }
+    let instance: DBInstance;
+    try {
+      instance = await this.#describeInstance(group, region, config);
+    } catch (error) {
+      if (isUnreachableError(error)) return 'unreachable';
+      throwMapped(error, this.#context(group, region, config, 'rds:DescribeDBInstances', 'fencing'));
+    }
+    if (stateOf(region, instance, config).fenced === true) return 'already-fenced';
+    const action = mode === 'stop-instance' ? 'rds:StopDBInstance' : 'rds:ModifyDBInstance';
+    try {
+      await this.#rds(region).send(
+        mode === 'stop-instance'
+          ? new StopDBInstanceCommand({ DBInstanceIdentifier: config.instanceId })
+          : new ModifyDBInstanceCommand({
+              DBInstanceIdentifier: config.instanceId,
+              DBParameterGroupName: readOnlyGroup,
+              ApplyImmediately: true,
+            }),
+      );
+    } catch (error) {
+      if (isUnreachableError(error)) return 'unreachable';
+      throwMapped(error, this.#context(group, region, config, action, 'fencing'));
+    }
+    return 'fenced';
+  }
+
+  /**
+   * Promotes the replica in `region` to a standalone instance. Observes first: an instance that is no longer a
+   * replica is `already-promoted`; a replica in a transitional status is `in-progress`. The caller then polls
+   * `describe` until the instance is writable.
+   *
+   * @example
+   * await database.promote(group, 'eu-central-1', { failoverId, planned: false, allowDataLoss: true, fromRegion: 'eu-west-1' }); // 'started'
+   */
+  async promote(group: GroupConfig, region: RegionName, _options: PromoteOptions): Promise<PromoteOutcome> {
+    const config = databaseConfigOf(group, region, 'rds-instance');
+    const describeContext = this.#context(group, region, config, 'rds:DescribeDBInstances', 'promoting');
+    const instance = await mapAwsErrors(describeContext, () => this.#describeInstance(group, region, config));
+    const state = stateOf(region, instance, config);
+    if (state.role === 'standalone' || state.role === 'primary') return 'already-promoted';
+    if (PROMOTION_TRANSITIONS.has(state.status)) return 'in-progress';
+    await mapAwsErrors(this.#context(group, region, config, 'rds:PromoteReadReplica', 'promoting'), () =>
+      this.#rds(region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: config.instanceId })),
+    );
+    return 'started';
+  }
+
+  /**
+   * For scripts: waits until the instance in `region` is a writable standalone instance, using the SDK waiter
+   * `waitUntilDBInstanceAvailable` bounded by `timeoutMs`. The executor does not use this; it polls `describe`
+   * between persisted steps instead of blocking a Lambda.
+   * Throws `RetryableStepError` when the time runs out.
+   *
+   * @example
+   * const state = await database.waitUntilPromoted(group, 'eu-central-1', 15 * 60_000);
+   */
+  async waitUntilPromoted(group: GroupConfig, region: RegionName, timeoutMs: number): Promise<DatabaseState> {
+    const config = databaseConfigOf(group, region, 'rds-instance');
+    const deadline = this.#clock.now() + timeoutMs;
+    for (;;) {
+      const remainingSeconds = Math.floor((deadline - this.#clock.now()) / 1000);
+      if (remainingSeconds < 2) {
+        throw new RetryableStepError(
+          `group ${group.id} region ${region}: ${config.instanceId} is not a writable standalone instance after ${timeoutMs} ms`,
+          { groupId: group.id, region, step: 'awaitingPromotion' },
+        );
+      }
+      // The waiter needs maxWaitTime > minDelay; poll about ten times over the remaining time, 1 to 30 s apart.
+      const minDelay = Math.min(30, Math.max(1, Math.floor(remainingSeconds / 10)));
+      try {
+        await waitUntilDBInstanceAvailable(
+          { client: this.#rds(region), maxWaitTime: remainingSeconds, minDelay, maxDelay: Math.max(minDelay, 60) },
+          { DBInstanceIdentifier: config.instanceId },
+        );
+      } catch (error) {
+        throw new RetryableStepError(
+          `group ${group.id} region ${region}: ${config.instanceId} did not become available: ${(error as Error).message}`,
+          { groupId: group.id, region, step: 'awaitingPromotion', cause: error },
+        );
+      }
+      const state = await this.describe(group, region);
+      if (state.writable && state.role !== 'replica') return state;
+      // Right after PromoteReadReplica the replica may still read `available` before it turns `modifying`.
+      await this.#clock.sleep(minDelay * 1000);
+    }
+  }
+
+  async #describeInstance(group: GroupConfig, region: RegionName, config: RdsInstanceConfig): Promise<DBInstance> {
+    const output = await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: config.instanceId }));
+    const instance = output.DBInstances?.[0];
+    if (instance === undefined) {
+      throw new FatalStepError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {
+        groupId: group.id,
+        region,
+      });
+    }
+    return instance;
+  }
+
+  #context(group: GroupConfig, region: RegionName, config: RdsInstanceConfig, action: string, step?: string): AwsCallContext {
+    return { action, resource: config.instanceArn, groupId: group.id, region, step };
+  }
+}
+
+function stateOf(region: RegionName, instance: DBInstance, config: RdsInstanceConfig): DatabaseState {
+  const status = instance.DBInstanceStatus ?? 'unknown';
+  const source = instance.ReadReplicaSourceDBInstanceIdentifier;
+  const role =
+    source !== undefined && source !== ''
+      ? 'replica'
+      : (instance.ReadReplicaDBInstanceIdentifiers?.length ?? 0) > 0
+        ? 'primary'
+        : 'standalone';
+  const readOnlyApplied =
+    config.readOnlyParameterGroup !== undefined &&
+    (instance.DBParameterGroups ?? []).some((group) => group.DBParameterGroupName === config.readOnlyParameterGroup);
+  const fenced = STOPPED.has(status) || readOnlyApplied;
+  const state: DatabaseState = {
+    region,
+    role,
+    status,
+    writable: status === 'available' && role !== 'replica' && !fenced,
+    fenced,
+  };
+  // A same-region source is a plain identifier; a cross-region source is an ARN naming its region.
+  return role === 'replica' && source !== undefined ? { ...state, sourceRegion: parseArn(source)?.region ?? region } : state;
+}
