@@ -37,3 +37,15 @@ export function healthy(at: number, overrides: Partial<Assessment> = {}): Assess
 export function primaryDown(at: number, overrides: Partial<Assessment> = {}): Assessment {
   return healthy(at, { primaryVerdict: 'unhealthy', primaryVerdictSince: at - 15_000, ...overrides });
 }
+
+/** Who sent an operator command, as the CLI fills it in. */
+export const operator = {
+  principalArn: 'arn:aws:iam::123456789012:role/oncall',
+  reason: 'test',
+  commandId: 'cmd-1',
+} as const;
+
+/** The two regions of the fixture group: the one that is not `region`. */
+export function otherRegion(region: string): string {
+  return region === 'eu-west-1' ? 'us-east-1' : 'eu-west-1';
+}
