@@ -1,12 +1,14 @@
 import type {
+  Assessment,
   EpochMs,
   FailoverMode,
   FailoverRecord,
   FailoverStep,
   FailoverTrigger,
   RegionName,
-  Verdict,
 } from '../src/domain/types.js';
+
+export type { Assessment };
 
 /** Bump when a change to the machine makes older persisted snapshots unsafe to restore. */
 export const MACHINE_VERSION = 1;
@@ -26,23 +28,6 @@ export type BlockReason =
   | 'lag-over-budget'
   | 'cooldown'
   | 'fleet-brake';
-
-/** What the health verdicts say about the group right now: computed outside the machine by `assessGroup`. */
-export interface Assessment {
-  readonly at: EpochMs;
-  readonly primaryRegion: RegionName;
-  readonly primaryVerdict: Verdict;
-  /** When the primary's current verdict began; identifies one incident. */
-  readonly primaryVerdictSince: EpochMs;
-  /** The best eligible replica (healthy, lag within budget, highest priority), if any. */
-  readonly candidate?: { readonly region: RegionName; readonly replicaLagSeconds: number };
-  /** Why each other region is not a candidate, in words. */
-  readonly ineligible: readonly { readonly region: RegionName; readonly reason: string }[];
-  /** When the primary is down and there is no candidate: the reason. */
-  readonly noCandidateReason?: 'no-eligible-replica' | 'lag-over-budget';
-  /** Id the failover gets if this assessment starts one (the machine is pure and makes no ids). */
-  readonly proposedFailoverId: string;
-}
 
 export interface StepProgress {
   readonly name: FailoverStep;

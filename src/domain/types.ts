@@ -185,3 +185,20 @@ export interface LoggedEvent {
   readonly message: string;
   readonly detail?: Readonly<Record<string, unknown>>;
 }
+
+/** What the health verdicts say about the group right now: computed by `assessGroup` and fed to the machine. */
+export interface Assessment {
+  readonly at: EpochMs;
+  readonly primaryRegion: RegionName;
+  readonly primaryVerdict: Verdict;
+  /** When the primary's current verdict began; identifies one incident. */
+  readonly primaryVerdictSince: EpochMs;
+  /** The best eligible replica (healthy, lag within budget, highest priority), if any. */
+  readonly candidate?: { readonly region: RegionName; readonly replicaLagSeconds: number };
+  /** Why each other region is not a candidate, in words. */
+  readonly ineligible: readonly { readonly region: RegionName; readonly reason: string }[];
+  /** When the primary is down and there is no candidate: the reason. */
+  readonly noCandidateReason?: 'no-eligible-replica' | 'lag-over-budget';
+  /** Id the failover gets if this assessment starts one (the machine is pure and makes no ids). */
+  readonly proposedFailoverId: string;
+}

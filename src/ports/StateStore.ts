@@ -1,4 +1,4 @@
-import type { EpochMs, GroupId, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
+import type { EpochMs, FailoverRecord, GroupId, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
 
 /** Who may act on a group right now. `epoch` grows each time the lease changes hands. */
 export interface Lease {
@@ -14,6 +14,17 @@ export interface Lease {
 export interface Outbox {
   readonly events: readonly LoggedEvent[];
   readonly notifications: readonly Notification[];
+  /** Failover records to upsert in the history (by id). */
+  readonly failovers?: readonly FailoverRecord[];
+  /** Operator commands fed to the machine in this save, to mark done in the queue. */
+  readonly commandOutcomes?: readonly CommandOutcome[];
+}
+
+export interface CommandOutcome {
+  readonly commandId: string;
+  readonly status: 'accepted' | 'refused';
+  readonly outcome: string;
+  readonly at: EpochMs;
 }
 
 /** Everything the control plane persists about one group, in one item. */

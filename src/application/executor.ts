@@ -1,0 +1,401 @@
+import { createActor, initialTransition, transition } from 'xstate';
+import { initialPrimaryOf, type GroupConfig } from '../config/schema.js';
+import { assessGroup } from '../domain/assessment.js';
+import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
+import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
+import { evaluateGroup } from '../domain/verdicts.js';
+import type { CommandQueue } from '../ports/CommandQueue.js';
+import type { EventLog } from '../ports/EventLog.js';
+import type { Notifier } from '../ports/Notifier.js';
+import type { ObservationStore } from '../ports/ObservationStore.js';
+import type { CommandOutcome, GroupRecord, Lease, NewGroupRecord, Outbox, StateStore } from '../ports/StateStore.js';
+import { failoverMachine } from '../../state-machines/failoverMachine.js';
+import { MACHINE_VERSION, type FailoverEvent } from '../../state-machines/types.js';
+import { decideCommand } from './commands.js';
+import { machineSettingsFor } from './settings.js';
+import { performStep, type StepPorts } from './steps.js';
+import { describeTransition, stateName, type FailoverSnapshot } from './transitions.js';
+
+export interface ExecutorLogger {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export interface PollingPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly factor: number;
+}
+
+export interface ExecutorDeps extends StepPorts {
+  readonly stateStore: StateStore;
+  readonly eventLog: EventLog;
+  readonly observations: ObservationStore;
+  readonly commands: CommandQueue;
+  readonly notifier: Notifier;
+  readonly logger?: ExecutorLogger;
+  /** Makes failover ids; random by default. */
+  readonly newId?: () => string;
+  readonly leaseTtlMs?: number;
+  /** Backoff while a step waits (promotion, DNS sync), in clock time. */
+  readonly polling?: PollingPolicy;
+  /** Stop this long before the deadline so the last save lands inside the invocation. */
+  readonly safetyMarginMs?: number;
+}
+
+export type GroupResult = 'idle' | 'acted' | 'waiting' | 'lease-held' | 'stale';
+
+export interface GroupOutcome {
+  readonly groupId: string;
+  readonly result: GroupResult;
+  readonly state: string;
+  /** Step results and commands fed to the machine in this invocation, in order. */
+  readonly actions: readonly string[];
+  readonly failover?: FailoverRecord;
+  readonly waitingFor?: string;
+  readonly message?: string;
+  readonly notificationFailures: number;
+}
+
+const DEFAULT_POLLING: PollingPolicy = { initialMs: 1_000, maxMs: 5_000, factor: 1.5 };
+const MAX_REMEMBERED_COMMANDS = 100;
+
+/** The step the executor must perform, when the machine is failing over. */
+function currentStep(snapshot: FailoverSnapshot): FailoverStep | undefined {
+  return snapshot.matches('failingOver') ? snapshot.context.step?.name : undefined;
+}
+
+function defaultId(): string {
+  return `fo-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function restore(record: GroupRecord, group: GroupConfig, now: EpochMs): FailoverSnapshot {
+  if (record.snapshot === undefined || record.snapshot === null) {
+    const [initial] = initialTransition(failoverMachine, {
+      groupId: group.id,
+      primaryRegion: initialPrimaryOf(group),
+      settings: machineSettingsFor(group),
+      now,
+    });
+    return initial;
+  }
+  if (record.machineVersion !== MACHINE_VERSION) {
+    throw new Error(
+      `group ${group.id}: stored snapshot is machine version ${record.machineVersion}, this code runs version ${MACHINE_VERSION}; migrate the snapshot before deploying`,
+    );
+  }
+  // An actor is only used to revive the persisted snapshot; it is never started, so nothing runs.
+  return createActor(failoverMachine, { snapshot: record.snapshot as never, input: undefined as never }).getSnapshot();
+}
+
+/** A fresh record for a group that has never been reconciled. */
+export function initialRecord(group: GroupConfig, now: EpochMs): NewGroupRecord {
+  return {
+    groupId: group.id,
+    machineVersion: MACHINE_VERSION,
+    snapshot: null,
+    health: {},
+    outbox: { events: [], notifications: [] },
+    nextEventSeq: 1,
+    processedCommandIds: [],
+    updatedAt: now,
+  };
+}
+
+function isEmpty(outbox: Outbox): boolean {
+  return (
+    outbox.events.length === 0 &&
+    outbox.notifications.length === 0 &&
+    (outbox.failovers?.length ?? 0) === 0 &&
+    (outbox.commandOutcomes?.length ?? 0) === 0
+  );
+}
+
+/**
+ * One executor's hold on one group for one invocation: the last saved record, the machine snapshot in memory,
+ * and what the next save must carry. Every change goes machine → outbox → compare-and-set save → delivery.
+ */
+class GroupSession {
+  private snapshot: FailoverSnapshot;
+  private health: Record<string, RegionHealth>;
+  private drafts: Omit<LoggedEvent, 'groupId' | 'seq'>[] = [];
+  private notifications: Notification[] = [];
+  private failovers = new Map<string, FailoverRecord>();
+  private commandOutcomes: CommandOutcome[] = [];
+  private processed: string[];
+  private deliveredOutbox = false;
+  readonly actions: string[] = [];
+  notificationFailures = 0;
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly group: GroupConfig,
+    private record: GroupRecord,
+    private lease: Lease,
+  ) {
+    this.snapshot = restore(record, group, deps.clock.now());
+    this.health = { ...record.health };
+    this.processed = [...record.processedCommandIds];
+  }
+
+  get state(): FailoverSnapshot {
+    return this.snapshot;
+  }
+
+  apply(event: FailoverEvent): void {
+    const before = this.snapshot;
+    const [after] = transition(failoverMachine, before, event);
+    const effects = describeTransition(this.group, before, after, event);
+    this.drafts.push(...effects.events);
+    this.notifications.push(...effects.notifications);
+    if (effects.failover) this.failovers.set(effects.failover.id, effects.failover);
+    this.snapshot = after;
+  }
+
+  /** Feeds the latest observer reports and the group's configuration. */
+  async observe(): Promise<void> {
+    const now = this.deps.clock.now();
+    this.apply({ type: 'CONFIGURE', at: now, settings: machineSettingsFor(this.group) });
+    const reports = await this.deps.observations.listForGroup(this.group.id);
+    this.health = evaluateGroup({
+      group: this.group,
+      previous: this.health,
+      reports,
+      observerRegions: this.deps.config.fleet.observerRegions,
+      now,
+    });
+    const assessment = assessGroup({
+      group: this.group,
+      health: this.health,
+      primaryRegion: this.snapshot.context.primaryRegion,
+      now,
+      proposedFailoverId: (this.deps.newId ?? defaultId)(),
+    });
+    this.apply({ type: 'HEALTH', at: now, assessment });
+  }
+
+  /** Feeds queued operator commands, each exactly once (its id is saved with the state). */
+  async takeCommands(): Promise<void> {
+    const pending = await this.deps.commands.pending(this.group.id);
+    for (const command of pending) {
+      if (this.processed.includes(command.id)) continue;
+      const now = this.deps.clock.now();
+      const decision = decideCommand({
+        group: this.group,
+        snapshot: this.snapshot,
+        health: this.health,
+        command,
+        failoverId: (this.deps.newId ?? defaultId)(),
+        now,
+      });
+      if (decision.kind === 'accept') {
+        this.apply(decision.event);
+        this.actions.push(`command ${command.type} by ${command.principalArn}`);
+      } else {
+        this.drafts.push({
+          at: now,
+          type: 'COMMAND_REFUSED',
+          state: stateName(this.snapshot),
+          actor: command.principalArn,
+          message: `${command.type} refused (${decision.kind}): ${decision.reason}`,
+          detail: { commandId: command.id, reason: command.reason },
+        });
+      }
+      this.processed.push(command.id);
+      this.commandOutcomes.push({
+        commandId: command.id,
+        status: decision.kind === 'accept' ? 'accepted' : 'refused',
+        outcome: decision.kind === 'accept' ? decision.summary : decision.reason,
+        at: now,
+      });
+    }
+  }
+
+  private hasChanges(): boolean {
+    return (
+      this.drafts.length > 0 ||
+      this.notifications.length > 0 ||
+      this.failovers.size > 0 ||
+      this.commandOutcomes.length > 0 ||
+      JSON.stringify(failoverMachine.getPersistedSnapshot(this.snapshot)) !== JSON.stringify(this.record.snapshot) ||
+      JSON.stringify(this.health) !== JSON.stringify(this.record.health)
+    );
+  }
+
+  /**
+   * Saves with compare-and-set, then delivers the outbox. A stale revision or a lost lease throws
+   * (`StaleStateError`) before anything is delivered: the loser acts no further.
+   */
+  async commit(): Promise<void> {
+    if (!this.hasChanges() && !(this.deliveredOutbox && !isEmpty(this.record.outbox))) return;
+    const now = this.deps.clock.now();
+    await this.renewLeaseIfNeeded(now);
+    let seq = this.record.nextEventSeq;
+    const events: LoggedEvent[] = this.drafts.map((draft) => ({ ...draft, groupId: this.group.id, seq: seq++ }));
+    const outbox: Outbox = {
+      events,
+      notifications: this.notifications,
+      failovers: [...this.failovers.values()],
+      commandOutcomes: this.commandOutcomes,
+    };
+    const next: GroupRecord = {
+      ...this.record,
+      revision: this.record.revision + 1,
+      machineVersion: MACHINE_VERSION,
+      snapshot: failoverMachine.getPersistedSnapshot(this.snapshot),
+      health: this.health,
+      outbox,
+      nextEventSeq: seq,
+      processedCommandIds: this.processed.slice(-MAX_REMEMBERED_COMMANDS),
+      updatedAt: now,
+    };
+    this.record = await this.deps.stateStore.save(next, this.record.revision, this.lease, now);
+    this.drafts = [];
+    this.notifications = [];
+    this.failovers.clear();
+    this.commandOutcomes = [];
+    this.deliveredOutbox = false;
+    await this.deliver();
+  }
+
+  /** Delivers the saved outbox. Idempotent except notifications, which are at-least-once. */
+  async deliver(): Promise<void> {
+    const { outbox } = this.record;
+    if (isEmpty(outbox)) return;
+    await this.deps.eventLog.append(outbox.events);
+    for (const failover of outbox.failovers ?? []) await this.deps.eventLog.saveFailover(failover);
+    for (const notification of outbox.notifications) {
+      try {
+        await this.deps.notifier.publish(notification, this.group.notifications.topicArn);
+      } catch (error) {
+        // A lost message must not stop a failover; the event log still has the line and the log says why.
+        this.notificationFailures += 1;
+        this.deps.logger?.warn('notification failed', { groupId: this.group.id, type: notification.type, error: String(error) });
+      }
+    }
+    for (const outcome of outbox.commandOutcomes ?? []) {
+      await this.deps.commands.complete(this.group.id, outcome.commandId, outcome.status, outcome.outcome, outcome.at);
+    }
+    this.deliveredOutbox = true;
+  }
+
+  private async renewLeaseIfNeeded(now: EpochMs): Promise<void> {
+    const ttl = this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    if (this.lease.expiresAt - now < ttl / 2) {
+      this.lease = await this.deps.stateStore.acquireLease(this.group.id, this.lease.owner, now, ttl);
+    }
+  }
+
+  get healthView(): Readonly<Record<string, RegionHealth>> {
+    return this.health;
+  }
+
+  get currentLease(): Lease {
+    return this.lease;
+  }
+}
+
+export const DEFAULT_LEASE_TTL_MS = 30_000;
+
+/**
+ * Reconciles one group: takes the lease, restores the machine, feeds observations and operator commands, then
+ * performs the steps the machine asks for until it rests or the invocation runs out of time. Short waits
+ * (promotion, DNS sync) are polled here with backoff instead of waiting for the next scheduled run.
+ * A Lambda can die at any line: the state is saved after every step with compare-and-set, and every step observes
+ * before it acts, so the next run resumes without repeating or skipping anything.
+ *
+ * @example
+ * const outcome = await reconcileGroup(deps, group, { owner: context.awsRequestId, deadline: Date.now() + 50_000 });
+ */
+export async function reconcileGroup(
+  deps: ExecutorDeps,
+  group: GroupConfig,
+  options: { owner: string; deadline: EpochMs },
+): Promise<GroupOutcome> {
+  const { stateStore, clock } = deps;
+  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const start = clock.now();
+  const base = { groupId: group.id, actions: [] as string[], notificationFailures: 0 };
+  await stateStore.createIfAbsent(initialRecord(group, start));
+  let lease: Lease;
+  try {
+    lease = await stateStore.acquireLease(group.id, options.owner, start, ttl);
+  } catch (error) {
+    if (error instanceof LeaseHeldError) return { ...base, result: 'lease-held', state: 'unknown', message: error.message };
+    throw error;
+  }
+  let session: GroupSession | undefined;
+  try {
+    const record = await stateStore.load(group.id);
+    if (record === undefined) throw new Error(`group ${group.id}: record vanished after the lease was taken`);
+    session = new GroupSession(deps, group, record, lease);
+    await session.deliver();
+    await session.observe();
+    await session.takeCommands();
+    await session.commit();
+    return await runSteps(deps, group, session, options.deadline);
+  } catch (error) {
+    if (error instanceof StaleStateError || error instanceof LeaseHeldError) {
+      deps.logger?.warn('lost the group to another executor; acting no further', { groupId: group.id, error: error.message });
+      return { ...base, result: 'stale', state: session ? stateName(session.state) : 'unknown', message: error.message };
+    }
+    throw error;
+  } finally {
+    const held = session?.currentLease ?? lease;
+    await stateStore.releaseLease(group.id, held).catch((error: unknown) => {
+      deps.logger?.warn('could not release the lease; it expires by itself', { groupId: group.id, error: String(error) });
+    });
+  }
+}
+
+async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSession, deadline: EpochMs): Promise<GroupOutcome> {
+  const { clock } = deps;
+  const polling = deps.polling ?? DEFAULT_POLLING;
+  const margin = deps.safetyMarginMs ?? 2_000;
+  let delay = polling.initialMs;
+  let waitingFor: string | undefined;
+  let lastStep: FailoverStep | undefined;
+
+  while (clock.now() + margin < deadline) {
+    const step = currentStep(session.state);
+    const failover = session.state.context.failover;
+    if (step === undefined || failover === undefined) {
+      waitingFor = undefined;
+      break;
+    }
+    if (step !== lastStep) delay = polling.initialMs;
+    lastStep = step;
+    const result = await performStep(deps, { group, step, failover, health: session.healthView });
+    if ('event' in result) {
+      session.apply(result.event);
+      session.actions.push(result.event.type === 'STEP_FAILED' ? `${step} failed: ${result.event.error}` : result.event.type);
+      waitingFor = undefined;
+      await session.commit();
+      if (result.event.type === 'STEP_FAILED') {
+        await clock.sleep(delay);
+        delay = Math.min(delay * polling.factor, polling.maxMs);
+      }
+      continue;
+    }
+    waitingFor = result.waiting;
+    // Let the machine see time pass, so a step that waits too long stalls instead of waiting forever.
+    session.apply({ type: 'TICK', at: clock.now() });
+    await session.commit();
+    if (currentStep(session.state) !== step) continue;
+    if (clock.now() + delay + margin >= deadline) break;
+    await clock.sleep(delay);
+    delay = Math.min(delay * polling.factor, polling.maxMs);
+  }
+  await session.commit();
+  const snapshot = session.state;
+  const stillStepping = currentStep(snapshot) !== undefined;
+  return {
+    groupId: group.id,
+    result: stillStepping ? 'waiting' : session.actions.length > 0 ? 'acted' : 'idle',
+    state: stateName(snapshot),
+    actions: session.actions,
+    failover: snapshot.context.failover,
+    waitingFor: stillStepping ? waitingFor : undefined,
+    notificationFailures: session.notificationFailures,
+  };
+}

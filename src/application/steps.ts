@@ -1,0 +1,150 @@
+import type { ControlPlaneConfig, GroupConfig } from '../config/schema.js';
+import { FatalStepError, RetryableStepError } from '../domain/errors.js';
+import type { FailoverRecord, FailoverStep, RegionHealth } from '../domain/types.js';
+import type { Clock } from '../ports/Clock.js';
+import type { Database } from '../ports/Database.js';
+import type { FleetLedger } from '../ports/FleetLedger.js';
+import type { Prober } from '../ports/Prober.js';
+import type { Traffic } from '../ports/Traffic.js';
+import type { FailoverEvent } from '../../state-machines/types.js';
+
+export interface StepPorts {
+  readonly config: ControlPlaneConfig;
+  readonly database: Database;
+  readonly traffic: Traffic;
+  readonly prober: Prober;
+  readonly fleet: FleetLedger;
+  readonly clock: Clock;
+}
+
+/** A step's answer: an event for the machine, or `waiting` (poll again later) with what it is waiting for. */
+export type StepResult = { readonly event: FailoverEvent } | { readonly waiting: string };
+
+/**
+ * Performs one failover step. Every step observes before it acts, so running it again after a crash changes
+ * nothing that was already done: a promoted replica is not promoted again, a record that already points at the
+ * target is not changed again. Port errors become STEP_FAILED events (retryable or not); nothing is thrown.
+ *
+ * @example
+ * const result = await performStep(ports, { group, step: 'promoting', failover, health });
+ * if ('event' in result) actor.send(result.event);
+ */
+export async function performStep(
+  ports: StepPorts,
+  input: { group: GroupConfig; step: FailoverStep; failover: FailoverRecord; health: Readonly<Record<string, RegionHealth>> },
+): Promise<StepResult> {
+  const { step } = input;
+  try {
+    return await runStep(ports, input);
+  } catch (error) {
+    const at = ports.clock.now();
+    const message = error instanceof Error ? error.message : String(error);
+    const retryable = !(error instanceof FatalStepError);
+    // Unknown errors (network, SDK retries exhausted) are retried: the step observes first, so a retry is safe.
+    return { event: { type: 'STEP_FAILED', at, step, error: message, retryable } };
+  }
+}
+
+async function runStep(
+  ports: StepPorts,
+  input: { group: GroupConfig; step: FailoverStep; failover: FailoverRecord; health: Readonly<Record<string, RegionHealth>> },
+): Promise<StepResult> {
+  const { group, step, failover, health } = input;
+  const { database, traffic, clock } = ports;
+  const now = () => clock.now();
+  const kind = group.regions[failover.to]?.database.kind;
+
+  switch (step) {
+    case 'reserving': {
+      const { fleetBrake } = ports.config.fleet;
+      const answer = await ports.fleet.tryReserve({
+        failoverId: failover.id,
+        groupId: group.id,
+        now: now(),
+        windowMs: fleetBrake.windowSeconds * 1000,
+        max: fleetBrake.maxAutomaticFailovers,
+      });
+      if (answer === 'reserved') return { event: { type: 'FLEET_SLOT_RESERVED', at: now() } };
+      return {
+        event: {
+          type: 'FLEET_BRAKE_ENGAGED',
+          at: now(),
+          detail: `${fleetBrake.maxAutomaticFailovers} automatic failovers already happened across the fleet in the last ${fleetBrake.windowSeconds} s; many regions failing at once more likely means the control plane's own view is wrong`,
+        },
+      };
+    }
+    case 'fencing': {
+      const outcome = await database.fence(group, failover.from, group.policy.fencing);
+      return { event: { type: 'FENCED', at: now(), outcome } };
+    }
+    case 'draining': {
+      if (kind === 'aurora-global') return { event: { type: 'DRAINED', at: now() } };
+      const target = await database.describe(group, failover.to);
+      if (target.replicaLagSeconds === 0) return { event: { type: 'DRAINED', at: now() } };
+      return { waiting: `replica lag of ${failover.to} is ${target.replicaLagSeconds ?? 'unknown'} s, waiting for 0` };
+    }
+    case 'promoting': {
+      const target = await database.describe(group, failover.to);
+      const alreadyPromoted = target.role === 'primary' || target.role === 'standalone';
+      const lag = target.replicaLagSeconds ?? health[failover.to]?.replicaLagSeconds;
+      const budget = group.policy.maxReplicaLagSeconds;
+      if (!alreadyPromoted && !failover.planned && !failover.allowDataLoss && (lag === undefined || lag > budget)) {
+        return {
+          event: {
+            type: 'LAG_OVER_BUDGET',
+            at: now(),
+            replicaLagSeconds: lag,
+            detail: `replica lag of ${failover.to} is ${lag === undefined ? 'unknown' : `${lag} s`} at promotion, over the ${budget} s budget; an operator may accept the loss with fcp failover --allow-data-loss`,
+          },
+        };
+      }
+      if (!alreadyPromoted) {
+        await database.promote(group, failover.to, {
+          failoverId: failover.id,
+          planned: failover.planned,
+          allowDataLoss: failover.allowDataLoss,
+          fromRegion: failover.from,
+        });
+      }
+      return { event: { type: 'PROMOTION_STARTED', at: now(), replicaLagSeconds: failover.planned ? 0 : lag } };
+    }
+    case 'awaitingPromotion': {
+      const target = await database.describe(group, failover.to);
+      if (target.writable && target.status === 'available') return { event: { type: 'PROMOTED', at: now() } };
+      return { waiting: `${failover.to} is ${target.status} (${target.role}), waiting for a writable primary` };
+    }
+    case 'switchingTraffic': {
+      const result = await traffic.pointTo(group, failover.to, `failover ${failover.id}: ${failover.from} -> ${failover.to}`);
+      return { event: { type: 'TRAFFIC_SWITCHED', at: now(), changeId: result.changeId } };
+    }
+    case 'awaitingDnsSync': {
+      // No change id: the record already pointed at the target when we looked (a previous run changed it and died
+      // before saving the id). Route 53 has no lookup of the last change by record, so the record's value is the proof.
+      if (failover.dnsChangeId === undefined) {
+        const current = await traffic.currentRegion(group);
+        if (current === failover.to) return { event: { type: 'DNS_IN_SYNC', at: now() } };
+        throw new RetryableStepError(`record ${group.dns.recordName} points at ${current ?? 'an unknown target'}, not ${failover.to}`, {
+          groupId: group.id,
+          step: 'awaitingDnsSync',
+        });
+      }
+      const status = await traffic.changeStatus(failover.dnsChangeId);
+      if (status === 'INSYNC') return { event: { type: 'DNS_IN_SYNC', at: now() } };
+      return { waiting: `Route 53 change ${failover.dnsChangeId} is ${status}` };
+    }
+    case 'verifying': {
+      const [target, current, probes] = await Promise.all([
+        database.describe(group, failover.to),
+        traffic.currentRegion(group),
+        ports.prober.probe(group.regions[failover.to]!.healthEndpoints),
+      ]);
+      const problems = [
+        ...(target.writable ? [] : [`database is ${target.status} (${target.role}), not writable`]),
+        ...(current === failover.to ? [] : [`DNS points at ${current ?? 'an unknown target'}`]),
+        ...probes.filter((probe) => !probe.ok).map((probe) => `${probe.url}: ${probe.error ?? 'failed'}`),
+      ];
+      if (problems.length === 0) return { event: { type: 'VERIFIED', at: now() } };
+      return { waiting: `verification of ${failover.to}: ${problems.join('; ')}` };
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { GroupConfig } from '../config/schema.js';
+import type { Assessment, EpochMs, RegionHealth, RegionName } from './types.js';
+
+/**
+ * Turns the per-region verdicts into what the failover machine needs: is the primary down, and which replica
+ * would take over. A candidate is healthy, reports itself a replica (or an unknown role while reachable), has a
+ * known replica lag within the RPO budget, and has the highest failover priority among those.
+ *
+ * @example
+ * const assessment = assessGroup({ group, health, primaryRegion: 'eu-west-1', now, proposedFailoverId: 'fo-1' });
+ * if (assessment.primaryVerdict === 'unhealthy' && assessment.candidate) { ... }
+ */
+export function assessGroup(input: {
+  group: GroupConfig;
+  health: Readonly<Record<RegionName, RegionHealth>>;
+  primaryRegion: RegionName;
+  now: EpochMs;
+  proposedFailoverId: string;
+}): Assessment {
+  const { group, health, primaryRegion, now } = input;
+  const budget = group.policy.maxReplicaLagSeconds;
+  const primaryHealth = health[primaryRegion];
+  const ineligible: { region: RegionName; reason: string }[] = [];
+  const eligible: { region: RegionName; replicaLagSeconds: number; priority: number }[] = [];
+  let lagWasTheProblem = false;
+
+  for (const [region, regionConfig] of Object.entries(group.regions)) {
+    if (region === primaryRegion) continue;
+    const regionHealth = health[region];
+    const lag = regionHealth?.replicaLagSeconds;
+    if (regionHealth === undefined || regionHealth.verdict !== 'healthy') {
+      ineligible.push({ region, reason: `verdict is ${regionHealth?.verdict ?? 'unknown'}` });
+    } else if (regionHealth.databaseRole !== undefined && regionHealth.databaseRole !== 'replica' && regionHealth.databaseRole !== 'unknown') {
+      ineligible.push({ region, reason: `database reports role ${regionHealth.databaseRole}, not replica` });
+    } else if (lag === undefined) {
+      lagWasTheProblem = true;
+      ineligible.push({ region, reason: 'replica lag is unknown, so the data-loss window cannot be bounded' });
+    } else if (lag > budget) {
+      lagWasTheProblem = true;
+      ineligible.push({ region, reason: `replica lag ${lag} s exceeds the ${budget} s budget` });
+    } else {
+      eligible.push({ region, replicaLagSeconds: lag, priority: regionConfig.failoverPriority });
+    }
+  }
+
+  eligible.sort((a, b) => b.priority - a.priority);
+  const [best, ...others] = eligible;
+  for (const other of others) {
+    ineligible.push({ region: other.region, reason: `eligible, but priority ${other.priority} is below ${best!.priority}` });
+  }
+  return {
+    at: now,
+    primaryRegion,
+    primaryVerdict: primaryHealth?.verdict ?? 'unknown',
+    primaryVerdictSince: primaryHealth?.since ?? now,
+    candidate: best && { region: best.region, replicaLagSeconds: best.replicaLagSeconds },
+    ineligible,
+    noCandidateReason: best === undefined ? (lagWasTheProblem ? 'lag-over-budget' : 'no-eligible-replica') : undefined,
+    proposedFailoverId: input.proposedFailoverId,
+  };
+}

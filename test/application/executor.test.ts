@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { reconcileGroup } from '../../src/application/executor.js';
+import { StaleStateError } from '../../src/domain/errors.js';
+import { confirmDown, FAR_REPLICA, inMemoryWorld, PRIMARY, probeRound, REPLICA } from './harness.js';
+
+const MINUTE = 60_000;
+
+describe('executor', () => {
+  it('fails over automatically when the primary is confirmed down, performing each step once', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await probeRound(deps, group);
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    await confirmDown(deps, group, [PRIMARY]);
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.state).toBe('failedOver');
+    expect(outcome.failover).toMatchObject({ from: PRIMARY, to: REPLICA, outcome: 'completed', replicaLagAtPromotionSeconds: 2 });
+    expect(deps.database.calls.promoteEffective).toBe(1);
+    expect(deps.traffic.calls.changes).toBe(1);
+    expect(deps.traffic.changes[0]?.comment).toContain(outcome.failover!.id);
+    const timestamps = outcome.failover!.timestamps;
+    for (const key of ['detectedAt', 'decidedAt', 'fencedAt', 'promotionStartedAt', 'promotedAt', 'trafficSwitchedAt', 'dnsInSyncAt', 'verifiedAt', 'completedAt'] as const) {
+      expect(timestamps[key], key).toBeTypeOf('number');
+    }
+    expect(outcome.failover!.rtoMs).toBe(timestamps.completedAt! - timestamps.detectedAt!);
+    expect(deps.notifier.types()).toEqual(['failover-started', 'failover-completed']);
+    const [history] = await deps.eventLog.listFailovers(group.id);
+    expect(history).toEqual(outcome.failover);
+  });
+
+  it('chooses the highest-priority replica whose lag is within the budget', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY], { lag: { [REPLICA]: 120, [FAR_REPLICA]: 3 } });
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.failover?.to).toBe(FAR_REPLICA);
+  });
+
+  it('does not fail over when only one observer of three sees the primary fail', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    for (let round = 0; round < 5; round += 1) {
+      clock.advance(5_000);
+      await probeRound(deps, group, { observers: ['eu-west-1', 'us-east-1'] });
+      await probeRound(deps, group, { down: [PRIMARY], observers: ['ap-southeast-2'] });
+    }
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.state).toBe('monitoring');
+    expect(deps.database.calls.promote).toBe(0);
+  });
+
+  it('blocks and notifies when every replica lags beyond the budget, promoting nothing', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY], { lag: { [REPLICA]: 120, [FAR_REPLICA]: 90 } });
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.state).toBe('blocked');
+    expect(deps.database.calls.promote).toBe(0);
+    expect(deps.notifier.types()).toEqual(['failover-blocked']);
+    expect(deps.notifier.published[0]?.notification.text).toContain('120 s exceeds the 30 s budget');
+  });
+
+  it('skips a group whose lease another executor holds', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await deps.stateStore.createIfAbsent({ groupId: group.id, machineVersion: 1, snapshot: null, health: {}, outbox: { events: [], notifications: [] }, nextEventSeq: 1, processedCommandIds: [], updatedAt: clock.now() });
+    await deps.stateStore.acquireLease(group.id, 'other', clock.now(), 30_000);
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.result).toBe('lease-held');
+    expect(deps.stateStore.calls.save).toBe(0);
+  });
+
+  it('acts no further after losing a compare-and-set, delivering nothing from the lost write', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+    deps.stateStore.failNextSave(new StaleStateError(`group ${group.id}: revision 1 is no longer current`));
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.result).toBe('stale');
+    expect(deps.database.calls.fence + deps.database.calls.promote).toBe(0);
+    expect(deps.notifier.calls.publish).toBe(0);
+    expect(await deps.eventLog.list(group.id)).toEqual([]);
+  });
+
+  it('leaves a slow promotion for the next invocation and resumes it without promoting again', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+    const first = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + 10_000 });
+
+    // Act
+    clock.advance(MINUTE);
+    const second = await reconcileGroup(deps, group, { owner: 'b', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(first.result).toBe('waiting');
+    expect(first.state).toBe('failingOver.awaitingPromotion');
+    expect(second.state).toBe('failedOver');
+    expect(deps.database.calls.promoteEffective).toBe(1);
+    expect(deps.traffic.calls.changes).toBe(1);
+  });
+
+  it('writes an ordered, gap-free event log', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+
+    // Act
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    const events = (await deps.eventLog.list(group.id)).reverse();
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events.map((event) => event.type)).toEqual([
+      'HEALTH',
+      'FLEET_SLOT_RESERVED',
+      'FENCED',
+      'PROMOTION_STARTED',
+      'PROMOTED',
+      'TRAFFIC_SWITCHED',
+      'DNS_IN_SYNC',
+      'VERIFIED',
+    ]);
+  });
+});

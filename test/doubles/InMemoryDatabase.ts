@@ -1,0 +1,80 @@
+import type { GroupConfig } from '../../src/config/schema.js';
+import type { FencingMode, RegionName } from '../../src/domain/types.js';
+import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
+import type { Clock } from '../../src/ports/Clock.js';
+
+interface RegionDb {
+  role: DatabaseState['role'];
+  status: string;
+  replicaLagSeconds?: number;
+  reachable: boolean;
+  fenced: boolean;
+  promotionStartedAt?: number;
+}
+
+/**
+ * Databases of one group, one per region, observed before acting like the real adapters.
+ * A promotion completes `promotionMs` of clock time after it starts. Counts every call.
+ */
+export class InMemoryDatabase implements Database {
+  readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0 };
+  private readonly regions = new Map<RegionName, RegionDb>();
+
+  constructor(
+    private readonly clock: Clock,
+    initial: Record<RegionName, { role: 'primary' | 'replica'; replicaLagSeconds?: number }>,
+    private readonly promotionMs = 20_000,
+  ) {
+    for (const [region, db] of Object.entries(initial)) {
+      this.regions.set(region, { role: db.role, status: 'available', replicaLagSeconds: db.replicaLagSeconds, reachable: true, fenced: false });
+    }
+  }
+
+  region(region: RegionName): RegionDb {
+    const db = this.regions.get(region);
+    if (db === undefined) throw new Error(`no database in ${region}`);
+    return db;
+  }
+
+  async describe(_group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+    this.calls.describe += 1;
+    const db = this.region(region);
+    if (!db.reachable) return { region, role: 'unknown', status: 'unreachable', writable: false };
+    if (db.promotionStartedAt !== undefined && this.clock.now() - db.promotionStartedAt >= this.promotionMs) {
+      db.role = 'standalone';
+      db.status = 'available';
+      db.replicaLagSeconds = undefined;
+      db.promotionStartedAt = undefined;
+    }
+    return {
+      region,
+      role: db.role,
+      status: db.status,
+      writable: db.status === 'available' && (db.role === 'primary' || db.role === 'standalone') && !db.fenced,
+      replicaLagSeconds: db.replicaLagSeconds,
+      fenced: db.fenced,
+    };
+  }
+
+  async fence(_group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+    this.calls.fence += 1;
+    const db = this.region(region);
+    if (mode === 'none') return 'skipped';
+    if (!db.reachable) return 'unreachable';
+    if (db.fenced) return 'already-fenced';
+    db.fenced = true;
+    this.calls.fenceEffective += 1;
+    return 'fenced';
+  }
+
+  async promote(_group: GroupConfig, region: RegionName, _options: PromoteOptions): Promise<PromoteOutcome> {
+    this.calls.promote += 1;
+    const db = this.region(region);
+    if (db.role === 'standalone' || db.role === 'primary') return 'already-promoted';
+    if (db.promotionStartedAt !== undefined) return 'in-progress';
+    db.promotionStartedAt = this.clock.now();
+    db.status = 'modifying';
+    this.calls.promoteEffective += 1;
+    return 'started';
+  }
+}
