@@ -1,0 +1,262 @@
+import pLimit from 'p-limit';
+import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
+import { nextObserverReport } from '../domain/observations.js';
+import type { DatabaseObservation, EpochMs, GroupId, HttpProbeResult, RegionName, RoundResult } from '../domain/types.js';
+import type { Clock } from '../ports/Clock.js';
+import type { Database, DatabaseState } from '../ports/Database.js';
+import type { FaultStore, InjectedFault } from '../ports/FaultStore.js';
+import type { ObservationStore } from '../ports/ObservationStore.js';
+import type { Prober } from '../ports/Prober.js';
+
+export interface ProbeDeps {
+  readonly config: ControlPlaneConfig;
+  readonly prober: Prober;
+  readonly database: Database;
+  readonly observations: ObservationStore;
+  readonly faults: FaultStore;
+  readonly clock: Clock;
+}
+
+/** What one observer saw of one region in one round. */
+export interface RegionProbeOutcome {
+  readonly groupId: GroupId;
+  readonly region: RegionName;
+  readonly ok: boolean;
+  readonly failureReasons: readonly string[];
+  /** Why the report could not be read or saved; the orchestrator then sees this observer's previous report age. */
+  readonly storeError?: string;
+}
+
+export interface ProbeRoundResult {
+  readonly startedAt: EpochMs;
+  readonly durationMs: number;
+  readonly regions: readonly RegionProbeOutcome[];
+  /** Problems that did not stop the round: an unreadable fault store, a report that could not be saved. */
+  readonly errors: readonly string[];
+}
+
+export interface ProbeRoundSummary {
+  readonly observerRegion: RegionName;
+  readonly rounds: number;
+  readonly startedAt: EpochMs;
+  readonly finishedAt: EpochMs;
+  /** Per group and region: how many rounds passed and failed, and how many reports could not be saved. */
+  readonly regions: readonly { groupId: GroupId; region: RegionName; ok: number; failed: number; storeErrors: number }[];
+  readonly roundDurationsMs: readonly number[];
+  readonly maxRoundDurationMs: number;
+  readonly errors: readonly string[];
+}
+
+/** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
+export const DEFAULT_ROUND_MARGIN_MS = 1_000;
+/** Regions probed at once; bounds the describe calls a large fleet makes against the RDS API per round. */
+export const DEFAULT_REGION_CONCURRENCY = 16;
+
+/**
+ * One probe round from `observerRegion`: every region of every group (or of `groups`) is probed concurrently over HTTP
+ * and through its database, an active drill fault fails the region on purpose, and the observer's report is folded
+ * and saved. Probe failures are results; a store failure is recorded in `errors` and does not stop other regions.
+ *
+ * @example
+ * const round = await runProbeRound(deps, { observerRegion: 'us-east-1' });
+ * round.regions.filter((region) => !region.ok); // what failed this round, with failureReasons
+ */
+export async function runProbeRound(
+  deps: ProbeDeps,
+  input: { observerRegion: RegionName; groups?: readonly GroupConfig[]; concurrency?: number },
+): Promise<ProbeRoundResult> {
+  const startedAt = deps.clock.now();
+  const limit = pLimit(input.concurrency ?? DEFAULT_REGION_CONCURRENCY);
+  const errors: string[] = [];
+  const groups = input.groups ?? deps.config.groups;
+
+  const perGroup = await Promise.all(
+    groups.map(async (group) => {
+      const faults = await activeFaults(deps, group.id, startedAt, errors);
+      return Promise.all(
+        Object.entries(group.regions).map(([region, regionConfig]) =>
+          limit(() => probeRegion(deps, group, region, regionConfig.healthEndpoints, input.observerRegion, faults, errors)),
+        ),
+      );
+    }),
+  );
+  return { startedAt, durationMs: deps.clock.now() - startedAt, regions: perGroup.flat(), errors };
+}
+
+/**
+ * Probe rounds until `deadline` (a Lambda's remaining time) or `maxRounds`. Each group is probed every
+ * `policy.probeIntervalSeconds` of its own, so its failure threshold keeps meaning "that many intervals".
+ * A round starts only when it can finish before the deadline: its longest endpoint timeout plus `marginMs`.
+ *
+ * @example
+ * const summary = await runProbeRounds(deps, { observerRegion: 'us-east-1', deadline: clock.now() + remainingMs });
+ * logger.info('probe rounds', { ...summary });
+ */
+export async function runProbeRounds(
+  deps: ProbeDeps,
+  input: { observerRegion: RegionName; deadline: EpochMs; maxRounds?: number; marginMs?: number; concurrency?: number },
+): Promise<ProbeRoundSummary> {
+  const { clock, config } = deps;
+  const marginMs = input.marginMs ?? DEFAULT_ROUND_MARGIN_MS;
+  const maxRounds = input.maxRounds ?? Number.POSITIVE_INFINITY;
+  const startedAt = clock.now();
+  const dueAt = new Map<GroupId, EpochMs>(config.groups.map((group) => [group.id, startedAt]));
+  const tallies = new Map<string, { groupId: GroupId; region: RegionName; ok: number; failed: number; storeErrors: number }>();
+  for (const group of config.groups) {
+    for (const region of Object.keys(group.regions)) {
+      tallies.set(tallyKey(group.id, region), { groupId: group.id, region, ok: 0, failed: 0, storeErrors: 0 });
+    }
+  }
+  const roundDurationsMs: number[] = [];
+  const errors: string[] = [];
+
+  while (roundDurationsMs.length < maxRounds) {
+    const nextAt = Math.min(...dueAt.values());
+    const due = config.groups.filter((group) => (dueAt.get(group.id) ?? nextAt) <= nextAt);
+    if (Math.max(nextAt, clock.now()) + roundBudgetMs(due, marginMs) > input.deadline) break;
+    const waitMs = nextAt - clock.now();
+    if (waitMs > 0) await clock.sleep(waitMs);
+
+    const round = await runProbeRound(deps, {
+      observerRegion: input.observerRegion,
+      groups: due,
+      ...(input.concurrency === undefined ? {} : { concurrency: input.concurrency }),
+    });
+    roundDurationsMs.push(round.durationMs);
+    errors.push(...round.errors);
+    for (const outcome of round.regions) {
+      const tally = tallies.get(tallyKey(outcome.groupId, outcome.region));
+      if (tally === undefined) continue;
+      if (outcome.ok) tally.ok += 1;
+      else tally.failed += 1;
+      if (outcome.storeError !== undefined) tally.storeErrors += 1;
+    }
+    const now = clock.now();
+    for (const group of due) {
+      // A round that overran its interval is not followed by a burst of catch-up rounds.
+      dueAt.set(group.id, Math.max(nextAt + group.policy.probeIntervalSeconds * 1_000, now));
+    }
+  }
+
+  return {
+    observerRegion: input.observerRegion,
+    rounds: roundDurationsMs.length,
+    startedAt,
+    finishedAt: clock.now(),
+    regions: [...tallies.values()],
+    roundDurationsMs,
+    maxRoundDurationMs: roundDurationsMs.length === 0 ? 0 : Math.max(...roundDurationsMs),
+    errors,
+  };
+}
+
+/**
+ * The database as a health signal: ok when it is `available` and its role agrees with whether it takes writes
+ * (a primary that refuses writes is fenced or broken; a replica that accepts them has split from its source).
+ *
+ * @example
+ * toDatabaseObservation({ region: 'us-east-1', role: 'replica', status: 'available', writable: false, replicaLagSeconds: 2 });
+ * // { ok: true, role: 'replica', status: 'available', replicaLagSeconds: 2 }
+ */
+export function toDatabaseObservation(state: DatabaseState): DatabaseObservation {
+  const problems: string[] = [];
+  if (state.status !== 'available') problems.push(`status ${state.status} (expected available)`);
+  if (state.role === 'unknown') problems.push('role unknown');
+  else if (state.role === 'replica' && state.writable) problems.push('a replica that accepts writes');
+  else if (state.role !== 'replica' && !state.writable) problems.push(`${state.role} does not accept writes`);
+  return {
+    ok: problems.length === 0,
+    role: state.role,
+    status: state.status,
+    ...(state.replicaLagSeconds === undefined ? {} : { replicaLagSeconds: state.replicaLagSeconds }),
+    ...(problems.length === 0 ? {} : { error: problems.join('; ') }),
+  };
+}
+
+async function probeRegion(
+  deps: ProbeDeps,
+  group: GroupConfig,
+  region: RegionName,
+  endpoints: readonly HealthEndpoint[],
+  observerRegion: RegionName,
+  faults: readonly InjectedFault[],
+  errors: string[],
+): Promise<RegionProbeOutcome> {
+  const [previous, http, database] = await Promise.all([
+    deps.observations.get(group.id, region, observerRegion).then(
+      (report) => ({ report }),
+      (error: unknown) => ({ error: messageOf(error) }),
+    ),
+    probeHttp(deps.prober, endpoints),
+    observeDatabase(deps.database, group, region),
+  ]);
+  const fault = faults.find((candidate) => candidate.region === region);
+  const round: RoundResult = {
+    observedAt: deps.clock.now(),
+    http,
+    database,
+    ...(fault === undefined ? {} : { injectedFault: fault.scenario }),
+  };
+  const base = { groupId: group.id, region };
+  if ('error' in previous) {
+    // Without the previous report the streaks would restart from zero and hide a failure in progress: skip the write.
+    const storeError = `could not read the previous report: ${previous.error}`;
+    errors.push(`${group.id}/${region}: ${storeError}`);
+    const report = nextObserverReport(undefined, { ...base, observerRegion, round });
+    return { ...base, ok: report.ok, failureReasons: report.failureReasons, storeError };
+  }
+  const report = nextObserverReport(previous.report, { ...base, observerRegion, round });
+  try {
+    await deps.observations.put(report);
+  } catch (error) {
+    const storeError = `could not save the report: ${messageOf(error)}`;
+    errors.push(`${group.id}/${region}: ${storeError}`);
+    return { ...base, ok: report.ok, failureReasons: report.failureReasons, storeError };
+  }
+  return { ...base, ok: report.ok, failureReasons: report.failureReasons };
+}
+
+async function probeHttp(prober: Prober, endpoints: readonly HealthEndpoint[]): Promise<HttpProbeResult[]> {
+  try {
+    return await prober.probe(endpoints);
+  } catch (error) {
+    // The port promises never to throw; if an adapter breaks that promise, the region still gets a failed round.
+    return endpoints.map((endpoint) => ({ url: endpoint.url, ok: false, latencyMs: 0, error: `prober failed: ${messageOf(error)}` }));
+  }
+}
+
+async function observeDatabase(database: Database, group: GroupConfig, region: RegionName): Promise<DatabaseObservation> {
+  try {
+    return toDatabaseObservation(await database.describe(group, region));
+  } catch (error) {
+    return { ok: false, role: 'unknown', status: 'unreachable', error: `describe failed: ${messageOf(error)}` };
+  }
+}
+
+async function activeFaults(deps: ProbeDeps, groupId: GroupId, now: EpochMs, errors: string[]): Promise<InjectedFault[]> {
+  try {
+    return await deps.faults.active(groupId, now);
+  } catch (error) {
+    errors.push(`${groupId}: could not read injected faults, probing without them: ${messageOf(error)}`);
+    return [];
+  }
+}
+
+/** The longest a round over `groups` may take: its slowest endpoint timeout, plus the margin. */
+function roundBudgetMs(groups: readonly GroupConfig[], marginMs: number): number {
+  let longestTimeoutMs = 0;
+  for (const group of groups) {
+    for (const region of Object.values(group.regions)) {
+      for (const endpoint of region.healthEndpoints) longestTimeoutMs = Math.max(longestTimeoutMs, endpoint.timeoutMs);
+    }
+  }
+  return longestTimeoutMs + marginMs;
+}
+
+function tallyKey(groupId: GroupId, region: RegionName): string {
+  return `${groupId}\u0000${region}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,407 @@
+import { describe, expect, it } from 'vitest';
+import { runProbeRound, runProbeRounds, toDatabaseObservation } from '../../src/application/probeRound.js';
+import type { ProbeDeps } from '../../src/application/probeRound.js';
+import { ControlPlaneConfigSchema } from '../../src/config/schema.js';
+import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../../src/config/schema.js';
+import type { EpochMs, HttpProbeResult, RegionName } from '../../src/domain/types.js';
+import type { Clock } from '../../src/ports/Clock.js';
+import type { Database, DatabaseState } from '../../src/ports/Database.js';
+import type { Prober } from '../../src/ports/Prober.js';
+import { InMemoryFaultStore } from '../doubles/InMemoryFaultStore.js';
+import { InMemoryObservationStore } from '../doubles/InMemoryObservationStore.js';
+
+const OBSERVER = 'us-east-1';
+const START = 1_000_000;
+
+function groupInput(id: string, probeIntervalSeconds: number) {
+  const region = (name: string, priority: number, primary = false) => ({
+    ...(primary ? { initialPrimary: true } : {}),
+    failoverPriority: priority,
+    database: { kind: 'rds-instance', instanceId: `${id}-${name}`, instanceArn: `arn:aws:rds:${name}:123456789012:db:${id}-${name}` },
+    healthEndpoints: [{ url: `http://127.0.0.1/${id}/${name}/health`, timeoutMs: 1_000 }],
+    dnsTarget: { type: 'CNAME', value: `${id}.${name}.example.com` },
+  });
+  return {
+    id,
+    environment: 'staging',
+    mode: 'automatic',
+    regions: { 'eu-west-1': region('eu-west-1', 100, true), 'us-east-1': region('us-east-1', 90), 'ap-southeast-2': region('ap-southeast-2', 80) },
+    dns: { hostedZoneId: 'Z0123456789ABC', recordName: `${id}.example.com`, type: 'CNAME' },
+    notifications: { topicArn: `arn:aws:sns:us-west-2:123456789012:${id}` },
+    policy: { probeIntervalSeconds, failureThreshold: 3, recoveryThreshold: 3, observerQuorum: 2 },
+  };
+}
+
+function configWith(...groups: ReturnType<typeof groupInput>[]): ControlPlaneConfig {
+  return ControlPlaneConfigSchema.parse({
+    fleet: { observerRegions: ['eu-west-1', 'us-east-1', 'ap-southeast-2'], controlPlaneRegion: 'us-west-2' },
+    groups,
+  });
+}
+
+/** A clock whose sleep moves time forward at once, so a minute of rounds runs in microseconds. */
+class SteppingClock implements Clock {
+  readonly sleeps: number[] = [];
+  constructor(private current: EpochMs) {}
+  now(): EpochMs {
+    return this.current;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.current += ms;
+  }
+}
+
+/** Answers every endpoint as passing unless its URL is listed as failing; counts calls and the most probes in flight. */
+class ScriptedProber implements Prober {
+  readonly failing = new Map<string, string>();
+  readonly probedUrls: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+
+  async probe(endpoints: readonly HealthEndpoint[]): Promise<HttpProbeResult[]> {
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    // Yield to the event loop so that concurrent callers overlap, as real network probes do.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.inFlight -= 1;
+    return endpoints.map((endpoint) => {
+      this.probedUrls.push(endpoint.url);
+      const error = this.failing.get(endpoint.url);
+      return error === undefined
+        ? { url: endpoint.url, ok: true, status: 200, latencyMs: 5 }
+        : { url: endpoint.url, ok: false, latencyMs: endpoint.timeoutMs, error };
+    });
+  }
+}
+
+/** eu-west-1 is the primary, the others replicas; a region can be given another state or an error to throw. */
+class ScriptedDatabase implements Database {
+  readonly states = new Map<RegionName, Partial<DatabaseState> | Error>();
+  describeCalls = 0;
+
+  async describe(_group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+    this.describeCalls += 1;
+    const scripted = this.states.get(region);
+    if (scripted instanceof Error) throw scripted;
+    const primary = region === 'eu-west-1';
+    return {
+      region,
+      role: primary ? 'primary' : 'replica',
+      status: 'available',
+      writable: primary,
+      ...(primary ? {} : { replicaLagSeconds: 2, sourceRegion: 'eu-west-1' }),
+      ...scripted,
+    };
+  }
+
+  async fence(): Promise<never> {
+    throw new Error('a probe never fences');
+  }
+
+  async promote(): Promise<never> {
+    throw new Error('a probe never promotes');
+  }
+}
+
+function setUp(config = configWith(groupInput('orders', 5))) {
+  const deps = {
+    config,
+    prober: new ScriptedProber(),
+    database: new ScriptedDatabase(),
+    observations: new InMemoryObservationStore(),
+    faults: new InMemoryFaultStore(),
+    clock: new SteppingClock(START),
+  } satisfies ProbeDeps;
+  return deps;
+}
+
+describe('runProbeRound', () => {
+  it('probes every region of every group and saves one report per region for this observer', async () => {
+    // Prepare
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5)));
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions).toHaveLength(6);
+    expect(round.regions.every((region) => region.ok)).toBe(true);
+    expect(round.errors).toEqual([]);
+    expect(deps.prober.probedUrls).toHaveLength(6);
+    expect(deps.database.describeCalls).toBe(6);
+    const saved = await deps.observations.listForGroup('orders');
+    expect(saved.map((report) => [report.region, report.observerRegion, report.consecutiveSuccesses])).toEqual([
+      ['ap-southeast-2', OBSERVER, 1],
+      ['eu-west-1', OBSERVER, 1],
+      ['us-east-1', OBSERVER, 1],
+    ]);
+    expect(saved.find((report) => report.region === 'us-east-1')?.last.database).toEqual({
+      ok: true,
+      role: 'replica',
+      status: 'available',
+      replicaLagSeconds: 2,
+    });
+  });
+
+  it('probes the regions of all groups concurrently', async () => {
+    // Prepare
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5)));
+
+    // Act
+    await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(deps.prober.maxInFlight).toBe(6);
+  });
+
+  it('bounds how many regions are probed at once', async () => {
+    // Prepare
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5)));
+
+    // Act
+    await runProbeRound(deps, { observerRegion: OBSERVER, concurrency: 2 });
+
+    // Assess
+    expect(deps.prober.maxInFlight).toBe(2);
+    expect(deps.prober.probedUrls).toHaveLength(6);
+  });
+
+  it('builds the failure streak from the stored previous report', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.failing.set('http://127.0.0.1/orders/eu-west-1/health', 'connection refused');
+
+    // Act
+    for (let round = 0; round < 3; round += 1) {
+      await runProbeRound(deps, { observerRegion: OBSERVER });
+      await deps.clock.sleep(5_000);
+    }
+
+    // Assess
+    const report = await deps.observations.get('orders', 'eu-west-1', OBSERVER);
+    expect(report?.consecutiveFailures).toBe(3);
+    expect(report?.failureReasons).toEqual(['http://127.0.0.1/orders/eu-west-1/health: connection refused']);
+    expect(report?.observedAt).toBe(START + 10_000);
+    expect((await deps.observations.get('orders', 'us-east-1', OBSERVER))?.consecutiveSuccesses).toBe(3);
+  });
+
+  it('turns a database describe error into a failed observation without ending the round', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.database.states.set('eu-west-1', new Error('Rate exceeded'));
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions.map((region) => [region.region, region.ok])).toEqual([
+      ['eu-west-1', false],
+      ['us-east-1', true],
+      ['ap-southeast-2', true],
+    ]);
+    const report = await deps.observations.get('orders', 'eu-west-1', OBSERVER);
+    expect(report?.last.database).toEqual({ ok: false, role: 'unknown', status: 'unreachable', error: 'describe failed: Rate exceeded' });
+    expect(report?.failureReasons).toEqual(['database unknown is unreachable: describe failed: Rate exceeded']);
+  });
+
+  it('fails a region whose database is down although its HTTP endpoint passes', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.database.states.set('eu-west-1', { status: 'stopped', writable: false });
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions.find((region) => region.region === 'eu-west-1')).toEqual({
+      groupId: 'orders',
+      region: 'eu-west-1',
+      ok: false,
+      failureReasons: ['database primary is stopped: status stopped (expected available); primary does not accept writes'],
+    });
+  });
+
+  it('fails a region with an active injected fault and names the scenario', async () => {
+    // Prepare
+    const deps = setUp();
+    const fault = { groupId: 'orders', principalArn: 'arn:aws:iam::123456789012:user/drill', createdAt: START - 1 };
+    await deps.faults.put({ ...fault, region: 'eu-west-1', scenario: 'primary-region-outage', expiresAt: START + 60_000 });
+    await deps.faults.put({ ...fault, region: 'us-east-1', scenario: 'expired', expiresAt: START });
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions.map((region) => [region.region, region.ok])).toEqual([
+      ['eu-west-1', false],
+      ['us-east-1', true],
+      ['ap-southeast-2', true],
+    ]);
+    const report = await deps.observations.get('orders', 'eu-west-1', OBSERVER);
+    expect(report?.last.injectedFault).toBe('primary-region-outage');
+    expect(report?.last.http.every((probe) => probe.ok)).toBe(true);
+  });
+
+  it('records a report that could not be saved and still saves the other regions', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.observations.failNext('put', new Error('ProvisionedThroughputExceeded'));
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.errors).toHaveLength(1);
+    expect(round.errors[0]).toMatch(/^orders\/[a-z0-9-]+: could not save the report: ProvisionedThroughputExceeded$/);
+    expect(round.regions.filter((region) => region.storeError !== undefined)).toHaveLength(1);
+    expect(await deps.observations.listForGroup('orders')).toHaveLength(2);
+  });
+
+  it('does not overwrite the streak when the previous report cannot be read', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.failing.set('http://127.0.0.1/orders/eu-west-1/health', 'timeout');
+    await runProbeRound(deps, { observerRegion: OBSERVER });
+    await runProbeRound(deps, { observerRegion: OBSERVER });
+    deps.observations.failNext('get', new Error('network'));
+    const putsBefore = deps.observations.calls.put;
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(deps.observations.calls.put).toBe(putsBefore + 2);
+    expect(round.errors).toHaveLength(1);
+    expect(round.errors[0]).toMatch(/could not read the previous report: network$/);
+  });
+
+  it('probes without faults when the fault store cannot be read, and says so', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.faults.failNext('active', new Error('AccessDenied'));
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions.every((region) => region.ok)).toBe(true);
+    expect(round.errors).toEqual(['orders: could not read injected faults, probing without them: AccessDenied']);
+  });
+
+  it('fails every endpoint of a region whose prober broke its promise not to throw', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.probe = async () => {
+      throw new Error('socket hang up');
+    };
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions.every((region) => !region.ok)).toBe(true);
+    expect(round.regions[0]?.failureReasons).toEqual(['http://127.0.0.1/orders/eu-west-1/health: prober failed: socket hang up']);
+  });
+});
+
+describe('runProbeRounds', () => {
+  it('probes every interval until the next round could not finish before the deadline', async () => {
+    // Prepare
+    const deps = setUp();
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 60_000 });
+
+    // Assess
+    // Rounds at 0, 5, ..., 55 s: the last one needs its 1 s timeout plus the 1 s margin, which ends at 57 s.
+    expect(summary.rounds).toBe(12);
+    expect(deps.clock.sleeps).toEqual(Array.from({ length: 11 }, () => 5_000));
+    expect(summary.finishedAt).toBe(START + 55_000);
+    expect(summary.regions).toEqual([
+      { groupId: 'orders', region: 'eu-west-1', ok: 12, failed: 0, storeErrors: 0 },
+      { groupId: 'orders', region: 'us-east-1', ok: 12, failed: 0, storeErrors: 0 },
+      { groupId: 'orders', region: 'ap-southeast-2', ok: 12, failed: 0, storeErrors: 0 },
+    ]);
+    expect(summary.roundDurationsMs).toHaveLength(12);
+    expect(summary.errors).toEqual([]);
+  });
+
+  it('stops after maxRounds', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.failing.set('http://127.0.0.1/orders/ap-southeast-2/health', 'status 503 (expected 200)');
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 60_000, maxRounds: 3 });
+
+    // Assess
+    expect(summary.rounds).toBe(3);
+    expect(summary.regions.find((region) => region.region === 'ap-southeast-2')).toEqual({
+      groupId: 'orders',
+      region: 'ap-southeast-2',
+      ok: 0,
+      failed: 3,
+      storeErrors: 0,
+    });
+    expect((await deps.observations.get('orders', 'ap-southeast-2', OBSERVER))?.consecutiveFailures).toBe(3);
+  });
+
+  it('probes each group at its own interval', async () => {
+    // Prepare
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 10)));
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 30_000 });
+
+    // Assess
+    expect(summary.rounds).toBe(6);
+    const okRounds = Object.fromEntries(summary.regions.map((region) => [`${region.groupId}/${region.region}`, region.ok]));
+    expect(okRounds['orders/eu-west-1']).toBe(6);
+    expect(okRounds['billing/eu-west-1']).toBe(3);
+    expect((await deps.observations.get('billing', 'eu-west-1', OBSERVER))?.observedAt).toBe(START + 20_000);
+  });
+
+  it('runs no round when the deadline leaves no time for one', async () => {
+    // Prepare
+    const deps = setUp();
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 1_500 });
+
+    // Assess
+    expect(summary.rounds).toBe(0);
+    expect(summary.maxRoundDurationMs).toBe(0);
+    expect(deps.prober.probedUrls).toEqual([]);
+  });
+});
+
+describe('toDatabaseObservation', () => {
+  it('accepts an available primary that takes writes and an available replica that does not', () => {
+    // Prepare
+    const primary: DatabaseState = { region: 'eu-west-1', role: 'primary', status: 'available', writable: true };
+    const replica: DatabaseState = { region: 'us-east-1', role: 'replica', status: 'available', writable: false, replicaLagSeconds: 3 };
+
+    // Act
+    const observations = [toDatabaseObservation(primary), toDatabaseObservation(replica)];
+
+    // Assess
+    expect(observations).toEqual([
+      { ok: true, role: 'primary', status: 'available' },
+      { ok: true, role: 'replica', status: 'available', replicaLagSeconds: 3 },
+    ]);
+  });
+
+  it('rejects a replica that accepts writes, an unknown role and a status other than available', () => {
+    // Prepare
+    const splitReplica: DatabaseState = { region: 'us-east-1', role: 'replica', status: 'available', writable: true };
+    const unknownRole: DatabaseState = { region: 'us-east-1', role: 'unknown', status: 'available', writable: false };
+    const modifying: DatabaseState = { region: 'us-east-1', role: 'standalone', status: 'modifying', writable: true };
+
+    // Act
+    const errors = [splitReplica, unknownRole, modifying].map((state) => toDatabaseObservation(state).error);
+
+    // Assess
+    expect(errors).toEqual(['a replica that accepts writes', 'role unknown', 'status modifying (expected available)']);
+  });
+});
