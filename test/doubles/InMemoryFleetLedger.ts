@@ -3,6 +3,8 @@ import type { FleetLedger } from '../../src/ports/FleetLedger.js';
 
 type Method = 'tryReserve' | 'countSince';
 
+const MINIMUM_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 export interface Reservation {
   readonly failoverId: string;
   readonly groupId: GroupId;
@@ -20,7 +22,7 @@ export interface Reservation {
  */
 export class InMemoryFleetLedger implements FleetLedger {
   readonly calls: Record<Method, number> = { tryReserve: 0, countSince: 0 };
-  private readonly reservations: Reservation[] = [];
+  private reservations: Reservation[] = [];
   private readonly failures = new Map<Method, unknown>();
 
   /** Makes the next call of `method` throw `error` without touching the ledger. */
@@ -44,6 +46,9 @@ export class InMemoryFleetLedger implements FleetLedger {
     if (this.reservations.some((reservation) => reservation.failoverId === input.failoverId)) return 'reserved';
     const inWindow = this.reservations.filter((reservation) => reservation.at >= input.now - input.windowMs).length;
     if (inWindow >= input.max) return 'brake-engaged';
+    // As the table does when it rewrites the ledger: keep a day (or the window, if longer) of history.
+    const keepSince = input.now - Math.max(input.windowMs, MINIMUM_RETENTION_MS);
+    this.reservations = this.reservations.filter((reservation) => reservation.at >= keepSince);
     this.reservations.push({ failoverId: input.failoverId, groupId: input.groupId, at: input.now });
     return 'reserved';
   }

@@ -1,0 +1,93 @@
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FailoverRecord, GroupId, LoggedEvent } from '../../../domain/types.js';
+import type { EventLog } from '../../../ports/EventLog.js';
+import { GSI1, isConditionFailed, keys, pad, queryGroup, queryItems, withoutKeys } from './table.js';
+
+/** When a failover started: its earliest timestamp. Failovers are listed newest first by this, then by id. */
+export function failoverStartedAt(record: FailoverRecord): number {
+  const times = Object.values(record.timestamps).filter((time): time is number => typeof time === 'number');
+  return times.length === 0 ? 0 : Math.min(...times);
+}
+
+/**
+ * Events are items `GROUP#<id>` / `EVENT#<seq, 12 digits>`, written with `attribute_not_exists` so the first write of
+ * a sequence number wins and a replayed outbox stores nothing twice. Failovers are items `GROUP#<id>` /
+ * `FAILOVER#<failoverId>`, upserted, and indexed in `gsi1` (`FAILOVERS` / `<start, 15 digits>#<failoverId>`)
+ * for the list across groups.
+ *
+ * @example
+ * const log = new DynamoDbEventLog(documents, 'failover-control-plane');
+ * await log.append(record.outbox.events);
+ * const latest = await log.list('orders', { limit: 20 });
+ */
+export class DynamoDbEventLog implements EventLog {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async append(events: readonly LoggedEvent[]): Promise<void> {
+    await Promise.all(events.map((event) => this.appendOne(event)));
+  }
+
+  async list(groupId: GroupId, options: { limit?: number } = {}): Promise<LoggedEvent[]> {
+    const items = await queryGroup(this.documents, this.tableName, groupId, keys.eventPrefix, {
+      newestFirst: true,
+      limit: options.limit,
+    });
+    return items.map((item) => withoutKeys(item) as unknown as LoggedEvent);
+  }
+
+  async saveFailover(record: FailoverRecord): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...record,
+          pk: keys.group(record.groupId),
+          sk: keys.failover(record.id),
+          gsi1pk: keys.allFailovers,
+          gsi1sk: `${pad(failoverStartedAt(record), 15)}#${record.id}`,
+        },
+      }),
+    );
+  }
+
+  async listFailovers(groupId?: GroupId, options: { limit?: number } = {}): Promise<FailoverRecord[]> {
+    if (groupId === undefined) {
+      const items = await queryItems(
+        this.documents,
+        {
+          TableName: this.tableName,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :failovers',
+          ExpressionAttributeValues: { ':failovers': keys.allFailovers },
+          ScanIndexForward: false,
+        },
+        options.limit,
+      );
+      return items.map((item) => withoutKeys(item) as unknown as FailoverRecord);
+    }
+    // A group has few failovers: read them all (consistently) and order by start here.
+    const items = await queryGroup(this.documents, this.tableName, groupId, keys.failoverPrefix);
+    const newestFirst = items
+      .map((item) => withoutKeys(item) as unknown as FailoverRecord)
+      .sort((a, b) => failoverStartedAt(b) - failoverStartedAt(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return newestFirst.slice(0, options.limit ?? newestFirst.length);
+  }
+
+  private async appendOne(event: LoggedEvent): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...event, pk: keys.group(event.groupId), sk: keys.event(event.seq) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Already appended by an earlier attempt or another writer: the first write stands.
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+}

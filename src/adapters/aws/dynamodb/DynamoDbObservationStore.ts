@@ -1,0 +1,51 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { GroupId, ObserverReport, RegionName } from '../../../domain/types.js';
+import type { ObservationStore } from '../../../ports/ObservationStore.js';
+import { isConditionFailed, keys, queryGroup, withoutKeys } from './table.js';
+
+/**
+ * One item per (group, region, observer): `GROUP#<id>` / `OBS#<region>#<observer>`. A report older than the stored
+ * one (by `observedAt`) is ignored, so a slow probe invocation cannot overwrite a newer view.
+ *
+ * @example
+ * const observations = new DynamoDbObservationStore(documents, 'failover-control-plane');
+ * await observations.put(report);
+ * const reports = await observations.listForGroup('orders');
+ */
+export class DynamoDbObservationStore implements ObservationStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(report: ObserverReport): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...report, pk: keys.group(report.groupId), sk: keys.observation(report.region, report.observerRegion) },
+          ConditionExpression: 'attribute_not_exists(pk) OR observedAt <= :observedAt',
+          ExpressionAttributeValues: { ':observedAt': report.observedAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  async get(groupId: GroupId, region: RegionName, observerRegion: RegionName): Promise<ObserverReport | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.group(groupId), sk: keys.observation(region, observerRegion) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : (withoutKeys(Item) as unknown as ObserverReport);
+  }
+
+  async listForGroup(groupId: GroupId): Promise<ObserverReport[]> {
+    const items = await queryGroup(this.documents, this.tableName, groupId, keys.observationPrefix);
+    return items.map((item) => withoutKeys(item) as unknown as ObserverReport);
+  }
+}
