@@ -2,8 +2,10 @@ import { z } from 'zod';
 
 /**
  * The control plane's configuration: one deployment manages many failover groups.
- * Cross-field rules (exactly one initial primary, quorum within observers...) live in `superRefine` below
- * so that every problem is reported with its path in one pass.
+ * Cross-field rules live in `superRefine`: rules within a group on GroupSchema (exactly one initial primary...),
+ * rules across groups and the fleet on ControlPlaneConfigSchema (quorum within observers...), so that every
+ * problem is reported with its path in one pass. Descriptions appear in the generated JSON Schema (editor hovers);
+ * docs/configuration.md is the full reference.
  */
 
 const regionName = z
@@ -16,9 +18,15 @@ const positiveSeconds = z.number().positive('must be a positive number of second
 
 export const HealthEndpointSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  timeoutMs: z.number().int().min(50).max(30_000).default(2_000),
-  expectedStatus: z.number().int().min(100).max(599).default(200),
-  bodyContains: z.string().min(1).optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(50)
+    .max(30_000)
+    .default(2_000)
+    .describe('A probe slower than this fails; must be shorter than policy.probeIntervalSeconds.'),
+  expectedStatus: z.number().int().min(100).max(599).default(200).describe('Any other HTTP status fails the probe.'),
+  bodyContains: z.string().min(1).optional().describe('When set, the response body must contain this text.'),
 });
 
 export const RdsInstanceDatabaseSchema = z.strictObject({
@@ -58,15 +66,23 @@ export const RegionSchema = z.strictObject({
   healthEndpoints: z.array(HealthEndpointSchema).min(1, 'needs at least one health endpoint'),
   dnsTarget: DnsTargetSchema,
   /** Higher wins when several replicas are eligible. */
-  failoverPriority: z.number().int().min(0).max(1000),
-  initialPrimary: z.boolean().default(false),
+  failoverPriority: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .describe('Among eligible replicas the highest priority is promoted; distinct within a group.'),
+  initialPrimary: z
+    .boolean()
+    .default(false)
+    .describe('Exactly one region per group: the writer when the group is first seen.'),
 });
 
 export const DnsSchema = z.strictObject({
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
   recordName: z.string().min(1),
   type: z.enum(['CNAME', 'A', 'AAAA']),
-  ttlSeconds: z.number().int().min(1).max(86_400).default(30),
+  ttlSeconds: z.number().int().min(1).max(86_400).default(30).describe('TTL written when traffic is switched.'),
 });
 
 export const StepTimeoutsSchema = z.strictObject({
@@ -79,17 +95,47 @@ export const StepTimeoutsSchema = z.strictObject({
 });
 
 export const PolicySchema = z.strictObject({
-  probeIntervalSeconds: z.number().int().min(1).max(60).default(10),
-  failureThreshold: z.number().int().min(1).max(100).default(3),
-  recoveryThreshold: z.number().int().min(1).max(100).default(3),
-  observerQuorum: z.number().int().min(1).default(2),
+  probeIntervalSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(10)
+    .describe('How often each observer probes the regions; a report older than two intervals is stale.'),
+  failureThreshold: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(3)
+    .describe('Consecutive failed rounds before an observer counts as failing.'),
+  recoveryThreshold: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(3)
+    .describe('Consecutive passing rounds before an observer counts as recovered.'),
+  observerQuorum: z
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe('Distinct observers that must agree before a region is unhealthy, or healthy again after.'),
   /** The RPO budget: automatic failover only to a replica at most this far behind. */
-  maxReplicaLagSeconds: z.number().min(0).default(30),
-  cooldownSeconds: positiveSeconds.default(3_600),
+  maxReplicaLagSeconds: z
+    .number()
+    .min(0)
+    .default(30)
+    .describe('RPO budget: automatic failover only to a replica at most this many seconds behind.'),
+  cooldownSeconds: positiveSeconds.default(3_600).describe('Minimum time after a failover before another automatic one.'),
   /** Step retries before a failover stalls. */
-  maxStepAttempts: z.number().int().min(1).max(20).default(3),
+  maxStepAttempts: z.number().int().min(1).max(20).default(3).describe('Attempts per step before the failover stalls.'),
   stepTimeouts: StepTimeoutsSchema.prefault({}),
-  fencing: z.enum(['none', 'stop-instance', 'read-only-parameter-group']).default('none'),
+  fencing: z
+    .enum(['none', 'stop-instance', 'read-only-parameter-group'])
+    .default('none')
+    .describe('How the old primary is stopped from taking writes (best effort).'),
   /** Targets a drill report checks against. */
   targets: z
     .strictObject({
@@ -103,7 +149,9 @@ export const GroupSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
     environment: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lowercase name such as production or staging'),
-    mode: z.enum(['automatic', 'approval', 'manual']),
+    mode: z
+      .enum(['automatic', 'approval', 'manual'])
+      .describe('automatic fails over alone; approval waits for an operator; manual only detects and notifies.'),
     regions: z.record(regionName, RegionSchema),
     dns: DnsSchema,
     notifications: z.strictObject({ topicArn: arn }),
@@ -205,9 +253,12 @@ export const GroupSchema = z
 
 export const FleetSchema = z.strictObject({
   /** Regions whose probe Lambdas observe every group. */
-  observerRegions: z.array(regionName).min(1, 'needs at least one observer region'),
+  observerRegions: z
+    .array(regionName)
+    .min(1, 'needs at least one observer region')
+    .describe('Regions whose probes observe every region of every group.'),
   /** Where the orchestrator and the state table live. */
-  controlPlaneRegion: regionName,
+  controlPlaneRegion: regionName.describe('Where the orchestrator and the state table live; not a region of any group.'),
   fleetBrake: z
     .strictObject({
       maxAutomaticFailovers: z.number().int().min(1).default(2),
