@@ -20,8 +20,11 @@ export const PRIMARY = 'eu-west-1';
 export const REPLICA = 'us-east-1';
 export const FAR_REPLICA = 'ap-southeast-2';
 
+let parsedDrillConfig: ControlPlaneConfig | undefined;
+
 export function drillConfig(overrides: (config: ControlPlaneConfig) => void = () => {}): ControlPlaneConfig {
-  const config = parseConfig(readFileSync(new URL('../../config/drill.yaml', import.meta.url), 'utf8'), 'yaml');
+  parsedDrillConfig ??= parseConfig(readFileSync(new URL('../../config/drill.yaml', import.meta.url), 'utf8'), 'yaml');
+  const config = structuredClone(parsedDrillConfig);
   overrides(config);
   return config;
 }
