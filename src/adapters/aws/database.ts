@@ -49,15 +49,15 @@ export class AwsDatabase implements Database {
     this.#auroraGlobal = new AuroraGlobalDatabase({ rds, lag });
   }
 
-  describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+  async describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
     return this.#for(group, region).describe(group, region);
   }
 
-  fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+  async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
     return this.#for(group, region).fence(group, region, mode);
   }
 
-  promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
+  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
     return this.#for(group, region).promote(group, region, options);
   }
 
