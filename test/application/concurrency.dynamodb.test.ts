@@ -1,0 +1,109 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
+import { reconcileGroup, type ExecutorDeps } from '../../src/application/executor.js';
+import type { GroupConfig } from '../../src/config/schema.js';
+import type { PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
+import { localClient } from '../support/dynamodbLocal.js';
+import { confirmDown, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
+
+const MINUTE = 60_000;
+let client: DynamoDBClient;
+let tables = 0;
+
+beforeAll(() => {
+  client = localClient(inject('dynamodbEndpoint'));
+});
+
+afterAll(() => {
+  client.destroy();
+});
+
+/** The in-memory world with its storage ports replaced by DynamoDB Local. */
+async function worldOnDynamoDb() {
+  tables += 1;
+  const tableName = `executor-${process.pid}-${tables}`;
+  await createTable(client, tableName);
+  const stores = createDynamoDbStores({ client, tableName });
+  const world = inMemoryWorld();
+  const deps = {
+    ...world.deps,
+    stateStore: stores.stateStore,
+    eventLog: stores.eventLog,
+    observations: stores.observationStore,
+    commands: stores.commandQueue,
+    fleet: stores.fleetLedger,
+  };
+  return { ...world, deps };
+}
+
+describe('executors racing on DynamoDB Local', () => {
+  it('lets exactly one of ten concurrent executors act on each step, losing no event and duplicating none', async () => {
+    // Prepare
+    const { deps, group, clock } = await worldOnDynamoDb();
+    await confirmDown(deps, group, [PRIMARY]);
+
+    // Act: ten invocations at once, then again after every lease expiry until the group rests.
+    const results: string[] = [];
+    for (let wave = 0; wave < 6; wave += 1) {
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, index) =>
+          reconcileGroup(deps, group, { owner: `executor-${wave}-${index}`, deadline: clock.now() + 8_000 }),
+        ),
+      );
+      results.push(...outcomes.map((outcome) => outcome.result));
+      const acting = outcomes.filter((outcome) => outcome.result !== 'lease-held');
+      expect(acting.length, `wave ${wave}`).toBeLessThanOrEqual(1);
+      if (outcomes.some((outcome) => outcome.state === 'failedOver')) break;
+      clock.advance(31_000);
+      await probeRound(deps, group, { down: [PRIMARY] });
+    }
+
+    // Assess
+    expect(results).toContain('lease-held');
+    expect(deps.database.calls.promoteEffective).toBe(1);
+    expect(deps.traffic.calls.changes).toBe(1);
+    const events = (await deps.eventLog.list(group.id)).reverse();
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events.filter((event) => event.type === 'PROMOTION_STARTED')).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe('VERIFIED');
+    const [failover] = await deps.eventLog.listFailovers(group.id);
+    expect(failover?.outcome).toBe('completed');
+  });
+
+  it('rejects a writer whose lease was taken over while it was inside a step, and it acts no further', async () => {
+    // Prepare: the first executor hangs inside the promote call until released.
+    const { deps, group, clock } = await worldOnDynamoDb();
+    await confirmDown(deps, group, [PRIMARY]);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = () => {};
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const slowDatabase = Object.create(deps.database) as typeof deps.database;
+    slowDatabase.promote = async (g: GroupConfig, region: string, options: PromoteOptions): Promise<PromoteOutcome> => {
+      const outcome = await deps.database.promote(g, region, options);
+      entered();
+      await gate;
+      return outcome;
+    };
+    const slowDeps: ExecutorDeps = { ...deps, database: slowDatabase };
+    const first = reconcileGroup(slowDeps, group, { owner: 'slow', deadline: clock.now() + 10 * MINUTE });
+    await inside;
+
+    // Act: its lease expires; a second executor takes over and finishes; then the first wakes up.
+    clock.advance(31_000);
+    await probeRound(deps, group, { down: [PRIMARY] });
+    const second = await reconcileGroup(deps, group, { owner: 'fresh', deadline: clock.now() + MINUTE });
+    release();
+    const late = await first;
+
+    // Assess
+    expect(second.state).toBe('failedOver');
+    expect(late.result).toBe('stale');
+    expect(late.message).toMatch(/revision|lease/);
+    expect(deps.database.calls.promoteEffective).toBe(1);
+    expect(deps.traffic.calls.changes).toBe(1);
+    const events = (await deps.eventLog.list(group.id)).reverse();
+    expect(events.filter((event) => event.type === 'PROMOTION_STARTED')).toHaveLength(1);
+  });
+});
