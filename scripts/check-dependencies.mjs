@@ -12,7 +12,7 @@ function layerOf(file) {
   const path = relative(root, file).split('\\').join('/');
   if (path.startsWith('state-machines/')) return 'machine';
   if (path.startsWith('handlers/')) return 'handlers';
-  if (path === 'src/composition.ts') return 'composition';
+  if (path.replace(/\.js$/, '.ts') === 'src/composition.ts') return 'composition';
   const match = /^src\/([^/]+)\//.exec(path);
   return match ? match[1] : undefined;
 }
