@@ -28,13 +28,31 @@ export function localClient(endpoint: string, maxAttempts = 3): DynamoDBClient {
 
 /**
  * Starts AWS's DynamoDB Local (in memory, one shared database) on a free port and waits until it answers.
- * The JVM is killed on `stop()`, and also when this Node process exits, so a crashed run leaves no orphan.
+ * The JVM is killed on `stop()`, and also when this Node process exits (normally, or on SIGINT/SIGTERM through
+ * vitest), so a failed run leaves no orphan; only a SIGKILL of the parent can. If the JVM dies before answering
+ * (the free port was taken in between), it is started again on another port.
  *
  * @example
  * const local = await startDynamoDbLocal();
  * try { await createTable(localClient(local.endpoint), 'test'); } finally { await local.stop(); }
  */
 export async function startDynamoDbLocal(options: { readyTimeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+  const attempts = 3;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      // A loaded two-core machine has taken 17 s to answer (4 s when idle).
+      return await startOnce(options.readyTimeoutMs ?? 90_000);
+    } catch (error) {
+      if (!(error instanceof ExitedEarlyError) || attempt === attempts) throw error;
+    }
+  }
+}
+
+class ExitedEarlyError extends Error {
+  override readonly name = 'ExitedEarlyError';
+}
+
+async function startOnce(readyTimeoutMs: number): Promise<DynamoDbLocal> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   // DynamoDB Local reports telemetry unless told not to; tests stay on 127.0.0.1.
@@ -61,7 +79,7 @@ export async function startDynamoDbLocal(options: { readyTimeoutMs?: number } = 
     }
   };
   try {
-    await waitUntilReady(endpoint, child, options.readyTimeoutMs ?? 30_000, () => output);
+    await waitUntilReady(endpoint, child, readyTimeoutMs, () => output);
   } catch (error) {
     await stop();
     throw error;
@@ -80,7 +98,8 @@ async function waitUntilReady(
   try {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`DynamoDB Local exited (${child.exitCode ?? child.signalCode}) before answering:\n${output()}`);
+        const status = child.exitCode ?? child.signalCode;
+        throw new ExitedEarlyError(`DynamoDB Local exited (${status}) before answering:\n${output()}`);
       }
       try {
         await client.send(new ListTablesCommand({}));
