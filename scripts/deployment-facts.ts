@@ -159,7 +159,8 @@ function probeStatements(arns: ConfiguredArns, own: OwnResources): PolicyStateme
   return [
     ...logStatements(own.logGroup),
     // Observations and drill faults: the probe reads its previous report and the active faults, writes its report.
-    allow('StateTableProbe', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], tableAndIndexes(own.table)),
+    allow('StateTableProbeRead', ['dynamodb:GetItem', 'dynamodb:Query'], [own.table]),
+    allow('StateTableProbeWrite', ['dynamodb:PutItem'], [own.table]),
     ...databaseReadStatements(arns),
   ];
 }
@@ -168,17 +169,9 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
   const instancesAndParameterGroups = [...arns.rdsInstances, ...arns.rdsParameterGroups];
   return [
     ...logStatements(own.logGroup),
-    allow(
-      'StateTableOrchestrate',
-      [
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-      ],
-      tableAndIndexes(own.table),
-    ),
+    // Reads may use the table's indexes (the failover history across groups); writes go to the table only.
+    allow('StateTableRead', ['dynamodb:GetItem', 'dynamodb:Query'], tableAndIndexes(own.table)),
+    allow('StateTableWrite', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [own.table]),
     ...databaseReadStatements(arns),
     // Promotion of a replica, fencing of the old primary: only the configured instances and read-only parameter groups.
     ...nonEmpty('RdsInstanceFailover', ['rds:PromoteReadReplica', 'rds:StopDBInstance'], arns.rdsInstances),

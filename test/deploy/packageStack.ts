@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,14 +34,18 @@ export async function packageStack(params: Record<string, string>, stage = 'stag
   for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
   const args = ['package', '--stage', stage, '--package', directory];
   for (const [name, value] of Object.entries(params)) args.push('--param', `${name}=${value}`);
-  await run(join(repositoryRoot, 'node_modules', '.bin', 'osls'), args, { cwd: repositoryRoot, env, timeout: 180_000 });
-  const template = JSON.parse(
-    await readFile(join(directory, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as Template;
-  const state = JSON.parse(await readFile(join(directory, 'serverless-state.json'), 'utf8')) as {
-    service: { provider: { region: string; stackName: string } };
-  };
-  return { template, region: state.service.provider.region, stackName: state.service.provider.stackName };
+  try {
+    await run(join(repositoryRoot, 'node_modules', '.bin', 'osls'), args, { cwd: repositoryRoot, env, timeout: 180_000 });
+    const template = JSON.parse(
+      await readFile(join(directory, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
+    const state = JSON.parse(await readFile(join(directory, 'serverless-state.json'), 'utf8')) as {
+      service: { provider: { region: string; stackName: string } };
+    };
+    return { template, region: state.service.provider.region, stackName: state.service.provider.stackName };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
 }
 
 export interface Statement {

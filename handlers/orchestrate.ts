@@ -1,0 +1,130 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { ExecutorDeps, GroupOutcome } from '../src/application/executor.js';
+import { orchestrate, type GroupFailure } from '../src/application/orchestrate.js';
+import { buildExecutorDeps } from '../src/composition.js';
+import type { EpochMs } from '../src/domain/types.js';
+import { phaseDurations } from './shared/failoverDurations.js';
+import { once } from './shared/lazy.js';
+import { createTelemetry, executorLogger, publishWithDimensions } from './shared/telemetry.js';
+
+/** Time left unused at the end of each invocation: the executor's last save and the metrics must land inside it. */
+export const ORCHESTRATE_SAFETY_MARGIN_MS = 3_000;
+/** A pass is not started with less time than this left: an idle pass over a few groups takes well under a second. */
+export const MIN_PASS_MS = 2_000;
+
+export type Outcome = GroupOutcome | GroupFailure;
+
+export interface OrchestrateHandlerOptions {
+  readonly load: () => Promise<ExecutorDeps>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly safetyMarginMs?: number;
+  /** Time between passes; by default the shortest `policy.probeIntervalSeconds` of the configured groups. */
+  readonly passIntervalMs?: number;
+}
+
+export interface OrchestrateResult {
+  readonly passes: number;
+  /** The outcomes of the last pass, one per group. */
+  readonly outcomes: readonly Outcome[];
+}
+
+/**
+ * The orchestrator Lambda. Runs the executor over every group in passes, one per probe interval, until the
+ * invocation's time is nearly used: the probe does not invoke the orchestrator (no Lambda client is bundled), so
+ * this loop is what lets a new verdict act within one probe interval instead of waiting for the next schedule.
+ * Overlapping invocations are safe: each group is leased to one executor at a time.
+ * Throws after its last pass if a group ended in an unexpected error, so the Errors alarm sees it.
+ *
+ * @example
+ * export const handler = createOrchestrateHandler({ load: () => buildExecutorDeps(process.env), ...createTelemetry() });
+ */
+export function createOrchestrateHandler(options: OrchestrateHandlerOptions) {
+  const runtime = once(options.load);
+  const { logger, metrics } = options;
+  return async (_event: ScheduledEvent | Record<string, never>, context: Context): Promise<OrchestrateResult> => {
+    logger.addContext(context);
+    try {
+      const loaded = await runtime();
+      const deps: ExecutorDeps = { ...loaded, logger: executorLogger(logger) };
+      const { clock } = deps;
+      const deadline = clock.now() + context.getRemainingTimeInMillis() - (options.safetyMarginMs ?? ORCHESTRATE_SAFETY_MARGIN_MS);
+      const intervalMs = options.passIntervalMs ?? Math.min(...deps.config.groups.map((group) => group.policy.probeIntervalSeconds * 1_000));
+      let passes = 0;
+      let outcomes: Outcome[] = [];
+      while (passes === 0 || clock.now() + MIN_PASS_MS < deadline) {
+        const passStartedAt = clock.now();
+        outcomes = await orchestrate(deps, { owner: context.awsRequestId, deadline });
+        passes += 1;
+        recordPass(logger, metrics, outcomes, passStartedAt);
+        const nextPassAt = passStartedAt + intervalMs;
+        if (nextPassAt + MIN_PASS_MS >= deadline) break;
+        await clock.sleep(Math.max(0, nextPassAt - clock.now()));
+      }
+      metrics.addMetric('OrchestratorPasses', MetricUnit.Count, passes);
+      const failures = outcomes.filter(isFailure);
+      if (failures.length > 0) {
+        throw new Error(`${failures.length} group(s) failed: ${failures.map((failure) => `${failure.groupId}: ${failure.message}`).join('; ')}`);
+      }
+      return { passes, outcomes };
+    } catch (error) {
+      logger.error('orchestrate invocation failed', error as Error);
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+function isFailure(outcome: Outcome): outcome is GroupFailure {
+  return outcome.result === 'error';
+}
+
+function isStalled(outcome: Outcome): boolean {
+  return !isFailure(outcome) && outcome.state.split('.')[0] === 'stalled';
+}
+
+function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome[], passStartedAt: EpochMs): void {
+  // Every pass, zero included, so the FailoverStalled alarm sees data while all is well.
+  metrics.addMetric('FailoverStalled', MetricUnit.Count, outcomes.filter(isStalled).length);
+  metrics.addMetric('GroupErrors', MetricUnit.Count, outcomes.filter(isFailure).length);
+  for (const outcome of outcomes) {
+    if (isFailure(outcome)) {
+      logger.error('group failed', { groupId: outcome.groupId, message: outcome.message });
+      continue;
+    }
+    const entry = {
+      groupId: outcome.groupId,
+      result: outcome.result,
+      state: outcome.state,
+      actions: outcome.actions,
+      waitingFor: outcome.waitingFor,
+      failoverId: outcome.failover?.id,
+      message: outcome.message,
+    };
+    if (outcome.result === 'idle') logger.debug('group outcome', entry);
+    else logger.info('group outcome', entry);
+    if (outcome.notificationFailures > 0) {
+      metrics.addMetric('NotificationFailures', MetricUnit.Count, outcome.notificationFailures);
+    }
+    const failover = outcome.failover;
+    // Completed in this pass: a finished failover stays in the group's context, and must be measured once.
+    if (failover?.outcome === 'completed' && (failover.timestamps.completedAt ?? 0) >= passStartedAt) {
+      const dimensions = { group: outcome.groupId };
+      publishWithDimensions(metrics, dimensions, [
+        { name: 'FailoverCompleted', unit: MetricUnit.Count, value: 1 },
+        ...(failover.rtoMs === undefined ? [] : [{ name: 'FailoverRto', unit: MetricUnit.Milliseconds, value: failover.rtoMs }]),
+      ]);
+      for (const { phase, ms } of phaseDurations(failover)) {
+        publishWithDimensions(metrics, { ...dimensions, phase }, [{ name: 'FailoverPhaseDuration', unit: MetricUnit.Milliseconds, value: ms }]);
+      }
+      logger.info('failover completed', { groupId: outcome.groupId, failover });
+    }
+  }
+}
+
+const telemetry = createTelemetry();
+
+export const handler = createOrchestrateHandler({ load: () => buildExecutorDeps(process.env), ...telemetry });
