@@ -21,7 +21,7 @@ type StepTimeoutKey =
   | 'verificationSeconds';
 
 /** Facts only a simulated world knows: how many writes were really lost (`SimWorld.dataLoss()` fits). */
-export interface DataLossFacts {
+export interface MeasuredDataLoss {
   readonly lostWrites?: number;
   readonly writesPerSecond?: number;
   readonly primaryAcceptedWrites?: number;
@@ -35,7 +35,7 @@ export interface DrillReportInput {
   /** When the drill injected its fault; detection is measured from here. */
   readonly faultInjectedAt?: EpochMs;
   readonly scenario?: string;
-  readonly sim?: DataLossFacts;
+  readonly sim?: MeasuredDataLoss;
 }
 
 export type ReportStepName =
@@ -229,7 +229,7 @@ function stepsOf(
   return steps;
 }
 
-function dataLossOf(record: FailoverRecord, targets: ReportTargets, sim: DataLossFacts | undefined): DrillReport['dataLoss'] {
+function dataLossOf(record: FailoverRecord, targets: ReportTargets, sim: MeasuredDataLoss | undefined): DrillReport['dataLoss'] {
   const writesPerSecond = sim?.writesPerSecond;
   return {
     ...(record.replicaLagAtPromotionSeconds === undefined ? {} : { replicaLagAtPromotionSeconds: record.replicaLagAtPromotionSeconds }),

@@ -151,8 +151,13 @@ export class HealthServer {
   }
 }
 
+/** Closes every connection after its answer: no client keeps a pooled socket, so `refused` is always ECONNREFUSED. */
 function send(response: ServerResponse, status: number, body: string): void {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  response.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   response.end(body);
 }
 

@@ -9,7 +9,7 @@ interface Answer {
 }
 
 /** A plain fetch with a timeout, the way a prober would see the endpoint. */
-async function get(url: string, timeoutMs = 300): Promise<Answer> {
+async function get(url: string, timeoutMs = 5_000): Promise<Answer> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     return { status: response.status, body: await response.text() };

@@ -50,7 +50,7 @@ describe('SimWorld', () => {
 
     // Assess
     for (const [index, region] of sim.regions.entries()) {
-      expect(endpoints[index]).toEqual({ url: `${sim.server(region).origin}/health`, timeoutMs: 300, expectedStatus: 200, bodyContains: 'ok' });
+      expect(endpoints[index]).toEqual({ url: `${sim.server(region).origin}/health`, timeoutMs: 5_000, expectedStatus: 200, bodyContains: 'ok' });
     }
     expect(new Set(sim.regions.map((region) => sim.server(region).port)).size).toBe(3);
   });

@@ -9,7 +9,7 @@ export function threeRegionGroup(): GroupConfig {
       instanceId: `shop-${name}`,
       instanceArn: `arn:aws:rds:${name}:123456789012:db:shop-${name}`,
     },
-    healthEndpoints: [{ url: `https://${name}.shop.example.com/health`, timeoutMs: 300, bodyContains: 'ok' }],
+    healthEndpoints: [{ url: `https://${name}.shop.example.com/health`, timeoutMs: 5_000, bodyContains: 'ok' }],
     dnsTarget: { type: 'CNAME' as const, value: `${name}.shop.example.com` },
     failoverPriority: priority,
     initialPrimary,
