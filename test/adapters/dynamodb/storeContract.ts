@@ -172,6 +172,21 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         expect(await stores.stateStore.load('g1')).toEqual({ ...next, lease });
       });
 
+      it('replaces the whole record on save, so a field the caller dropped is gone', async () => {
+        // Prepare: an optional field a later version of GroupRecord might add.
+        const { created, lease } = await createdWithLease('g1');
+        const withField: GroupRecord & { pausedBy?: string } = { ...nextOf(created, 2_000), pausedBy: 'operator' };
+        await stores.stateStore.save(withField, 1, lease, 10);
+        const { pausedBy: _dropped, ...withoutField } = { ...withField, revision: 3 };
+
+        // Act
+        await stores.stateStore.save(withoutField, 2, lease, 20);
+
+        // Assess
+        expect(await stores.stateStore.load('g1')).toEqual({ ...withoutField, lease });
+        expect(await stores.stateStore.load('g1')).not.toHaveProperty('pausedBy');
+      });
+
       it('refuses a writer whose expected revision is stale with a StaleStateError naming group and revision', async () => {
         // Prepare
         const { created, lease } = await createdWithLease('g1');

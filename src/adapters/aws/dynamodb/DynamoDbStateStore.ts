@@ -2,14 +2,15 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { LeaseHeldError, StaleStateError } from '../../../domain/errors.js';
 import type { EpochMs, GroupId } from '../../../domain/types.js';
 import type { GroupRecord, Lease, NewGroupRecord, StateStore } from '../../../ports/StateStore.js';
-import { isConditionFailed, keys, withoutKeys } from './table.js';
+import { isConditionFailed, keys } from './table.js';
 
 /** Raw attribute values of the item as it was when a condition failed (`ReturnValuesOnConditionCheckFailure`). */
 type OldItem = Record<string, { S?: string; N?: string } | undefined> | undefined;
 
 /**
- * The group state in one item (`GROUP#<id>` / `STATE`). The lease lives in the same item as flat attributes
- * (`leaseOwner`, `leaseEpoch`, `leaseExpiresAt`) so that `save` checks revision and lease in one condition.
+ * The group state in one item (`GROUP#<id>` / `STATE`): the record's fields in a `record` map, and beside it
+ * `revision` and the lease as flat attributes (`leaseOwner`, `leaseEpoch`, `leaseExpiresAt`), so that `save` checks
+ * revision and lease in one condition.
  * Lease expiry is compared with the caller's `now` inside the condition, never by DynamoDB TTL.
  *
  * @example
@@ -33,16 +34,15 @@ export class DynamoDbStateStore implements StateStore {
 
   async createIfAbsent(record: NewGroupRecord): Promise<GroupRecord> {
     // An update, not a put: a lease taken before the record existed must survive.
-    const set = setExpression({ ...fieldsOf(record), revision: 1 });
     try {
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(record.groupId),
-          UpdateExpression: set.expression,
+          UpdateExpression: 'SET #record = :record, revision = :one',
           ConditionExpression: 'attribute_not_exists(revision)',
-          ExpressionAttributeNames: set.names,
-          ExpressionAttributeValues: set.values,
+          ExpressionAttributeNames: { '#record': 'record' },
+          ExpressionAttributeValues: { ':record': fieldsOf(record), ':one': 1 },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -108,19 +108,20 @@ export class DynamoDbStateStore implements StateStore {
         { groupId },
       );
     }
-    // SET of the record's fields only: the lease attributes are the lease's, renewals must not be overwritten.
-    const set = setExpression(fieldsOf(next));
     try {
+      // The whole record is replaced (a field the caller dropped is gone); the lease attributes are left alone,
+      // so a renewal made after the caller's copy of the lease is not undone.
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(groupId),
-          UpdateExpression: set.expression,
+          UpdateExpression: 'SET #record = :record, revision = :next',
           ConditionExpression:
             'revision = :expected AND leaseOwner = :owner AND leaseEpoch = :epoch AND leaseExpiresAt > :now',
-          ExpressionAttributeNames: set.names,
+          ExpressionAttributeNames: { '#record': 'record' },
           ExpressionAttributeValues: {
-            ...set.values,
+            ':record': fieldsOf(next),
+            ':next': next.revision,
             ':expected': expectedRevision,
             ':owner': lease.owner,
             ':epoch': lease.epoch,
@@ -163,28 +164,10 @@ export class DynamoDbStateStore implements StateStore {
   }
 }
 
-/** The record's own fields, without the lease (written only by the lease methods). */
+/** The record's fields kept in the `record` map: not the revision and lease, which conditions read at the top level. */
 function fieldsOf(record: NewGroupRecord | GroupRecord): Record<string, unknown> {
-  const { lease: _lease, ...fields } = record as GroupRecord;
+  const { lease: _lease, revision: _revision, ...fields } = record as GroupRecord;
   return fields;
-}
-
-function setExpression(fields: Record<string, unknown>): {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-} {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const assignments: string[] = [];
-  Object.entries(fields)
-    .filter(([, value]) => value !== undefined)
-    .forEach(([name, value], index) => {
-      names[`#f${index}`] = name;
-      values[`:f${index}`] = value;
-      assignments.push(`#f${index} = :f${index}`);
-    });
-  return { expression: `SET ${assignments.join(', ')}`, names, values };
 }
 
 function leaseOf(item: Record<string, unknown>): Lease | undefined {
@@ -193,10 +176,9 @@ function leaseOf(item: Record<string, unknown>): Lease | undefined {
 }
 
 function toGroupRecord(item: Record<string, unknown>): GroupRecord {
-  const { leaseOwner: _owner, leaseEpoch: _epoch, leaseExpiresAt: _expiresAt, ...fields } = withoutKeys(item);
+  // The map was written from a GroupRecord by this class; revision and lease sit beside it.
+  const record = { ...(item.record as Omit<GroupRecord, 'revision' | 'lease'>), revision: Number(item.revision) };
   const lease = leaseOf(item);
-  // The item was written from a GroupRecord by this class; only the key and lease attributes differ.
-  const record = fields as unknown as GroupRecord;
   return lease === undefined ? record : { ...record, lease };
 }
 
