@@ -291,6 +291,34 @@ describe('manual mode', () => {
   });
 });
 
+describe('configuration', () => {
+  it('lifts a manual-mode block and starts the failover when the group is switched to automatic', () => {
+    // Prepare
+    const g = group({ mode: 'manual' });
+    g.health(down());
+
+    // Act
+    const snapshot = g.send({ type: 'CONFIGURE', settings: { ...settings, mode: 'automatic' } });
+
+    // Assess
+    expect(snapshot.value).toEqual({ failingOver: 'reserving' });
+    expect(snapshot.context.settings.mode).toBe('automatic');
+  });
+
+  it('applies a shorter step timeout sent mid-failover', () => {
+    // Prepare
+    const g = automaticFailoverAt('awaitingPromotion');
+    g.send({ type: 'CONFIGURE', settings: { ...settings, stepTimeoutsMs: { ...settings.stepTimeoutsMs, awaitingPromotion: MINUTE } } });
+
+    // Act
+    const snapshot = g.send({ type: 'TICK' }, MINUTE);
+
+    // Assess
+    expect(snapshot.value).toBe('stalled');
+    expect(snapshot.context.stalled?.reason).toBe('step awaitingPromotion timed out after 60 s');
+  });
+});
+
 describe('no eligible replica', () => {
   it('blocks with the reason and detail of the assessment', () => {
     // Prepare

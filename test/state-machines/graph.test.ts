@@ -81,6 +81,7 @@ function abstractState(snapshot: Snapshot): string {
       value: snapshot.value,
       automatic: failover?.trigger.kind === 'automatic',
       planned: failover?.planned,
+      targetIsWriter: failover?.to === context.primaryRegion,
       attempts: context.step?.attempts,
       stalledAt: context.stalled?.step,
     });
@@ -189,6 +190,60 @@ describe('the failover machine as a graph', () => {
     // Assess
     expect(settled.length).toBeGreaterThan(0);
     expect(traps).toEqual([]);
+  });
+
+  const invariants: [string, (snapshot: Snapshot) => boolean][] = [
+    ['blocked carries a reason', (snapshot) => !snapshot.matches('blocked') || snapshot.context.blocked !== undefined],
+    ['stalled names its step', (snapshot) => !snapshot.matches('stalled') || snapshot.context.stalled !== undefined],
+    [
+      'a failover in flight is in progress and has a current step',
+      (snapshot) =>
+        !snapshot.matches('failingOver') ||
+        (snapshot.context.failover?.outcome === 'in-progress' && snapshot.context.step !== undefined),
+    ],
+    [
+      'failedOver holds a completed failover awaiting acknowledgement, to the current primary',
+      (snapshot) =>
+        !snapshot.matches('failedOver') ||
+        (snapshot.context.failover?.outcome === 'completed' &&
+          snapshot.context.awaitingAcknowledgement &&
+          snapshot.context.failover.to === snapshot.context.primaryRegion),
+    ],
+    [
+      'once promoted, the new region is the primary',
+      (snapshot) =>
+        snapshot.context.failover?.timestamps.promotedAt === undefined ||
+        snapshot.context.primaryRegion === snapshot.context.failover.to,
+    ],
+    [
+      'ABORT is possible exactly while the step in hand comes before promoting',
+      (snapshot) => {
+        if (!isMidFailover(snapshot)) return true;
+        const step = snapshot.context.stalled?.step ?? snapshot.context.step?.name;
+        const beforePromotion = step !== undefined && FAILOVER_STEPS.indexOf(step) < FAILOVER_STEPS.indexOf('promoting');
+        return snapshot.can({ type: 'ABORT', ...operator, at: snapshot.context.now }) === beforePromotion;
+      },
+    ],
+  ];
+
+  it.each(invariants)('holds in every reachable state: %s', (_, holds) => {
+    // Act
+    const violations = reachable.filter(([, { state }]) => !holds(state)).map(([key]) => key);
+
+    // Assess
+    expect(violations).toEqual([]);
+  });
+
+  // BUG (see failoverMachine.test.ts, "after a failover"): an assessment of the old primary, still in the context after
+  // the failover, is taken for an incident of the new primary and fails the new primary over to itself.
+  it.fails('never starts a failover from a region to itself', () => {
+    // Act
+    const selfFailovers = reachable
+      .filter(([, { state }]) => isMidFailover(state) && state.context.failover?.from === state.context.failover?.to)
+      .map(([key]) => key);
+
+    // Assess
+    expect(selfFailovers).toEqual([]);
   });
 
   it('stays small enough to traverse exhaustively', () => {
