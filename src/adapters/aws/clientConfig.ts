@@ -12,7 +12,12 @@ export interface AwsClientConfig {
   readonly region: string;
   readonly maxAttempts: number;
   readonly retryMode: 'adaptive' | 'standard';
-  readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number };
+  readonly requestHandler: {
+    readonly connectionTimeout: number;
+    readonly requestTimeout: number;
+    /** Without it the SDK's HTTP handler only logs a warning when `requestTimeout` passes, and keeps waiting. */
+    readonly throwOnRequestTimeout: boolean;
+  };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -34,6 +39,7 @@ export function clientConfig(region: string, overrides: Partial<Omit<AwsClientCo
     requestHandler: overrides.requestHandler ?? {
       connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS,
       requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
     },
   };
 }

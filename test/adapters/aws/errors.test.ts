@@ -188,7 +188,7 @@ describe('clientConfig', () => {
       region: 'eu-west-1',
       maxAttempts: 3,
       retryMode: 'adaptive',
-      requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+      requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
     });
   });
 
