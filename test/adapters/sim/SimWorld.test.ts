@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CompressedClock } from '../../../src/adapters/sim/CompressedClock.js';
 import { ManualClock } from '../../../src/adapters/sim/ManualClock.js';
 import { SimWorld } from '../../../src/adapters/sim/SimWorld.js';
 import type { HealthEndpoint } from '../../../src/config/schema.js';
@@ -159,5 +160,38 @@ describe('SimWorld', () => {
     expect((throttled as Error).name).toBe('RetryableStepError');
     expect(behind.replicaLagSeconds).toBeCloseTo(11, 0);
     expect(caughtUp.replicaLagSeconds).toBe(1);
+  });
+
+  it('plays a scripted failover in compressed time, with the promotion and DNS sync taking their simulated durations', async () => {
+    // Prepare
+    const clock = new CompressedClock({ factor: 200 });
+    world = await SimWorld.create(threeRegionGroup(), {
+      clock,
+      timings: { promotionSeconds: 90, dnsSyncSeconds: 40, apiLatencyMs: 200, writesPerSecond: 10, replicaLagSeconds: 2 },
+    });
+    const sim = world;
+    const options = { failoverId: 'f-1', planned: false, allowDataLoss: true, fromRegion: 'eu-west-1' };
+    const waitUntil = async (done: () => Promise<boolean>) => {
+      while (!(await done())) await clock.sleep(1_000);
+    };
+
+    // Act
+    const outage = await sim.inject({ kind: 'region-outage', region: 'eu-west-1' });
+    const fence = await sim.database.fence(sim.group, 'eu-west-1', 'stop-instance');
+    const promotionStartedAt = clock.now();
+    await sim.database.promote(sim.group, 'eu-central-1', options);
+    await waitUntil(async () => (await sim.database.describe(sim.group, 'eu-central-1')).role === 'standalone');
+    const promotedAt = clock.now();
+    const { changeId } = await sim.traffic.pointTo(sim.group, 'eu-central-1', 'failover f-1');
+    await waitUntil(async () => (await sim.traffic.changeStatus(changeId as string)) === 'INSYNC');
+    const inSyncAt = clock.now();
+
+    // Assess
+    expect(fence).toBe('unreachable');
+    expect(promotedAt - promotionStartedAt).toBeGreaterThanOrEqual(90_000);
+    expect(inSyncAt - (sim.traffic.changes()[0]?.submittedAt ?? inSyncAt)).toBeGreaterThanOrEqual(40_000);
+    expect(await sim.traffic.currentRegion(sim.group)).toBe('eu-central-1');
+    expect(sim.dataLoss()).toMatchObject({ promotedRegion: 'eu-central-1', lostWrites: 20, lagAtPromotionSeconds: 2 });
+    expect(sim.faultLog()).toEqual([{ at: outage.injectedAt, action: 'injected', fault: outage.fault }]);
   });
 });
