@@ -1,5 +1,5 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { Clock } from '../../../ports/Clock.js';
 import type { RegionName } from '../../../domain/types.js';
 import { isUnreachableError, throwMapped } from '../errors.js';
@@ -71,7 +71,7 @@ export class LatestMetric {
         },
       })),
     });
-    let output;
+    let output: GetMetricDataCommandOutput;
     try {
       output = await this.#cloudWatch(region).send(command);
     } catch (error) {

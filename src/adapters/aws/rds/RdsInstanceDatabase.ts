@@ -118,7 +118,8 @@ export class RdsInstanceDatabase implements Database {
   /**
    * Promotes the replica in `region` to a standalone instance. Observes first: an instance that is no longer a
    * replica is `already-promoted`; a replica in a transitional status is `in-progress`. The caller then polls
-   * `describe` until the instance is writable.
+   * `describe` until the instance is writable. RDS has one kind of promotion, so `planned` and `allowDataLoss`
+   * change nothing here: the machine weighed the replica lag before deciding to promote.
    *
    * @example
    * await database.promote(group, 'eu-central-1', { failoverId, planned: false, allowDataLoss: true, fromRegion: 'eu-west-1' }); // 'started'
