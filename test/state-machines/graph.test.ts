@@ -24,8 +24,9 @@ function eventsFor(snapshot: Snapshot): FailoverEvent[] {
   const at = context.now + SECOND;
   const primary = context.primaryRegion;
   const other = otherRegion(primary);
-  const ongoing = context.assessment?.primaryRegion === primary && context.assessment.primaryVerdict === 'unhealthy';
-  const since = ongoing ? context.assessment!.primaryVerdictSince : at - 15 * SECOND;
+  const { assessment } = context;
+  const since =
+    assessment?.primaryRegion === primary && assessment.primaryVerdict === 'unhealthy' ? assessment.primaryVerdictSince : at - 15 * SECOND;
   const about = { primaryRegion: primary, candidate: { region: other, replicaLagSeconds: 2 } };
   const request = { ...operator, failoverId: `fo-op-${at}`, allowDataLoss: false, trigger: { kind: 'operator', principalArn: operator.principalArn } } as const;
   const step = context.step?.name ?? 'reserving';
@@ -127,7 +128,7 @@ function valueOf(snapshot: Snapshot): string {
 }
 
 describe('the failover machine as a graph', () => {
-  // One traversal for the whole file: it is the expensive part.
+  // Traversed once for the file's checks; the shortest-path test below traverses again for its witness paths.
   const adjacency = getAdjacencyMap(failoverMachine, traversal);
   const reachable = Object.entries(adjacency);
 
