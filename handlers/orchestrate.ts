@@ -4,7 +4,6 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { ExecutorDeps, GroupOutcome } from '../src/application/executor.js';
 import { orchestrate, type GroupFailure } from '../src/application/orchestrate.js';
 import { buildExecutorDeps } from '../src/composition.js';
-import type { EpochMs } from '../src/domain/types.js';
 import { phaseDurations } from './shared/failoverDurations.js';
 import { once } from './shared/lazy.js';
 import { createTelemetry, executorLogger, publishWithDimensions } from './shared/telemetry.js';
@@ -58,7 +57,7 @@ export function createOrchestrateHandler(options: OrchestrateHandlerOptions) {
         const passStartedAt = clock.now();
         outcomes = await orchestrate(deps, { owner: context.awsRequestId, deadline });
         passes += 1;
-        recordPass(logger, metrics, outcomes, passStartedAt);
+        recordPass(logger, metrics, outcomes);
         const nextPassAt = passStartedAt + intervalMs;
         if (nextPassAt + MIN_PASS_MS >= deadline) break;
         await clock.sleep(Math.max(0, nextPassAt - clock.now()));
@@ -86,7 +85,7 @@ function isStalled(outcome: Outcome): boolean {
   return !isFailure(outcome) && outcome.state.split('.')[0] === 'stalled';
 }
 
-function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome[], passStartedAt: EpochMs): void {
+function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome[]): void {
   // Every pass, zero included, so the FailoverStalled alarm sees data while all is well.
   metrics.addMetric('FailoverStalled', MetricUnit.Count, outcomes.filter(isStalled).length);
   metrics.addMetric('GroupErrors', MetricUnit.Count, outcomes.filter(isFailure).length);
@@ -110,8 +109,9 @@ function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome
       metrics.addMetric('NotificationFailures', MetricUnit.Count, outcome.notificationFailures);
     }
     const failover = outcome.failover;
-    // Completed in this pass: a finished failover stays in the group's context, and must be measured once.
-    if (failover?.outcome === 'completed' && (failover.timestamps.completedAt ?? 0) >= passStartedAt) {
+    // Measured by the pass whose verification completed it: a finished failover stays in the group's context for
+    // every later pass (and invocation) to see, but only one executor applies its VERIFIED event.
+    if (failover?.outcome === 'completed' && outcome.actions.includes('VERIFIED')) {
       const dimensions = { group: outcome.groupId };
       publishWithDimensions(metrics, dimensions, [
         { name: 'FailoverCompleted', unit: MetricUnit.Count, value: 1 },

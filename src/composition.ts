@@ -29,32 +29,31 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
 
-const CommonEnvironment = z
-  .object({
-    /** The configuration file bundled beside the code (serverless.yml sets `config.yaml`); relative to the cwd. */
-    CONFIG_PATH: z.string().min(1).optional(),
-    /** The configuration inline, as JSON: for local runs and tests. Wins over CONFIG_PATH. */
-    CONFIG_JSON: z.string().min(1).optional(),
-    TABLE_NAME: z.string({ error: 'is required (the control-plane state table)' }).min(1),
-    /** Where the table lives: the control-plane region, which observers in other regions write across to. */
-    TABLE_REGION: region.optional(),
-    /** Set by Lambda; the region this function runs in. */
-    AWS_REGION: region.optional(),
-    /** E.g. http://127.0.0.1:8000 for DynamoDB Local. */
-    DYNAMODB_ENDPOINT: z.url().optional(),
-  })
-  .refine((env) => env.CONFIG_PATH !== undefined || env.CONFIG_JSON !== undefined, {
-    message: 'is required: set CONFIG_PATH (a configuration file) or CONFIG_JSON (the configuration inline)',
-    path: ['CONFIG_PATH'],
-  })
-  .refine((env) => env.TABLE_REGION !== undefined || env.AWS_REGION !== undefined, {
-    message: 'is required when AWS_REGION is not set',
-    path: ['TABLE_REGION'],
-  });
+const CommonEnvironment = z.object({
+  /** The configuration file bundled beside the code (serverless.yml sets `config.yaml`); relative to the cwd. */
+  CONFIG_PATH: z.string().min(1).optional(),
+  /** The configuration inline, as JSON: for local runs and tests. Wins over CONFIG_PATH. */
+  CONFIG_JSON: z.string().min(1).optional(),
+  TABLE_NAME: z.string({ error: 'is required (the name of the control-plane state table)' }).min(1),
+  /** Where the table lives: the control-plane region, which observers in other regions write across to. */
+  TABLE_REGION: region.optional(),
+  /** Set by Lambda: the region this function runs in. */
+  AWS_REGION: region.optional(),
+  /** E.g. http://127.0.0.1:8000 for DynamoDB Local. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
 
-const ProbeEnvironment = CommonEnvironment.and(
-  z.object({ OBSERVER_REGION: z.string({ error: 'is required (the region this probe observes from)' }).pipe(region) }),
-);
+const ProbeEnvironment = CommonEnvironment.extend({
+  OBSERVER_REGION: z.string({ error: 'is required (the region this probe observes from)' }).pipe(region),
+});
+
+/** The environment, checked: where the configuration comes from and where the table is. */
+interface Settings {
+  readonly config: { readonly json: string } | { readonly path: string };
+  readonly tableName: string;
+  readonly tableRegion: RegionName;
+  readonly dynamoDbEndpoint?: string;
+}
 
 export interface ProbeRuntime {
   readonly deps: ProbeDeps;
@@ -72,15 +71,14 @@ export interface ProbeRuntime {
  * await runProbeRounds(deps, { observerRegion, deadline: Date.now() + 50_000 });
  */
 export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
-  const settings = parseEnvironment(ProbeEnvironment, env, 'probe');
+  const [settings, { OBSERVER_REGION: observerRegion }] = parseEnvironment(ProbeEnvironment, env, 'probe');
   const config = await configFrom(settings);
-  const observerRegion = settings.OBSERVER_REGION;
   if (!config.fleet.observerRegions.includes(observerRegion)) {
     throw new ValidationError('the probe function is deployed to an observer region the configuration does not list', [
       `OBSERVER_REGION: ${observerRegion} is not one of fleet.observerRegions (${config.fleet.observerRegions.join(', ')}); its reports would never count`,
     ]);
   }
-  const stores = createDynamoDbStores({ tableName: settings.TABLE_NAME, client: dynamoDbClient(settings) });
+  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings) });
   return {
     observerRegion,
     deps: {
@@ -103,9 +101,9 @@ export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
  * await orchestrate({ ...deps, logger }, { owner: context.awsRequestId, deadline });
  */
 export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps> {
-  const settings = parseEnvironment(CommonEnvironment, env, 'orchestrate');
+  const [settings] = parseEnvironment(CommonEnvironment, env, 'orchestrate');
   const config = await configFrom(settings);
-  const stores = createDynamoDbStores({ tableName: settings.TABLE_NAME, client: dynamoDbClient(settings) });
+  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings) });
   return {
     config,
     stateStore: stores.stateStore,
@@ -121,25 +119,49 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
   };
 }
 
-function parseEnvironment<T>(schema: z.ZodType<T>, env: Environment, functionName: string): T {
+/**
+ * Checks the environment against `schema` and the either-or rules, reporting every problem at once.
+ * Answers the common settings and the schema's parsed output (for function-specific variables).
+ */
+function parseEnvironment<T extends z.infer<typeof CommonEnvironment>>(
+  schema: z.ZodType<T>,
+  env: Environment,
+  functionName: string,
+): [Settings, T] {
   const result = schema.safeParse(env);
-  if (!result.success) {
-    throw new ValidationError(`the ${functionName} function's environment is incomplete`, formatIssues(result.error.issues));
+  const issues = result.success ? [] : formatIssues(result.error.issues);
+  if (env.CONFIG_PATH === undefined && env.CONFIG_JSON === undefined) {
+    issues.push('CONFIG_PATH: is required: set CONFIG_PATH (a configuration file) or CONFIG_JSON (the configuration inline)');
   }
-  return result.data;
+  if (env.TABLE_REGION === undefined && env.AWS_REGION === undefined) {
+    issues.push('TABLE_REGION: is required when AWS_REGION is not set');
+  }
+  if (!result.success || issues.length > 0) {
+    throw new ValidationError(`the ${functionName} function's environment is incomplete`, issues);
+  }
+  const parsed = result.data;
+  const tableRegion = parsed.TABLE_REGION ?? parsed.AWS_REGION;
+  const config = parsed.CONFIG_JSON !== undefined ? { json: parsed.CONFIG_JSON } : parsed.CONFIG_PATH !== undefined ? { path: parsed.CONFIG_PATH } : undefined;
+  // Unreachable after the checks above; narrows the types without a cast.
+  if (tableRegion === undefined || config === undefined) throw new Error('environment check out of step with its schema');
+  const settings: Settings = {
+    config,
+    tableName: parsed.TABLE_NAME,
+    tableRegion,
+    ...(parsed.DYNAMODB_ENDPOINT === undefined ? {} : { dynamoDbEndpoint: parsed.DYNAMODB_ENDPOINT }),
+  };
+  return [settings, parsed];
 }
 
-async function configFrom(settings: z.infer<typeof CommonEnvironment>): Promise<ControlPlaneConfig> {
-  if (settings.CONFIG_JSON !== undefined) return parseConfig(settings.CONFIG_JSON, 'json', 'CONFIG_JSON');
-  // The refinement above guarantees one of the two is set.
-  return loadConfig(resolve(settings.CONFIG_PATH as string));
+async function configFrom(settings: Settings): Promise<ControlPlaneConfig> {
+  if ('json' in settings.config) return parseConfig(settings.config.json, 'json', 'CONFIG_JSON');
+  return loadConfig(resolve(settings.config.path));
 }
 
-function dynamoDbClient(settings: z.infer<typeof CommonEnvironment>): DynamoDBClient {
-  const tableRegion = (settings.TABLE_REGION ?? settings.AWS_REGION) as string;
+function dynamoDbClient(settings: Settings): DynamoDBClient {
   return new DynamoDBClient({
-    ...clientConfig(tableRegion),
-    ...(settings.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: settings.DYNAMODB_ENDPOINT }),
+    ...clientConfig(settings.tableRegion),
+    ...(settings.dynamoDbEndpoint === undefined ? {} : { endpoint: settings.dynamoDbEndpoint }),
   });
 }
 
