@@ -27,7 +27,7 @@ export interface SimDatabaseTimings {
   readonly regions: Readonly<Record<RegionName, SimReplicaTimings>>;
 }
 
-/** How an unreachable region or a crash shows up. */
+/** The status a crashed instance reports. */
 export type CrashStatus = 'failed' | 'stopped';
 
 interface RegionDb {

@@ -130,9 +130,8 @@ export class SimWorld {
 
   /** The health server of `region` (its URLs, its current behaviour, its request count). */
   server(region: RegionName): HealthServer {
-    const server = this.servers.get(region);
-    if (server === undefined) throw new RangeError(`the simulated world has no region ${region}`);
-    return server;
+    this.requireRegion(region);
+    return this.servers.get(region) as HealthServer;
   }
 
   /** A Prober for probes run from `observer`: endpoints of partitioned regions fail without a request. */
@@ -199,7 +198,7 @@ export class SimWorld {
   private async apply(fault: SimFault): Promise<() => Promise<void>> {
     switch (fault.kind) {
       case 'region-outage': {
-        this.server(fault.region);
+        this.requireRegion(fault.region);
         this.outages.add(fault.region);
         this.databases.setRegionDown(fault.region, true);
         await this.refreshHttp(fault.region);
@@ -222,7 +221,7 @@ export class SimWorld {
         this.traffic.throttle(fault.calls, fault.code);
         return async () => this.traffic.throttle(0);
       case 'http':
-        this.server(fault.region);
+        this.requireRegion(fault.region);
         this.httpFaults.set(fault.region, fault.behaviour);
         await this.refreshHttp(fault.region);
         return async () => {
@@ -230,6 +229,7 @@ export class SimWorld {
           await this.refreshHttp(fault.region);
         };
       case 'partition':
+        this.requireRegion(fault.region);
         this.partitions.add(partitionKey(fault.observer, fault.region));
         return async () => {
           this.partitions.delete(partitionKey(fault.observer, fault.region));
@@ -252,6 +252,11 @@ export class SimWorld {
       ? { kind: 'refused' }
       : (this.httpFaults.get(region) ?? { kind: 'healthy' });
     await this.server(region).setBehaviour(behaviour);
+  }
+
+  /** Faults name regions of this group; a typo should fail the drill, not silently do nothing. */
+  private requireRegion(region: RegionName): void {
+    if (!this.servers.has(region)) throw new RangeError(`the simulated world has no region ${region}`);
   }
 
   private regionOfUrl(url: string): RegionName | undefined {
