@@ -25,8 +25,9 @@ async function closedPort(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** Endpoints that should answer get a generous timeout, so a loaded two-core machine cannot turn them into timeouts. */
 function endpoint(input: { url: string; timeoutMs?: number; expectedStatus?: number; bodyContains?: string }): HealthEndpoint {
-  return HealthEndpointSchema.parse(input);
+  return HealthEndpointSchema.parse({ timeoutMs: 10_000, ...input });
 }
 
 afterEach(async () => {
