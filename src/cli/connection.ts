@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  HttpOperatorClient,
+  regionOfFunctionUrl,
+  sigV4Signer,
+  type OperatorTransport,
+} from '../adapters/operator-client/OperatorClient.js';
+import { LOCAL_ENDPOINT_FILE } from './localServer.js';
+
+/** Where and how `fcp` talks to the operator API. */
+export type Connection =
+  | { readonly kind: 'local'; readonly endpoint: string }
+  | { readonly kind: 'signed'; readonly endpoint: string; readonly region: string; readonly profile?: string };
+
+export interface ConnectionOptions {
+  readonly endpoint?: string;
+  readonly profile?: string;
+  readonly region?: string;
+  readonly local?: boolean;
+}
+
+/** The operator's input cannot be used as given (exit code 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Resolves `--local`, `--endpoint` (or `FCP_ENDPOINT`), `--region` (or the function URL's own region, or
+ * `AWS_REGION`) and `--profile` into a connection. Throws `UsageError` saying what is missing.
+ *
+ * @example
+ * await resolveConnection({ endpoint: 'https://abc.lambda-url.us-west-2.on.aws' }, process.env, process.cwd());
+ * // { kind: 'signed', endpoint: 'https://abc.lambda-url.us-west-2.on.aws', region: 'us-west-2' }
+ */
+export async function resolveConnection(
+  options: ConnectionOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): Promise<Connection> {
+  if (options.local === true) {
+    const path = join(cwd, LOCAL_ENDPOINT_FILE);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--local: ${path} not found; start the local drill (npm start) in this directory first`, { cause: error });
+    }
+    const url = (JSON.parse(text) as { url?: unknown }).url;
+    if (typeof url !== 'string') throw new UsageError(`--local: ${path} has no "url"`);
+    return { kind: 'local', endpoint: url };
+  }
+  const endpoint = options.endpoint ?? env.FCP_ENDPOINT;
+  if (endpoint === undefined || endpoint === '') {
+    throw new UsageError('no operator API endpoint: pass --endpoint <function URL>, set FCP_ENDPOINT, or use --local for the drill');
+  }
+  try {
+    new URL(endpoint);
+  } catch (error) {
+    throw new UsageError(`--endpoint: ${endpoint} is not a URL`, { cause: error });
+  }
+  const region = options.region ?? regionOfFunctionUrl(endpoint) ?? env.AWS_REGION;
+  if (region === undefined) throw new UsageError('--region: needed to sign requests for this endpoint (the region of the function URL)');
+  const profile = options.profile ?? env.AWS_PROFILE;
+  return { kind: 'signed', endpoint, region, ...(profile === undefined ? {} : { profile }) };
+}
+
+/**
+ * The real transport: HTTP to the endpoint, SigV4-signed (service `lambda`) unless local.
+ *
+ * @example
+ * const transport = connect(await resolveConnection(options, process.env, process.cwd()));
+ */
+export function connect(connection: Connection): OperatorTransport {
+  return new HttpOperatorClient({
+    endpoint: connection.endpoint,
+    signer: connection.kind === 'signed' ? sigV4Signer({ region: connection.region, profile: connection.profile }) : undefined,
+  });
+}

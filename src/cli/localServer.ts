@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { ExecutorDeps } from '../application/executor.js';
+import { handleOperatorRequest, type OperatorResponse } from '../application/operatorApi.js';
+
+/** Where `fcp --local` finds the local server: `{ "url": "http://127.0.0.1:<port>" }`, relative to the cwd. */
+export const LOCAL_ENDPOINT_FILE = join('.fcp', 'local.json');
+
+export interface LocalOperatorServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the operator API on 127.0.0.1 for the local drill, with the same `handleOperatorRequest` as the Lambda.
+ * There is no IAM here: every request acts as `principalArn`. Writes `{ url }` to `.fcp/local.json` in `cwd` so that
+ * `fcp --local` finds it.
+ *
+ * @example
+ * const server = await serveOperatorApiLocally(deps, { port: 0, principalArn: 'arn:aws:iam::000000000000:user/drill' });
+ * // fcp status --local
+ * await server.close();
+ */
+export async function serveOperatorApiLocally(
+  deps: ExecutorDeps,
+  options: { port: number; principalArn: string; cwd?: string; inlineBudgetMs?: number },
+): Promise<LocalOperatorServer> {
+  const server = createServer((request, response) => {
+    serve(deps, options, request)
+      .catch((error: unknown): OperatorResponse => ({
+        status: 500,
+        body: { error: { code: 'internal', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } },
+      }))
+      .then((answer) => send(response, answer), (error: unknown) => response.destroy(error as Error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the local operator server has no TCP address');
+  const url = `http://127.0.0.1:${address.port}`;
+  const directory = join(options.cwd ?? process.cwd(), '.fcp');
+  await mkdir(directory, { recursive: true });
+  await writeFile(join(directory, 'local.json'), `${JSON.stringify({ url }, null, 2)}\n`);
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(
+  deps: ExecutorDeps,
+  options: { principalArn: string; inlineBudgetMs?: number },
+  request: IncomingMessage,
+): Promise<OperatorResponse> {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const text = await readBody(request);
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : (JSON.parse(text) as unknown);
+  } catch (error) {
+    return { status: 400, body: { error: { code: 'bad-request', message: 'the body is not JSON', issues: [`body: ${(error as Error).message}`] } } };
+  }
+  const key = request.headers['idempotency-key'];
+  return handleOperatorRequest(
+    deps,
+    {
+      principalArn: options.principalArn,
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body,
+      idempotencyKey: Array.isArray(key) ? key[0] : key,
+      requestId: randomUUID(),
+    },
+    { deadline: deps.clock.now() + (options.inlineBudgetMs ?? 20_000) },
+  );
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, answer: OperatorResponse): void {
+  const text = JSON.stringify(answer.body);
+  response.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

@@ -1,0 +1,293 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { OperatorReply, OperatorTransport } from '../adapters/operator-client/OperatorClient.js';
+import { OperatorApiUnreachableError } from '../adapters/operator-client/OperatorClient.js';
+import type { CommandAnswer } from '../application/operatorApi.js';
+import type { GroupPlan } from '../application/plan.js';
+import type { FailoverHistoryEntry, GroupStatus } from '../application/status.js';
+import { loadConfig } from '../config/load.js';
+import { ValidationError } from '../domain/errors.js';
+import type { OperatorCommandType } from '../ports/CommandQueue.js';
+import { resolveConnection, UsageError, type Connection, type ConnectionOptions } from './connection.js';
+import {
+  EXIT,
+  exitCodeFor,
+  renderApiError,
+  renderCommandAnswer,
+  renderGroupStatus,
+  renderHistory,
+  renderPlan,
+  renderPreview,
+  renderStatusSummary,
+} from './render.js';
+
+/** Everything `fcp` touches outside itself, injectable so the whole program runs in a test. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** True when a person can answer a prompt (stdin and stdout are terminals). */
+  readonly interactive: boolean;
+  /** Asks a yes/no question; true only for an explicit yes. */
+  readonly confirm: (question: string) => Promise<boolean>;
+  readonly connect: (connection: Connection) => OperatorTransport;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly newIdempotencyKey: () => string;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Ends `--watch` and waiting for a queued command (Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+interface CommonOptions extends ConnectionOptions {
+  readonly json?: boolean;
+}
+
+interface CommandOptions extends CommonOptions {
+  readonly reason: string;
+  readonly to?: string;
+  readonly allowDataLoss?: boolean;
+  readonly yes?: boolean;
+  readonly idempotencyKey?: string;
+  readonly wait: number;
+}
+
+/** Commands that start, stop or discard a failover: shown first and confirmed unless --yes. */
+const DESTRUCTIVE = new Set<OperatorCommandType>(['failover', 'switchover', 'abort', 'reject']);
+const WATCH_INTERVAL_MS = 2_000;
+const POLL_INTERVAL_MS = 2_000;
+const SEND_ATTEMPTS = 3;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  ok (the command was accepted, or queued and then accepted)
+  1  error (API unreachable, not confirmed, server error, authentication)
+  2  usage (bad option or field, unknown group, no terminal to confirm in without --yes)
+  3  refused (422): not allowed as asked; the message says why and what to do
+  4  conflict (409): the group is busy with something the command conflicts with
+
+Endpoint: --endpoint <function URL> or FCP_ENDPOINT; requests are SigV4-signed (service lambda) with the default
+AWS credential chain or --profile. --local talks to the local drill server named in .fcp/local.json, unsigned.
+Every command is recorded with your IAM identity and --reason. See docs/operator-runbook.md.`;
+
+/**
+ * Runs `fcp` with `argv` (without the node and script names) and answers the exit code. Never calls process.exit.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), realIo);
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const state = { exitCode: EXIT.ok as number };
+  const program = createProgram(io, state);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`fcp: ${error.message}`);
+      return EXIT.usage;
+    }
+    io.stderr(`fcp: ${error instanceof OperatorApiUnreachableError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    return EXIT.error;
+  }
+}
+
+/**
+ * The commander program. Actions set `state.exitCode`; errors propagate to `runCli`.
+ *
+ * @example
+ * const program = createProgram(io, { exitCode: 0 });
+ */
+export function createProgram(io: CliIo, state: { exitCode: number }): Command {
+  const program = new Command('fcp')
+    .description('Operate the failover control plane: status, history, dry-run plans and commands.')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  withCommon(program.command('status [group]').description('each group: state, primary, region verdicts and lag, failover in progress'))
+    .option('--watch', `refresh every ${WATCH_INTERVAL_MS / 1000} s until Ctrl-C`)
+    .action(async (group: string | undefined, options: CommonOptions & { watch?: boolean }) => {
+      const transport = await open(io, options);
+      for (;;) {
+        const reply = await transport.send({ method: 'GET', path: group === undefined ? '/groups/status' : `/groups/${encodeURIComponent(group)}/status` });
+        if (options.watch === true && !options.json) io.stdout('\u001b[2J\u001b[H');
+        state.exitCode = print(io, options, reply, (body) =>
+          group === undefined ? renderAllStatus((body as { groups: GroupStatus[] }).groups) : renderGroupStatus(body as GroupStatus),
+        );
+        if (options.watch !== true || state.exitCode !== EXIT.ok || interrupted(io)) return;
+        await io.sleep(WATCH_INTERVAL_MS);
+        if (interrupted(io)) return;
+      }
+    });
+
+  withCommon(program.command('history [group]').description('failovers, newest first, with step timings, RTO and data-loss window'))
+    .option('--limit <n>', 'how many failovers', wholeNumber, 20)
+    .action(async (group: string | undefined, options: CommonOptions & { limit: number }) => {
+      const transport = await open(io, options);
+      const reply = await transport.send({
+        method: 'GET',
+        path: group === undefined ? '/history' : `/groups/${encodeURIComponent(group)}/history`,
+        query: { limit: String(options.limit) },
+      });
+      state.exitCode = print(io, options, reply, (body) => renderHistory((body as { failovers: FailoverHistoryEntry[] }).failovers));
+    });
+
+  withCommon(program.command('plan <group>').description('dry run: what the control plane would do right now, and why (changes nothing)'))
+    .action(async (group: string, options: CommonOptions) => {
+      const transport = await open(io, options);
+      const reply = await transport.send({ method: 'GET', path: `/groups/${encodeURIComponent(group)}/plan` });
+      state.exitCode = print(io, options, reply, (body) => renderPlan(body as GroupPlan));
+    });
+
+  commandVerb(program, io, state, 'failover', 'fail over now to --to (or the best healthy replica); confirms first')
+    .option('--to <region>', 'target region (default: the healthy replica with the highest priority)')
+    .option('--allow-data-loss', "accept losing the target's replica lag worth of writes");
+  commandVerb(program, io, state, 'switchover', 'planned switchover with no data loss: fence, drain, promote; confirms first').requiredOption(
+    '--to <region>',
+    'target region',
+  );
+  commandVerb(program, io, state, 'approve', 'approve the failover the control plane proposes (approval mode)');
+  commandVerb(program, io, state, 'reject', 'reject the proposed failover; this incident is not proposed again; confirms first');
+  commandVerb(program, io, state, 'abort', 'abort a failover before its promotion; confirms first');
+  commandVerb(program, io, state, 'retry', 'retry the step a stalled failover stopped at');
+  commandVerb(program, io, state, 'pause', 'pause automatic failover (manual commands still work)');
+  commandVerb(program, io, state, 'resume', 'resume automatic failover');
+  commandVerb(program, io, state, 'acknowledge', 'acknowledge a completed failover; re-arms automatic failover', 'ack');
+
+  program
+    .command('validate <config>')
+    .description('check a configuration file; prints each problem (exit 2 when invalid)')
+    .option('--json', 'print JSON')
+    .action(async (path: string, options: { json?: boolean }) => {
+      try {
+        const config = await loadConfig(path);
+        const ids = config.groups.map((group) => group.id);
+        io.stdout(options.json ? JSON.stringify({ valid: true, groups: ids }) : `${path} is valid: ${ids.length} group(s): ${ids.join(', ')}`);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        io.stdout(options.json ? JSON.stringify({ valid: false, issues: error.issues }) : error.message);
+        state.exitCode = EXIT.usage;
+      }
+    });
+
+  return program;
+}
+
+function interrupted(io: CliIo): boolean {
+  return io.signal?.aborted === true;
+}
+
+function wholeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number');
+  return parsed;
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('--endpoint <url>', 'operator API function URL (default: $FCP_ENDPOINT)')
+    .option('--profile <name>', 'AWS profile whose credentials sign the requests')
+    .option('--region <region>', 'region for SigV4 (default: the function URL region)')
+    .option('--local', 'the local drill server (.fcp/local.json), unsigned')
+    .option('--json', 'print the API answer as JSON');
+}
+
+function commandVerb(
+  program: Command,
+  io: CliIo,
+  state: { exitCode: number },
+  type: OperatorCommandType,
+  description: string,
+  alias?: string,
+): Command {
+  const command = withCommon(program.command(`${alias ?? type} <group>`).description(description))
+    .requiredOption('--reason <text>', 'why: recorded with your identity in the event log')
+    .option('--idempotency-key <key>', 'reuse a key to retry a request safely (default: a new UUID)')
+    .addOption(new Option('--wait <seconds>', 'how long to wait for a queued command to be taken').argParser(wholeNumber).default(60));
+  if (DESTRUCTIVE.has(type)) command.option('--yes', 'do not ask for confirmation (the plan is still printed)');
+  if (alias !== undefined) command.alias(type);
+  return command.action(async (group: string, options: CommandOptions) => {
+    state.exitCode = await sendCommand(io, type, group, options);
+  });
+}
+
+async function sendCommand(io: CliIo, type: OperatorCommandType, group: string, options: CommandOptions): Promise<number> {
+  const destructive = DESTRUCTIVE.has(type);
+  if (destructive && options.yes !== true && !io.interactive) {
+    io.stderr(`fcp: refusing to ${type} ${group} without confirmation: this is not an interactive terminal. Check fcp plan ${group}, then pass --yes.`);
+    return EXIT.usage;
+  }
+  const transport = await open(io, options);
+  const groupPath = `/groups/${encodeURIComponent(group)}`;
+  const body = {
+    type,
+    reason: options.reason,
+    ...(options.to === undefined ? {} : { targetRegion: options.to }),
+    ...(options.allowDataLoss === true ? { allowDataLoss: true } : {}),
+  };
+  if (destructive) {
+    const plan = await transport.send({
+      method: 'GET',
+      path: `${groupPath}/plan`,
+      query: { command: type, targetRegion: options.to, allowDataLoss: options.allowDataLoss === true ? 'true' : undefined, reason: options.reason },
+    });
+    if (plan.status !== 200) return print(io, options, plan, () => '');
+    const preview = (plan.body as GroupPlan).command!;
+    const shown = renderPreview(group, preview);
+    if (preview.decision !== 'accept') {
+      if (options.json) io.stdout(JSON.stringify({ sent: false, preview }));
+      else io.stderr(`${shown}\nnothing sent.`);
+      return preview.decision === 'conflict' ? EXIT.conflict : EXIT.refused;
+    }
+    // With --json the plan goes to stderr so stdout stays one JSON document.
+    (options.json ? io.stderr : io.stdout)(shown);
+    if (options.yes !== true) {
+      const confirmed = await io.confirm(`${type} ${group} now? It is recorded with your identity and reason. [y/N] `);
+      if (!confirmed) {
+        io.stderr('not confirmed: nothing sent.');
+        return EXIT.error;
+      }
+    }
+  }
+  const idempotencyKey = options.idempotencyKey ?? io.newIdempotencyKey();
+  let reply = await sendWithRetries(io, transport, { method: 'POST', path: `${groupPath}/commands`, body, idempotencyKey });
+  const polls = Math.ceil((options.wait * 1_000) / POLL_INTERVAL_MS);
+  for (let poll = 0; reply.status === 202 && poll < polls && !interrupted(io); poll += 1) {
+    if (!options.json) io.stderr(`queued; waiting for the orchestrator to take it (command ${idempotencyKey})...`);
+    await io.sleep(POLL_INTERVAL_MS);
+    reply = await transport.send({ method: 'GET', path: `${groupPath}/commands/${encodeURIComponent(idempotencyKey)}` });
+  }
+  return print(io, options, reply, (answer) => renderCommandAnswer(answer as CommandAnswer));
+}
+
+/** A POST lost on the way is sent again with the same idempotency key: the API acts on it once. */
+async function sendWithRetries(io: CliIo, transport: OperatorTransport, call: Parameters<OperatorTransport['send']>[0]): Promise<OperatorReply> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transport.send(call);
+    } catch (error) {
+      if (!(error instanceof OperatorApiUnreachableError) || attempt >= SEND_ATTEMPTS) throw error;
+      io.stderr(`${error.message}; sending again with the same idempotency key (attempt ${attempt + 1} of ${SEND_ATTEMPTS})`);
+      await io.sleep(1_000 * attempt);
+    }
+  }
+}
+
+async function open(io: CliIo, options: ConnectionOptions): Promise<OperatorTransport> {
+  return io.connect(await resolveConnection(options, io.env, io.cwd));
+}
+
+/** Prints an answer (JSON, or rendered; errors to stderr) and returns its exit code. */
+function print(io: CliIo, options: CommonOptions, reply: OperatorReply, render: (body: unknown) => string): number {
+  const ok = reply.status >= 200 && reply.status < 300;
+  if (options.json) io.stdout(JSON.stringify(reply.body, null, 2));
+  else if (ok) io.stdout(render(reply.body));
+  else io.stderr(renderApiError(reply.status, reply.body));
+  return exitCodeFor(reply.status);
+}
+
+function renderAllStatus(groups: readonly GroupStatus[]): string {
+  return [renderStatusSummary(groups), ...groups.map((group) => renderGroupStatus(group))].join('\n\n');
+}
