@@ -8,6 +8,8 @@ const PLOT_WIDTH = PLOT_RIGHT - PLOT_LEFT;
 const ROWS_TOP = 96;
 const ROW_HEIGHT = 30;
 const BAR_HEIGHT = 18;
+/** Rough width of one character of a 13 px semibold label, to keep labels inside the picture. */
+const LABEL_CHAR_WIDTH = 7.6;
 const PASS = '#1e7b4f';
 const FAIL = '#b42318';
 
@@ -74,7 +76,7 @@ export function renderTimelineSvg(report: DrillReport): string {
     parts.push(
       label(y, 'detection', detectionPass ? '#1f2933' : FAIL),
       `<path class="detection" d="M${PLOT_LEFT} ${y}h${width.toFixed(2)}v${BAR_HEIGHT}h${(-width).toFixed(2)}z" fill="url(#hatch)" stroke="#d97706" stroke-width="1"/>`,
-      durationLabel(PLOT_LEFT + width, y, report.detectionMs, detectionPass ? '#1f2933' : FAIL),
+      durationLabel(PLOT_LEFT, PLOT_LEFT + width, y, report.detectionMs, detectionPass ? '#1f2933' : FAIL),
     );
     row += 1;
   }
@@ -90,7 +92,7 @@ export function renderTimelineSvg(report: DrillReport): string {
     if (width < 2) {
       parts.push(`<line x1="${barX.toFixed(2)}" y1="${y - 2}" x2="${barX.toFixed(2)}" y2="${y + BAR_HEIGHT + 2}" stroke="${STEP_COLOURS[step.name]}" stroke-width="2"/>`);
     }
-    parts.push(durationLabel(barX + width, y, step.durationMs, over ? FAIL : '#1f2933', over ? ` (over ${step.timeoutSeconds} s)` : ''));
+    parts.push(durationLabel(barX, barX + width, y, step.durationMs, over ? FAIL : '#1f2933', over ? ` (over ${step.timeoutSeconds} s)` : ''));
     row += 1;
   }
 
@@ -146,8 +148,17 @@ function label(y: number, text: string, colour: string): string {
   return `<text x="${PLOT_LEFT - 12}" y="${y + BAR_HEIGHT - 4}" font-size="14" fill="${colour}" text-anchor="end">${escapeHtml(text)}</text>`;
 }
 
-function durationLabel(endX: number, y: number, durationMs: number, colour: string, suffix = ''): string {
-  return `<text x="${(endX + 6).toFixed(1)}" y="${y + BAR_HEIGHT - 4}" font-size="13" font-weight="600" fill="${colour}">${escapeHtml(formatDuration(durationMs) + suffix)}</text>`;
+/** Right of the bar; inside it (white) or left of it when the text would run off the picture. */
+function durationLabel(startX: number, endX: number, y: number, durationMs: number, colour: string, suffix = ''): string {
+  const text = escapeHtml(formatDuration(durationMs) + suffix);
+  const textWidth = (formatDuration(durationMs) + suffix).length * LABEL_CHAR_WIDTH;
+  const baseline = y + BAR_HEIGHT - 4;
+  const attributes = `y="${baseline}" font-size="13" font-weight="600"`;
+  if (endX + 6 + textWidth <= WIDTH - 4) return `<text x="${(endX + 6).toFixed(1)}" ${attributes} fill="${colour}">${text}</text>`;
+  if (endX - startX >= textWidth + 12) {
+    return `<text x="${(endX - 6).toFixed(1)}" ${attributes} fill="#ffffff" text-anchor="end">${text}</text>`;
+  }
+  return `<text x="${(startX - 6).toFixed(1)}" ${attributes} fill="${colour}" text-anchor="end">${text}</text>`;
 }
 
 function ticksFor(spanMs: number): number[] {
