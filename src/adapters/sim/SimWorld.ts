@@ -98,19 +98,32 @@ export class SimWorld {
   private readonly httpFaults = new Map<RegionName, HealthBehaviour>();
   private readonly log: SimFaultLogEntry[] = [];
 
-  private constructor(group: GroupConfig, clock: Clock, timings: SimTimings, servers: ReadonlyMap<RegionName, HealthServer>) {
+  private constructor(
+    group: GroupConfig,
+    clock: Clock,
+    timings: SimTimings,
+    servers: ReadonlyMap<RegionName, HealthServer>,
+    endpointTimeoutMs: number | undefined,
+  ) {
     this.clock = clock;
     this.timings = timings;
     this.servers = servers;
-    this.group = rewriteEndpoints(group, servers);
+    this.group = rewriteEndpoints(group, servers, endpointTimeoutMs);
     this.databases = new SimDatabases(this.group, clock, timings, (observer, region) => this.isPartitioned(observer, region));
     this.database = this.databases.viewFrom(undefined);
     this.traffic = new SimHostedZone(this.group, clock, timings);
     this.notifier = new SimTopic(clock);
   }
 
-  /** Builds the world for `group` and starts one health server per region. */
-  static async create(group: GroupConfig, options: { clock: Clock; timings?: Partial<SimTimings> }): Promise<SimWorld> {
+  /**
+   * Builds the world for `group` and starts one health server per region.
+   * `endpointTimeoutMs` replaces every endpoint's `timeoutMs` in `world.group`: HTTP runs in real time, so under a
+   * compressed clock a 2 s probe timeout would last `factor` × 2 s of simulated time; pass a short one (e.g. 100).
+   */
+  static async create(
+    group: GroupConfig,
+    options: { clock: Clock; timings?: Partial<SimTimings>; endpointTimeoutMs?: number },
+  ): Promise<SimWorld> {
     const timings = { ...DEFAULT_SIM_TIMINGS, ...options.timings };
     const servers = new Map<RegionName, HealthServer>();
     try {
@@ -121,7 +134,7 @@ export class SimWorld {
       await Promise.all([...servers.values()].map((server) => server.close()));
       throw error;
     }
-    return new SimWorld(group, options.clock, timings, servers);
+    return new SimWorld(group, options.clock, timings, servers, options.endpointTimeoutMs);
   }
 
   get regions(): RegionName[] {
@@ -275,14 +288,18 @@ function healthyAnswers(endpoints: readonly HealthEndpoint[]): Map<string, Healt
   );
 }
 
-/** Keeps each endpoint's path, query, timeout and expectations; only the origin moves to the local server. */
-function rewriteEndpoints(group: GroupConfig, servers: ReadonlyMap<RegionName, HealthServer>): GroupConfig {
+/** Keeps each endpoint's path, query and expectations; the origin moves to the local server, the timeout if asked. */
+function rewriteEndpoints(
+  group: GroupConfig,
+  servers: ReadonlyMap<RegionName, HealthServer>,
+  timeoutMs: number | undefined,
+): GroupConfig {
   const regions = Object.fromEntries(
     Object.entries(group.regions).map(([name, region]) => {
       const server = servers.get(name) as HealthServer;
       const healthEndpoints = region.healthEndpoints.map((endpoint) => {
         const original = new URL(endpoint.url);
-        return { ...endpoint, url: server.urlFor(`${original.pathname}${original.search}`) };
+        return { ...endpoint, url: server.urlFor(`${original.pathname}${original.search}`), timeoutMs: timeoutMs ?? endpoint.timeoutMs };
       });
       return [name, { ...region, healthEndpoints }];
     }),

@@ -56,6 +56,17 @@ describe('SimWorld', () => {
     expect(new Set(sim.regions.map((region) => sim.server(region).port)).size).toBe(3);
   });
 
+  it('replaces every endpoint timeout when asked, for probes under a compressed clock', async () => {
+    // Prepare
+    world = await SimWorld.create(threeRegionGroup(), { clock: new ManualClock(0), endpointTimeoutMs: 100 });
+
+    // Act
+    const timeouts = Object.values(world.group.regions).flatMap((region) => region.healthEndpoints.map((endpoint) => endpoint.timeoutMs));
+
+    // Assess
+    expect(timeouts).toEqual([100, 100, 100]);
+  });
+
   it('takes a whole region out: endpoints refuse, the database is unreachable, replication stops', async () => {
     // Prepare
     const sim = await build();
