@@ -16,6 +16,15 @@ export interface PolicyStatement {
   readonly Effect: 'Allow';
   readonly Action: readonly string[];
   readonly Resource: readonly CfnValue[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+}
+
+/** The records the orchestrator may change in one hosted zone. */
+export interface ZoneRecords {
+  readonly hostedZoneArn: string;
+  /** Route 53 normalised names: lower case, no trailing dot. */
+  readonly recordNames: readonly string[];
+  readonly recordTypes: readonly string[];
 }
 
 export interface ConfiguredArns {
@@ -25,6 +34,7 @@ export interface ConfiguredArns {
   readonly rdsGlobalClusters: readonly string[];
   readonly hostedZones: readonly string[];
   readonly topics: readonly string[];
+  readonly records: readonly ZoneRecords[];
 }
 
 export interface DeploymentFacts {
@@ -117,11 +127,17 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
   const rdsGlobalClusters = new Set<string>();
   const hostedZones = new Set<string>();
   const topics = new Set<string>();
+  const records = new Map<string, { names: Set<string>; types: Set<string> }>();
   for (const group of config.groups) {
     const partition = partitionOf(group.notifications.topicArn);
     topics.add(group.notifications.topicArn);
     // Route 53 is global: its ARNs have neither region nor account.
-    hostedZones.add(`arn:${partition}:route53:::hostedzone/${group.dns.hostedZoneId}`);
+    const hostedZoneArn = `arn:${partition}:route53:::hostedzone/${group.dns.hostedZoneId}`;
+    hostedZones.add(hostedZoneArn);
+    const zone = records.get(hostedZoneArn) ?? { names: new Set<string>(), types: new Set<string>() };
+    zone.names.add(group.dns.recordName.toLowerCase().replace(/\.$/, ''));
+    zone.types.add(group.dns.type);
+    records.set(hostedZoneArn, zone);
     for (const [regionName, region] of Object.entries(group.regions)) {
       const database = region.database;
       if (database.kind === 'rds-instance') {
@@ -147,6 +163,9 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
     rdsGlobalClusters: sorted(rdsGlobalClusters),
     hostedZones: sorted(hostedZones),
     topics: sorted(topics),
+    records: [...records.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([hostedZoneArn, zone]) => ({ hostedZoneArn, recordNames: sorted(zone.names), recordTypes: sorted(zone.types) })),
   };
 }
 
@@ -182,7 +201,18 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
       ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
       [...arns.rdsGlobalClusters, ...arns.rdsClusters],
     ),
-    allow('Route53Records', ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'], arns.hostedZones),
+    allow('Route53ReadRecords', ['route53:ListResourceRecordSets'], arns.hostedZones),
+    // Per zone, only UPSERTs of the groups' own records (of their type): not every record in a shared zone.
+    ...arns.records.map((zone, index) => ({
+      ...allow(`Route53ChangeGroupRecords${index + 1}`, ['route53:ChangeResourceRecordSets'], [zone.hostedZoneArn]),
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': zone.recordNames,
+          'route53:ChangeResourceRecordSetsRecordTypes': zone.recordTypes,
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
+    })),
     // GetChange takes a change id unknown until ChangeResourceRecordSets answers; AWS only offers change/* for it.
     allow('Route53ChangeStatus', ['route53:GetChange'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]),
     allow('NotifyGroups', ['sns:Publish'], arns.topics),

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientConfig } from './adapters/aws/clientConfig.js';
 import { AwsDatabase } from './adapters/aws/database.js';
 import { systemClock } from './adapters/aws/databaseConfig.js';

@@ -53,6 +53,7 @@ export interface Statement {
   readonly Effect: string;
   readonly Action: string | string[];
   readonly Resource: unknown;
+  readonly Condition?: unknown;
 }
 
 /** Every Allow statement of the inline policies of role `logicalId`. */

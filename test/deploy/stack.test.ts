@@ -120,9 +120,35 @@ describe('the control-plane stack', () => {
     expect(resourcesFor(template, 'OrchestrateRole', 'rds:ModifyDBInstance')).toEqual([...instances, ...parameterGroups].sort());
     expect(resourcesFor(template, 'OrchestrateRole', 'rds:FailoverGlobalCluster')).toEqual(auroraResources.sort());
     expect(resourcesFor(template, 'OrchestrateRole', 'rds:SwitchoverGlobalCluster')).toEqual(auroraResources.sort());
-    expect(resourcesFor(template, 'OrchestrateRole', 'route53:ChangeResourceRecordSets')).toEqual([
+    expect(resourcesFor(template, 'OrchestrateRole', 'route53:ListResourceRecordSets')).toEqual([
       'arn:aws:route53:::hostedzone/Z0LEDGER00002',
       'arn:aws:route53:::hostedzone/Z0PAYMENTS0001',
+    ]);
+    expect(
+      statementsOf(template, 'OrchestrateRole')
+        .filter((statement) => actionsOf(statement).includes('route53:ChangeResourceRecordSets'))
+        .map((statement) => ({ resources: statement.Resource, condition: statement.Condition })),
+    ).toEqual([
+      {
+        resources: ['arn:aws:route53:::hostedzone/Z0LEDGER00002'],
+        condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['ledger.example.com'],
+            'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+          },
+        },
+      },
+      {
+        resources: ['arn:aws:route53:::hostedzone/Z0PAYMENTS0001'],
+        condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['payments.example.com'],
+            'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+          },
+        },
+      },
     ]);
     expect(resourcesFor(template, 'OrchestrateRole', 'sns:Publish')).toEqual([
       `arn:aws:sns:us-west-2:${account}:ledger-failover`,

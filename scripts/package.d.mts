@@ -1,0 +1,7 @@
+// Types of scripts/package.mjs for the TypeScript scripts and tests that import it.
+import type { Metafile } from 'esbuild';
+
+export declare const artifactDirectory: string;
+export declare const BUNDLED_CONFIG: string;
+export declare function bundleHandler(name: string, options?: { minify?: boolean }): Promise<{ code: Uint8Array; metafile: Metafile }>;
+export declare function buildArtifacts(options: { functions: readonly string[]; configPath: string }): Promise<string[]>;
