@@ -27,7 +27,10 @@ export const failoverMachine = setup({
     input: {} as FailoverInput,
   },
   guards: {
-    primaryNotDown: ({ context }) => context.assessment?.primaryVerdict !== 'unhealthy',
+    primaryNotDown: ({ context }) =>
+      context.assessment?.primaryVerdict !== 'unhealthy' || context.assessment.primaryRegion !== context.primaryRegion,
+    isCurrentStep: ({ context, event }) => event.type === 'STEP_FAILED' && event.step === context.step?.name,
+    wasPaused: ({ context }) => context.paused !== undefined,
     newIncident: ({ context }) => isNewIncident(context),
     awaitingAcknowledgement: ({ context }) => context.awaitingAcknowledgement,
     shouldBlock: ({ context }) => blockReasonNow(context) !== undefined,
@@ -38,7 +41,10 @@ export const failoverMachine = setup({
     isPlanned: ({ context }) => context.failover?.planned === true,
     stepTimedOut: ({ context }) => stepTimedOut(context),
     retriesLeft: ({ context, event }) =>
-      event.type === 'STEP_FAILED' && event.retryable && (context.step?.attempts ?? 0) < context.settings.maxStepAttempts,
+      event.type === 'STEP_FAILED' &&
+      event.step === context.step?.name &&
+      event.retryable &&
+      context.step.attempts < context.settings.maxStepAttempts,
     canAbort: ({ context }) => canAbortFrom(context),
     stalledAt: ({ context }, step: FailoverStep) => context.stalled?.step === step,
     targetIsNotPrimary: ({ context, event }) =>
@@ -83,7 +89,6 @@ export const failoverMachine = setup({
         }),
         blocked: undefined,
         stalled: undefined,
-        paused: undefined,
       };
     }),
     approve: assign(({ context, event }) => ({
@@ -105,6 +110,15 @@ export const failoverMachine = setup({
       stalled: undefined,
       step: undefined,
     })),
+    // Pausing while a proposal awaits approval withdraws the proposal but not the incident: after RESUME it is proposed again.
+    abandonProposal: assign(({ context, event }) => ({
+      now: event.at,
+      failover: context.failover && {
+        ...context.failover,
+        outcome: 'aborted' as const,
+        timestamps: { ...context.failover.timestamps, abortedAt: event.at },
+      },
+    })),
     block: assign(({ context }) => {
       const reason = blockReasonNow(context);
       return reason === undefined ? {} : { blocked: { ...reason, at: context.now, sticky: false } };
@@ -117,7 +131,11 @@ export const failoverMachine = setup({
         at: event.at,
         sticky: true,
       },
-      failover: context.failover && { ...context.failover, outcome: 'aborted' as const },
+      failover: context.failover && {
+        ...context.failover,
+        outcome: 'aborted' as const,
+        timestamps: { ...context.failover.timestamps, abortedAt: event.at },
+      },
       step: undefined,
     })),
     blockByLag: assign(({ context, event }) => ({
@@ -128,7 +146,11 @@ export const failoverMachine = setup({
         at: event.at,
         sticky: true,
       },
-      failover: context.failover && { ...context.failover, outcome: 'aborted' as const },
+      failover: context.failover && {
+        ...context.failover,
+        outcome: 'aborted' as const,
+        timestamps: { ...context.failover.timestamps, abortedAt: event.at },
+      },
       step: undefined,
     })),
     clearBlock: assign({ blocked: undefined }),
@@ -231,7 +253,7 @@ export const failoverMachine = setup({
         REJECT: { target: 'monitoring', actions: 'dismissIncident' },
         ABORT: { target: 'monitoring', actions: 'dismissIncident' },
         FAILOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        PAUSE: { target: 'paused', actions: ['dismissIncident', 'pause'] },
+        PAUSE: { target: 'paused', actions: ['abandonProposal', 'pause'] },
       },
     },
     blocked: {
@@ -252,7 +274,10 @@ export const failoverMachine = setup({
       initial: 'reserving',
       always: { guard: 'stepTimedOut', target: 'stalled', actions: 'stall' },
       on: {
-        STEP_FAILED: [{ guard: 'retriesLeft', actions: 'recordStepFailure' }, { target: 'stalled', actions: 'stall' }],
+        STEP_FAILED: [
+          { guard: 'retriesLeft', actions: 'recordStepFailure' },
+          { guard: 'isCurrentStep', target: 'stalled', actions: 'stall' },
+        ],
         ABORT: { guard: 'canAbort', target: 'monitoring', actions: 'dismissIncident' },
       },
       states: {
@@ -270,7 +295,9 @@ export const failoverMachine = setup({
           always: { guard: and(['stepTimedOut', not('isPlanned')]), target: 'draining', actions: 'markFenced' },
           on: {
             FENCED: { target: 'draining', actions: 'markFenced' },
-            STEP_FAILED: { guard: not('isPlanned'), target: 'draining', actions: 'markFenced' },
+            STEP_FAILED: { guard: and(['isCurrentStep', not('isPlanned')]), target: 'draining', actions: 'markFenced' },
+            // Checked before fencing too, so a lag block never leaves a fenced primary behind.
+            LAG_OVER_BUDGET: { guard: not('isPlanned'), target: '#failover.blocked', actions: 'blockByLag' },
           },
         },
         draining: {
@@ -282,7 +309,7 @@ export const failoverMachine = setup({
           entry: { type: 'startStep', params: 'promoting' },
           on: {
             PROMOTION_STARTED: { target: 'awaitingPromotion', actions: 'markPromotionStarted' },
-            LAG_OVER_BUDGET: { target: '#failover.blocked', actions: 'blockByLag' },
+            LAG_OVER_BUDGET: { guard: not('isPlanned'), target: '#failover.blocked', actions: 'blockByLag' },
           },
         },
         awaitingPromotion: {
@@ -320,7 +347,11 @@ export const failoverMachine = setup({
     },
     failedOver: {
       on: {
-        ACKNOWLEDGE: { target: 'monitoring', actions: 'acknowledge' },
+        ACKNOWLEDGE: [
+          // A manual failover made while paused returns to paused: only RESUME re-arms automatic failover.
+          { guard: 'wasPaused', target: 'paused', actions: 'acknowledge' },
+          { target: 'monitoring', actions: 'acknowledge' },
+        ],
         FAILOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
         SWITCHOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
         PAUSE: { target: 'paused', actions: 'pause' },

@@ -6,6 +6,8 @@ import type { BlockReason, FailoverContext } from './types.js';
 export function isNewIncident(context: FailoverContext): boolean {
   const { assessment } = context;
   if (assessment === undefined || assessment.primaryVerdict !== 'unhealthy') return false;
+  // After a failover the last assessment still describes the old primary until fresh health arrives.
+  if (assessment.primaryRegion !== context.primaryRegion) return false;
   return context.dismissedIncident !== assessment.primaryVerdictSince;
 }
 

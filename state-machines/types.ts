@@ -47,7 +47,10 @@ export interface FailoverContext {
   readonly failover?: FailoverRecord;
   readonly step?: StepProgress;
   readonly stalled?: { readonly step: FailoverStep; readonly reason: string; readonly at: EpochMs };
-  /** `sticky` blocks came from a step's result (fleet brake, lag measured at promotion): only an operator lifts them. */
+  /**
+   * `sticky` blocks came from a step's result (fleet brake, lag measured before fencing or promotion): a replica that
+   * later looks eligible does not lift them, only an operator or the primary's recovery (the incident is over).
+   */
   readonly blocked?: { readonly reason: BlockReason; readonly detail: string; readonly at: EpochMs; readonly sticky: boolean };
   readonly paused?: { readonly principalArn: string; readonly reason: string; readonly at: EpochMs };
   /** The incident (primary verdict `since`) an operator rejected or aborted: not proposed again. */

@@ -74,6 +74,11 @@ async function runStep(
       };
     }
     case 'fencing': {
+      // The lag is checked before fencing as well as before promotion, so a lag block never leaves a fenced primary.
+      if (!failover.planned && !failover.allowDataLoss) {
+        const overBudget = await lagOverBudget(database, group, failover, health, now);
+        if (overBudget !== undefined) return { event: overBudget };
+      }
       const outcome = await database.fence(group, failover.from, group.policy.fencing);
       return { event: { type: 'FENCED', at: now(), outcome } };
     }
@@ -87,16 +92,9 @@ async function runStep(
       const target = await database.describe(group, failover.to);
       const alreadyPromoted = target.role === 'primary' || target.role === 'standalone';
       const lag = target.replicaLagSeconds ?? health[failover.to]?.replicaLagSeconds;
-      const budget = group.policy.maxReplicaLagSeconds;
-      if (!alreadyPromoted && !failover.planned && !failover.allowDataLoss && (lag === undefined || lag > budget)) {
-        return {
-          event: {
-            type: 'LAG_OVER_BUDGET',
-            at: now(),
-            replicaLagSeconds: lag,
-            detail: `replica lag of ${failover.to} is ${lag === undefined ? 'unknown' : `${lag} s`} at promotion, over the ${budget} s budget; an operator may accept the loss with fcp failover --allow-data-loss`,
-          },
-        };
+      if (!alreadyPromoted && !failover.planned && !failover.allowDataLoss) {
+        const overBudget = lagVerdict(group, failover, lag, now(), 'at promotion');
+        if (overBudget !== undefined) return { event: overBudget };
       }
       if (!alreadyPromoted) {
         await database.promote(group, failover.to, {
@@ -147,4 +145,33 @@ async function runStep(
       return { waiting: `verification of ${failover.to}: ${problems.join('; ')}` };
     }
   }
+}
+
+function lagVerdict(
+  group: GroupConfig,
+  failover: FailoverRecord,
+  lag: number | undefined,
+  at: number,
+  when: string,
+): FailoverEvent | undefined {
+  const budget = group.policy.maxReplicaLagSeconds;
+  if (lag !== undefined && lag <= budget) return undefined;
+  return {
+    type: 'LAG_OVER_BUDGET',
+    at,
+    replicaLagSeconds: lag,
+    detail: `replica lag of ${failover.to} is ${lag === undefined ? 'unknown' : `${lag} s`} ${when}, over the ${budget} s budget; an operator may accept the loss with fcp failover --allow-data-loss`,
+  };
+}
+
+async function lagOverBudget(
+  database: Database,
+  group: GroupConfig,
+  failover: FailoverRecord,
+  health: Readonly<Record<string, RegionHealth>>,
+  now: () => number,
+): Promise<FailoverEvent | undefined> {
+  const target = await database.describe(group, failover.to);
+  if (target.role === 'primary' || target.role === 'standalone') return undefined;
+  return lagVerdict(group, failover, target.replicaLagSeconds ?? health[failover.to]?.replicaLagSeconds, now(), 'before fencing');
 }

@@ -4,6 +4,8 @@ import type { ControlPlaneConfig, GroupConfig } from '../../src/config/schema.js
 import { nextObserverReport } from '../../src/domain/observations.js';
 import type { RoundResult } from '../../src/domain/types.js';
 import type { ExecutorDeps } from '../../src/application/executor.js';
+import type { Database } from '../../src/ports/Database.js';
+import type { ObservationStore } from '../../src/ports/ObservationStore.js';
 import { InMemoryCommandQueue } from '../doubles/InMemoryCommandQueue.js';
 import { InMemoryDatabase } from '../doubles/InMemoryDatabase.js';
 import { InMemoryEventLog } from '../doubles/InMemoryEventLog.js';
@@ -66,8 +68,16 @@ export function sequentialIds(prefix = 'fo'): () => string {
  * Writes one probe round per observer for every region: `down` regions fail, others pass.
  * `lag` sets the replicas' reported lag.
  */
+/** What the probe helpers need: any storage, a clock tests can move. */
+export interface ProbingDeps {
+  readonly config: ControlPlaneConfig;
+  readonly clock: TestClock;
+  readonly observations: ObservationStore;
+  readonly database: Database;
+}
+
 export async function probeRound(
-  deps: ReturnType<typeof inMemoryWorld>['deps'],
+  deps: ProbingDeps,
   group: GroupConfig,
   options: { down?: readonly string[]; lag?: Record<string, number>; observers?: readonly string[] } = {},
 ): Promise<void> {
@@ -96,7 +106,7 @@ export async function probeRound(
 
 /** Enough failing rounds, one probe interval apart, to confirm `regions` down with every observer. */
 export async function confirmDown(
-  deps: ReturnType<typeof inMemoryWorld>['deps'],
+  deps: ProbingDeps,
   group: GroupConfig,
   regions: readonly string[],
   options: { lag?: Record<string, number> } = {},

@@ -1,0 +1,140 @@
+/**
+ * Benchmarks: print figures, assert nothing (timed assertions flake on shared machines).
+ *   npm run bench                 in-memory figures
+ *   npm run bench -- --dynamodb   also the executor against DynamoDB Local (starts a JVM, ~5 s)
+ * Quote ratios from one run: the machines are shared and noisy.
+ */
+import { performance } from 'node:perf_hooks';
+import { reconcileGroup, type ExecutorDeps } from '../src/application/executor.js';
+import { evaluateGroup } from '../src/domain/verdicts.js';
+import { confirmDown, inMemoryWorld, PRIMARY } from '../test/application/harness.js';
+import { InMemoryDatabase } from '../test/doubles/InMemoryDatabase.js';
+import { InMemoryTraffic } from '../test/doubles/InMemoryTraffic.js';
+
+const HOUR = 3_600_000;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+/** A world whose AWS effects are instant, so what is measured is the control plane itself. */
+async function instantWorld(storage?: Partial<ExecutorDeps>) {
+  const world = inMemoryWorld();
+  const { clock } = world;
+  const deps = {
+    ...world.deps,
+    ...storage,
+    database: new InMemoryDatabase(clock, {
+      'eu-west-1': { role: 'primary' },
+      'us-east-1': { role: 'replica', replicaLagSeconds: 2 },
+      'ap-southeast-2': { role: 'replica', replicaLagSeconds: 5 },
+    }, 0),
+    traffic: new InMemoryTraffic(clock, 'eu-west-1', 0),
+  };
+  await confirmDown(deps as typeof world.deps, world.group, [PRIMARY]);
+  return { ...world, deps };
+}
+
+async function failoverOverhead(label: string, runs: number, storage?: () => Promise<Partial<ExecutorDeps>>) {
+  const durations: number[] = [];
+  let saves = 0;
+  for (let run = 0; run < runs; run += 1) {
+    const { deps, group, clock } = await instantWorld(storage ? await storage() : undefined);
+    const started = performance.now();
+    const outcome = await reconcileGroup(deps, group, { owner: 'bench', deadline: clock.now() + HOUR });
+    durations.push(performance.now() - started);
+    if (outcome.state !== 'failedOver') throw new Error(`run ${run} ended in ${outcome.state}`);
+    saves = (await deps.eventLog.list(group.id)).length;
+  }
+  console.log(
+    `${label}: whole failover (detect → verified, effects instant) median ${median(durations).toFixed(1)} ms, ` +
+      `p90 ${percentile(durations, 0.9).toFixed(1)} ms over ${runs} runs; ${saves} logged events, one CAS save per step`,
+  );
+}
+
+function verdictThroughput() {
+  const world = inMemoryWorld();
+  const { group } = world;
+  const regions = Object.keys(group.regions);
+  const observers = world.deps.config.fleet.observerRegions;
+  const now = world.clock.now();
+  const reports = regions.flatMap((region) =>
+    observers.map((observerRegion) => ({
+      groupId: group.id,
+      region,
+      observerRegion,
+      observedAt: now - 1_000,
+      ok: region !== PRIMARY,
+      consecutiveFailures: region === PRIMARY ? 5 : 0,
+      consecutiveSuccesses: region === PRIMARY ? 0 : 5,
+      failureReasons: [],
+      last: { observedAt: now - 1_000, http: [], database: { ok: true, role: 'replica' as const, status: 'available', replicaLagSeconds: 1 } },
+    })),
+  );
+  const iterations = 20_000;
+  const started = performance.now();
+  let previous = {};
+  for (let index = 0; index < iterations; index += 1) {
+    previous = evaluateGroup({ group, previous, reports, observerRegions: observers, now });
+  }
+  const elapsed = performance.now() - started;
+  console.log(
+    `verdicts: ${(iterations / (elapsed / 1000)).toFixed(0)} group evaluations/s ` +
+      `(${regions.length} regions × ${observers.length} observers), ${((elapsed * 1000) / iterations).toFixed(1)} µs each`,
+  );
+}
+
+async function recordSize() {
+  const { deps, group, clock } = await instantWorld();
+  await reconcileGroup(deps, group, { owner: 'bench', deadline: clock.now() + HOUR });
+  const record = await deps.stateStore.load(group.id);
+  const bytes = Buffer.byteLength(JSON.stringify(record));
+  console.log(`state item: ${bytes} bytes of JSON after a failover (DynamoDB item limit 400 KB: ${((bytes / 409_600) * 100).toFixed(1)} %)`);
+  const heapBefore = process.memoryUsage().heapUsed;
+  for (let index = 0; index < 200; index += 1) {
+    const world = await instantWorld();
+    await reconcileGroup(world.deps, world.group, { owner: 'bench', deadline: world.clock.now() + HOUR });
+  }
+  globalThis.gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
+  console.log(`memory: heap ${(heapAfter / 1e6).toFixed(1)} MB after 200 more failovers (${((heapAfter - heapBefore) / 1e6).toFixed(1)} MB growth${globalThis.gc ? '' : ', without --expose-gc'})`);
+}
+
+async function main() {
+  console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  await failoverOverhead('in-memory ports', 200);
+  verdictThroughput();
+  await recordSize();
+  if (process.argv.includes('--dynamodb')) {
+    const { startDynamoDbLocal, localClient } = await import('../test/support/dynamodbLocal.js');
+    const { createDynamoDbStores, createTable } = await import('../src/adapters/aws/dynamodb/index.js');
+    const local = await startDynamoDbLocal();
+    try {
+      const client = localClient(local.endpoint);
+      let table = 0;
+      await failoverOverhead('DynamoDB Local', 10, async () => {
+        table += 1;
+        await createTable(client, `bench-${table}`);
+        const stores = createDynamoDbStores({ client, tableName: `bench-${table}` });
+        return {
+          stateStore: stores.stateStore,
+          eventLog: stores.eventLog,
+          observations: stores.observationStore,
+          commands: stores.commandQueue,
+          fleet: stores.fleetLedger,
+        };
+      });
+      client.destroy();
+    } finally {
+      await local.stop();
+    }
+  }
+}
+
+await main();
