@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, LambdaFunctionURLEventWithIAMAuthorizer, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
 import type { ExecutorDeps } from '../src/application/executor.js';
 import { handleOperatorRequest, type OperatorResponse } from '../src/application/operatorApi.js';
 import { buildExecutorDeps } from '../src/composition.js';
@@ -27,7 +27,7 @@ export interface OperatorHandlerOptions {
 export function createOperatorHandler(options: OperatorHandlerOptions) {
   const runtime = once(options.load);
   const { logger } = options;
-  return async (event: LambdaFunctionURLEventWithIAMAuthorizer, context: Context): Promise<LambdaFunctionURLResult> => {
+  return async (event: LambdaFunctionURLEventWithIAMAuthorizer, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     logger.addContext(context);
     // The authorizer is absent when the URL is (mis)configured with auth NONE: that must answer 403, not fail.
     const principalArn = event.requestContext.authorizer?.iam?.userArn;
@@ -80,7 +80,7 @@ function header(headers: Readonly<Record<string, string | undefined>> | undefine
   return entry?.[1];
 }
 
-function reply(response: OperatorResponse): LambdaFunctionURLResult {
+function reply(response: OperatorResponse): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: response.status,
     headers: { 'content-type': 'application/json' },
