@@ -26,7 +26,7 @@ const allowed = {
   application: ['application', 'machine', 'domain', 'ports', 'config'],
   adapters: ['adapters', 'ports', 'domain', 'config'],
   composition: ['composition', 'adapters', 'application', 'ports', 'domain', 'config', 'machine'],
-  cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters'],
+  cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'drill'],
   drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters'],
   handlers: ['handlers', 'application', 'composition', 'domain', 'ports', 'config'],
 };

@@ -65,7 +65,8 @@ function describeEvent(event: FailoverEvent, after: FailoverSnapshot): string {
   switch (event.type) {
     case 'HEALTH': {
       const { assessment } = event;
-      return `primary ${assessment.primaryRegion} is ${assessment.primaryVerdict}` +
+      const why = assessment.primaryReasons?.length ? ` (${assessment.primaryReasons.join('; ')})` : '';
+      return `primary ${assessment.primaryRegion} is ${assessment.primaryVerdict}${why}` +
         (assessment.candidate ? `; best candidate ${assessment.candidate.region} (lag ${assessment.candidate.replicaLagSeconds} s)` : '; no eligible candidate');
     }
     case 'FAILOVER_REQUESTED':

@@ -53,6 +53,7 @@ export function assessGroup(input: {
     primaryRegion,
     primaryVerdict: primaryHealth?.verdict ?? 'unknown',
     primaryVerdictSince: primaryHealth?.since ?? now,
+    primaryReasons: primaryHealth?.reasons ?? [],
     candidate: best && { region: best.region, replicaLagSeconds: best.replicaLagSeconds },
     ineligible,
     noCandidateReason: best === undefined ? (lagWasTheProblem ? 'lag-over-budget' : 'no-eligible-replica') : undefined,

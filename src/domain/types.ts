@@ -191,6 +191,8 @@ export interface Assessment {
   readonly at: EpochMs;
   readonly primaryRegion: RegionName;
   readonly primaryVerdict: Verdict;
+  /** Why the primary has its verdict, in words (an injected drill fault says so here). */
+  readonly primaryReasons?: readonly string[];
   /** When the primary's current verdict began; identifies one incident. */
   readonly primaryVerdictSince: EpochMs;
   /** The best eligible replica (healthy, lag within budget, highest priority), if any. */
