@@ -45,7 +45,7 @@ export class InProcessTransport implements OperatorTransport {
 let keys = 0;
 
 /** A terminal in memory: captured output, scripted answers to prompts, instant sleeps, sequential keys. */
-export function terminal(transport: OperatorTransport, options: Partial<CliIo> & { answers?: boolean[] } = {}) {
+export function terminal(transport: OperatorTransport | undefined, options: Partial<CliIo> & { answers?: boolean[] } = {}) {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const prompts: string[] = [];
@@ -58,7 +58,10 @@ export function terminal(transport: OperatorTransport, options: Partial<CliIo> &
       prompts.push(question);
       return answers.shift() ?? false;
     },
-    connect: () => transport,
+    connect: () => {
+      if (transport === undefined) throw new Error('this terminal has no transport: pass one or a connect function');
+      return transport;
+    },
     env: { FCP_ENDPOINT: 'https://abc123.lambda-url.us-west-2.on.aws' },
     cwd: process.cwd(),
     newIdempotencyKey: () => `cli-key-${String((keys += 1)).padStart(4, '0')}`,
