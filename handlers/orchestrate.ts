@@ -91,7 +91,8 @@ function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome
   metrics.addMetric('GroupErrors', MetricUnit.Count, outcomes.filter(isFailure).length);
   for (const outcome of outcomes) {
     if (isFailure(outcome)) {
-      logger.error('group failed', { groupId: outcome.groupId, message: outcome.message });
+      // `message` is a reserved Powertools key (it would be dropped): the failure goes under `error`.
+      logger.error('group failed', { groupId: outcome.groupId, error: outcome.message });
       continue;
     }
     const entry = {
@@ -101,7 +102,7 @@ function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome
       actions: outcome.actions,
       waitingFor: outcome.waitingFor,
       failoverId: outcome.failover?.id,
-      message: outcome.message,
+      detail: outcome.message,
     };
     if (outcome.result === 'idle') logger.debug('group outcome', entry);
     else logger.info('group outcome', entry);

@@ -182,6 +182,8 @@ describe('the control-plane stack', () => {
       { 'Fn::If': ['CreateNotificationTopic', { Ref: 'NotificationTopic' }, ''] },
     ]);
     expect(controlPlane.template.Resources.NotificationTopic?.Condition).toBe('CreateNotificationTopic');
+    // No notificationTopicArn parameter: the condition holds and the stack creates its own topic.
+    expect(controlPlane.template.Conditions).toEqual({ CreateNotificationTopic: { 'Fn::Equals': ['', ''] } });
   });
 });
 

@@ -137,6 +137,6 @@ describe('the orchestrate handler', () => {
     // Assess
     await expect(invocation).rejects.toThrow('1 group(s) failed: orders: Error: table is gone');
     expect(valuesOf(output.metrics(), 'GroupErrors')).toEqual([1, 1]);
-    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'group failed', groupId: 'orders' }));
+    expect(output.logs()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'group failed', groupId: 'orders', error: 'Error: table is gone' }));
   });
 });
