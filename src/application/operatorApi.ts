@@ -101,7 +101,12 @@ export async function handleOperatorRequest(
     return failure(403, 'forbidden', 'no IAM identity on the request: call the function URL with SigV4-signed requests (fcp does this)');
   }
   const method = request.method.toUpperCase();
-  const segments = request.path.split('?')[0]!.split('/').filter((segment) => segment !== '').map(decodeURIComponent);
+  let segments: string[];
+  try {
+    segments = request.path.split('?')[0]!.split('/').filter((segment) => segment !== '').map(decodeURIComponent);
+  } catch {
+    return failure(400, 'bad-request', 'the path is malformed', [`path: ${request.path} is not valid percent-encoding`]);
+  }
   const query = request.query ?? {};
   const route = matchRoute(method, segments);
   if ('status' in route) return route;

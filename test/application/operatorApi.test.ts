@@ -490,7 +490,7 @@ describe('operator API: reading', () => {
     expect(world.deps.commands.calls.enqueue).toBe(0);
   });
 
-  it('answers 404 for an unknown group or route and 405 for a wrong method', async () => {
+  it('answers 404 for an unknown group or route, 405 for a wrong method and 400 for a malformed path', async () => {
     // Prepare
     const world = await healthyWorld();
 
@@ -499,9 +499,10 @@ describe('operator API: reading', () => {
       call(world, { method: 'GET', path: '/groups/payments/status' }),
       call(world, { method: 'GET', path: '/nowhere' }),
       call(world, { method: 'DELETE', path: '/groups/orders/status' }),
+      call(world, { method: 'GET', path: '/groups/%E0%A4%A/status' }),
     ]);
 
     // Assess
-    expect(responses.map((response) => response.status)).toEqual([404, 404, 405]);
+    expect(responses.map((response) => response.status)).toEqual([404, 404, 405, 400]);
   });
 });
