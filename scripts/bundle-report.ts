@@ -1,6 +1,6 @@
 // Bundle size and cold import time of each Lambda handler, as deployed (esbuild, minified, ESM, platform node).
 //
-//   npx tsx scripts/bundle-report.ts [--runs 15] [probe orchestrate]
+//   npx tsx scripts/bundle-report.ts [--runs 15] [probe orchestrate operator]
 //
 // Import time is measured in a fresh `node` process per run: the time from just before `await import(bundle)` to
 // just after, i.e. the module's load and top-level evaluation (what a Lambda cold start adds on top of the runtime's
@@ -55,7 +55,7 @@ async function main(args: readonly string[]): Promise<void> {
   const runs = runsFlag === -1 ? 15 : Number(args[runsFlag + 1]);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   const named = args.filter((_arg, index) => runsFlag === -1 || (index !== runsFlag && index !== runsFlag + 1));
-  const handlers = named.length > 0 ? named : ['probe', 'orchestrate'];
+  const handlers = named.length > 0 ? named : ['probe', 'orchestrate', 'operator'];
   const directory = await mkdtemp(join(tmpdir(), 'bundle-report-'));
   try {
     console.log(`node ${process.version}, ${runs} cold imports per handler (medians)\n`);

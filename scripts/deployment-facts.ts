@@ -48,7 +48,12 @@ export interface DeploymentFacts {
   readonly tableName: string;
   readonly configPath: string;
   readonly arns: ConfiguredArns;
-  readonly iam: { readonly probe: readonly PolicyStatement[]; readonly orchestrate: readonly PolicyStatement[] };
+  readonly iam: {
+    readonly probe: readonly PolicyStatement[];
+    readonly orchestrate: readonly PolicyStatement[];
+    /** The operator API runs the executor inline, so it needs what the orchestrator needs, on its own log group. */
+    readonly operator: readonly PolicyStatement[];
+  };
 }
 
 export interface DeploymentRequest {
@@ -109,6 +114,10 @@ export function deploymentFacts(config: ControlPlaneConfig, request: DeploymentR
       orchestrate: orchestrateStatements(arns, {
         table: { 'Fn::GetAtt': [TABLE_LOGICAL_ID, 'Arn'] },
         logGroup: logGroupArn(functionName('orchestrate')),
+      }),
+      operator: orchestrateStatements(arns, {
+        table: { 'Fn::GetAtt': [TABLE_LOGICAL_ID, 'Arn'] },
+        logGroup: logGroupArn(functionName('operator')),
       }),
     },
   };

@@ -159,6 +159,32 @@ describe('the control-plane stack', () => {
     });
   });
 
+  it('serves the operator API on an IAM-authenticated function URL, with its own role and the orchestrator permissions', () => {
+    // Prepare
+    const { template } = controlPlane;
+
+    // Act
+    const operator = lambdaFunction(template, 'OperatorLambdaFunction');
+    const urls = resourcesOfType(template, 'AWS::Lambda::Url').map(([, url]) => url.Properties);
+    const withoutLogs = (roleId: string) =>
+      statementsOf(template, roleId).filter((statement) => statement.Sid !== 'OwnLogGroup');
+
+    // Assess
+    expect(operator.Role).toEqual({ 'Fn::GetAtt': ['OperatorRole', 'Arn'] });
+    expect(operator.Timeout).toBe(30);
+    expect(urls).toEqual([
+      expect.objectContaining({ AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': ['OperatorLambdaFunction', 'Arn'] } }),
+    ]);
+    expect(withoutLogs('OperatorRole')).toEqual(withoutLogs('OrchestrateRole'));
+    expect(resourcesFor(template, 'OperatorRole', 'logs:PutLogEvents')).toEqual([
+      {
+        'Fn::Sub':
+          'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/failover-control-plane-staging-operator:*',
+      },
+    ]);
+    expect(template.Outputs?.OperatorUrl).toMatchObject({ Value: { 'Fn::GetAtt': ['OperatorLambdaFunctionUrl', 'FunctionUrl'] } });
+  });
+
   it('raises an alarm on orchestrator errors and on a stalled failover, sent to the alarm topic', () => {
     // Prepare
     const alarms = Object.fromEntries(resourcesOfType(controlPlane.template, 'AWS::CloudWatch::Alarm'));
@@ -177,6 +203,10 @@ describe('the control-plane stack', () => {
       Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(alarms.OperatorErrorsAlarm?.Properties).toMatchObject({
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: 'failover-control-plane-staging-operator' }],
     });
     expect(alarms.FailoverStalledAlarm?.Properties?.AlarmActions).toEqual([
       { 'Fn::If': ['CreateNotificationTopic', { Ref: 'NotificationTopic' }, ''] },
@@ -240,7 +270,7 @@ describe('both stacks', () => {
     const onStar = statements.filter((statement) => resourcesOf(statement).includes('*')).flatMap(actionsOf);
 
     // Assess
-    expect(roles).toHaveLength(2);
+    expect(roles).toHaveLength(3);
     expect(statements.length).toBeGreaterThan(5);
     expect(mutatingOnWildcard).toEqual([]);
     expect([...new Set(onStar)]).toEqual(WILDCARD_ONLY_ACTIONS);
@@ -254,7 +284,7 @@ describe('both stacks', () => {
     ];
 
     // Assess
-    expect(logGroups.map(([id]) => id).sort()).toEqual(['OrchestrateLogGroup', 'ProbeLogGroup']);
+    expect(logGroups.map(([id]) => id).sort()).toEqual(['OperatorLogGroup', 'OrchestrateLogGroup', 'ProbeLogGroup']);
     for (const [, logGroup] of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(30);
   });
 
@@ -263,7 +293,7 @@ describe('both stacks', () => {
     const fixture = await readFile(join(repositoryRoot, config), 'utf8');
 
     // Act
-    const listings = ['probe', 'orchestrate'].map((name) =>
+    const listings = ['probe', 'orchestrate', 'operator'].map((name) =>
       execFileSync('unzip', ['-Z1', join(repositoryRoot, '.esbuild', `${name}.zip`)], { encoding: 'utf8' }).trim().split('\n'),
     );
     const bundledConfig = execFileSync('unzip', ['-p', join(repositoryRoot, '.esbuild', 'probe.zip'), 'config.yaml'], {
@@ -272,6 +302,7 @@ describe('both stacks', () => {
 
     // Assess
     expect(listings).toEqual([
+      ['index.mjs', 'config.yaml'],
       ['index.mjs', 'config.yaml'],
       ['index.mjs', 'config.yaml'],
     ]);
@@ -293,10 +324,11 @@ describe('both stacks', () => {
     };
 
     // Act
-    const [probe, orchestrate] = await Promise.all([clientsIn('probe'), clientsIn('orchestrate')]);
+    const [probe, orchestrate, operator] = await Promise.all([clientsIn('probe'), clientsIn('orchestrate'), clientsIn('operator')]);
 
     // Assess
     expect(probe).toEqual(['client-cloudwatch', 'client-dynamodb', 'client-rds']);
     expect(orchestrate).toEqual(['client-cloudwatch', 'client-dynamodb', 'client-rds', 'client-route-53', 'client-sns']);
+    expect(operator).toEqual(orchestrate);
   });
 });
