@@ -1,5 +1,5 @@
-import { createActor, initialTransition, transition } from 'xstate';
-import { initialPrimaryOf, type GroupConfig } from '../config/schema.js';
+import { transition } from 'xstate';
+import type { GroupConfig } from '../config/schema.js';
 import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
@@ -14,6 +14,7 @@ import { MACHINE_VERSION, type FailoverEvent } from '../../state-machines/types.
 import { decideCommand } from './commands.js';
 import { machineSettingsFor } from './settings.js';
 import { performStep, type StepPorts } from './steps.js';
+import { restoreSnapshot } from './snapshot.js';
 import { describeTransition, stateName, type FailoverSnapshot } from './transitions.js';
 
 export interface ExecutorLogger {
@@ -69,24 +70,6 @@ function defaultId(): string {
   return `fo-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-function restore(record: GroupRecord, group: GroupConfig, now: EpochMs): FailoverSnapshot {
-  if (record.snapshot === undefined || record.snapshot === null) {
-    const [initial] = initialTransition(failoverMachine, {
-      groupId: group.id,
-      primaryRegion: initialPrimaryOf(group),
-      settings: machineSettingsFor(group),
-      now,
-    });
-    return initial;
-  }
-  if (record.machineVersion !== MACHINE_VERSION) {
-    throw new Error(
-      `group ${group.id}: stored snapshot is machine version ${record.machineVersion}, this code runs version ${MACHINE_VERSION}; migrate the snapshot before deploying`,
-    );
-  }
-  // An actor is only used to revive the persisted snapshot; it is never started, so nothing runs.
-  return createActor(failoverMachine, { snapshot: record.snapshot as never, input: undefined as never }).getSnapshot();
-}
 
 /** A fresh record for a group that has never been reconciled. */
 export function initialRecord(group: GroupConfig, now: EpochMs): NewGroupRecord {
@@ -133,7 +116,7 @@ class GroupSession {
     private record: GroupRecord,
     private lease: Lease,
   ) {
-    this.snapshot = restore(record, group, deps.clock.now());
+    this.snapshot = restoreSnapshot(record, group, deps.clock.now());
     this.health = { ...record.health };
     this.processed = [...record.processedCommandIds];
   }

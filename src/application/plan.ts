@@ -1,5 +1,5 @@
-import { createActor, initialTransition, transition } from 'xstate';
-import { initialPrimaryOf, type GroupConfig } from '../config/schema.js';
+import { transition } from 'xstate';
+import type { GroupConfig } from '../config/schema.js';
 import { assessGroup } from '../domain/assessment.js';
 import type {
   Assessment,
@@ -14,7 +14,7 @@ import { evaluateGroup } from '../domain/verdicts.js';
 import type { OperatorCommand } from '../ports/CommandQueue.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
-import { MACHINE_VERSION, type FailoverEvent } from '../../state-machines/types.js';
+import type { FailoverEvent } from '../../state-machines/types.js';
 import { decideCommand, type CommandDecision } from './commands.js';
 import type { ExecutorDeps } from './executor.js';
 import { machineSettingsFor } from './settings.js';
@@ -23,31 +23,9 @@ import { describeTransition, stateName, type FailoverSnapshot } from './transiti
 /** The failover id a dry run shows: the real one is made when the executor starts the failover. */
 export const PLANNED_FAILOVER_ID = '(assigned when it starts)';
 
-/**
- * The machine snapshot a saved record holds, revived without starting anything; the initial state for a group that
- * was never reconciled. The same restore the executor performs, kept here so read paths need no lease.
- *
- * @example
- * const snapshot = restoreSnapshot(await deps.stateStore.load(group.id), group, deps.clock.now());
- * stateName(snapshot); // 'monitoring'
- */
-export function restoreSnapshot(record: GroupRecord | undefined, group: GroupConfig, now: EpochMs): FailoverSnapshot {
-  if (record === undefined || record.snapshot === undefined || record.snapshot === null) {
-    const [initial] = initialTransition(failoverMachine, {
-      groupId: group.id,
-      primaryRegion: initialPrimaryOf(group),
-      settings: machineSettingsFor(group),
-      now,
-    });
-    return initial;
-  }
-  if (record.machineVersion !== MACHINE_VERSION) {
-    throw new Error(
-      `group ${group.id}: stored snapshot is machine version ${record.machineVersion}, this code runs version ${MACHINE_VERSION}`,
-    );
-  }
-  return createActor(failoverMachine, { snapshot: record.snapshot as never, input: undefined as never }).getSnapshot();
-}
+import { restoreSnapshot } from './snapshot.js';
+
+export { restoreSnapshot };
 
 /** What the next executor run would see: the saved state, fresh health, and the machine after observing it. */
 export interface LookAhead {

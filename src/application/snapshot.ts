@@ -1,0 +1,35 @@
+import { createActor, initialTransition } from 'xstate';
+import { initialPrimaryOf, type GroupConfig } from '../config/schema.js';
+import type { EpochMs } from '../domain/types.js';
+import type { GroupRecord } from '../ports/StateStore.js';
+import { failoverMachine } from '../../state-machines/failoverMachine.js';
+import { MACHINE_VERSION } from '../../state-machines/types.js';
+import { machineSettingsFor } from './settings.js';
+import type { FailoverSnapshot } from './transitions.js';
+
+/**
+ * The machine snapshot saved in a group record, or the initial one for a group never reconciled.
+ * Refuses a snapshot written by another machine version rather than guess how to read it.
+ *
+ * @example
+ * const snapshot = restoreSnapshot(await deps.stateStore.load(group.id), group, deps.clock.now());
+ * snapshot.matches('failingOver');
+ */
+export function restoreSnapshot(record: GroupRecord | undefined, group: GroupConfig, now: EpochMs): FailoverSnapshot {
+  if (record === undefined || record.snapshot === undefined || record.snapshot === null) {
+    const [initial] = initialTransition(failoverMachine, {
+      groupId: group.id,
+      primaryRegion: initialPrimaryOf(group),
+      settings: machineSettingsFor(group),
+      now,
+    });
+    return initial;
+  }
+  if (record.machineVersion !== MACHINE_VERSION) {
+    throw new Error(
+      `group ${group.id}: stored snapshot is machine version ${record.machineVersion}, this code runs version ${MACHINE_VERSION}; migrate the snapshot before deploying`,
+    );
+  }
+  // An actor only revives the persisted snapshot; it is never started, so nothing runs.
+  return createActor(failoverMachine, { snapshot: record.snapshot as never, input: undefined as never }).getSnapshot();
+}
