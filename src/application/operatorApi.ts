@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { configErrorMap, formatIssues } from '../config/issues.js';
 import type { GroupConfig } from '../config/schema.js';
 import type { EpochMs, FailoverRecord } from '../domain/types.js';

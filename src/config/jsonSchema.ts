@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ControlPlaneConfigSchema } from './schema.js';
 
 /** Where editors find the schema, relative to the repository root. */
