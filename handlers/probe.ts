@@ -22,8 +22,8 @@ export interface ProbeHandlerOptions {
 
 /**
  * The probe Lambda: probe rounds from this observer region until the invocation's time is nearly used, then
- * metrics (round durations, per-region results) and one log line. The orchestrator reads the reports on its own
- * schedule; the probe does not invoke it (see docs/deployment.md).
+ * metrics (round durations, per-region results and HTTP latency) and one log line. The orchestrator reads the reports
+ * on its own schedule; the probe does not invoke it (see docs/deployment.md).
  *
  * @example
  * export const handler = createProbeHandler({ load: () => buildProbeDeps(process.env), ...createTelemetry() });
@@ -62,9 +62,17 @@ function recordProbeMetrics(metrics: Metrics, summary: ProbeRoundSummary): void 
   metrics.addMetric('ProbeErrors', MetricUnit.Count, summary.errors.length);
   for (const region of summary.regions) {
     // Per observed region, so a dashboard shows which observer sees which region fail.
+    // Latency: the median and the maximum over the invocation's rounds of each round's slowest endpoint, so one EMF
+    // line per figure instead of one per round; left out when no round measured one.
     publishWithDimensions(metrics, { observer: summary.observerRegion, group: region.groupId, region: region.region }, [
       { name: 'ProbeSucceeded', unit: MetricUnit.Count, value: region.ok },
       { name: 'ProbeFailed', unit: MetricUnit.Count, value: region.failed },
+      ...(region.latencyMs === undefined
+        ? []
+        : [
+            { name: 'ProbeLatency', unit: MetricUnit.Milliseconds, value: region.latencyMs.p50 },
+            { name: 'ProbeLatencyMax', unit: MetricUnit.Milliseconds, value: region.latencyMs.max },
+          ]),
     ]);
   }
 }

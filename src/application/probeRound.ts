@@ -25,6 +25,8 @@ export interface RegionProbeOutcome {
   readonly failureReasons: readonly string[];
   /** Why the report could not be read or saved; the orchestrator then sees this observer's previous report age. */
   readonly storeError?: string;
+  /** The slowest of the region's HTTP probes this round (a timeout counts the time it waited); absent if none was measured. */
+  readonly httpLatencyMs?: number;
 }
 
 export interface ProbeRoundResult {
@@ -35,13 +37,31 @@ export interface ProbeRoundResult {
   readonly errors: readonly string[];
 }
 
+/** A region's HTTP latency over the rounds of one run: of each round's slowest probe, their number, median and maximum. */
+export interface ProbeLatencySummary {
+  readonly count: number;
+  /** Nearest-rank median. */
+  readonly p50: number;
+  readonly max: number;
+}
+
 export interface ProbeRoundSummary {
   readonly observerRegion: RegionName;
   readonly rounds: number;
   readonly startedAt: EpochMs;
   readonly finishedAt: EpochMs;
-  /** Per group and region: how many rounds passed and failed, and how many reports could not be saved. */
-  readonly regions: readonly { groupId: GroupId; region: RegionName; ok: number; failed: number; storeErrors: number }[];
+  /**
+   * Per group and region: how many rounds passed and failed, how many reports could not be saved, and the HTTP
+   * latency (absent when no round measured one).
+   */
+  readonly regions: readonly {
+    groupId: GroupId;
+    region: RegionName;
+    ok: number;
+    failed: number;
+    storeErrors: number;
+    latencyMs?: ProbeLatencySummary;
+  }[];
   readonly roundDurationsMs: readonly number[];
   readonly maxRoundDurationMs: number;
   readonly errors: readonly string[];
@@ -107,6 +127,7 @@ export async function runProbeRounds(
       tallies.set(tallyKey(group.id, region), { groupId: group.id, region, ok: 0, failed: 0, storeErrors: 0 });
     }
   }
+  const latenciesMs = new Map<string, number[]>();
   const roundDurationsMs: number[] = [];
   const errors: string[] = [];
 
@@ -130,6 +151,12 @@ export async function runProbeRounds(
       if (outcome.ok) tally.ok += 1;
       else tally.failed += 1;
       if (outcome.storeError !== undefined) tally.storeErrors += 1;
+      if (outcome.httpLatencyMs !== undefined) {
+        const key = tallyKey(outcome.groupId, outcome.region);
+        const regionLatenciesMs = latenciesMs.get(key);
+        if (regionLatenciesMs === undefined) latenciesMs.set(key, [outcome.httpLatencyMs]);
+        else regionLatenciesMs.push(outcome.httpLatencyMs);
+      }
     }
     const now = clock.now();
     for (const group of due) {
@@ -143,7 +170,10 @@ export async function runProbeRounds(
     rounds: roundDurationsMs.length,
     startedAt,
     finishedAt: clock.now(),
-    regions: [...tallies.values()],
+    regions: [...tallies.entries()].map(([key, tally]) => {
+      const latencyMs = summarizeLatency(latenciesMs.get(key) ?? []);
+      return latencyMs === undefined ? tally : { ...tally, latencyMs };
+    }),
     roundDurationsMs,
     maxRoundDurationMs: roundDurationsMs.length === 0 ? 0 : Math.max(...roundDurationsMs),
     errors,
@@ -182,7 +212,7 @@ async function probeRegion(
   faults: readonly InjectedFault[],
   errors: string[],
 ): Promise<RegionProbeOutcome> {
-  const [previous, http, database] = await Promise.all([
+  const [previous, { http, httpLatencyMs }, database] = await Promise.all([
     deps.observations.get(group.id, region, observerRegion).then(
       (report) => ({ report }),
       (error: unknown) => ({ error: messageOf(error) }),
@@ -197,7 +227,7 @@ async function probeRegion(
     database,
     ...(fault === undefined ? {} : { injectedFault: fault.scenario }),
   };
-  const base = { groupId: group.id, region };
+  const base = { groupId: group.id, region, ...(httpLatencyMs === undefined ? {} : { httpLatencyMs }) };
   if ('error' in previous) {
     // Without the previous report the streaks would restart from zero and hide a failure in progress: skip the write.
     const storeError = `could not read the previous report: ${previous.error}`;
@@ -216,12 +246,17 @@ async function probeRegion(
   return { ...base, ok: report.ok, failureReasons: report.failureReasons };
 }
 
-async function probeHttp(prober: Prober, endpoints: readonly HealthEndpoint[]): Promise<HttpProbeResult[]> {
+async function probeHttp(
+  prober: Prober,
+  endpoints: readonly HealthEndpoint[],
+): Promise<{ http: HttpProbeResult[]; httpLatencyMs?: number }> {
   try {
-    return await prober.probe(endpoints);
+    const http = await prober.probe(endpoints);
+    return http.length === 0 ? { http } : { http, httpLatencyMs: Math.max(...http.map((result) => result.latencyMs)) };
   } catch (error) {
     // The port promises never to throw; if an adapter breaks that promise, the region still gets a failed round.
-    return endpoints.map((endpoint) => ({ url: endpoint.url, ok: false, latencyMs: 0, error: `prober failed: ${messageOf(error)}` }));
+    // Its latency of 0 is made up, so it stays out of the latency figures.
+    return { http: endpoints.map((endpoint) => ({ url: endpoint.url, ok: false, latencyMs: 0, error: `prober failed: ${messageOf(error)}` })) };
   }
 }
 
@@ -251,6 +286,12 @@ function roundBudgetMs(groups: readonly GroupConfig[], marginMs: number): number
     }
   }
   return longestTimeoutMs + marginMs;
+}
+
+function summarizeLatency(valuesMs: readonly number[]): ProbeLatencySummary | undefined {
+  if (valuesMs.length === 0) return undefined;
+  const sorted = [...valuesMs].sort((a, b) => a - b);
+  return { count: sorted.length, p50: sorted[Math.ceil(sorted.length / 2) - 1] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
 }
 
 function tallyKey(groupId: GroupId, region: RegionName): string {

@@ -52,9 +52,13 @@ class SteppingClock implements Clock {
   }
 }
 
-/** Answers every endpoint as passing unless its URL is listed as failing; counts calls and the most probes in flight. */
+/**
+ * Answers every endpoint as passing in 5 ms (or the next of its scripted latencies) unless its URL is listed as failing,
+ * which takes its timeout; counts calls and the most probes in flight.
+ */
 class ScriptedProber implements Prober {
   readonly failing = new Map<string, string>();
+  readonly latenciesMs = new Map<string, number[]>();
   readonly probedUrls: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
@@ -69,7 +73,7 @@ class ScriptedProber implements Prober {
       this.probedUrls.push(endpoint.url);
       const error = this.failing.get(endpoint.url);
       return error === undefined
-        ? { url: endpoint.url, ok: true, status: 200, latencyMs: 5 }
+        ? { url: endpoint.url, ok: true, status: 200, latencyMs: this.latenciesMs.get(endpoint.url)?.shift() ?? 5 }
         : { url: endpoint.url, ok: false, latencyMs: endpoint.timeoutMs, error };
     });
   }
@@ -219,6 +223,7 @@ describe('runProbeRound', () => {
       region: 'eu-west-1',
       ok: false,
       failureReasons: ['database primary is stopped: status stopped (expected available); primary does not accept writes'],
+      httpLatencyMs: 5,
     });
   });
 
@@ -289,6 +294,20 @@ describe('runProbeRound', () => {
     expect(round.errors).toEqual(['orders: could not read injected faults, probing without them: AccessDenied']);
   });
 
+  it("reports each region's slowest HTTP probe of the round, a timeout counting the time it waited", async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.latenciesMs.set('http://127.0.0.1/orders/eu-west-1/health', [42]);
+    deps.prober.failing.set('http://127.0.0.1/orders/ap-southeast-2/health', 'timeout');
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    const latencies = Object.fromEntries(round.regions.map((region) => [region.region, region.httpLatencyMs]));
+    expect(latencies).toEqual({ 'eu-west-1': 42, 'us-east-1': 5, 'ap-southeast-2': 1_000 });
+  });
+
   it('fails every endpoint of a region whose prober broke its promise not to throw', async () => {
     // Prepare
     const deps = setUp();
@@ -302,6 +321,7 @@ describe('runProbeRound', () => {
     // Assess
     expect(round.regions.every((region) => !region.ok)).toBe(true);
     expect(round.regions[0]?.failureReasons).toEqual(['http://127.0.0.1/orders/eu-west-1/health: prober failed: socket hang up']);
+    expect(round.regions.map((region) => region.httpLatencyMs)).toEqual([undefined, undefined, undefined]);
   });
 });
 
@@ -318,10 +338,11 @@ describe('runProbeRounds', () => {
     expect(summary.rounds).toBe(12);
     expect(deps.clock.sleeps).toEqual(Array.from({ length: 11 }, () => 5_000));
     expect(summary.finishedAt).toBe(START + 55_000);
+    const latencyMs = { count: 12, p50: 5, max: 5 };
     expect(summary.regions).toEqual([
-      { groupId: 'orders', region: 'eu-west-1', ok: 12, failed: 0, storeErrors: 0 },
-      { groupId: 'orders', region: 'us-east-1', ok: 12, failed: 0, storeErrors: 0 },
-      { groupId: 'orders', region: 'ap-southeast-2', ok: 12, failed: 0, storeErrors: 0 },
+      { groupId: 'orders', region: 'eu-west-1', ok: 12, failed: 0, storeErrors: 0, latencyMs },
+      { groupId: 'orders', region: 'us-east-1', ok: 12, failed: 0, storeErrors: 0, latencyMs },
+      { groupId: 'orders', region: 'ap-southeast-2', ok: 12, failed: 0, storeErrors: 0, latencyMs },
     ]);
     expect(summary.roundDurationsMs).toHaveLength(12);
     expect(summary.errors).toEqual([]);
@@ -343,8 +364,37 @@ describe('runProbeRounds', () => {
       ok: 0,
       failed: 3,
       storeErrors: 0,
+      latencyMs: { count: 3, p50: 1_000, max: 1_000 },
     });
     expect((await deps.observations.get('orders', 'ap-southeast-2', OBSERVER))?.consecutiveFailures).toBe(3);
+  });
+
+  it("sums up each region's HTTP latency over the rounds: count, nearest-rank median and maximum", async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.latenciesMs.set('http://127.0.0.1/orders/us-east-1/health', [30, 10, 250, 20]);
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 60_000, maxRounds: 4 });
+
+    // Assess
+    expect(summary.regions.find((region) => region.region === 'us-east-1')?.latencyMs).toEqual({ count: 4, p50: 20, max: 250 });
+    expect(summary.regions.find((region) => region.region === 'eu-west-1')?.latencyMs).toEqual({ count: 4, p50: 5, max: 5 });
+  });
+
+  it('leaves the latency out for a region none of whose rounds measured one', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.probe = async () => {
+      throw new Error('socket hang up');
+    };
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 60_000, maxRounds: 2 });
+
+    // Assess
+    expect(summary.regions.map((region) => region.failed)).toEqual([2, 2, 2]);
+    expect(summary.regions.some((region) => 'latencyMs' in region)).toBe(false);
   });
 
   it('probes each group at its own interval', async () => {

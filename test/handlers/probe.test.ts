@@ -60,12 +60,36 @@ describe('the probe handler', () => {
     const metrics = output.metrics();
     expect(valuesOf(metrics, 'ProbeFailed', { observer: 'us-east-1', group: 'orders', region: 'eu-west-1' })).toEqual([6]);
     expect(valuesOf(metrics, 'ProbeSucceeded', { observer: 'us-east-1', group: 'orders', region: 'us-east-1' })).toEqual([6]);
+    expect(valuesOf(metrics, 'ProbeLatency', { observer: 'us-east-1', group: 'orders', region: 'us-east-1' })).toEqual([5]);
+    expect(valuesOf(metrics, 'ProbeLatencyMax', { observer: 'us-east-1', group: 'orders', region: 'us-east-1' })).toEqual([5]);
+    expect(valuesOf(metrics, 'ProbeLatency', { observer: 'us-east-1', group: 'orders', region: 'eu-west-1' })).toEqual([1_000]);
     expect(valuesOf(metrics, 'ProbeRounds', { service: 'failover-control-plane' })).toEqual([6]);
     expect(valuesOf(metrics, 'ProbeRoundDuration')).toHaveLength(6);
     expect(metrics.every((record) => record.namespace === 'FailoverControlPlane')).toBe(true);
     expect(output.logs()).toContainEqual(
       expect.objectContaining({ message: 'probe rounds finished', rounds: 6, failing: [{ groupId: 'orders', region: 'eu-west-1', ok: 0, failed: 6 }] }),
     );
+  });
+
+  it("publishes each region's median and maximum HTTP latency over the invocation's rounds", async () => {
+    // Prepare
+    const { runtime, prober, telemetry } = await probeWorld();
+    const latenciesMs = [20, 80, 10, 300, 40, 30];
+    const probe = prober.probe.bind(prober);
+    prober.probe = async (endpoints) =>
+      (await probe(endpoints)).map((result) =>
+        result.url === 'http://orders.us-east-1.test/health' ? { ...result, latencyMs: latenciesMs.shift() ?? 0 } : result,
+      );
+    const handler = createProbeHandler({ load: async () => runtime, ...telemetry });
+
+    // Act
+    const summary = await handler({}, lambdaContext(60_000));
+
+    // Assess
+    const dimensions = { service: 'failover-control-plane', observer: 'us-east-1', group: 'orders', region: 'us-east-1' };
+    expect(summary.regions.find((region) => region.region === 'us-east-1')?.latencyMs).toEqual({ count: 6, p50: 30, max: 300 });
+    expect(valuesOf(output.metrics(), 'ProbeLatency', dimensions)).toEqual([30]);
+    expect(valuesOf(output.metrics(), 'ProbeLatencyMax', dimensions)).toEqual([300]);
   });
 
   it('builds its dependencies once per container and reuses them', async () => {
