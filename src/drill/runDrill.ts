@@ -1,0 +1,570 @@
+import { fileURLToPath } from 'node:url';
+import { SimWorld, type SimFault, type SimFaultHandle } from '../adapters/sim/SimWorld.js';
+import { HttpProber } from '../adapters/http/HttpProber.js';
+import { reconcileGroup, type ExecutorDeps } from '../application/executor.js';
+import { restoreSnapshot } from '../application/plan.js';
+import { runProbeRound } from '../application/probeRound.js';
+import { stateName } from '../application/transitions.js';
+import { formatIssues } from '../config/issues.js';
+import { loadConfig } from '../config/load.js';
+import { GroupSchema, initialPrimaryOf, type ControlPlaneConfig, type GroupConfig } from '../config/schema.js';
+import { ValidationError } from '../domain/errors.js';
+import type { EpochMs, FailoverRecord, LoggedEvent, Notification, RegionName } from '../domain/types.js';
+import type { CommandQueue } from '../ports/CommandQueue.js';
+import type { Database, PromoteOutcome } from '../ports/Database.js';
+import type { EventLog } from '../ports/EventLog.js';
+import type { FaultStore } from '../ports/FaultStore.js';
+import type { FleetLedger } from '../ports/FleetLedger.js';
+import type { ObservationStore } from '../ports/ObservationStore.js';
+import type { StateStore } from '../ports/StateStore.js';
+import { DrillClock } from './DrillClock.js';
+import { checkExpectations, isInState, type DrillFacts, type ExpectationResult } from './expectations.js';
+import { buildDrillReport, targetsOf, type DrillReport } from './report.js';
+import type { CrashPoint, DrillAction, DrillTrigger, GroupOverrides, Scenario } from './scenarios/types.js';
+
+/**
+ * Simulated time runs this many times faster than real time. Chosen by measurement (docs/drills.md, "Choosing the
+ * clock factor"): every DynamoDB Local call costs real milliseconds, which the clock multiplies into simulated time,
+ * so a higher factor makes a run shorter but lets storage latency show up in the step timings. At 25, a 3 ms call
+ * is 75 ms of simulated time against steps of seconds to minutes, and the default scenario runs in about 8 s.
+ */
+export const DEFAULT_CLOCK_FACTOR = 100;
+/** Every health endpoint's timeout in the drill, in real milliseconds (HTTP runs in real time). */
+export const DRILL_ENDPOINT_TIMEOUT_MS = 250;
+export const DRILL_PRINCIPAL = 'arn:aws:iam::000000000000:user/drill-operator';
+export const DRILL_CONFIG_PATH = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
+
+/** The storage ports the control plane uses: DynamoDB Local for `npm start`, anything that implements them in tests. */
+export interface DrillStores {
+  readonly stateStore: StateStore;
+  readonly eventLog: EventLog;
+  readonly observations: ObservationStore;
+  readonly commands: CommandQueue;
+  readonly fleet: FleetLedger;
+  readonly faults: FaultStore;
+}
+
+/** Live output: what the drill did, each logged event (state changes, step results) with its simulated time. */
+export type DrillProgress =
+  | { readonly kind: 'started'; readonly scenario: Scenario; readonly groupId: string; readonly factor: number }
+  | { readonly kind: 'action'; readonly atMs: number; readonly description: string }
+  | { readonly kind: 'event'; readonly atMs: number; readonly event: LoggedEvent }
+  | { readonly kind: 'finished'; readonly atMs: number; readonly state: string; readonly realMs: number };
+
+export interface DrillOptions {
+  readonly scenario: Scenario;
+  readonly stores: DrillStores;
+  /** Default: config/drill.yaml. The scenario plays against its first group. */
+  readonly config?: ControlPlaneConfig;
+  /** Default: DEFAULT_CLOCK_FACTOR. */
+  readonly factor?: number;
+  readonly onProgress?: (progress: DrillProgress) => void;
+  /** Who the scripted operator commands are recorded as. */
+  readonly principalArn?: string;
+}
+
+/** How the drill ended. */
+export interface DrillEndState {
+  readonly state: string;
+  readonly primaryRegion: RegionName;
+  readonly failover?: FailoverRecord;
+  /** Simulated time from the start of the drill to its end. */
+  readonly elapsedMs: number;
+  /** Real time the drill took. */
+  readonly realMs: number;
+  /** True when the time box ended the drill before its expected end state. */
+  readonly timedOut: boolean;
+}
+
+export interface DrillResult {
+  readonly scenario: Scenario;
+  /** The failover's report; absent when no failover started. */
+  readonly report?: DrillReport;
+  readonly endState: DrillEndState;
+  readonly expectationResults: readonly ExpectationResult[];
+  /** Every expectation held. */
+  readonly pass: boolean;
+  readonly facts: DrillFacts;
+  /** The group's event log, oldest first. */
+  readonly events: readonly LoggedEvent[];
+  /** What the control plane published to the (simulated) SNS topic. */
+  readonly notifications: readonly Notification[];
+}
+
+/**
+ * Plays `scenario` against the simulated world with the real control plane: three observers run a probe round every
+ * probe interval (real HTTP to local health servers, each through its own partition view), the executor reconciles
+ * the group after each round, scripted faults and operator commands (through the CommandQueue, so `decideCommand`
+ * judges them) happen at their simulated times. Stops at the scenario's expected end state or its time box.
+ *
+ * @example
+ * const result = await runDrill({ scenario: primaryRegionOutage, stores, onProgress: (p) => console.log(p.kind) });
+ * result.pass; // every expectation of the scenario held
+ * result.report?.rtoMs; // the failover's RTO in simulated milliseconds
+ */
+export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+  const session = await startDrill(options);
+  try {
+    return await session.run();
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Builds the world and the control plane for a drill without running it: `run()` plays the scenario,
+ * `keepRunning(signal)` then keeps probing and reconciling (for `fcp --local`), `close()` stops the servers.
+ *
+ * @example
+ * const session = await startDrill({ scenario, stores });
+ * const result = await session.run();
+ * await session.keepRunning(abort.signal);
+ * await session.close();
+ */
+export async function startDrill(options: DrillOptions): Promise<DrillSession> {
+  const config = options.config ?? (await loadConfig(DRILL_CONFIG_PATH));
+  const [first] = config.groups;
+  if (first === undefined) throw new ValidationError('the drill configuration has no group', ['groups: needs one group to drill']);
+  const factor = options.factor ?? DEFAULT_CLOCK_FACTOR;
+  const clock = new DrillClock({ factor });
+  const group = withOverrides(first, options.scenario.overrides);
+  const world = await SimWorld.create(group, {
+    clock,
+    endpointTimeoutMs: DRILL_ENDPOINT_TIMEOUT_MS,
+    ...(options.scenario.timings === undefined ? {} : { timings: options.scenario.timings }),
+  });
+  return new DrillSession(options, { ...config, groups: [world.group] }, world, clock, factor);
+}
+
+/**
+ * Applies a scenario's overrides to a group and validates the result as a configuration would be.
+ *
+ * @example
+ * const group = withOverrides(config.groups[0], { mode: 'approval' });
+ */
+export function withOverrides(group: GroupConfig, overrides: GroupOverrides | undefined): GroupConfig {
+  if (overrides === undefined) return group;
+  const policy = {
+    ...group.policy,
+    ...overrides.policy,
+    stepTimeouts: { ...group.policy.stepTimeouts, ...overrides.policy?.stepTimeouts },
+    targets: { ...group.policy.targets, ...overrides.policy?.targets },
+  };
+  const parameterGroup = overrides.readOnlyParameterGroup;
+  const regions = Object.fromEntries(
+    Object.entries(group.regions).map(([name, region]) => [
+      name,
+      parameterGroup !== undefined && region.database.kind === 'rds-instance'
+        ? { ...region, database: { ...region.database, readOnlyParameterGroup: parameterGroup } }
+        : region,
+    ]),
+  );
+  const result = GroupSchema.safeParse({ ...group, mode: overrides.mode ?? group.mode, policy, regions });
+  if (!result.success) {
+    throw new ValidationError(`the scenario's overrides make group ${group.id} invalid`, formatIssues(result.error.issues), { groupId: group.id });
+  }
+  return result.data;
+}
+
+interface PendingEntry {
+  readonly index: number;
+  readonly at: DrillTrigger;
+  readonly action: DrillAction;
+}
+
+const never = new Promise<never>(() => {});
+
+export class DrillSession {
+  readonly group: GroupConfig;
+  readonly deps: ExecutorDeps;
+  private readonly stores: DrillStores;
+  private readonly prober: HttpProber;
+  private readonly faultHandles = new Map<string, SimFaultHandle>();
+  private readonly downRegions = new Set<RegionName>();
+  private readonly firstVisit = new Map<string, EpochMs>();
+  private readonly events: LoggedEvent[] = [];
+  private readonly promoteOutcomes: Record<PromoteOutcome, number> = { started: 0, 'in-progress': 0, 'already-promoted': 0 };
+  private pending: PendingEntry[];
+  private crashAt: CrashPoint | undefined;
+  private executorGeneration = 1;
+  private state = 'monitoring';
+  private startedAt: EpochMs = 0;
+  private roundsDone = 0;
+  private roundsSeen = 0;
+  private roundWaiter: (() => void) | undefined;
+  private observerFailure: unknown;
+
+  constructor(
+    private readonly options: DrillOptions,
+    readonly config: ControlPlaneConfig,
+    readonly world: SimWorld,
+    readonly clock: DrillClock,
+    readonly factor: number,
+  ) {
+    this.group = world.group;
+    this.pending = options.scenario.script.map((entry, index) => ({ index, ...entry }));
+    this.prober = clock.holding(new HttpProber());
+    const stores = holdingStores(clock, options.stores);
+    this.stores = stores;
+    this.deps = {
+      config,
+      clock,
+      stateStore: stores.stateStore,
+      eventLog: stores.eventLog,
+      observations: stores.observations,
+      commands: stores.commands,
+      fleet: stores.fleet,
+      database: this.countingPromotions(world.database),
+      traffic: world.traffic,
+      notifier: world.notifier,
+      prober: this.prober,
+      // Short enough that the last save of a pass lands before the next probe round.
+      safetyMarginMs: 500,
+    };
+  }
+
+  private get scenario(): Scenario {
+    return this.options.scenario;
+  }
+
+  private get intervalMs(): number {
+    return this.group.policy.probeIntervalSeconds * 1000;
+  }
+
+  /** Plays the scenario to its expected end or its time box, then checks the expectations and builds the report. */
+  async run(): Promise<DrillResult> {
+    this.startedAt = this.clock.now();
+    const realStart = performance.now();
+    this.emit({ kind: 'started', scenario: this.scenario, groupId: this.group.id, factor: this.factor });
+    const timeBoxMs = this.scenario.timeBoxSeconds * 1000;
+    const expect = this.scenario.expect;
+    let timedOut = false;
+    await this.whileObserving(true, async () => {
+      for (;;) {
+        await this.nextRound();
+        await this.orchestrate();
+        if (expect.failover && isInState(this.state, expect.endState)) return;
+        if (this.elapsed() >= timeBoxMs) {
+          timedOut = expect.failover;
+          return;
+        }
+      }
+    });
+    const realMs = performance.now() - realStart;
+    this.emit({ kind: 'finished', atMs: this.elapsed(), state: this.state, realMs });
+    return this.result(timedOut, realMs);
+  }
+
+  /** After `run()`: keeps the observers and the executor going until `signal` aborts (operator commands via the API). */
+  async keepRunning(signal: AbortSignal): Promise<void> {
+    await this.whileObserving(false, async () => {
+      while (!signal.aborted) {
+        await this.nextRound();
+        await this.orchestrate();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.world.close();
+  }
+
+  /**
+   * Runs `orchestrator` while the observers probe every probe interval on their own schedule, as the probe Lambdas do:
+   * a long executor run (a promotion being polled) does not delay the probes. `scripted`: the scenario's due actions
+   * fire at the start of each round. The observers stop when the orchestrator returns; an error in either ends both.
+   */
+  private async whileObserving(scripted: boolean, orchestrator: () => Promise<void>): Promise<void> {
+    let stopped = false;
+    const observers = (async () => {
+      let nextRoundAt = this.clock.now();
+      while (!stopped) {
+        await this.sleepUntil(nextRoundAt);
+        if (stopped) return;
+        if (scripted) await this.fireDueActions();
+        await this.probeRound();
+        this.roundsDone += 1;
+        this.wakeOrchestrator();
+        // A round that overran its interval is not followed by a burst of catch-up rounds.
+        nextRoundAt = Math.max(nextRoundAt + this.intervalMs, this.clock.now());
+      }
+    })().catch((error: unknown) => {
+      this.observerFailure = error;
+      this.wakeOrchestrator();
+    });
+    try {
+      await orchestrator();
+    } finally {
+      stopped = true;
+      await observers;
+    }
+    if (this.observerFailure !== undefined) throw this.observerFailure;
+  }
+
+  /** Waits for a probe round the orchestrator has not seen yet. */
+  private async nextRound(): Promise<void> {
+    while (this.roundsDone <= this.roundsSeen && this.observerFailure === undefined) {
+      await new Promise<void>((resolve) => (this.roundWaiter = resolve));
+    }
+    if (this.observerFailure !== undefined) throw this.observerFailure;
+    this.roundsSeen = this.roundsDone;
+  }
+
+  private wakeOrchestrator(): void {
+    const waiter = this.roundWaiter;
+    this.roundWaiter = undefined;
+    waiter?.();
+  }
+
+  /** One executor run after a probe round, for at most one probe interval, then the events it logged. */
+  private async orchestrate(): Promise<void> {
+    await this.reconcile(this.clock.now() + this.intervalMs);
+    await this.collectEvents();
+  }
+
+  /** Every observer probes every region at once. An observer whose own region is down does not run: its Lambda is down too. */
+  private async probeRound(): Promise<void> {
+    const observers = this.config.fleet.observerRegions.filter((observer) => !this.downRegions.has(observer));
+    await Promise.all(
+      observers.map((observer) =>
+        runProbeRound(
+        {
+          config: this.config,
+          prober: this.world.proberFor(observer, this.prober),
+          database: this.world.databaseFor(observer),
+          observations: this.stores.observations,
+          faults: this.stores.faults,
+          clock: this.clock,
+        },
+          { observerRegion: observer, groups: [this.group] },
+        ),
+      ),
+    );
+  }
+
+  private async reconcile(deadline: EpochMs): Promise<void> {
+    const owner = `drill-executor-${this.executorGeneration}`;
+    const crashAt = this.crashAt;
+    if (crashAt === undefined) {
+      await reconcileGroup(this.deps, this.group, { owner, deadline });
+      return;
+    }
+    let died = (): void => {};
+    const death = new Promise<'died'>((resolve) => (died = () => resolve('died')));
+    const deps: ExecutorDeps = {
+      ...this.deps,
+      database: dyingAfter(this.deps.database, crashAt, died),
+      traffic: dyingAfter(this.deps.traffic, crashAt, died),
+    };
+    const ending = await Promise.race([reconcileGroup(deps, this.group, { owner, deadline }), death]);
+    if (ending !== 'died') return;
+    // The dead run never returns and keeps its lease until it expires; the next run is another executor.
+    this.crashAt = undefined;
+    this.executorGeneration += 1;
+    this.emit({ kind: 'action', atMs: this.elapsed(), description: `executor ${owner} died right after its ${crashAt} call (its lease expires on its own)` });
+  }
+
+  /** Appends the events logged since the last look, records each state's first visit, reports them. */
+  private async collectEvents(): Promise<void> {
+    const lastSeq = this.events.at(-1)?.seq ?? 0;
+    const fresh = (await this.deps.eventLog.list(this.group.id)).filter((event) => event.seq > lastSeq).reverse();
+    for (const event of fresh) {
+      this.events.push(event);
+      this.state = event.state;
+      if (!this.firstVisit.has(event.state)) this.firstVisit.set(event.state, event.at);
+      this.emit({ kind: 'event', atMs: event.at - this.startedAt, event });
+    }
+  }
+
+  private async fireDueActions(): Promise<void> {
+    const now = this.clock.now();
+    const due = this.pending.filter((entry) => this.isDue(entry.at, now));
+    this.pending = this.pending.filter((entry) => !due.includes(entry));
+    for (const entry of due) await this.perform(entry);
+  }
+
+  private isDue(trigger: DrillTrigger, now: EpochMs): boolean {
+    if ('seconds' in trigger) return now - this.startedAt >= trigger.seconds * 1000;
+    const visitedAt = [...this.firstVisit].find(([state]) => isInState(state, trigger.state))?.[1];
+    return visitedAt !== undefined && now >= visitedAt + (trigger.plusSeconds ?? 0) * 1000;
+  }
+
+  private async perform(entry: PendingEntry): Promise<void> {
+    const { action } = entry;
+    switch (action.kind) {
+      case 'inject': {
+        const handle = await this.world.inject(action.fault);
+        if (action.id !== undefined) this.faultHandles.set(action.id, handle);
+        if (action.fault.kind === 'region-outage') this.downRegions.add(action.fault.region);
+        this.emit({ kind: 'action', atMs: handle.injectedAt - this.startedAt, description: `fault injected: ${describeFault(action.fault)}` });
+        return;
+      }
+      case 'clear': {
+        const handle = this.faultHandles.get(action.id);
+        if (handle === undefined) throw new RangeError(`scenario ${this.scenario.name}: no fault was injected with id ${action.id}`);
+        await handle.clear();
+        if (handle.fault.kind === 'region-outage') this.downRegions.delete(handle.fault.region);
+        this.emit({ kind: 'action', atMs: this.elapsed(), description: `fault cleared: ${describeFault(handle.fault)}` });
+        return;
+      }
+      case 'command': {
+        const requestedAt = this.clock.now();
+        await this.deps.commands.enqueue({
+          id: `${this.scenario.name}-${entry.index}-${this.startedAt}`,
+          groupId: this.group.id,
+          type: action.type,
+          principalArn: this.options.principalArn ?? DRILL_PRINCIPAL,
+          reason: action.reason,
+          requestedAt,
+          drillScenario: this.scenario.name,
+          ...(action.targetRegion === undefined ? {} : { targetRegion: action.targetRegion }),
+          ...(action.allowDataLoss === undefined ? {} : { allowDataLoss: action.allowDataLoss }),
+        });
+        const flags = [
+          action.targetRegion === undefined ? '' : ` --to ${action.targetRegion}`,
+          action.allowDataLoss === true ? ' --allow-data-loss' : '',
+        ].join('');
+        this.emit({ kind: 'action', atMs: requestedAt - this.startedAt, description: `operator: fcp ${action.type} ${this.group.id}${flags} --reason "${action.reason}"` });
+        return;
+      }
+      case 'crash-executor':
+        this.crashAt = action.at;
+        this.emit({ kind: 'action', atMs: this.elapsed(), description: `the executor will die right after its next ${action.at} call` });
+        return;
+    }
+  }
+
+  private async result(timedOut: boolean, realMs: number): Promise<DrillResult> {
+    const now = this.clock.now();
+    const snapshot = restoreSnapshot(await this.deps.stateStore.load(this.group.id), this.group, now);
+    const failover = snapshot.context.failover;
+    const dataLoss = this.world.dataLoss();
+    const faultInjectedAt = this.primaryFaultAt();
+    const report =
+      failover === undefined
+        ? undefined
+        : buildDrillReport({
+            record: failover,
+            events: this.events,
+            targets: targetsOf(this.group),
+            scenario: this.scenario.name,
+            sim: dataLoss,
+            ...(faultInjectedAt === undefined ? {} : { faultInjectedAt }),
+          });
+    const eventCounts: Record<string, number> = {};
+    for (const event of this.events) eventCounts[event.type] = (eventCounts[event.type] ?? 0) + 1;
+    const facts: DrillFacts = {
+      state: stateName(snapshot),
+      primaryRegion: snapshot.context.primaryRegion,
+      ...(failover === undefined ? {} : { failover }),
+      ...(report?.rtoMs === undefined ? {} : { rtoMs: report.rtoMs }),
+      ...(dataLoss.lostWrites === undefined ? {} : { lostWrites: dataLoss.lostWrites }),
+      promotions: this.promoteOutcomes.started,
+      promoteCalls: this.world.databases.calls.promote,
+      trafficChanges: this.world.traffic.changes().length,
+      visited: ['monitoring', ...[...this.firstVisit.keys()].filter((state) => state !== 'monitoring')],
+      eventCounts,
+    };
+    const expectationResults = checkExpectations(this.scenario.expect, facts);
+    return {
+      scenario: this.scenario,
+      ...(report === undefined ? {} : { report }),
+      endState: {
+        state: facts.state,
+        primaryRegion: facts.primaryRegion,
+        ...(failover === undefined ? {} : { failover }),
+        elapsedMs: now - this.startedAt,
+        realMs,
+        timedOut,
+      },
+      expectationResults,
+      pass: expectationResults.every((result) => result.pass),
+      facts,
+      events: [...this.events],
+      notifications: this.world.notifier.messages().map((message) => message.notification),
+    };
+  }
+
+  /** The first fault that hits the initial primary: detection is measured from it. */
+  private primaryFaultAt(): EpochMs | undefined {
+    const primary = initialPrimaryOf(this.group);
+    return this.world
+      .faultLog()
+      .find((entry) => entry.action === 'injected' && 'region' in entry.fault && entry.fault.region === primary && entry.fault.kind !== 'replica-lag')?.at;
+  }
+
+  private countingPromotions(database: Database): Database {
+    return {
+      describe: (group, region) => database.describe(group, region),
+      fence: (group, region, mode) => database.fence(group, region, mode),
+      promote: async (group, region, promoteOptions) => {
+        const outcome = await database.promote(group, region, promoteOptions);
+        this.promoteOutcomes[outcome] += 1;
+        return outcome;
+      },
+    };
+  }
+
+  private elapsed(): number {
+    return this.clock.now() - this.startedAt;
+  }
+
+  private async sleepUntil(at: EpochMs): Promise<void> {
+    const waitMs = at - this.clock.now();
+    if (waitMs > 0) await this.clock.sleep(waitMs);
+  }
+
+  private emit(progress: DrillProgress): void {
+    this.options.onProgress?.(progress);
+  }
+}
+
+/** Every storage call stands the clock still: storage latency is not part of the simulated timings. */
+function holdingStores(clock: DrillClock, stores: DrillStores): DrillStores {
+  return {
+    stateStore: clock.holding(stores.stateStore),
+    eventLog: clock.holding(stores.eventLog),
+    observations: clock.holding(stores.observations),
+    commands: clock.holding(stores.commands),
+    fleet: clock.holding(stores.fleet),
+    faults: clock.holding(stores.faults),
+  };
+}
+
+/** `port` with `method` replaced: it performs the call, then the caller never hears back (a killed Lambda). */
+function dyingAfter<T extends object>(port: T, method: CrashPoint, onDeath: () => void): T {
+  return new Proxy(port, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== method || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await (value as (...callArgs: unknown[]) => Promise<unknown>).apply(target, args);
+        onDeath();
+        return never;
+      };
+    },
+  });
+}
+
+/**
+ * A fault in words, for the live output.
+ *
+ * @example
+ * describeFault({ kind: 'region-outage', region: 'eu-west-1' }); // 'region-outage eu-west-1'
+ */
+export function describeFault(fault: SimFault): string {
+  switch (fault.kind) {
+    case 'dns-throttle':
+      return `dns-throttle (next ${fault.calls} record changes fail with ${fault.code ?? 'Throttling'})`;
+    case 'partition':
+      return `partition (observer ${fault.observer} cannot reach ${fault.region})`;
+    case 'http':
+      return `http ${fault.region} (${fault.behaviour.kind})`;
+    case 'replica-lag':
+      return `replica-lag ${fault.region}${fault.extraLagSeconds === undefined ? '' : ` (+${fault.extraLagSeconds} s)`}`;
+    case 'promotion-invalid-state':
+      return `promotion-invalid-state ${fault.region} (${fault.attempts} attempts)`;
+    default:
+      return `${fault.kind} ${fault.region}`;
+  }
+}

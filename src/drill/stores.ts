@@ -1,0 +1,28 @@
+import { createDynamoDbStores, createTable } from '../adapters/aws/dynamodb/index.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodbLocal.js';
+import type { DrillStores } from './runDrill.js';
+
+/**
+ * Creates a fresh table on a DynamoDB Local endpoint and answers the control plane's storage ports on it, named as
+ * the drill needs them. `close()` releases the client's sockets.
+ *
+ * @example
+ * const { stores, close } = await localDrillStores(local.endpoint, 'fcp-drill');
+ * await runDrill({ scenario, stores });
+ * close();
+ */
+export async function localDrillStores(endpoint: string, tableName: string): Promise<{ stores: DrillStores; close: () => void }> {
+  const dynamo = createDynamoDbStores({ tableName, endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  await createTable(dynamo.client, tableName);
+  return {
+    stores: {
+      stateStore: dynamo.stateStore,
+      eventLog: dynamo.eventLog,
+      observations: dynamo.observationStore,
+      commands: dynamo.commandQueue,
+      fleet: dynamo.fleetLedger,
+      faults: dynamo.faultStore,
+    },
+    close: () => dynamo.client.destroy(),
+  };
+}
