@@ -106,6 +106,11 @@ function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome
     };
     if (outcome.result === 'idle') logger.debug('group outcome', entry);
     else logger.info('group outcome', entry);
+    // Reported by the pass that saved the new verdict only, so each change is counted once.
+    for (const { region, from, to } of outcome.verdictChanges ?? []) {
+      publishWithDimensions(metrics, { group: outcome.groupId, region, to }, [{ name: 'VerdictChange', unit: MetricUnit.Count, value: 1 }]);
+      logger.info('verdict changed', { groupId: outcome.groupId, region, from, to });
+    }
     if (outcome.notificationFailures > 0) {
       metrics.addMetric('NotificationFailures', MetricUnit.Count, outcome.notificationFailures);
     }

@@ -2,7 +2,7 @@ import { transition } from 'xstate';
 import type { GroupConfig } from '../config/schema.js';
 import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
-import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
+import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -46,6 +46,13 @@ export interface ExecutorDeps extends StepPorts {
 
 export type GroupResult = 'idle' | 'acted' | 'waiting' | 'lease-held' | 'stale';
 
+/** A region whose verdict this invocation's evaluation changed; `from` is `unknown` for a region never evaluated. */
+export interface VerdictChange {
+  readonly region: RegionName;
+  readonly from: Verdict;
+  readonly to: Verdict;
+}
+
 export interface GroupOutcome {
   readonly groupId: string;
   readonly result: GroupResult;
@@ -56,6 +63,8 @@ export interface GroupOutcome {
   readonly waitingFor?: string;
   readonly message?: string;
   readonly notificationFailures: number;
+  /** Verdicts this invocation changed and saved; absent when none changed. */
+  readonly verdictChanges?: readonly VerdictChange[];
 }
 
 const DEFAULT_POLLING: PollingPolicy = { initialMs: 1_000, maxMs: 5_000, factor: 1.5 };
@@ -108,6 +117,7 @@ class GroupSession {
   private processed: string[];
   private deliveredOutbox = false;
   readonly actions: string[] = [];
+  readonly verdictChanges: VerdictChange[] = [];
   notificationFailures = 0;
 
   constructor(
@@ -140,13 +150,18 @@ class GroupSession {
     const now = this.deps.clock.now();
     this.apply({ type: 'CONFIGURE', at: now, settings: machineSettingsFor(this.group) });
     const reports = await this.deps.observations.listForGroup(this.group.id);
+    const previous = this.health;
     this.health = evaluateGroup({
       group: this.group,
-      previous: this.health,
+      previous,
       reports,
       observerRegions: this.deps.config.fleet.observerRegions,
       now,
     });
+    for (const [region, health] of Object.entries(this.health)) {
+      const from = previous[region]?.verdict ?? 'unknown';
+      if (from !== health.verdict) this.verdictChanges.push({ region, from, to: health.verdict });
+    }
     const assessment = assessGroup({
       group: this.group,
       health: this.health,
@@ -380,5 +395,6 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     failover: snapshot.context.failover,
     waitingFor: stillStepping ? waitingFor : undefined,
     notificationFailures: session.notificationFailures,
+    ...(session.verdictChanges.length === 0 ? {} : { verdictChanges: session.verdictChanges }),
   };
 }

@@ -146,4 +146,23 @@ describe('executor', () => {
       'VERIFIED',
     ]);
   });
+
+  it('reports a region going unhealthy as a verdict change, and nothing when no verdict changed', async () => {
+    // Prepare
+    const { deps, group, clock } = inMemoryWorld();
+    await probeRound(deps, group);
+    const first = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    await confirmDown(deps, group, [FAR_REPLICA]);
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    const unchanged = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(first.verdictChanges).toEqual([PRIMARY, REPLICA, FAR_REPLICA].map((region) => ({ region, from: 'unknown', to: 'healthy' })));
+    expect(outcome.verdictChanges).toEqual([{ region: FAR_REPLICA, from: 'healthy', to: 'unhealthy' }]);
+    expect(outcome.state).toBe('monitoring');
+    expect(unchanged.verdictChanges).toBeUndefined();
+    expect((await deps.stateStore.load(group.id))?.health[FAR_REPLICA]?.verdict).toBe('unhealthy');
+  });
 });

@@ -107,6 +107,33 @@ describe('the orchestrate handler', () => {
     expect(output.logs()).toContainEqual(expect.objectContaining({ message: 'failover completed', groupId: 'orders' }));
   });
 
+  it('counts and logs each verdict change: every region when first judged, then the primary going unhealthy', async () => {
+    // Prepare: one pass per invocation, with reports still fresh.
+    const { deps, telemetry } = await executorWorld();
+    await probeFromEveryObserver(deps, 1);
+    const handler = createOrchestrateHandler({ load: async () => deps, ...telemetry, passIntervalMs: 30_000 });
+    await handler({}, lambdaContext(10_000));
+    deps.prober.failing.add(PRIMARY_HEALTH);
+    deps.clock.advance(10_000);
+    await probeFromEveryObserver(deps, 3);
+
+    // Act
+    await handler({}, lambdaContext(10_000));
+
+    // Assess
+    const metrics = output.metrics();
+    const primary = { service: 'failover-control-plane', group: 'orders', region: 'eu-west-1' };
+    expect(valuesOf(metrics, 'VerdictChange', { ...primary, to: 'healthy' })).toEqual([1]);
+    expect(valuesOf(metrics, 'VerdictChange', { ...primary, to: 'unhealthy' })).toEqual([1]);
+    expect(valuesOf(metrics, 'VerdictChange', { group: 'orders', region: 'us-east-1', to: 'healthy' })).toEqual([1]);
+    const changes = output.logs().filter((line) => line.message === 'verdict changed');
+    expect(changes.map(({ level, groupId, region, from, to }) => ({ level, groupId, region, from, to }))).toEqual([
+      { level: 'INFO', groupId: 'orders', region: 'eu-west-1', from: 'unknown', to: 'healthy' },
+      { level: 'INFO', groupId: 'orders', region: 'us-east-1', from: 'unknown', to: 'healthy' },
+      { level: 'INFO', groupId: 'orders', region: 'eu-west-1', from: 'healthy', to: 'unhealthy' },
+    ]);
+  });
+
   it('reports a stalled failover to the FailoverStalled metric', async () => {
     // Prepare
     const { deps, telemetry } = await executorWorld();
