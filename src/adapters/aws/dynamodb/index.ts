@@ -6,3 +6,4 @@ export { DynamoDbObservationStore } from './DynamoDbObservationStore.js';
 export { DynamoDbCommandQueue } from './DynamoDbCommandQueue.js';
 export { DynamoDbFleetLedger } from './DynamoDbFleetLedger.js';
 export { DynamoDbFaultStore } from './DynamoDbFaultStore.js';
+export { DynamoDbDrillReportStore } from './DynamoDbDrillReportStore.js';
