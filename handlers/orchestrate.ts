@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { ExecutorDeps, GroupOutcome } from '../src/application/executor.js';
-import { orchestrate, type GroupFailure } from '../src/application/orchestrate.js';
+import type { ExecutorDeps } from '../src/application/executor.js';
+import { orchestrateUntil, type GroupFailure, type Outcome } from '../src/application/orchestrate.js';
 import { buildExecutorDeps } from '../src/composition.js';
 import { phaseDurations } from './shared/failoverDurations.js';
 import { once } from './shared/lazy.js';
@@ -13,7 +13,7 @@ export const ORCHESTRATE_SAFETY_MARGIN_MS = 3_000;
 /** A pass is not started with less time than this left: an idle pass over a few groups takes well under a second. */
 export const MIN_PASS_MS = 2_000;
 
-export type Outcome = GroupOutcome | GroupFailure;
+export type { Outcome };
 
 export interface OrchestrateHandlerOptions {
   readonly load: () => Promise<ExecutorDeps>;
@@ -51,17 +51,13 @@ export function createOrchestrateHandler(options: OrchestrateHandlerOptions) {
       const { clock } = deps;
       const deadline = clock.now() + context.getRemainingTimeInMillis() - (options.safetyMarginMs ?? ORCHESTRATE_SAFETY_MARGIN_MS);
       const intervalMs = options.passIntervalMs ?? Math.min(...deps.config.groups.map((group) => group.policy.probeIntervalSeconds * 1_000));
-      let passes = 0;
-      let outcomes: Outcome[] = [];
-      while (passes === 0 || clock.now() + MIN_PASS_MS < deadline) {
-        const passStartedAt = clock.now();
-        outcomes = await orchestrate(deps, { owner: context.awsRequestId, deadline });
-        passes += 1;
-        recordPass(logger, metrics, outcomes);
-        const nextPassAt = passStartedAt + intervalMs;
-        if (nextPassAt + MIN_PASS_MS >= deadline) break;
-        await clock.sleep(Math.max(0, nextPassAt - clock.now()));
-      }
+      const { passes, outcomes } = await orchestrateUntil(deps, {
+        owner: context.awsRequestId,
+        deadline,
+        intervalMs,
+        minPassMs: MIN_PASS_MS,
+        onOutcome: (outcome) => recordOutcome(logger, metrics, outcome),
+      });
       metrics.addMetric('OrchestratorPasses', MetricUnit.Count, passes);
       const failures = outcomes.filter(isFailure);
       if (failures.length > 0) {
@@ -85,49 +81,47 @@ function isStalled(outcome: Outcome): boolean {
   return !isFailure(outcome) && outcome.state.split('.')[0] === 'stalled';
 }
 
-function recordPass(logger: Logger, metrics: Metrics, outcomes: readonly Outcome[]): void {
-  // Every pass, zero included, so the FailoverStalled alarm sees data while all is well.
-  metrics.addMetric('FailoverStalled', MetricUnit.Count, outcomes.filter(isStalled).length);
-  metrics.addMetric('GroupErrors', MetricUnit.Count, outcomes.filter(isFailure).length);
-  for (const outcome of outcomes) {
-    if (isFailure(outcome)) {
-      // `message` is a reserved Powertools key (it would be dropped): the failure goes under `error`.
-      logger.error('group failed', { groupId: outcome.groupId, error: outcome.message });
-      continue;
+function recordOutcome(logger: Logger, metrics: Metrics, outcome: Outcome): void {
+  // Every pass of every group, zero included, so the FailoverStalled alarm sees data while all is well.
+  metrics.addMetric('FailoverStalled', MetricUnit.Count, isStalled(outcome) ? 1 : 0);
+  metrics.addMetric('GroupErrors', MetricUnit.Count, isFailure(outcome) ? 1 : 0);
+  if (isFailure(outcome)) {
+    // `message` is a reserved Powertools key (it would be dropped): the failure goes under `error`.
+    logger.error('group failed', { groupId: outcome.groupId, error: outcome.message });
+    return;
+  }
+  const entry = {
+    groupId: outcome.groupId,
+    result: outcome.result,
+    state: outcome.state,
+    actions: outcome.actions,
+    waitingFor: outcome.waitingFor,
+    failoverId: outcome.failover?.id,
+    detail: outcome.message,
+  };
+  if (outcome.result === 'idle') logger.debug('group outcome', entry);
+  else logger.info('group outcome', entry);
+  // Reported by the pass that saved the new verdict only, so each change is counted once.
+  for (const { region, from, to } of outcome.verdictChanges ?? []) {
+    publishWithDimensions(metrics, { group: outcome.groupId, region, to }, [{ name: 'VerdictChange', unit: MetricUnit.Count, value: 1 }]);
+    logger.info('verdict changed', { groupId: outcome.groupId, region, from, to });
+  }
+  if (outcome.notificationFailures > 0) {
+    metrics.addMetric('NotificationFailures', MetricUnit.Count, outcome.notificationFailures);
+  }
+  const failover = outcome.failover;
+  // Measured by the pass whose verification completed it: a finished failover stays in the group's context for
+  // every later pass (and invocation) to see, but only one executor applies its VERIFIED event.
+  if (failover?.outcome === 'completed' && outcome.actions.includes('VERIFIED')) {
+    const dimensions = { group: outcome.groupId };
+    publishWithDimensions(metrics, dimensions, [
+      { name: 'FailoverCompleted', unit: MetricUnit.Count, value: 1 },
+      ...(failover.rtoMs === undefined ? [] : [{ name: 'FailoverRto', unit: MetricUnit.Milliseconds, value: failover.rtoMs }]),
+    ]);
+    for (const { phase, ms } of phaseDurations(failover)) {
+      publishWithDimensions(metrics, { ...dimensions, phase }, [{ name: 'FailoverPhaseDuration', unit: MetricUnit.Milliseconds, value: ms }]);
     }
-    const entry = {
-      groupId: outcome.groupId,
-      result: outcome.result,
-      state: outcome.state,
-      actions: outcome.actions,
-      waitingFor: outcome.waitingFor,
-      failoverId: outcome.failover?.id,
-      detail: outcome.message,
-    };
-    if (outcome.result === 'idle') logger.debug('group outcome', entry);
-    else logger.info('group outcome', entry);
-    // Reported by the pass that saved the new verdict only, so each change is counted once.
-    for (const { region, from, to } of outcome.verdictChanges ?? []) {
-      publishWithDimensions(metrics, { group: outcome.groupId, region, to }, [{ name: 'VerdictChange', unit: MetricUnit.Count, value: 1 }]);
-      logger.info('verdict changed', { groupId: outcome.groupId, region, from, to });
-    }
-    if (outcome.notificationFailures > 0) {
-      metrics.addMetric('NotificationFailures', MetricUnit.Count, outcome.notificationFailures);
-    }
-    const failover = outcome.failover;
-    // Measured by the pass whose verification completed it: a finished failover stays in the group's context for
-    // every later pass (and invocation) to see, but only one executor applies its VERIFIED event.
-    if (failover?.outcome === 'completed' && outcome.actions.includes('VERIFIED')) {
-      const dimensions = { group: outcome.groupId };
-      publishWithDimensions(metrics, dimensions, [
-        { name: 'FailoverCompleted', unit: MetricUnit.Count, value: 1 },
-        ...(failover.rtoMs === undefined ? [] : [{ name: 'FailoverRto', unit: MetricUnit.Milliseconds, value: failover.rtoMs }]),
-      ]);
-      for (const { phase, ms } of phaseDurations(failover)) {
-        publishWithDimensions(metrics, { ...dimensions, phase }, [{ name: 'FailoverPhaseDuration', unit: MetricUnit.Milliseconds, value: ms }]);
-      }
-      logger.info('failover completed', { groupId: outcome.groupId, failover });
-    }
+    logger.info('failover completed', { groupId: outcome.groupId, failover });
   }
 }
 

@@ -39,3 +39,45 @@ export interface GroupFailure {
   readonly result: 'error';
   readonly message: string;
 }
+
+export type Outcome = GroupOutcome | GroupFailure;
+
+/**
+ * Reconciles every group again and again, one pass per `intervalMs`, until `deadline`. Each group runs its own
+ * loop, so a group polling a slow promotion never delays the next look at another group: detection stays within
+ * one probe interval for all of them. `onOutcome` sees every pass of every group as it ends (for logs and metrics).
+ *
+ * @example
+ * const { outcomes } = await orchestrateUntil(deps, { owner, deadline, intervalMs: 5_000, onOutcome: record });
+ */
+export async function orchestrateUntil(
+  deps: ExecutorDeps,
+  options: {
+    owner: string;
+    deadline: EpochMs;
+    intervalMs: number;
+    /** A pass is not started with less time than this left. */
+    minPassMs: number;
+    groupIds?: readonly string[];
+    onOutcome?: (outcome: Outcome) => void;
+  },
+): Promise<{ passes: number; outcomes: Outcome[] }> {
+  const { clock } = deps;
+  const groupIds = options.groupIds ?? deps.config.groups.map((group) => group.id);
+  const loops = groupIds.map(async (groupId) => {
+    let passes = 0;
+    let last: Outcome | undefined;
+    while (passes === 0 || clock.now() + options.minPassMs < options.deadline) {
+      const startedAt = clock.now();
+      [last] = await orchestrate(deps, { owner: options.owner, deadline: options.deadline, groupIds: [groupId] });
+      passes += 1;
+      options.onOutcome?.(last!);
+      const nextPassAt = startedAt + options.intervalMs;
+      if (nextPassAt + options.minPassMs >= options.deadline) break;
+      await clock.sleep(Math.max(0, nextPassAt - clock.now()));
+    }
+    return { passes, outcome: last! };
+  });
+  const results = await Promise.all(loops);
+  return { passes: Math.max(0, ...results.map((result) => result.passes)), outcomes: results.map((result) => result.outcome) };
+}
