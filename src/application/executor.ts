@@ -1,6 +1,6 @@
 import { transition } from 'xstate';
 import type { GroupConfig } from '../config/schema.js';
-import { assessGroup } from '../domain/assessment.js';
+import { assessGroup, unexpectedWriters } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
@@ -162,6 +162,7 @@ class GroupSession {
       const from = previous[region]?.verdict ?? 'unknown';
       if (from !== health.verdict) this.verdictChanges.push({ region, from, to: health.verdict });
     }
+    this.raiseSplitBrainRisk(previous, now);
     const assessment = assessGroup({
       group: this.group,
       health: this.health,
@@ -170,6 +171,33 @@ class GroupSession {
       proposedFailoverId: (this.deps.newId ?? defaultId)(),
     });
     this.apply({ type: 'HEALTH', at: now, assessment });
+  }
+
+  /** Two writers is the worst outcome there is: say so loudly, once, when a region newly reports a writer role. */
+  private raiseSplitBrainRisk(previous: Readonly<Record<string, RegionHealth>>, now: EpochMs): void {
+    const { context } = this.snapshot;
+    const failingOver = this.snapshot.matches('failingOver') || this.snapshot.matches('stalled');
+    const excused = failingOver ? context.failover?.to : undefined;
+    const before = new Set(unexpectedWriters(previous, context.primaryRegion, excused));
+    for (const region of unexpectedWriters(this.health, context.primaryRegion, excused)) {
+      if (before.has(region)) continue;
+      const role = this.health[region]?.databaseRole;
+      const text =
+        `The database in ${region} reports itself ${role} (writable) while ${context.primaryRegion} is the primary: ` +
+        `two writers. Clients follow DNS to ${context.primaryRegion}; writes reaching ${region} will be lost or diverge.\n` +
+        `Fence ${region} now (stop it, or apply its read-only parameter group), then check which writes landed where.`;
+      this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail: { region, role } });
+      this.notifications.push({
+        groupId: this.group.id,
+        environment: this.group.environment,
+        type: 'split-brain-risk',
+        severity: 'critical',
+        subject: `[${this.group.environment}] ${this.group.id}: two writers: ${region} and ${context.primaryRegion}`.slice(0, 100),
+        text,
+        details: { region, role, primaryRegion: context.primaryRegion, health: this.health[region] },
+        dedupeKey: `${this.group.id}:split-brain:${region}:${now}`,
+      });
+    }
   }
 
   /** Feeds queued operator commands, each exactly once (its id is saved with the state). */

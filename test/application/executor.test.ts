@@ -166,3 +166,29 @@ describe('executor', () => {
     expect((await deps.stateStore.load(group.id))?.health[FAR_REPLICA]?.verdict).toBe('unhealthy');
   });
 });
+
+describe('executor: split brain', () => {
+  it('raises one critical alarm when the old primary comes back writable after a failover', async () => {
+    // Prepare: fail over, then the old primary's region answers again and its database says it is a primary.
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + 60_000 });
+    deps.database.region(PRIMARY).reachable = true;
+    deps.database.region(PRIMARY).role = 'primary';
+
+    // Act: two reconciles with the old primary writable.
+    for (let pass = 0; pass < 2; pass += 1) {
+      clock.advance(5_000);
+      await probeRound(deps, group);
+      await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + 60_000 });
+    }
+
+    // Assess
+    const alarms = deps.notifier.published.filter(({ notification }) => notification.type === 'split-brain-risk');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.notification.severity).toBe('critical');
+    expect(alarms[0]?.notification.text).toContain(`${PRIMARY} reports itself primary`);
+    const logged = await deps.eventLog.list(group.id);
+    expect(logged.filter((event) => event.type === 'SPLIT_BRAIN_RISK')).toHaveLength(1);
+  });
+});
