@@ -63,6 +63,7 @@ async function main(): Promise<number> {
   }
   console.log('starting DynamoDB Local...');
   local = await startDynamoDbLocal();
+  console.log(`DynamoDB Local (pid ${local.pid ?? 'unknown'}) at ${local.endpoint}`);
   try {
     const { stores, close } = await localDrillStores(local.endpoint, 'failover-control-plane-drill');
     try {
