@@ -112,13 +112,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 }
 
 /**
- * Builds the world and the control plane for a drill without running it: `run()` plays the scenario,
- * `keepRunning(signal)` then keeps probing and reconciling (for `fcp --local`), `close()` stops the servers.
+ * Builds the world and the control plane for a drill without running it: `run()` plays the scenario, `deps` is the
+ * control plane's wiring (what an operator API server takes), `close()` stops the health servers.
  *
  * @example
  * const session = await startDrill({ scenario, stores });
  * const result = await session.run();
- * await session.keepRunning(abort.signal);
  * await session.close();
  */
 export async function startDrill(options: DrillOptions): Promise<DrillSession> {
@@ -239,7 +238,7 @@ export class DrillSession {
     const timeBoxMs = this.scenario.timeBoxSeconds * 1000;
     const expect = this.scenario.expect;
     let timedOut = false;
-    await this.whileObserving(true, async () => {
+    await this.whileObserving(async () => {
       for (;;) {
         await this.nextRound();
         await this.orchestrate();
@@ -255,33 +254,23 @@ export class DrillSession {
     return this.result(timedOut, realMs);
   }
 
-  /** After `run()`: keeps the observers and the executor going until `signal` aborts (operator commands via the API). */
-  async keepRunning(signal: AbortSignal): Promise<void> {
-    await this.whileObserving(false, async () => {
-      while (!signal.aborted) {
-        await this.nextRound();
-        await this.orchestrate();
-      }
-    });
-  }
-
   async close(): Promise<void> {
     await this.world.close();
   }
 
   /**
    * Runs `orchestrator` while the observers probe every probe interval on their own schedule, as the probe Lambdas do:
-   * a long executor run (a promotion being polled) does not delay the probes. `scripted`: the scenario's due actions
-   * fire at the start of each round. The observers stop when the orchestrator returns; an error in either ends both.
+   * a long executor run (a promotion being polled) does not delay the probes. The scenario's due actions fire at the
+   * start of each round. The observers stop when the orchestrator returns; an error in either ends both.
    */
-  private async whileObserving(scripted: boolean, orchestrator: () => Promise<void>): Promise<void> {
+  private async whileObserving(orchestrator: () => Promise<void>): Promise<void> {
     let stopped = false;
     const observers = (async () => {
       let nextRoundAt = this.clock.now();
       while (!stopped) {
         await this.sleepUntil(nextRoundAt);
         if (stopped) return;
-        if (scripted) await this.fireDueActions();
+        await this.fireDueActions();
         await this.probeRound();
         this.roundsDone += 1;
         this.wakeOrchestrator();
