@@ -60,8 +60,9 @@ export const failoverMachine = setup({
     startAutomaticFailover: assign(({ context }) => {
       const { assessment } = context;
       if (assessment?.candidate === undefined) return {};
+      // Decided now: in approval mode this is when the proposal was made, and approval is its own step after it.
       return {
-        failover: newFailover(context, {
+        failover: stampFailover(newFailover(context, {
           id: assessment.proposedFailoverId,
           trigger: { kind: 'automatic' },
           reason: `primary ${assessment.primaryRegion} confirmed ${assessment.primaryVerdict} since ${new Date(assessment.primaryVerdictSince).toISOString()}`,
@@ -69,7 +70,7 @@ export const failoverMachine = setup({
           planned: false,
           allowDataLoss: false,
           detectedAt: assessment.primaryVerdictSince,
-        }),
+        }), { decidedAt: context.now }),
         blocked: undefined,
       };
     }),

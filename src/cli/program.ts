@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { ValidationError } from '../domain/errors.js';
 import type { OperatorCommandType } from '../ports/CommandQueue.js';
 import { resolveConnection, UsageError, type Connection, type ConnectionOptions } from './connection.js';
+import { registerDrillCommand, stagingDrillDepsFromAws } from './drillCommand.js';
 import {
   EXIT,
   exitCodeFor,
@@ -172,6 +173,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
       }
     });
 
+  registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
   return program;
 }
 

@@ -9,3 +9,4 @@ export type { ObservationStore } from './ObservationStore.js';
 export type { CommandQueue, OperatorCommand, OperatorCommandType, StoredCommand, CommandStatus } from './CommandQueue.js';
 export type { FleetLedger } from './FleetLedger.js';
 export type { FaultStore, InjectedFault } from './FaultStore.js';
+export type { DrillReportStore } from './DrillReportStore.js';

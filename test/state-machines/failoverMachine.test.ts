@@ -213,6 +213,18 @@ describe('approval mode', () => {
     expect(approved.context.failover?.timestamps).toMatchObject({ detectedAt: INCIDENT, approvedAt: T0 + SECOND + MINUTE });
   });
 
+  it('records the decision when the proposal is made, so the wait for approval is its own step', () => {
+    // Prepare
+    const g = group({ mode: 'approval' });
+
+    // Act
+    g.health(down());
+    const approved = g.by('APPROVE', MINUTE);
+
+    // Assess
+    expect(approved.context.failover?.timestamps).toMatchObject({ decidedAt: T0 + SECOND, approvedAt: T0 + SECOND + MINUTE });
+  });
+
   it('returns to monitoring on REJECT and does not propose the same incident again', () => {
     // Prepare
     const g = group({ mode: 'approval' });
