@@ -27,7 +27,8 @@ const allowed = {
   adapters: ['adapters', 'ports', 'domain', 'config'],
   composition: ['composition', 'adapters', 'application', 'ports', 'domain', 'config', 'machine'],
   cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'drill'],
-  drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters'],
+  // The local drill serves the operator API (src/cli/localServer.ts) for `fcp --local`.
+  drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'cli'],
   handlers: ['handlers', 'application', 'composition', 'domain', 'ports', 'config'],
 };
 const mayImportAwsSdk = new Set(['adapters', 'composition']);

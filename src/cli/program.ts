@@ -105,7 +105,12 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     .description('Operate the failover control plane: status, history, dry-run plans and commands.')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) })
-    .addHelpText('after', EXIT_CODES_HELP);
+    .addHelpText('after', EXIT_CODES_HELP)
+    // `fcp --local status` as well as `fcp status --local`: the flag before the command applies to it.
+    .option('--local', 'talk to the local drill server (.fcp/local.json), unsigned; also accepted after the command')
+    .hook('preAction', (root, action) => {
+      if (root.opts<{ local?: boolean }>().local === true) action.setOptionValue('local', true);
+    });
 
   withCommon(program.command('status [group]').description('each group: state, primary, region verdicts and lag, failover in progress'))
     .option('--watch', `refresh every ${WATCH_INTERVAL_MS / 1000} s until Ctrl-C`)

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodbLocal.js';
 import { isReportPath, progressLine, renderResultFile, renderSummary } from './output.js';
-import { DEFAULT_CLOCK_FACTOR, runDrill } from './runDrill.js';
+import { serveOperatorApiLocally } from '../cli/localServer.js';
+import { DEFAULT_CLOCK_FACTOR, DRILL_PRINCIPAL, startDrill } from './runDrill.js';
 import { DEFAULT_SCENARIO, SCENARIOS } from './scenarios/library.js';
 import { localDrillStores } from './stores.js';
 
@@ -14,6 +15,7 @@ interface Options {
   readonly list?: boolean;
   readonly report?: string;
   readonly factor: number;
+  readonly keepRunning?: boolean;
 }
 
 let local: DynamoDbLocal | undefined;
@@ -41,6 +43,7 @@ const program = new Command('npm start --')
     if (!(factor >= 1)) throw new InvalidArgumentError('must be a number of at least 1');
     return factor;
   }, DEFAULT_CLOCK_FACTOR)
+  .option('--keep-running', 'after the scenario, keep the world and the control plane running for fcp --local (Ctrl-C stops)')
   .exitOverride();
 
 process.exitCode = await main();
@@ -67,7 +70,7 @@ async function main(): Promise<number> {
   try {
     const { stores, close } = await localDrillStores(local.endpoint, 'failover-control-plane-drill');
     try {
-      const result = await runDrill({
+      const session = await startDrill({
         scenario,
         stores,
         factor: options.factor,
@@ -76,10 +79,17 @@ async function main(): Promise<number> {
           if (line !== undefined) console.log(line);
         },
       });
-      console.log(renderSummary(result));
-      if (options.report !== undefined) {
-        await writeFile(options.report, renderResultFile(result, options.report));
-        console.log(`report written to ${options.report}`);
+      let result;
+      try {
+        result = await session.run();
+        console.log(renderSummary(result));
+        if (options.report !== undefined) {
+          await writeFile(options.report, renderResultFile(result, options.report));
+          console.log(`report written to ${options.report}`);
+        }
+        if (options.keepRunning === true) await keepServing(session);
+      } finally {
+        await session.close();
       }
       return result.pass ? 0 : 1;
     } finally {
@@ -88,4 +98,23 @@ async function main(): Promise<number> {
   } finally {
     await local.stop();
   }
+}
+
+/** Serves the operator API over the drill's world until Ctrl-C (the signal handler above stops the JVM and exits). */
+async function keepServing(session: Awaited<ReturnType<typeof startDrill>>): Promise<void> {
+  const server = await serveOperatorApiLocally(session.deps, { port: 0, principalArn: DRILL_PRINCIPAL });
+  const group = session.group.id;
+  console.log(
+    [
+      '',
+      `operator API for the drill at ${server.url} (written to .fcp/local.json); the world keeps running. Try, in another terminal:`,
+      `  npx fcp --local status ${group}`,
+      `  npx fcp --local plan ${group}`,
+      `  npx fcp --local ack ${group} --reason "drill reviewed"`,
+      `  npx fcp --local failover ${group} --to ap-southeast-2 --reason "drill: second failover" --yes`,
+      `  npx fcp --local history ${group}`,
+      'Ctrl-C stops everything.',
+    ].join('\n'),
+  );
+  await session.keepRunning(new Promise<void>(() => {}));
 }

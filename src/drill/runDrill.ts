@@ -254,6 +254,25 @@ export class DrillSession {
     return this.result(timedOut, realMs);
   }
 
+  /**
+   * After `run()`: keeps the observers probing and the executor reconciling, with no time box, so an operator can
+   * drive the same world by hand (`fcp --local`) until `stop` settles.
+   */
+  async keepRunning(stop: Promise<void>): Promise<void> {
+    let stopped = false;
+    const stopping = stop.then(() => {
+      stopped = true;
+      this.wakeOrchestrator();
+    });
+    await this.whileObserving(async () => {
+      while (!stopped) {
+        await Promise.race([this.nextRound(), stopping]);
+        if (stopped) return;
+        await this.orchestrate();
+      }
+    });
+  }
+
   async close(): Promise<void> {
     await this.world.close();
   }
