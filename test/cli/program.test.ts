@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -467,5 +467,34 @@ describe('fcp usage', () => {
     // Assess
     expect(code).toBe(2);
     expect(term.err()).toContain('pass --endpoint');
+  });
+});
+
+describe('fcp --local', () => {
+  it('talks to the local drill server whether --local comes before or after the command', async () => {
+    // Prepare
+    const world = await healthyWorld();
+    const cwd = await mkdtemp(join(tmpdir(), 'fcp-local-'));
+    await mkdir(join(cwd, '.fcp'));
+    await writeFile(join(cwd, '.fcp', 'local.json'), JSON.stringify({ url: 'http://127.0.0.1:4599' }));
+    const connections: unknown[] = [];
+    const term = terminal(world.transport, {
+      cwd,
+      connect: (connection) => {
+        connections.push(connection);
+        return world.transport;
+      },
+    });
+
+    // Act
+    const before = await runCli(['--local', 'status', 'orders'], term.io);
+    const after = await runCli(['status', 'orders', '--local'], term.io);
+
+    // Assess
+    expect([before, after]).toEqual([0, 0]);
+    expect(connections).toEqual([
+      { kind: 'local', endpoint: 'http://127.0.0.1:4599' },
+      { kind: 'local', endpoint: 'http://127.0.0.1:4599' },
+    ]);
   });
 });
