@@ -9,7 +9,21 @@ import {
   stampFailover,
   stepTimedOut,
 } from './rules.js';
-import type { FailoverContext, FailoverEvent, FailoverInput, FailoverRequest } from './types.js';
+import type { BlockReason, FailoverContext, FailoverEvent, FailoverInput, FailoverRequest } from './types.js';
+
+/** A block a step's result imposes: the failover it stops is aborted, and only an operator or recovery lifts it. */
+function stickyBlock(context: FailoverContext, reason: BlockReason, detail: string, at: number): Partial<FailoverContext> {
+  return {
+    now: at,
+    blocked: { reason, detail, at, sticky: true },
+    failover: context.failover && {
+      ...context.failover,
+      outcome: 'aborted',
+      timestamps: { ...context.failover.timestamps, abortedAt: at },
+    },
+    step: undefined,
+  };
+}
 
 /**
  * The failover lifecycle of one group. Pure: no I/O, no timers. Time comes in on every event (`at`);
@@ -124,36 +138,12 @@ export const failoverMachine = setup({
       const reason = blockReasonNow(context);
       return reason === undefined ? {} : { blocked: { ...reason, at: context.now, sticky: false } };
     }),
-    blockByFleetBrake: assign(({ context, event }) => ({
-      now: event.at,
-      blocked: {
-        reason: 'fleet-brake' as const,
-        detail: event.type === 'FLEET_BRAKE_ENGAGED' ? event.detail : '',
-        at: event.at,
-        sticky: true,
-      },
-      failover: context.failover && {
-        ...context.failover,
-        outcome: 'aborted' as const,
-        timestamps: { ...context.failover.timestamps, abortedAt: event.at },
-      },
-      step: undefined,
-    })),
-    blockByLag: assign(({ context, event }) => ({
-      now: event.at,
-      blocked: {
-        reason: 'lag-over-budget' as const,
-        detail: event.type === 'LAG_OVER_BUDGET' ? event.detail : '',
-        at: event.at,
-        sticky: true,
-      },
-      failover: context.failover && {
-        ...context.failover,
-        outcome: 'aborted' as const,
-        timestamps: { ...context.failover.timestamps, abortedAt: event.at },
-      },
-      step: undefined,
-    })),
+    blockByFleetBrake: assign(({ context, event }) =>
+      stickyBlock(context, 'fleet-brake', event.type === 'FLEET_BRAKE_ENGAGED' ? event.detail : '', event.at),
+    ),
+    blockByLag: assign(({ context, event }) =>
+      stickyBlock(context, 'lag-over-budget', event.type === 'LAG_OVER_BUDGET' ? event.detail : '', event.at),
+    ),
     clearBlock: assign({ blocked: undefined }),
     // A retried step re-enters failingOver: the first decision time stands.
     markDecided: assign(({ context }) => ({

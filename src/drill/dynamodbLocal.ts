@@ -18,7 +18,7 @@ export const LOCAL_REGION = 'us-east-1';
  * Starts AWS's DynamoDB Local (in memory) on a free port and waits until it answers HTTP. The JVM is killed on
  * `stop()` and also when this Node process exits; a caller that handles SIGINT/SIGTERM itself should call `stop()`
  * there (see src/drill/main.ts). If the JVM dies before answering (the free port was taken in between), it is started
- * again on another port. The test suite has its own starter (test/support/dynamodbLocal.ts) for its global setup.
+ * again on another port. The test suite's global setup uses this starter too.
  *
  * @example
  * const local = await startDynamoDbLocal();
