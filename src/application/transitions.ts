@@ -180,7 +180,10 @@ function notificationsFor(group: GroupConfig, before: FailoverSnapshot, after: F
   if (isIn('monitoring') && failover && (failover.outcome === 'aborted' || failover.outcome === 'rejected') &&
       (wasIn('failingOver') || wasIn('stalled') || wasIn('awaitingApproval'))) {
     out.push(notification(group, 'failover-aborted', 'warning', `failover ${failover.outcome} ${route}`,
-      `Failover ${failover.id} (${route}) was ${failover.outcome}. ${context.primaryRegion} remains the primary.`,
+      `Failover ${failover.id} (${route}) was ${failover.outcome}. ${context.primaryRegion} remains the primary.` +
+        (failover.fenceOutcome === 'fenced'
+          ? `\n${failover.from} was fenced during the attempt and stays fenced: it takes no writes until you undo the fence by hand (restart it, or restore its parameter group).`
+          : ''),
       after, key(failover.outcome)));
   }
   if (isIn('paused') && !wasIn('paused') && context.paused) {
