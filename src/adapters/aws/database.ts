@@ -2,7 +2,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseConfig, GroupConfig } from '../../config/schema.js';
 import type { FencingMode, RegionName } from '../../domain/types.js';
-import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
+import { FatalStepError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/Clock.js';
 import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../ports/Database.js';
 import { AuroraGlobalDatabase } from './aurora/AuroraGlobalDatabase.js';
@@ -18,9 +18,6 @@ export interface AwsDatabaseOptions {
   /** Replica-lag datapoints older than this count as unknown lag. */
   readonly lagLookbackMs?: number;
 }
-
-/** How often `waitUntilPromoted` looks at an Aurora global cluster. */
-const AURORA_POLL_MS = 10_000;
 
 /**
  * The Database port for AWS: dispatches on `group.regions[region].database.kind` to the RDS read-replica adapter
@@ -45,7 +42,7 @@ export class AwsDatabase implements Database {
       clock: this.#clock,
       lookbackMs: options.lagLookbackMs,
     });
-    this.#rdsInstances = new RdsInstanceDatabase({ rds, lag, clock: this.#clock });
+    this.#rdsInstances = new RdsInstanceDatabase({ rds, lag });
     this.#auroraGlobal = new AuroraGlobalDatabase({ rds, lag });
   }
 
@@ -59,31 +56,6 @@ export class AwsDatabase implements Database {
 
   async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
     return this.#for(group, region).promote(group, region, options);
-  }
-
-  /**
-   * For scripts: waits until `region`'s database is writable and not a replica, or throws `RetryableStepError`
-   * after `timeoutMs`. RDS uses the SDK waiter; Aurora polls the global cluster every 10 s.
-   *
-   * @example
-   * await database.waitUntilPromoted(group, 'eu-central-1', 15 * 60_000);
-   */
-  async waitUntilPromoted(group: GroupConfig, region: RegionName, timeoutMs: number): Promise<DatabaseState> {
-    if (this.#kindOf(group, region) === 'rds-instance') {
-      return this.#rdsInstances.waitUntilPromoted(group, region, timeoutMs);
-    }
-    const deadline = this.#clock.now() + timeoutMs;
-    for (;;) {
-      const state = await this.#auroraGlobal.describe(group, region);
-      if (state.writable && state.role !== 'replica') return state;
-      if (this.#clock.now() + AURORA_POLL_MS > deadline) {
-        throw new RetryableStepError(
-          `group ${group.id} region ${region}: not the writable global writer after ${timeoutMs} ms (status ${state.status})`,
-          { groupId: group.id, region, step: 'awaitingPromotion' },
-        );
-      }
-      await this.#clock.sleep(AURORA_POLL_MS);
-    }
   }
 
   #for(group: GroupConfig, region: RegionName): Database {

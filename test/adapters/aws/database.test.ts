@@ -1,10 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsDatabase } from '../../../src/adapters/aws/database.js';
-import { FatalStepError, RetryableStepError } from '../../../src/domain/errors.js';
+import { FatalStepError } from '../../../src/domain/errors.js';
 import {
   AURORA_PRIMARY_CLUSTER_ARN,
   AURORA_SECONDARY,
@@ -75,47 +75,5 @@ describe('AwsDatabase', () => {
     // Assess
     await expect(outcome).rejects.toThrow(FatalStepError);
     expect(rds).not.toHaveReceivedAnyCommand();
-  });
-
-  it('waits for an Aurora writer by polling until it is writable', async () => {
-    // Prepare
-    const member = (writer: boolean) => [
-      { DBClusterArn: AURORA_PRIMARY_CLUSTER_ARN, IsWriter: !writer },
-      { DBClusterArn: AURORA_SECONDARY_CLUSTER_ARN, IsWriter: writer },
-    ];
-    rds
-      .on(DescribeGlobalClustersCommand)
-      .resolvesOnce({ GlobalClusters: [{ Status: 'switching-over', GlobalClusterMembers: member(true) }] })
-      .resolves({ GlobalClusters: [{ Status: 'available', GlobalClusterMembers: member(true) }] });
-    const clock = instantClock();
-
-    // Act
-    const state = await build(clock).waitUntilPromoted(auroraGroup, AURORA_SECONDARY, 60_000);
-
-    // Assess
-    expect(state).toMatchObject({ role: 'primary', status: 'available', writable: true });
-    expect(clock.slept).toEqual([10_000]);
-  });
-
-  it('gives up waiting for an Aurora writer at the deadline with a retryable error', async () => {
-    // Prepare
-    rds.on(DescribeGlobalClustersCommand).resolves({
-      GlobalClusters: [
-        {
-          Status: 'available',
-          GlobalClusterMembers: [
-            { DBClusterArn: AURORA_PRIMARY_CLUSTER_ARN, IsWriter: true },
-            { DBClusterArn: AURORA_SECONDARY_CLUSTER_ARN, IsWriter: false },
-          ],
-        },
-      ],
-    });
-    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
-
-    // Act
-    const outcome = build().waitUntilPromoted(auroraGroup, AURORA_SECONDARY, 30_000);
-
-    // Assess
-    await expect(outcome).rejects.toThrow(RetryableStepError);
   });
 });

@@ -3,18 +3,16 @@ import {
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
   StopDBInstanceCommand,
-  waitUntilDBInstanceAvailable,
 } from '@aws-sdk/client-rds';
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseConfig, GroupConfig } from '../../../config/schema.js';
 import type { FencingMode, RegionName } from '../../../domain/types.js';
-import { FatalStepError, RetryableStepError } from '../../../domain/errors.js';
-import type { Clock } from '../../../ports/Clock.js';
+import { FatalStepError } from '../../../domain/errors.js';
 import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../../ports/Database.js';
 import { parseArn } from '../arn.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
 import { perRegion } from '../clientConfig.js';
-import { databaseConfigOf, systemClock } from '../databaseConfig.js';
+import { databaseConfigOf } from '../databaseConfig.js';
 import { isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
 
@@ -24,7 +22,6 @@ export interface RdsInstanceDatabaseOptions {
   /** An RDS client for a region; the composition root passes real clients, tests mocked ones. */
   readonly rds: (region: RegionName) => RDSClient;
   readonly lag: LatestMetric;
-  readonly clock?: Clock;
 }
 
 /** Statuses in which a replica that was asked to promote is still getting there. */
@@ -38,12 +35,10 @@ const STOPPED = new Set(['stopped', 'stopping']);
 export class RdsInstanceDatabase implements Database {
   readonly #rds: (region: RegionName) => RDSClient;
   readonly #lag: LatestMetric;
-  readonly #clock: Clock;
 
   constructor(options: RdsInstanceDatabaseOptions) {
     this.#rds = perRegion(options.rds);
     this.#lag = options.lag;
-    this.#clock = options.clock ?? systemClock;
   }
 
   /**
@@ -135,46 +130,6 @@ export class RdsInstanceDatabase implements Database {
       this.#rds(region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: config.instanceId })),
     );
     return 'started';
-  }
-
-  /**
-   * For scripts: waits until the instance in `region` is a writable standalone instance, using the SDK waiter
-   * `waitUntilDBInstanceAvailable` bounded by `timeoutMs`. The executor does not use this; it polls `describe`
-   * between persisted steps instead of blocking a Lambda.
-   * Throws `RetryableStepError` when the time runs out.
-   *
-   * @example
-   * const state = await database.waitUntilPromoted(group, 'eu-central-1', 15 * 60_000);
-   */
-  async waitUntilPromoted(group: GroupConfig, region: RegionName, timeoutMs: number): Promise<DatabaseState> {
-    const config = databaseConfigOf(group, region, 'rds-instance');
-    const deadline = this.#clock.now() + timeoutMs;
-    for (;;) {
-      const remainingSeconds = Math.floor((deadline - this.#clock.now()) / 1000);
-      if (remainingSeconds < 2) {
-        throw new RetryableStepError(
-          `group ${group.id} region ${region}: ${config.instanceId} is not a writable standalone instance after ${timeoutMs} ms`,
-          { groupId: group.id, region, step: 'awaitingPromotion' },
-        );
-      }
-      // The waiter needs maxWaitTime > minDelay; poll about ten times over the remaining time, 1 to 30 s apart.
-      const minDelay = Math.min(30, Math.max(1, Math.floor(remainingSeconds / 10)));
-      try {
-        await waitUntilDBInstanceAvailable(
-          { client: this.#rds(region), maxWaitTime: remainingSeconds, minDelay, maxDelay: Math.max(minDelay, 60) },
-          { DBInstanceIdentifier: config.instanceId },
-        );
-      } catch (error) {
-        throw new RetryableStepError(
-          `group ${group.id} region ${region}: ${config.instanceId} did not become available: ${(error as Error).message}`,
-          { groupId: group.id, region, step: 'awaitingPromotion', cause: error },
-        );
-      }
-      const state = await this.describe(group, region);
-      if (state.writable && state.role !== 'replica') return state;
-      // Right after PromoteReadReplica the replica may still read `available` before it turns `modifying`.
-      await this.#clock.sleep(minDelay * 1000);
-    }
   }
 
   async #describeInstance(group: GroupConfig, region: RegionName, config: RdsInstanceConfig): Promise<DBInstance> {

@@ -54,7 +54,6 @@ function build(clock = instantClock()) {
       return new RDSClient({ region });
     },
     lag: new LatestMetric((region) => new CloudWatchClient({ region }), { clock }),
-    clock,
   });
   return { database, regionsAsked, clock };
 }
@@ -478,34 +477,3 @@ describe('RdsInstanceDatabase.fence', () => {
   });
 });
 
-describe('RdsInstanceDatabase.waitUntilPromoted', () => {
-  it('returns the state once the instance is available and no longer a replica', async () => {
-    // Prepare
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [standalone] });
-    const { database } = build();
-
-    // Act
-    const state = await database.waitUntilPromoted(rdsGroup, SECONDARY, 60_000);
-
-    // Assess
-    expect(state).toMatchObject({ role: 'standalone', writable: true });
-    expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-eu-central' });
-  });
-
-  it('gives up with a retryable error when the instance is still a replica at the deadline', async () => {
-    // Prepare
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica] });
-    cloudWatch.on(GetMetricDataCommand).resolves(lagDatapoints([0]));
-    const clock = instantClock();
-    const { database } = build(clock);
-
-    // Act
-    const outcome = database.waitUntilPromoted(rdsGroup, SECONDARY, 60_000);
-
-    // Assess
-    await expect(outcome).rejects.toThrow(RetryableStepError);
-    await expect(outcome).rejects.toThrow('is not a writable standalone instance after 60000 ms');
-    expect(clock.slept.length).toBeGreaterThan(0);
-    expect(clock.slept.reduce((total, ms) => total + ms, 0)).toBeLessThanOrEqual(60_000);
-  });
-});
