@@ -2,8 +2,8 @@ import type { EpochMs } from '../domain/types.js';
 import type { Clock } from '../ports/Clock.js';
 
 /**
- * The local drill's clock: compressed time, as `CompressedClock` (`now()` runs `factor` times faster than real time),
- * except that it **stands still while the control plane waits for storage or HTTP probes** (`hold`). DynamoDB Local
+ * The local drill's clock: compressed time (`now()` runs `factor` times faster than real time), except that it
+ * **stands still while the control plane waits for storage or HTTP probes** (`hold`). DynamoDB Local
  * answers in milliseconds of real time, which a plain compressed clock multiplies into seconds of simulated time
  * (5 ms × 25 = 125 ms per call, a second or more per executor run on a loaded machine); holding the clock during
  * those calls keeps the simulated step timings what the simulated world says (promotion, DNS sync, API latency),

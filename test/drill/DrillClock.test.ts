@@ -54,6 +54,21 @@ describe('DrillClock', () => {
     expect(wokeAt - start).toBeGreaterThanOrEqual(2_000);
   });
 
+  it('moves simulated time factor times faster than real time when nothing holds it', async () => {
+    // Prepare
+    const clock = new DrillClock({ factor: 100, start: 0 });
+    const realStart = performance.now();
+
+    // Act
+    await clock.sleep(2_000);
+
+    // Assess
+    const realElapsed = performance.now() - realStart;
+    expect(clock.now()).toBeGreaterThanOrEqual(2_000);
+    expect(clock.now()).toBeGreaterThanOrEqual(Math.floor(realElapsed * 100) - 100);
+    expect(realElapsed).toBeLessThan(2_000);
+  });
+
   it('refuses a factor below 1', () => {
     // Act
     const build = () => new DrillClock({ factor: 0.5 });

@@ -76,7 +76,7 @@ export interface SimFaultLogEntry {
  * time of one Clock. It implements the same ports as the AWS adapters, so the real executor runs against it.
  *
  * @example
- * const world = await SimWorld.create(group, { clock: new CompressedClock({ factor: 50 }) });
+ * const world = await SimWorld.create(group, { clock: new ManualClock(Date.now()) }); // the drill passes its DrillClock
  * const outage = await world.inject({ kind: 'region-outage', region: 'eu-west-1' });
  * // run the control plane with world.group, world.database, world.traffic, world.notifier, world.proberFor(...)
  * await outage.clear();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CompressedClock } from '../../../src/adapters/sim/CompressedClock.js';
+import { DrillClock } from '../../../src/drill/DrillClock.js';
 import { ManualClock } from '../../../src/adapters/sim/ManualClock.js';
 import { SimWorld } from '../../../src/adapters/sim/SimWorld.js';
 import type { HealthEndpoint } from '../../../src/config/schema.js';
@@ -175,7 +175,7 @@ describe('SimWorld', () => {
 
   it('plays a scripted failover in compressed time, with the promotion and DNS sync taking their simulated durations', async () => {
     // Prepare
-    const clock = new CompressedClock({ factor: 200 });
+    const clock = new DrillClock({ factor: 200 });
     world = await SimWorld.create(threeRegionGroup(), {
       clock,
       timings: { promotionSeconds: 90, dnsSyncSeconds: 40, apiLatencyMs: 200, writesPerSecond: 10, replicaLagSeconds: 2 },

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CompressedClock } from '../../../src/adapters/sim/CompressedClock.js';
 import { ManualClock } from '../../../src/adapters/sim/ManualClock.js';
 
 describe('ManualClock', () => {
@@ -53,27 +52,5 @@ describe('ManualClock', () => {
     // Assess
     expect(woken).toBe(false);
     expect(clock.pending).toBe(1);
-  });
-});
-
-describe('CompressedClock', () => {
-  it('moves simulated time factor times faster than real time', async () => {
-    // Prepare
-    const clock = new CompressedClock({ factor: 100, start: 0 });
-    const realStart = performance.now();
-
-    // Act
-    await clock.sleep(2_000);
-
-    // Assess
-    const realElapsed = performance.now() - realStart;
-    expect(clock.now()).toBeGreaterThanOrEqual(2_000);
-    expect(clock.now()).toBeGreaterThanOrEqual(Math.floor(realElapsed * 100) - 100);
-    expect(realElapsed).toBeLessThan(2_000);
-  });
-
-  it('refuses a factor below one', () => {
-    // Act / Assess
-    expect(() => new CompressedClock({ factor: 0.5 })).toThrow(/factor must be at least 1/);
   });
 });
