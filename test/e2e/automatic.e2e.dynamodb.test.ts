@@ -1,4 +1,4 @@
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeDBInstancesCommand,
@@ -7,20 +7,17 @@ import {
   RDSClient,
   type DBInstance,
 } from '@aws-sdk/client-rds';
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AwsDatabase } from '../../src/adapters/aws/database.js';
 import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
-import { Route53Traffic } from '../../src/adapters/aws/route53/Route53Traffic.js';
-import { SnsNotifier } from '../../src/adapters/aws/sns/SnsNotifier.js';
 import { reconcileGroup, type ExecutorDeps } from '../../src/application/executor.js';
-import { nextObserverReport } from '../../src/domain/observations.js';
 import { drillConfig, PRIMARY, REPLICA, T0 } from '../application/harness.js';
 import { ScriptedProber } from '../doubles/ScriptedProber.js';
 import { TestClock } from '../doubles/TestClock.js';
 import { localClient } from '../support/dynamodbLocal.js';
+import { awsEffects, instanceOf as instanceIn, mockLagAndRecord, observerRound, targetOf as targetIn } from './support.js';
 
 // The automatic path end to end: observer reports → executor → DynamoDB Local for every store → the AWS adapters on
 // mocked RDS, CloudWatch, Route 53 and SNS clients. The primary's application is down but its RDS API still answers,
@@ -41,16 +38,8 @@ const route53 = mockClient(Route53Client);
 const sns = mockClient(SNSClient);
 const calls: string[] = [];
 
-const instanceOf = (region: string) => {
-  const database = group.regions[region]!.database;
-  if (database.kind !== 'rds-instance') throw new Error('the drill group uses RDS instances');
-  return database;
-};
-const targetOf = (region: string) => {
-  const target = group.regions[region]!.dnsTarget;
-  if (target.type !== 'CNAME') throw new Error('the drill group uses CNAME records');
-  return target.value;
-};
+const instanceOf = (region: string) => instanceIn(group, region);
+const targetOf = (region: string) => targetIn(group, region);
 
 let client: DynamoDBClient;
 let deps: ExecutorDeps;
@@ -69,27 +58,6 @@ function instance(region: string): DBInstance {
     return clock.now() - promotionStartedAt >= 30_000 ? { ...base, DBInstanceStatus: 'available' } : { ...base, DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: instanceOf(PRIMARY).instanceArn };
   }
   return { ...base, DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: instanceOf(PRIMARY).instanceArn };
-}
-
-/** One probe round from every observer: the primary's HTTP endpoints fail, everything else passes. */
-async function probeRound(): Promise<void> {
-  for (const region of Object.keys(group.regions)) {
-    for (const observerRegion of config.fleet.observerRegions) {
-      const previous = await deps.observations.get(group.id, region, observerRegion);
-      const round = {
-        observedAt: clock.now(),
-        http: group.regions[region]!.healthEndpoints.map((endpoint) =>
-          region === PRIMARY
-            ? { url: endpoint.url, ok: false, latencyMs: 1000, error: 'status 503 (expected 200)', status: 503 }
-            : { url: endpoint.url, ok: true, status: 200, latencyMs: 3 },
-        ),
-        database: region === PRIMARY
-          ? { ok: true, role: 'primary' as const, status: 'available' }
-          : { ok: true, role: 'replica' as const, status: 'available', replicaLagSeconds: region === REPLICA ? 2 : 5 },
-      };
-      await deps.observations.put(nextObserverReport(previous, { groupId: group.id, region, observerRegion, round }));
-    }
-  }
 }
 
 beforeAll(async () => {
@@ -117,14 +85,7 @@ beforeAll(async () => {
     promotionStartedAt = clock.now();
     return { DBInstance: instance(REPLICA) };
   });
-  cloudWatch.on(GetMetricDataCommand).callsFake(() => ({
-    MetricDataResults: [{ Id: 'm0', Values: [2], Timestamps: [new Date(clock.now() - 30_000)] }],
-  }));
-  route53.on(ListResourceRecordSetsCommand).callsFake(() => ({
-    ResourceRecordSets: [{ Name: `${group.dns.recordName}.`, Type: 'CNAME', TTL: 5, ResourceRecords: [{ Value: recordValue }] }],
-    IsTruncated: false,
-    MaxItems: 1,
-  }));
+  mockLagAndRecord({ cloudWatch, route53 }, group, clock, () => recordValue);
   route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { Action: string; ResourceRecordSet: { ResourceRecords: { Value: string }[] } }[] } }) => {
     const [change] = input.ChangeBatch.Changes;
     recordValue = change!.ResourceRecordSet.ResourceRecords[0]!.Value;
@@ -151,9 +112,7 @@ beforeAll(async () => {
     observations: stores.observationStore,
     commands: stores.commandQueue,
     fleet: stores.fleetLedger,
-    database: new AwsDatabase({ rds: (region) => new RDSClient({ region }), cloudWatch: (region) => new CloudWatchClient({ region }), clock }),
-    traffic: new Route53Traffic((region) => new Route53Client({ region })),
-    notifier: new SnsNotifier((region) => new SNSClient({ region })),
+    ...awsEffects(clock),
     prober: new ScriptedProber(),
     polling: { initialMs: 2_000, maxMs: 10_000, factor: 2 },
     safetyMarginMs: 1_000,
@@ -170,7 +129,7 @@ describe('automatic failover on AWS adapters and DynamoDB Local', () => {
     // Prepare: three failing rounds from every observer, one probe interval apart.
     for (let round = 0; round < group.policy.failureThreshold; round += 1) {
       clock.advance(group.policy.probeIntervalSeconds * 1000);
-      await probeRound();
+      await observerRound(deps, group, clock, [PRIMARY]);
     }
 
     // Act

@@ -1,34 +1,30 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AwsDatabase } from '../../src/adapters/aws/database.js';
 import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
-import { Route53Traffic } from '../../src/adapters/aws/route53/Route53Traffic.js';
-import { SnsNotifier } from '../../src/adapters/aws/sns/SnsNotifier.js';
 import type { ExecutorDeps } from '../../src/application/executor.js';
 import type { FailoverHistoryEntry } from '../../src/application/status.js';
 import { connect } from '../../src/cli/connection.js';
 import { serveOperatorApiLocally, type LocalOperatorServer } from '../../src/cli/localServer.js';
 import { runCli } from '../../src/cli/program.js';
-import { nextObserverReport } from '../../src/domain/observations.js';
 import { drillConfig, PRIMARY, REPLICA, T0 } from '../application/harness.js';
 import { TestClock } from '../doubles/TestClock.js';
 import { ScriptedProber } from '../doubles/ScriptedProber.js';
 import { InMemoryFleetLedger } from '../doubles/InMemoryFleetLedger.js';
 import { localClient } from '../support/dynamodbLocal.js';
 import { terminal } from '../cli/support.js';
+import { awsEffects, instanceOf as instanceIn, mockLagAndRecord, observerRound, targetOf as targetIn } from './support.js';
 
 // fcp (commander, in process) → HTTP on 127.0.0.1 → serveOperatorApiLocally → handleOperatorRequest → executor
 // → DynamoDB Local for every store, and the AWS adapters for RDS, Route 53 and SNS on mocked SDK clients.
@@ -41,16 +37,8 @@ const sns = mockClient(SNSClient);
 
 const config = drillConfig();
 const group = config.groups[0]!;
-const instanceOf = (region: string) => {
-  const database = group.regions[region]!.database;
-  if (database.kind !== 'rds-instance') throw new Error('the drill group uses RDS instances');
-  return database;
-};
-const targetOf = (region: string) => {
-  const target = group.regions[region]!.dnsTarget;
-  if (target.type !== 'CNAME') throw new Error('the drill group uses CNAME records');
-  return target.value;
-};
+const instanceOf = (region: string) => instanceIn(group, region);
+const targetOf = (region: string) => targetIn(group, region);
 
 let client: DynamoDBClient;
 let server: LocalOperatorServer;
@@ -69,22 +57,6 @@ function instance(region: string): DBInstance {
   return { DBInstanceIdentifier: instanceId, DBInstanceArn: instanceArn, DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: instanceOf(PRIMARY).instanceArn };
 }
 
-async function writeHealthyRound(clock: TestClock): Promise<void> {
-  for (const region of Object.keys(group.regions)) {
-    for (const observerRegion of config.fleet.observerRegions) {
-      const previous = await deps.observations.get(group.id, region, observerRegion);
-      const round = {
-        observedAt: clock.now(),
-        http: group.regions[region]!.healthEndpoints.map((endpoint) => ({ url: endpoint.url, ok: true, status: 200, latencyMs: 3 })),
-        database: region === PRIMARY
-          ? { ok: true, role: 'primary' as const, status: 'available' }
-          : { ok: true, role: 'replica' as const, status: 'available', replicaLagSeconds: region === REPLICA ? 2 : 5 },
-      };
-      await deps.observations.put(nextObserverReport(previous, { groupId: group.id, region, observerRegion, round }));
-    }
-  }
-}
-
 beforeAll(async () => {
   client = localClient(inject('dynamodbEndpoint'));
   const tableName = `operator-e2e-${process.pid}`;
@@ -100,14 +72,7 @@ beforeAll(async () => {
     promoted = true;
     return { DBInstance: instance(REPLICA) };
   });
-  cloudWatch.on(GetMetricDataCommand).callsFake(() => ({
-    MetricDataResults: [{ Id: 'm0', Values: [2], Timestamps: [new Date(clock.now() - 30_000)] }],
-  }));
-  route53.on(ListResourceRecordSetsCommand).callsFake(() => ({
-    ResourceRecordSets: [{ Name: `${group.dns.recordName}.`, Type: 'CNAME', TTL: 5, ResourceRecords: [{ Value: recordValue }] }],
-    IsTruncated: false,
-    MaxItems: 1,
-  }));
+  mockLagAndRecord({ cloudWatch, route53 }, group, clock, () => recordValue);
   route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { ResourceRecordSet: { ResourceRecords: { Value: string }[] } }[] } }) => {
     recordValue = input.ChangeBatch.Changes[0]!.ResourceRecordSet.ResourceRecords[0]!.Value;
     return { ChangeInfo: { Id: '/change/C0E2E', Status: 'PENDING', SubmittedAt: new Date(clock.now()) } };
@@ -128,14 +93,12 @@ beforeAll(async () => {
     commands: stores.commandQueue,
     // The fleet ledger is one item for the whole table; operator failovers never reserve in it.
     fleet: new InMemoryFleetLedger(),
-    database: new AwsDatabase({ rds: (region) => new RDSClient({ region }), cloudWatch: (region) => new CloudWatchClient({ region }), clock }),
-    traffic: new Route53Traffic((region) => new Route53Client({ region })),
-    notifier: new SnsNotifier((region) => new SNSClient({ region })),
+    ...awsEffects(clock),
     prober: new ScriptedProber(),
     polling: { initialMs: 1_000, maxMs: 5_000, factor: 1.5 },
     safetyMarginMs: 1_000,
   };
-  await writeHealthyRound(clock);
+  await observerRound(deps, group, clock);
   workdir = await mkdtemp(join(tmpdir(), 'fcp-e2e-'));
   server = await serveOperatorApiLocally(deps, { port: 0, principalArn: DRILL_OPERATOR, cwd: workdir, inlineBudgetMs: 120_000 });
 });
