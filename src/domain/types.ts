@@ -32,6 +32,8 @@ export interface DatabaseObservation {
   readonly status: string;
   /** Replication lag behind the current primary; undefined when unknown. */
   readonly replicaLagSeconds?: number;
+  /** When `replicaLagSeconds` was measured (the metric's timestamp), not when it was read. */
+  readonly replicaLagMeasuredAt?: EpochMs;
   readonly error?: string;
 }
 
@@ -72,6 +74,8 @@ export interface RegionHealth {
   /** Observers whose data is older than two probe intervals, or missing. */
   readonly staleObservers: readonly RegionName[];
   readonly replicaLagSeconds?: number;
+  /** When `replicaLagSeconds` was measured (by the database or its metric), not when it was read. */
+  readonly replicaLagMeasuredAt?: EpochMs;
   readonly databaseRole?: DatabaseRole;
   readonly reasons: readonly string[];
 }

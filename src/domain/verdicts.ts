@@ -1,8 +1,8 @@
 import type { GroupConfig, GroupPolicy } from '../config/schema.js';
+import { STALE_AFTER_INTERVALS } from './replicaLag.js';
 import type { DatabaseRole, EpochMs, ObserverReport, RegionHealth, RegionName, Verdict } from './types.js';
 
-/** A report older than this many probe intervals says nothing about the region now. */
-export const STALE_AFTER_INTERVALS = 2;
+export { STALE_AFTER_INTERVALS };
 
 /**
  * The health verdict of one region from its observers' reports, with hysteresis:

@@ -10,6 +10,8 @@ export interface DatabaseState {
   /** True when this database accepts writes (a primary or a promoted standalone that is available). */
   readonly writable: boolean;
   readonly replicaLagSeconds?: number;
+  /** When `replicaLagSeconds` was measured (a metric datapoint's timestamp, or the query time), epoch ms. */
+  readonly replicaLagMeasuredAt?: number;
   /** For a replica: the region of its source. */
   readonly sourceRegion?: RegionName;
   /** True when fencing (stop, read-only parameter group) is applied or the instance is stopped. */

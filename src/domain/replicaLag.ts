@@ -1,0 +1,45 @@
+import type { EpochMs } from './types.js';
+
+/** A report (or a lag reading) older than this many probe intervals says nothing about now. */
+export const STALE_AFTER_INTERVALS = 2;
+
+/** A replica lag reading with the time it was measured. Old data never decides a promotion. */
+export interface ReplicaLagReading {
+  readonly seconds: number;
+  readonly measuredAt: EpochMs;
+}
+
+/**
+ * The lag that may be used to decide now: the reading if it was measured within `STALE_AFTER_INTERVALS` probe
+ * intervals of `now` (and not in the future beyond that window), otherwise undefined (unknown).
+ *
+ * @example
+ * usableLag({ seconds: 2, measuredAt: now - 5_000 }, now, 10); // 2
+ * usableLag({ seconds: 2, measuredAt: now - 3_600_000 }, now, 10); // undefined: an hour old
+ */
+export function usableLag(reading: ReplicaLagReading | undefined, now: EpochMs, probeIntervalSeconds: number): number | undefined {
+  if (reading === undefined) return undefined;
+  const maxAgeMs = STALE_AFTER_INTERVALS * probeIntervalSeconds * 1_000;
+  const ageMs = now - reading.measuredAt;
+  if (ageMs > maxAgeMs || ageMs < -maxAgeMs) return undefined;
+  return reading.seconds;
+}
+
+/** The lag-budget rule, in one place: a known lag within the budget may be promoted over without an operator. */
+export function lagWithinBudget(lagSeconds: number | undefined, budgetSeconds: number): lagSeconds is number {
+  return lagSeconds !== undefined && lagSeconds <= budgetSeconds;
+}
+
+/**
+ * Why a promotion over this lag needs an operator's `--allow-data-loss`, in the words every surface uses
+ * (machine block, API refusal, notification, plan). Undefined when the lag is within budget.
+ *
+ * @example
+ * lagBudgetProblem('us-east-1', 45, 30); // 'replica lag of us-east-1 is 45 s, over the 30 s budget'
+ */
+export function lagBudgetProblem(region: string, lagSeconds: number | undefined, budgetSeconds: number): string | undefined {
+  if (lagWithinBudget(lagSeconds, budgetSeconds)) return undefined;
+  return lagSeconds === undefined
+    ? `replica lag of ${region} is unknown or stale, so the data-loss window cannot be bounded (budget ${budgetSeconds} s)`
+    : `replica lag of ${region} is ${lagSeconds} s, over the ${budgetSeconds} s budget`;
+}
