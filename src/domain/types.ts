@@ -34,6 +34,8 @@ export interface DatabaseObservation {
   readonly replicaLagSeconds?: number;
   /** When `replicaLagSeconds` was measured (the metric's timestamp), not when it was read. */
   readonly replicaLagMeasuredAt?: EpochMs;
+  /** For a replica: the region it replicates from. */
+  readonly sourceRegion?: RegionName;
   readonly error?: string;
 }
 
@@ -77,6 +79,8 @@ export interface RegionHealth {
   /** When `replicaLagSeconds` was measured (by the database or its metric), not when it was read. */
   readonly replicaLagMeasuredAt?: EpochMs;
   readonly databaseRole?: DatabaseRole;
+  /** For a replica: the region it replicates from, as its freshest report says (the topology rule needs it). */
+  readonly replicationSource?: RegionName;
   readonly reasons: readonly string[];
 }
 
