@@ -12,10 +12,13 @@ import { parseArn, resourceIdOf } from '../arn.js';
 import { perRegion } from '../clientConfig.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
 import { databaseConfigOf } from '../databaseConfig.js';
-import { isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
+import { isNotFoundError, isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
 
 type AuroraGlobalConfig = Extract<DatabaseConfig, { kind: 'aurora-global' }>;
+
+/** DescribeGlobalClusters answered with no cluster: fatal for a step, an observation (`not-found`) for `describe`. */
+class GlobalClusterNotFoundError extends FatalStepError {}
 
 export interface AuroraGlobalDatabaseOptions {
   /** An RDS client for a region; the composition root passes real clients, tests mocked ones. */
@@ -44,7 +47,8 @@ export class AuroraGlobalDatabase implements Database {
 
   /**
    * The member cluster's role (writer = primary), the global cluster's status, and for a secondary its
-   * replication lag (`AuroraGlobalDBReplicationLag`, else `AuroraGlobalDBRPOLag`; milliseconds turned to seconds).
+   * replication lag (`AuroraGlobalDBReplicationLag`, else `AuroraGlobalDBRPOLag`; milliseconds turned to seconds)
+   * with the datapoint's timestamp. A global cluster RDS does not know answers `status: 'not-found'`.
    *
    * @example
    * const state = await database.describe(group, 'us-west-2'); // { role: 'replica', sourceRegion: 'us-east-1', ... }
@@ -56,6 +60,9 @@ export class AuroraGlobalDatabase implements Database {
       globalCluster = await this.#describeGlobalCluster(group, region, config);
     } catch (error) {
       if (isUnreachableError(error)) return { region, role: 'unknown', status: 'unreachable', writable: false };
+      if (error instanceof GlobalClusterNotFoundError || isNotFoundError(error)) {
+        return { region, role: 'unknown', status: 'not-found', writable: false };
+      }
       throwMapped(error, this.#context(group, region, config, 'rds:DescribeGlobalClusters'));
     }
     const state = stateOf(region, globalCluster, config);
@@ -69,7 +76,7 @@ export class AuroraGlobalDatabase implements Database {
       })),
       group.id,
     );
-    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value / 1000 };
+    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value / 1000, replicaLagMeasuredAt: lag.at };
   }
 
   /**
@@ -125,7 +132,7 @@ export class AuroraGlobalDatabase implements Database {
     );
     const globalCluster = output.GlobalClusters?.[0];
     if (globalCluster === undefined) {
-      throw new FatalStepError(
+      throw new GlobalClusterNotFoundError(
         `not found: rds:DescribeGlobalClusters on ${globalClusterArn(config)} returned no global cluster`,
         { groupId: group.id, region },
       );

@@ -13,10 +13,13 @@ import { parseArn } from '../arn.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
 import { perRegion } from '../clientConfig.js';
 import { databaseConfigOf } from '../databaseConfig.js';
-import { isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
+import { isNotFoundError, isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
 
 type RdsInstanceConfig = Extract<DatabaseConfig, { kind: 'rds-instance' }>;
+
+/** DescribeDBInstances answered with no instance: fatal for a step, an observation (`not-found`) for `describe`. */
+class InstanceNotFoundError extends FatalStepError {}
 
 export interface RdsInstanceDatabaseOptions {
   /** An RDS client for a region; the composition root passes real clients, tests mocked ones. */
@@ -42,8 +45,10 @@ export class RdsInstanceDatabase implements Database {
   }
 
   /**
-   * The instance's role, status and replica lag. A region whose RDS endpoint cannot be reached answers
-   * `status: 'unreachable'` rather than throwing: that is an observation, not a failure of the caller.
+   * The instance's role, status and replica lag with the time it was measured (the CloudWatch datapoint's timestamp).
+   * A region whose RDS endpoint cannot be reached answers `status: 'unreachable'`, and an instance RDS does not know
+   * answers `status: 'not-found'`, rather than throwing: those are observations, not failures of the caller.
+   * What each status means as evidence is decided in `src/domain/databaseStatus.ts`, not here.
    *
    * @example
    * const state = await database.describe(group, 'eu-central-1');
@@ -56,6 +61,9 @@ export class RdsInstanceDatabase implements Database {
       instance = await this.#describeInstance(group, region, config);
     } catch (error) {
       if (isUnreachableError(error)) return { region, role: 'unknown', status: 'unreachable', writable: false };
+      if (error instanceof InstanceNotFoundError || isNotFoundError(error)) {
+        return { region, role: 'unknown', status: 'not-found', writable: false };
+      }
       throwMapped(error, this.#context(group, region, config, 'rds:DescribeDBInstances'));
     }
     const state = stateOf(region, instance, config);
@@ -65,7 +73,7 @@ export class RdsInstanceDatabase implements Database {
       [{ namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: config.instanceId } }],
       group.id,
     );
-    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value };
+    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value, replicaLagMeasuredAt: lag.at };
   }
 
   /**
@@ -136,7 +144,7 @@ export class RdsInstanceDatabase implements Database {
     const output = await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: config.instanceId }));
     const instance = output.DBInstances?.[0];
     if (instance === undefined) {
-      throw new FatalStepError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {
+      throw new InstanceNotFoundError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {
         groupId: group.id,
         region,
       });
