@@ -250,7 +250,7 @@ async function probeRegion(
   const round: RoundResult = {
     observedAt: deps.clock.now(),
     http,
-    database,
+    database: withFresherLag(database, connectionCheck),
     ...(connectionCheck === undefined ? {} : { connectionCheck }),
     ...(fault === undefined ? {} : { injectedFault: fault.scenario }),
   };
@@ -306,6 +306,16 @@ async function observeDatabase(database: Database, group: GroupConfig, region: R
   } catch (error) {
     return { ok: false, evidence: 'unknown', role: 'unknown', status: 'api-error', error: `describe failed: ${messageOf(error)}` };
   }
+}
+
+/**
+ * The replica's lag from whichever source measured it last: the provider's metric, or the connection check when it
+ * read one (a live reading, so usually fresher than a CloudWatch datapoint).
+ */
+function withFresherLag(database: DatabaseObservation, check: ConnectionCheckResult | undefined): DatabaseObservation {
+  if (check?.ok !== true || check.replicaLagSeconds === undefined || database.role !== 'replica') return database;
+  if (database.replicaLagMeasuredAt !== undefined && database.replicaLagMeasuredAt >= check.checkedAt) return database;
+  return { ...database, replicaLagSeconds: check.replicaLagSeconds, replicaLagMeasuredAt: check.checkedAt };
 }
 
 /** The data-plane check of the region's database, where configured; undefined where not. */

@@ -53,6 +53,11 @@ export interface ConnectionCheckResult {
   readonly checkedAt: EpochMs;
   /** Why the check failed: `timeout after 3000 ms`, `connection refused`, `password authentication failed`... */
   readonly error?: string;
+  /**
+   * For a replica, when the check could read it: how far behind it is, measured at `checkedAt` (e.g. PostgreSQL
+   * `now() - pg_last_xact_replay_timestamp()`, an upper bound). Fresher than a CloudWatch datapoint, so it is preferred.
+   */
+  readonly replicaLagSeconds?: number;
 }
 
 /** One probe round of one region as seen from one observer region. */

@@ -8,7 +8,9 @@ import type { ConnectionCheckResult, RegionName } from '../domain/types.js';
  *
  * Contract: never throws (a failure is a result with `ok: false` and an `error` naming the cause); `checkedAt` is
  * when the check started; `latencyMs` is how long it took (a timeout counts the time it waited). Called only for
- * regions that configure `connectionCheck`.
+ * regions that configure `connectionCheck`. Optionally, for a replica, the same read may report `replicaLagSeconds`
+ * measured at `checkedAt`: the probe round then prefers it to an older CloudWatch datapoint (which is a minute old
+ * at best, often older than two probe intervals and then unknown).
  *
  * @example
  * const result = await databaseProbe.check(group, 'eu-west-1');

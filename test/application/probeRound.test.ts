@@ -278,6 +278,23 @@ describe('runProbeRound', () => {
     expect(report?.last.connectionCheck).toEqual({ ok: false, latencyMs: 0, checkedAt: START, error: 'connection refused' });
   });
 
+  it("prefers the connection check's live replica lag to an older metric datapoint", async () => {
+    // Prepare
+    const input = groupInput('orders', 5);
+    const check = { host: 'orders-us.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' } };
+    (input.regions['us-east-1'].database as Record<string, unknown>).connectionCheck = check;
+    const deps = { ...setUp(configWith(input)), databaseProbe: new InMemoryDatabaseProbe(new SteppingClock(START)) };
+    deps.database.states.set('us-east-1', { replicaLagSeconds: 2, replicaLagMeasuredAt: START - 90_000 });
+    deps.databaseProbe.lagSeconds.set('us-east-1', 0.4);
+
+    // Act
+    await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    const report = await deps.observations.get('orders', 'us-east-1', OBSERVER);
+    expect(report?.last.database).toMatchObject({ replicaLagSeconds: 0.4, replicaLagMeasuredAt: START });
+  });
+
   it('says so, and probes without it, when a region configures a connection check but no database probe is wired', async () => {
     // Prepare
     const input = groupInput('orders', 5);

@@ -11,6 +11,8 @@ export class InMemoryDatabaseProbe implements DatabaseProbe {
   readonly calls = { check: 0 };
   readonly checked: string[] = [];
   readonly failing = new Map<RegionName, string>();
+  /** A replica lag the check reads live, per region. */
+  readonly lagSeconds = new Map<RegionName, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -22,8 +24,8 @@ export class InMemoryDatabaseProbe implements DatabaseProbe {
     this.checked.push(`${group.id}/${region}`);
     const checkedAt = this.clock.now();
     const error = this.failing.get(region);
-    return error === undefined
-      ? { ok: true, latencyMs: this.latencyMs, checkedAt }
-      : { ok: false, latencyMs: this.latencyMs, checkedAt, error };
+    if (error !== undefined) return { ok: false, latencyMs: this.latencyMs, checkedAt, error };
+    const lag = this.lagSeconds.get(region);
+    return { ok: true, latencyMs: this.latencyMs, checkedAt, ...(lag === undefined ? {} : { replicaLagSeconds: lag }) };
   }
 }
