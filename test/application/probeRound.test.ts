@@ -496,6 +496,21 @@ describe('runProbeRounds', () => {
     expect((await deps.observations.get('billing', 'eu-west-1', OBSERVER))?.observedAt).toBe(START + 20_000);
   });
 
+  it("leaves room in a round for the slowest connection-check timeout, not only the endpoints'", async () => {
+    // Prepare: endpoints time out after 1 s, the connection check after 4 s; the deadline leaves 3.5 s.
+    const input = groupInput('orders', 5);
+    const check = { host: 'orders-eu.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' }, timeoutMs: 4_000 };
+    (input.regions['eu-west-1'].database as Record<string, unknown>).connectionCheck = check;
+    const deps = { ...setUp(configWith(input)), databaseProbe: new InMemoryDatabaseProbe(new SteppingClock(START)) };
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 3_500, marginMs: 0 });
+
+    // Assess
+    expect(summary.rounds).toBe(0);
+    expect(deps.databaseProbe.calls.check).toBe(0);
+  });
+
   it('runs no round when the deadline leaves no time for one', async () => {
     // Prepare
     const deps = setUp();
