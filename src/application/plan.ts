@@ -16,6 +16,7 @@ import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
 import { decideCommand, type CommandDecision } from './commands.js';
+import { decideReprotect, topologyStateOf } from './reprotect.js';
 import type { ExecutorDeps } from './executor.js';
 import { machineSettingsFor } from './settings.js';
 import { describeTransition, stateName, type FailoverSnapshot } from './transitions.js';
@@ -224,6 +225,12 @@ export interface GroupPlan {
  * preview.decision; // 'refused' when the target's lag is over budget and data loss was not accepted
  */
 export function previewCommand(group: GroupConfig, ahead: LookAhead, command: OperatorCommand): CommandPreview {
+  if (command.type === 'reprotect') {
+    const state = topologyStateOf(ahead.record);
+    const reprotect = decideReprotect({ group, snapshot: ahead.observed, health: ahead.health, command, state, now: ahead.assessment.at });
+    const message = reprotect.kind === 'accept' ? reprotect.summary : reprotect.reason;
+    return { type: command.type, decision: reprotect.kind, message, ...(reprotect.kind === 'accept' ? { stateAfter: stateName(ahead.observed) } : {}) };
+  }
   const decision = decideCommand({
     group,
     snapshot: ahead.observed,

@@ -160,6 +160,8 @@ export type NotificationType =
   | 'failover-completed'
   | 'failover-aborted'
   | 'split-brain-risk'
+  | 'unprotected'
+  | 'reprotected'
   | 'paused'
   | 'resumed'
   | 'drill-report';
