@@ -10,6 +10,7 @@ import type {
   RegionHealth,
   RegionName,
 } from '../domain/types.js';
+import { protectionOf, type Protection } from '../domain/liveTopology.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { OperatorCommand } from '../ports/CommandQueue.js';
 import type { GroupRecord } from '../ports/StateStore.js';
@@ -214,6 +215,8 @@ export interface GroupPlan {
   /** The failover that would start, or is in progress. */
   readonly failover?: FailoverPreview;
   readonly command?: CommandPreview;
+  /** Which regions replicate from the primary; `unprotected` says how to fix it. */
+  readonly protection: Protection;
 }
 
 /**
@@ -302,6 +305,7 @@ export async function planGroup(deps: ExecutorDeps, group: GroupConfig, command?
     notifications: ahead.notifications,
     failover: active ? previewFailover(group, failover, ahead.health) : undefined,
     command: command === undefined ? undefined : previewCommand(group, ahead, command),
+    protection: protectionOf(ahead.health, observed.context.primaryRegion, group.id),
   };
 }
 
