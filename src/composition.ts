@@ -14,6 +14,7 @@ import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
+import { trackedDatabase } from './application/trackedDatabase.js';
 import { formatIssues } from './config/issues.js';
 import { loadConfig, parseConfig } from './config/load.js';
 import type { ControlPlaneConfig } from './config/schema.js';
@@ -84,7 +85,8 @@ export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
     deps: {
       config,
       prober: new HttpProber(),
-      database: awsDatabase(),
+      // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
+      database: trackedDatabase(awsDatabase(), stores.stateStore, systemClock),
       observations: stores.observationStore,
       faults: stores.faultStore,
       clock: systemClock,

@@ -4,6 +4,7 @@ import {
   describeProtection,
   protectionOf,
   replicaIdentity,
+  REPROTECT_GENERATIONS,
   withDatabase,
   withLiveTopology,
   type LiveTopology,
@@ -127,6 +128,12 @@ export function decideReprotect(input: {
     return { kind: 'refused', reason: `${region} already replicates from the primary ${primary}: it protects the group, nothing to do` };
   }
   const generation = (state.topology?.databases[region]?.generation ?? 0) + 1;
+  if (generation > REPROTECT_GENERATIONS) {
+    return {
+      kind: 'refused',
+      reason: `${region} was reprotected ${REPROTECT_GENERATIONS} times, as many as the deployment grants IAM actions for: set its database in the configuration to ${state.topology?.databases[region]?.identifier ?? 'the current one'} and redeploy, then reprotect again`,
+    };
+  }
   const identity = replicaIdentity(group, region, generation);
   if (identity === undefined) return { kind: 'refused', reason: `region ${region} has no database in group ${group.id}` };
   const operation: ReprotectOperation = {

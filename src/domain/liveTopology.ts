@@ -104,6 +104,13 @@ function withIdentity(
 const MAX_IDENTIFIER = 63;
 
 /**
+ * How many times one region's database can be replaced by a reprotect. The deployment grants the control plane's
+ * role its RDS actions on exactly these identifiers (`<configured>-r1` ... `-r3`), never on a wildcard; past them,
+ * update the configuration to name the current database and redeploy.
+ */
+export const REPROTECT_GENERATIONS = 3;
+
+/**
  * The identifier of the replica the `generation`th reprotect of `region` creates: the configured identifier with
  * `-r<generation>`, shortened to RDS's 63 characters. Deterministic, so a retry after a crash looks for the same
  * instance instead of creating a second one. The ARN is the configured one with the last name replaced.
