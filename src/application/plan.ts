@@ -10,7 +10,7 @@ import type {
   RegionHealth,
   RegionName,
 } from '../domain/types.js';
-import { protectionOf, type Protection } from '../domain/liveTopology.js';
+import { protectionOf, withLiveTopology, type Protection } from '../domain/liveTopology.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { OperatorCommand } from '../ports/CommandQueue.js';
 import type { GroupRecord } from '../ports/StateStore.js';
@@ -252,7 +252,7 @@ export function previewCommand(group: GroupConfig, ahead: LookAhead, command: Op
     decision: 'accept',
     message: decision.summary,
     stateAfter: stateName(after),
-    failover: started ? previewFailover(group, after.context.failover!, ahead.health) : undefined,
+    failover: started ? previewFailover(withLiveTopology(group, ahead.record?.topology), after.context.failover!, ahead.health) : undefined,
   };
 }
 
@@ -303,7 +303,7 @@ export async function planGroup(deps: ExecutorDeps, group: GroupConfig, command?
     ),
     events: ahead.events,
     notifications: ahead.notifications,
-    failover: active ? previewFailover(group, failover, ahead.health) : undefined,
+    failover: active ? previewFailover(withLiveTopology(group, ahead.record?.topology), failover, ahead.health) : undefined,
     command: command === undefined ? undefined : previewCommand(group, ahead, command),
     protection: protectionOf(ahead.health, observed.context.primaryRegion, group.id),
   };

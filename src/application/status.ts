@@ -1,5 +1,5 @@
 import type { GroupConfig } from '../config/schema.js';
-import { databaseIdentity, protectionOf, type Protection, type ReprotectOperation } from '../domain/liveTopology.js';
+import { databaseIdentity, protectionOf, withLiveTopology, type Protection, type ReprotectOperation } from '../domain/liveTopology.js';
 import type { EpochMs, FailoverRecord, FailoverTimestamps, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import type { ExecutorDeps } from './executor.js';
@@ -97,7 +97,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     updatedAt: record?.updatedAt,
     regions,
     currentFailover: active
-      ? { ...previewFailover(group, failover, health), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
+      ? { ...previewFailover(withLiveTopology(group, record?.topology), failover, health), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
       : undefined,
     lastFailover: active ? undefined : failover,
     blocked: context.blocked && { reason: context.blocked.reason, detail: context.blocked.detail, at: context.blocked.at },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
 import { decideReprotect, watchProtection, type TopologyState } from '../../src/application/reprotect.js';
+import { planGroup } from '../../src/application/plan.js';
 import { restoreSnapshot } from '../../src/application/snapshot.js';
 import { trackedDatabase } from '../../src/application/trackedDatabase.js';
 import { withLiveTopology } from '../../src/domain/liveTopology.js';
@@ -93,6 +94,27 @@ describe('reprotect', () => {
     const live = withLiveTopology(group, record?.topology);
     expect(deps.database.database(live, PRIMARY).role).toBe('standalone');
     expect(deps.database.region(PRIMARY).role).toBe(originalPrimary);
+  });
+
+  it('names the reprotected replica, not the configured instance, in the plan of a failover to its region', async () => {
+    // Prepare
+    const { deps, group, clock } = await failedOverWorld();
+    await deps.commands.enqueue(reprotectCommand('cmd-reprotect-1', PRIMARY));
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    clock.advance(deps.database.replicaCreationMs);
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    const probing = { ...deps, database: trackedDatabase(deps.database, deps.stateStore, clock) };
+    for (let round = 0; round < group.policy.recoveryThreshold; round += 1) {
+      clock.advance(group.policy.probeIntervalSeconds * 1000);
+      await probeRound(probing, group);
+    }
+
+    // Act
+    const plan = await planGroup(deps, group, { ...reprotectCommand('plan', PRIMARY), type: 'failover', allowDataLoss: true });
+
+    // Assess
+    expect(plan.command?.message).toContain(`failover ${REPLICA} → ${PRIMARY}`);
+    expect(plan.command?.failover?.steps.find((step) => step.step === 'promoting')?.action).toContain(`promote orders-eu-west-1-r1 in ${PRIMARY}`);
   });
 
   it('refuses to reprotect the primary region, and names the region to use', async () => {
