@@ -14,6 +14,7 @@ import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
+import { trackedDatabase } from './application/trackedDatabase.js';
 import type { DatabaseProbe } from './ports/DatabaseProbe.js';
 import { formatIssues } from './config/issues.js';
 import { loadConfig, parseConfig } from './config/load.js';
@@ -86,7 +87,8 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
     deps: {
       config,
       prober: new HttpProber(),
-      database: awsDatabase(),
+      // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
+      database: trackedDatabase(awsDatabase(), stores.stateStore, systemClock),
       ...(databaseProbe === undefined ? {} : { databaseProbe }),
       observations: stores.observationStore,
       faults: stores.faultStore,

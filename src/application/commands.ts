@@ -118,6 +118,8 @@ export function decideCommand(input: {
       return accept(snapshot, { type: 'RESUME', ...base }, 'automatic failover resumed', `not paused: ${describeCurrent}`);
     case 'acknowledge':
       return accept(snapshot, { type: 'ACKNOWLEDGE', ...base }, 'acknowledged; automatic failover re-armed', `nothing to acknowledge: ${describeCurrent}`);
+    case 'reprotect':
+      return { kind: 'refused', reason: 'reprotect is not a failover machine command: decideReprotect (src/application/reprotect.ts) decides it' };
   }
 }
 

@@ -10,12 +10,14 @@ import type {
   RegionHealth,
   RegionName,
 } from '../domain/types.js';
+import { protectionOf, withLiveTopology, type Protection } from '../domain/liveTopology.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { OperatorCommand } from '../ports/CommandQueue.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
 import { decideCommand, type CommandDecision } from './commands.js';
+import { decideReprotect, topologyStateOf } from './reprotect.js';
 import type { ExecutorDeps } from './executor.js';
 import { machineSettingsFor } from './settings.js';
 import { describeTransition, stateName, type FailoverSnapshot } from './transitions.js';
@@ -213,6 +215,8 @@ export interface GroupPlan {
   /** The failover that would start, or is in progress. */
   readonly failover?: FailoverPreview;
   readonly command?: CommandPreview;
+  /** Which regions replicate from the primary; `unprotected` says how to fix it. */
+  readonly protection: Protection;
 }
 
 /**
@@ -224,6 +228,12 @@ export interface GroupPlan {
  * preview.decision; // 'refused' when the target's lag is over budget and data loss was not accepted
  */
 export function previewCommand(group: GroupConfig, ahead: LookAhead, command: OperatorCommand): CommandPreview {
+  if (command.type === 'reprotect') {
+    const state = topologyStateOf(ahead.record);
+    const reprotect = decideReprotect({ group, snapshot: ahead.observed, health: ahead.health, command, state, now: ahead.assessment.at });
+    const message = reprotect.kind === 'accept' ? reprotect.summary : reprotect.reason;
+    return { type: command.type, decision: reprotect.kind, message, ...(reprotect.kind === 'accept' ? { stateAfter: stateName(ahead.observed) } : {}) };
+  }
   const decision = decideCommand({
     group,
     snapshot: ahead.observed,
@@ -242,7 +252,7 @@ export function previewCommand(group: GroupConfig, ahead: LookAhead, command: Op
     decision: 'accept',
     message: decision.summary,
     stateAfter: stateName(after),
-    failover: started ? previewFailover(group, after.context.failover!, ahead.health) : undefined,
+    failover: started ? previewFailover(withLiveTopology(group, ahead.record?.topology), after.context.failover!, ahead.health) : undefined,
   };
 }
 
@@ -293,8 +303,9 @@ export async function planGroup(deps: ExecutorDeps, group: GroupConfig, command?
     ),
     events: ahead.events,
     notifications: ahead.notifications,
-    failover: active ? previewFailover(group, failover, ahead.health) : undefined,
+    failover: active ? previewFailover(withLiveTopology(group, ahead.record?.topology), failover, ahead.health) : undefined,
     command: command === undefined ? undefined : previewCommand(group, ahead, command),
+    protection: protectionOf(ahead.health, observed.context.primaryRegion, group.id),
   };
 }
 

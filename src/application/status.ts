@@ -1,5 +1,7 @@
 import type { GroupConfig } from '../config/schema.js';
+import { databaseIdentity, protectionOf, withLiveTopology, type Protection, type ReprotectOperation } from '../domain/liveTopology.js';
 import type { EpochMs, FailoverRecord, FailoverTimestamps, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
+import type { GroupRecord } from '../ports/StateStore.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
 import { stateName } from './transitions.js';
@@ -15,6 +17,8 @@ export interface RegionStatus {
   readonly failingObservers: readonly RegionName[];
   readonly staleObservers: readonly RegionName[];
   readonly reasons: readonly string[];
+  /** The database the control plane watches in this region: the configured identifier, or a reprotect's. */
+  readonly database?: { readonly identifier: string; readonly tracked: boolean };
 }
 
 /** One group as an operator reads it during an incident. Built from the saved record: it shows what was decided. */
@@ -40,6 +44,10 @@ export interface GroupStatus {
   readonly lease?: { readonly owner: string; readonly expiresAt: EpochMs };
   /** Newest first. */
   readonly lastEvents: readonly LoggedEvent[];
+  /** Which regions replicate from the primary now; `unprotected` says how to fix it. */
+  readonly protection: Protection;
+  /** The reprotect in progress, or the last one that ended. */
+  readonly reprotect?: ReprotectOperation;
 }
 
 /**
@@ -73,6 +81,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
         failingObservers: regionHealth?.failingObservers ?? [],
         staleObservers: regionHealth?.staleObservers ?? [],
         reasons: regionHealth?.reasons ?? [],
+        ...databaseOf(group, region, record),
       };
     })
     .sort((a, b) => Number(b.role === 'primary') - Number(a.role === 'primary') || b.failoverPriority - a.failoverPriority);
@@ -88,7 +97,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     updatedAt: record?.updatedAt,
     regions,
     currentFailover: active
-      ? { ...previewFailover(group, failover, health), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
+      ? { ...previewFailover(withLiveTopology(group, record?.topology), failover, health), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
       : undefined,
     lastFailover: active ? undefined : failover,
     blocked: context.blocked && { reason: context.blocked.reason, detail: context.blocked.detail, at: context.blocked.at },
@@ -97,7 +106,15 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     awaitingAcknowledgement: context.awaitingAcknowledgement,
     lease: record?.lease && record.lease.expiresAt > now ? { owner: record.lease.owner, expiresAt: record.lease.expiresAt } : undefined,
     lastEvents,
+    protection: protectionOf(health, primary, group.id),
+    ...(record?.reprotect === undefined ? {} : { reprotect: record.reprotect }),
   };
+}
+
+function databaseOf(group: GroupConfig, region: RegionName, record: GroupRecord | undefined): Pick<RegionStatus, 'database'> {
+  const identity = databaseIdentity(group, region, record?.topology);
+  if (identity === undefined) return {};
+  return { database: { identifier: identity.identifier, tracked: record?.topology?.databases[region] !== undefined } };
 }
 
 export interface StepTiming {

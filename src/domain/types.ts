@@ -188,6 +188,8 @@ export type NotificationType =
   | 'failover-completed'
   | 'failover-aborted'
   | 'split-brain-risk'
+  | 'unprotected'
+  | 'reprotected'
   | 'paused'
   | 'resumed'
   | 'drill-report';

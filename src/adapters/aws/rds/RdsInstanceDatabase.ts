@@ -1,4 +1,5 @@
 import {
+  CreateDBInstanceReadReplicaCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
@@ -8,7 +9,15 @@ import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseConfig, GroupConfig } from '../../../config/schema.js';
 import type { FencingMode, RegionName } from '../../../domain/types.js';
 import { FatalStepError } from '../../../domain/errors.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../../ports/Database.js';
+import type {
+  CreateReplicaOutcome,
+  Database,
+  DatabaseState,
+  FenceOutcome,
+  PromoteOptions,
+  PromoteOutcome,
+  ReplicaSpec,
+} from '../../../ports/Database.js';
 import { parseArn } from '../arn.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
 import { perRegion } from '../clientConfig.js';
@@ -140,6 +149,56 @@ export class RdsInstanceDatabase implements Database {
     return 'started';
   }
 
+  /**
+   * Creates `spec.identifier` in `region`, a cross-region read replica of the primary's instance in `spec.sourceRegion`
+   * (`CreateDBInstanceReadReplica` called in `region` with the source's ARN; outside GovCloud no pre-signed URL is needed).
+   * Observes first: an instance with that identifier answers `exists`, and so does RDS's DBInstanceAlreadyExists.
+   * The new replica copies the instance class, subnet group, security groups and KMS key of the region's current
+   * instance (the one it replaces) when RDS still describes it; otherwise RDS's defaults apply (the source's class,
+   * the default subnet group), and an encrypted source then needs that instance to exist for its KMS key.
+   *
+   * @example
+   * await database.createReplica(group, 'eu-west-1', { identifier: 'orders-eu-r1', sourceRegion: 'us-east-1', operationId: 'cmd-1' }); // 'created'
+   */
+  async createReplica(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome> {
+    const config = databaseConfigOf(group, region, 'rds-instance');
+    const source = databaseConfigOf(group, spec.sourceRegion, 'rds-instance');
+    const describeContext = this.#context(group, region, config, 'rds:DescribeDBInstances', 'reprotect');
+    if ((await mapAwsErrors(describeContext, () => this.#findInstance(region, spec.identifier))) !== undefined) return 'exists';
+    const template = await mapAwsErrors(describeContext, () => this.#findInstance(region, config.instanceId));
+    const securityGroups = (template?.VpcSecurityGroups ?? []).flatMap((group) => (group.VpcSecurityGroupId === undefined ? [] : [group.VpcSecurityGroupId]));
+    const command = new CreateDBInstanceReadReplicaCommand({
+      DBInstanceIdentifier: spec.identifier,
+      SourceDBInstanceIdentifier: source.instanceArn,
+      ...(template?.DBInstanceClass === undefined ? {} : { DBInstanceClass: template.DBInstanceClass }),
+      ...(template?.DBSubnetGroup?.DBSubnetGroupName === undefined ? {} : { DBSubnetGroupName: template.DBSubnetGroup.DBSubnetGroupName }),
+      ...(securityGroups.length === 0 ? {} : { VpcSecurityGroupIds: securityGroups }),
+      ...(template?.StorageEncrypted === true && template.KmsKeyId !== undefined ? { KmsKeyId: template.KmsKeyId } : {}),
+      Tags: [
+        { Key: 'fcp:group', Value: group.id },
+        { Key: 'fcp:reprotect', Value: spec.operationId },
+      ],
+    });
+    try {
+      await this.#rds(region).send(command);
+    } catch (error) {
+      if (errorName(error) === 'DBInstanceAlreadyExistsFault' || errorName(error) === 'DBInstanceAlreadyExists') return 'exists';
+      throwMapped(error, { ...this.#context(group, region, config, 'rds:CreateDBInstanceReadReplica', 'reprotect'), resource: source.instanceArn });
+    }
+    return 'created';
+  }
+
+  /** The instance named `identifier` in `region`, or undefined when RDS says there is none. */
+  async #findInstance(region: RegionName, identifier: string): Promise<DBInstance | undefined> {
+    try {
+      const output = await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+      return output.DBInstances?.[0];
+    } catch (error) {
+      if (errorName(error) === 'DBInstanceNotFoundFault' || errorName(error) === 'DBInstanceNotFound') return undefined;
+      throw error;
+    }
+  }
+
   async #describeInstance(group: GroupConfig, region: RegionName, config: RdsInstanceConfig): Promise<DBInstance> {
     const output = await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: config.instanceId }));
     const instance = output.DBInstances?.[0];
@@ -155,6 +214,10 @@ export class RdsInstanceDatabase implements Database {
   #context(group: GroupConfig, region: RegionName, config: RdsInstanceConfig, action: string, step?: string): AwsCallContext {
     return { action, resource: config.instanceArn, groupId: group.id, region, step };
   }
+}
+
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : undefined;
 }
 
 function stateOf(region: RegionName, instance: DBInstance, config: RdsInstanceConfig): DatabaseState {
