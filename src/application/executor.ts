@@ -5,6 +5,8 @@ import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
+import { effectBudgetMs, LEASE_TTL_MS, SAFETY_MARGIN_MS } from '../domain/timing.js';
+import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { EventLog } from '../ports/EventLog.js';
 import type { Notifier } from '../ports/Notifier.js';
 import type { ObservationStore } from '../ports/ObservationStore.js';
@@ -40,7 +42,10 @@ export interface ExecutorDeps extends StepPorts {
   readonly leaseTtlMs?: number;
   /** Backoff while a step waits (promotion, DNS sync), in clock time. */
   readonly polling?: PollingPolicy;
-  /** Stop this long before the deadline so the last save lands inside the invocation. */
+  /**
+   * Stop this long before the deadline so the last save lands inside the invocation, and end every effect this long
+   * before the lease ends. Default `SAFETY_MARGIN_MS`.
+   */
   readonly safetyMarginMs?: number;
 }
 
@@ -255,7 +260,7 @@ class GroupSession {
   async commit(): Promise<void> {
     if (!this.hasChanges() && !(this.deliveredOutbox && !isEmpty(this.record.outbox))) return;
     const now = this.deps.clock.now();
-    await this.renewLeaseIfNeeded(now);
+    await this.renewLeaseIfShorterThan(this.ttl / 2, now);
     let seq = this.record.nextEventSeq;
     const events: LoggedEvent[] = this.drafts.map((draft) => ({ ...draft, groupId: this.group.id, seq: seq++ }));
     const outbox: Outbox = {
@@ -284,16 +289,23 @@ class GroupSession {
     await this.deliver();
   }
 
-  /** Delivers the saved outbox. Idempotent except notifications, which are at-least-once. */
+  /**
+   * Delivers the saved outbox, under the lease: a stale executor stops before delivering anything, and each
+   * notification is abandoned if the lease would end first. Idempotent except notifications, which are at-least-once;
+   * failover records never move backwards (the event log keeps the furthest progress).
+   */
   async deliver(): Promise<void> {
     const { outbox } = this.record;
     if (isEmpty(outbox)) return;
+    await this.holdLeaseForEffect();
     await this.deps.eventLog.append(outbox.events);
     for (const failover of outbox.failovers ?? []) await this.deps.eventLog.saveFailover(failover);
     for (const notification of outbox.notifications) {
       try {
-        await this.deps.notifier.publish(notification, this.group.notifications.topicArn);
+        const effect = await this.holdLeaseForEffect();
+        await this.deps.notifier.publish(notification, this.group.notifications.topicArn, effect);
       } catch (error) {
+        if (error instanceof StaleStateError || error instanceof LeaseHeldError) throw error;
         // A lost message must not stop a failover; the event log still has the line and the log says why.
         this.notificationFailures += 1;
         this.deps.logger?.warn('notification failed', { groupId: this.group.id, type: notification.type, error: String(error) });
@@ -305,10 +317,42 @@ class GroupSession {
     this.deliveredOutbox = true;
   }
 
-  private async renewLeaseIfNeeded(now: EpochMs): Promise<void> {
-    const ttl = this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    if (this.lease.expiresAt - now < ttl / 2) {
-      this.lease = await this.deps.stateStore.acquireLease(this.group.id, this.lease.owner, now, ttl);
+  /**
+   * Makes sure the lease outlives one side effect started now, and answers that effect's deadline and abort signal.
+   * Renews first when the lease has less than the effect's budget plus the margin left. A renewal that comes back
+   * with another epoch means someone else held the group in between (their actions may contradict ours): stop.
+   * A lease taken by someone else throws `LeaseHeldError`. Either way the effect is never started.
+   *
+   * @example
+   * const effect = await session.holdLeaseForEffect();
+   * await database.fence(group, region, mode, effect);
+   */
+  async holdLeaseForEffect(): Promise<EffectOptions> {
+    const now = this.deps.clock.now();
+    const budget = effectBudgetMs(this.ttl, this.margin);
+    await this.renewLeaseIfShorterThan(budget + this.margin, now);
+    const deadline = Math.min(now + budget, this.lease.expiresAt - this.margin);
+    return { deadline, signal: AbortSignal.timeout(Math.max(0, deadline - now)) };
+  }
+
+  private get ttl(): number {
+    return this.deps.leaseTtlMs ?? LEASE_TTL_MS;
+  }
+
+  private get margin(): number {
+    return this.deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
+  }
+
+  private async renewLeaseIfShorterThan(remainingMs: number, now: EpochMs): Promise<void> {
+    if (this.lease.expiresAt - now >= remainingMs) return;
+    const renewed = await this.deps.stateStore.acquireLease(this.group.id, this.lease.owner, now, this.ttl);
+    const held = this.lease;
+    this.lease = renewed;
+    if (renewed.epoch !== held.epoch) {
+      throw new StaleStateError(
+        `group ${this.group.id}: the lease of ${held.owner} lapsed (epoch ${held.epoch}, now ${renewed.epoch}); another executor may have acted`,
+        { groupId: this.group.id },
+      );
     }
   }
 
@@ -320,8 +364,6 @@ class GroupSession {
     return this.lease;
   }
 }
-
-export const DEFAULT_LEASE_TTL_MS = 30_000;
 
 /**
  * Reconciles one group: takes the lease, restores the machine, feeds observations and operator commands, then
@@ -339,7 +381,11 @@ export async function reconcileGroup(
   options: { owner: string; deadline: EpochMs },
 ): Promise<GroupOutcome> {
   const { stateStore, clock } = deps;
-  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
+  const margin = deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
+  if (effectBudgetMs(ttl, margin) <= 0) {
+    throw new Error(`executor: a lease of ${ttl} ms leaves no time for an effect with a ${margin} ms safety margin on each side`);
+  }
   const start = clock.now();
   const base = { groupId: group.id, actions: [] as string[], notificationFailures: 0 };
   await stateStore.createIfAbsent(initialRecord(group, start));
@@ -377,7 +423,7 @@ export async function reconcileGroup(
 async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSession, deadline: EpochMs): Promise<GroupOutcome> {
   const { clock } = deps;
   const polling = deps.polling ?? DEFAULT_POLLING;
-  const margin = deps.safetyMarginMs ?? 2_000;
+  const margin = deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
   let delay = polling.initialMs;
   let waitingFor: string | undefined;
   let lastStep: FailoverStep | undefined;
@@ -391,7 +437,13 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     }
     if (step !== lastStep) delay = polling.initialMs;
     lastStep = step;
-    const result = await performStep(deps, { group, step, failover, health: session.healthView });
+    const result = await performStep(deps, {
+      group,
+      step,
+      failover,
+      health: session.healthView,
+      holdLease: () => session.holdLeaseForEffect(),
+    });
     if ('event' in result) {
       session.apply(result.event);
       session.actions.push(result.event.type === 'STEP_FAILED' ? `${step} failed: ${result.event.error}` : result.event.type);

@@ -135,7 +135,7 @@ describe('the control-plane stack', () => {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['ledger.example.com'],
             'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
           },
         },
       },
@@ -145,7 +145,7 @@ describe('the control-plane stack', () => {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['payments.example.com'],
             'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
           },
         },
       },

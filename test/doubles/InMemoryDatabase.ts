@@ -1,7 +1,10 @@
 import type { GroupConfig } from '../../src/config/schema.js';
+import { RetryableStepError } from '../../src/domain/errors.js';
 import type { FencingMode, RegionName } from '../../src/domain/types.js';
 import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
 import type { Clock } from '../../src/ports/Clock.js';
+import type { EffectOptions } from '../../src/ports/EffectOptions.js';
+import { assertInTime } from './effectDeadline.js';
 
 interface RegionDb {
   role: DatabaseState['role'];
@@ -10,14 +13,18 @@ interface RegionDb {
   reachable: boolean;
   fenced: boolean;
   promotionStartedAt?: number;
+  /** A transitional status unrelated to promotion (`backing-up`, `modifying`): the replica cannot promote while set. */
+  busy?: string;
 }
 
 /**
  * Databases of one group, one per region, observed before acting like the real adapters.
- * A promotion completes `promotionMs` of clock time after it starts. Counts every call.
+ * A promotion completes `promotionMs` of clock time after it starts. Counts every call, remembers the effect options
+ * of the last fence and promote, and lands an effect only before its deadline (`assertInTime`).
  */
 export class InMemoryDatabase implements Database {
   readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0 };
+  readonly lastPromoteOptions: PromoteOptions[] = [];
   private readonly regions = new Map<RegionName, RegionDb>();
 
   constructor(
@@ -49,29 +56,33 @@ export class InMemoryDatabase implements Database {
     return {
       region,
       role: db.role,
-      status: db.status,
+      status: db.busy ?? db.status,
       writable: db.status === 'available' && (db.role === 'primary' || db.role === 'standalone') && !db.fenced,
       replicaLagSeconds: db.replicaLagSeconds,
       fenced: db.fenced,
     };
   }
 
-  async fence(_group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+  async fence(_group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {
     this.calls.fence += 1;
     const db = this.region(region);
     if (mode === 'none') return 'skipped';
     if (!db.reachable) return 'unreachable';
     if (db.fenced) return 'already-fenced';
+    assertInTime(this.clock, effect);
     db.fenced = true;
     this.calls.fenceEffective += 1;
     return 'fenced';
   }
 
-  async promote(_group: GroupConfig, region: RegionName, _options: PromoteOptions): Promise<PromoteOutcome> {
+  async promote(_group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
     this.calls.promote += 1;
+    this.lastPromoteOptions.push(structuredClone(options));
     const db = this.region(region);
     if (db.role === 'standalone' || db.role === 'primary') return 'already-promoted';
     if (db.promotionStartedAt !== undefined) return 'in-progress';
+    if (db.busy !== undefined) throw new RetryableStepError(`in transition: ${region} is ${db.busy}, cannot promote yet`);
+    assertInTime(this.clock, effect);
     db.promotionStartedAt = this.clock.now();
     db.status = 'modifying';
     this.calls.promoteEffective += 1;

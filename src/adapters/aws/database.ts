@@ -5,6 +5,7 @@ import type { FencingMode, RegionName } from '../../domain/types.js';
 import { FatalStepError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/Clock.js';
 import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../ports/Database.js';
+import type { EffectOptions } from '../../ports/EffectOptions.js';
 import { AuroraGlobalDatabase } from './aurora/AuroraGlobalDatabase.js';
 import { perRegion } from './clientConfig.js';
 import { LatestMetric } from './cloudwatch/LatestMetric.js';
@@ -50,12 +51,12 @@ export class AwsDatabase implements Database {
     return this.#for(group, region).describe(group, region);
   }
 
-  async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
-    return this.#for(group, region).fence(group, region, mode);
+  async fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {
+    return this.#for(group, region).fence(group, region, mode, effect);
   }
 
-  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
-    return this.#for(group, region).promote(group, region, options);
+  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
+    return this.#for(group, region).promote(group, region, options, effect);
   }
 
   #for(group: GroupConfig, region: RegionName): Database {
