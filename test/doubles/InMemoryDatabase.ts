@@ -25,6 +25,7 @@ interface RegionDb {
 export class InMemoryDatabase implements Database {
   readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0 };
   readonly lastPromoteOptions: PromoteOptions[] = [];
+  private dropPromotes = 0;
   private readonly regions = new Map<RegionName, RegionDb>();
 
   constructor(
@@ -35,6 +36,11 @@ export class InMemoryDatabase implements Database {
     for (const [region, db] of Object.entries(initial)) {
       this.regions.set(region, { role: db.role, status: 'available', replicaLagSeconds: db.replicaLagSeconds, reachable: true, fenced: false });
     }
+  }
+
+  /** The next `count` promote calls are answered `started` and then lost, as a request the provider dropped. */
+  dropNextPromotes(count = 1): void {
+    this.dropPromotes = count;
   }
 
   region(region: RegionName): RegionDb {
@@ -83,6 +89,10 @@ export class InMemoryDatabase implements Database {
     if (db.promotionStartedAt !== undefined) return 'in-progress';
     if (db.busy !== undefined) throw new RetryableStepError(`in transition: ${region} is ${db.busy}, cannot promote yet`);
     assertInTime(this.clock, effect);
+    if (this.dropPromotes > 0) {
+      this.dropPromotes -= 1;
+      return 'started';
+    }
     db.promotionStartedAt = this.clock.now();
     db.status = 'modifying';
     this.calls.promoteEffective += 1;
