@@ -5,6 +5,7 @@ import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
+import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { effectBudgetMs, LEASE_TTL_MS, SAFETY_MARGIN_MS } from '../domain/timing.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -299,7 +300,10 @@ class GroupSession {
     if (isEmpty(outbox)) return;
     await this.holdLeaseForEffect();
     await this.deps.eventLog.append(outbox.events);
-    for (const failover of outbox.failovers ?? []) await this.deps.eventLog.saveFailover(failover);
+    for (const failover of outbox.failovers ?? []) {
+      await this.deps.eventLog.saveFailover(failover);
+      if (releasesFleetSlot(failover)) await this.deps.fleet.release(failover.id);
+    }
     for (const notification of outbox.notifications) {
       try {
         const effect = await this.holdLeaseForEffect();

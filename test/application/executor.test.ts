@@ -181,6 +181,23 @@ describe('executor', () => {
     expect(deps.database.calls.promoteEffective).toBe(1);
   });
 
+  it('gives the fleet slot back when a failover ends before promotion, so the brake counts only failovers that happened', async () => {
+    // Prepare: observers saw a replica within budget, but at the step the database reports it far behind.
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY], { lag: { [REPLICA]: 2, [FAR_REPLICA]: 5 } });
+    deps.database.region(REPLICA).replicaLagSeconds = 120;
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess: the failover reserved a slot, was blocked by lag before promoting, and no longer counts.
+    expect(outcome.state).toBe('blocked');
+    expect(outcome.failover).toMatchObject({ outcome: 'aborted' });
+    expect(deps.fleet.calls.tryReserve).toBe(1);
+    expect(deps.database.calls.promote).toBe(0);
+    expect(await deps.fleet.countSince(0)).toBe(0);
+  });
+
   it('writes an ordered, gap-free event log', async () => {
     // Prepare
     const { deps, group, clock } = inMemoryWorld();

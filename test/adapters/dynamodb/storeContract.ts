@@ -565,6 +565,22 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         expect(await stores.fleetLedger.countSince(0)).toBe(1);
       });
 
+      it('stops counting a released failover, freeing its slot; releasing twice or an unknown id changes nothing', async () => {
+        // Prepare
+        await stores.fleetLedger.tryReserve({ failoverId: 'f1', groupId: 'g1', now: 1_000, windowMs, max: 1 });
+        await stores.fleetLedger.tryReserve({ failoverId: 'f2', groupId: 'g2', now: 1_500, windowMs, max: 2 });
+
+        // Act
+        await stores.fleetLedger.release('f1');
+        await stores.fleetLedger.release('f1');
+        await stores.fleetLedger.release('never-reserved');
+        const next = await stores.fleetLedger.tryReserve({ failoverId: 'f3', groupId: 'g3', now: 2_000, windowMs, max: 2 });
+
+        // Assess
+        expect(next).toBe('reserved');
+        expect(await stores.fleetLedger.countSince(0)).toBe(2);
+      });
+
       it('releases the brake once earlier reservations fall out of the window', async () => {
         // Prepare
         await stores.fleetLedger.tryReserve({ failoverId: 'f1', groupId: 'g1', now: 1_000, windowMs, max: 1 });
