@@ -1,11 +1,12 @@
 import { transition } from 'xstate';
 import type { GroupConfig } from '../config/schema.js';
-import { assessGroup, unexpectedWriters } from '../domain/assessment.js';
+import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
+import { expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
 import { effectBudgetMs, LEASE_TTL_MS, SAFETY_MARGIN_MS } from '../domain/timing.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -116,6 +117,7 @@ function isEmpty(outbox: Outbox): boolean {
 class GroupSession {
   private snapshot: FailoverSnapshot;
   private health: Record<string, RegionHealth>;
+  private splitBrain: SplitBrainEpisodes;
   private drafts: Omit<LoggedEvent, 'groupId' | 'seq'>[] = [];
   private notifications: Notification[] = [];
   private failovers = new Map<string, FailoverRecord>();
@@ -134,6 +136,7 @@ class GroupSession {
   ) {
     this.snapshot = restoreSnapshot(record, group, deps.clock.now());
     this.health = { ...record.health };
+    this.splitBrain = { ...record.splitBrain };
     this.processed = [...record.processedCommandIds];
   }
 
@@ -168,7 +171,6 @@ class GroupSession {
       const from = previous[region]?.verdict ?? 'unknown';
       if (from !== health.verdict) this.verdictChanges.push({ region, from, to: health.verdict });
     }
-    this.raiseSplitBrainRisk(previous, now);
     const assessment = assessGroup({
       group: this.group,
       health: this.health,
@@ -177,32 +179,56 @@ class GroupSession {
       proposedFailoverId: (this.deps.newId ?? defaultId)(),
     });
     this.apply({ type: 'HEALTH', at: now, assessment });
+    await this.raiseSplitBrainRisk(now);
   }
 
-  /** Two writers is the worst outcome there is: say so loudly, once, when a region newly reports a writer role. */
-  private raiseSplitBrainRisk(previous: Readonly<Record<string, RegionHealth>>, now: EpochMs): void {
+  /**
+   * Two writers is the worst outcome there is: say so loudly, once per episode (`splitBrainEpisodes`), for any
+   * region other than the one that may write whose fresh health reports a writer role. A new suspect is checked
+   * with the provider first: one it reports fenced, stopped or a replica is not a writer.
+   */
+  private async raiseSplitBrainRisk(now: EpochMs): Promise<void> {
     const { context } = this.snapshot;
-    const failingOver = this.snapshot.matches('failingOver') || this.snapshot.matches('stalled');
-    const excused = failingOver ? context.failover?.to : undefined;
-    const before = new Set(unexpectedWriters(previous, context.primaryRegion, excused));
-    for (const region of unexpectedWriters(this.health, context.primaryRegion, excused)) {
-      if (before.has(region)) continue;
+    const view = expectedWriter({
+      primaryRegion: context.primaryRegion,
+      failover: context.failover,
+      failingOver: this.snapshot.matches('failingOver') || this.snapshot.matches('stalled'),
+    });
+    const notWriters = new Set<string>();
+    for (const region of suspectedWriters(this.health, view)) {
+      if (this.splitBrain[region] !== undefined) continue;
+      if (await this.providerSaysNotWriter(region)) notWriters.add(region);
+    }
+    const { open, opened } = splitBrainEpisodes({ health: this.health, view, open: this.splitBrain, now, notWriters });
+    this.splitBrain = open;
+    for (const region of opened) {
       const role = this.health[region]?.databaseRole;
+      const writer = view.writer;
       const text =
-        `The database in ${region} reports itself ${role} (writable) while ${context.primaryRegion} is the primary: ` +
-        `two writers. Clients follow DNS to ${context.primaryRegion}; writes reaching ${region} will be lost or diverge.\n` +
+        `The database in ${region} reports itself ${role} (writable) while ${writer} is the writer: ` +
+        `two writers. Writes reaching ${region} will be lost or diverge.\n` +
         `Fence ${region} now (stop it, or apply its read-only parameter group), then check which writes landed where.`;
-      this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail: { region, role } });
+      this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail: { region, role, writer } });
       this.notifications.push({
         groupId: this.group.id,
         environment: this.group.environment,
         type: 'split-brain-risk',
         severity: 'critical',
-        subject: `[${this.group.environment}] ${this.group.id}: two writers: ${region} and ${context.primaryRegion}`.slice(0, 100),
+        subject: `[${this.group.environment}] ${this.group.id}: two writers: ${region} and ${writer}`.slice(0, 100),
         text,
-        details: { region, role, primaryRegion: context.primaryRegion, health: this.health[region] },
-        dedupeKey: `${this.group.id}:split-brain:${region}:${now}`,
+        details: { region, role, writer, primaryRegion: context.primaryRegion, health: this.health[region] },
+        dedupeKey: `${this.group.id}:split-brain:${region}:${open[region]}`,
       });
+    }
+  }
+
+  /** True only when the provider positively answers that the region cannot take writes; any doubt keeps the alarm. */
+  private async providerSaysNotWriter(region: string): Promise<boolean> {
+    try {
+      const state = await this.deps.database.describe(this.group, region);
+      return state.role === 'replica' || state.fenced === true;
+    } catch {
+      return false;
     }
   }
 
@@ -250,7 +276,8 @@ class GroupSession {
       this.failovers.size > 0 ||
       this.commandOutcomes.length > 0 ||
       JSON.stringify(failoverMachine.getPersistedSnapshot(this.snapshot)) !== JSON.stringify(this.record.snapshot) ||
-      JSON.stringify(this.health) !== JSON.stringify(this.record.health)
+      JSON.stringify(this.health) !== JSON.stringify(this.record.health) ||
+      JSON.stringify(this.splitBrain) !== JSON.stringify(this.record.splitBrain ?? {})
     );
   }
 
@@ -276,6 +303,7 @@ class GroupSession {
       machineVersion: MACHINE_VERSION,
       snapshot: failoverMachine.getPersistedSnapshot(this.snapshot),
       health: this.health,
+      splitBrain: this.splitBrain,
       outbox,
       nextEventSeq: seq,
       processedCommandIds: this.processed.slice(-MAX_REMEMBERED_COMMANDS),

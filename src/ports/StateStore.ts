@@ -1,3 +1,4 @@
+import type { SplitBrainEpisodes } from '../domain/splitBrain.js';
 import type { EpochMs, FailoverRecord, GroupId, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
 
 /** Who may act on a group right now. `epoch` grows each time the lease changes hands. */
@@ -42,6 +43,8 @@ export interface GroupRecord {
   readonly nextEventSeq: number;
   /** Operator command ids already fed to the machine (bounded, newest last). */
   readonly processedCommandIds: readonly string[];
+  /** Open split-brain episodes (region → since): one alarm per episode. Absent in records saved before it existed. */
+  readonly splitBrain?: SplitBrainEpisodes;
   readonly lease?: Lease;
   readonly updatedAt: EpochMs;
 }
