@@ -7,7 +7,7 @@ import { evaluateGroup } from '../domain/verdicts.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
-import { effectBudgetMs, LEASE_TTL_MS, SAFETY_MARGIN_MS } from '../domain/timing.js';
+import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS } from '../domain/timing.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { EventLog } from '../ports/EventLog.js';
 import type { Notifier } from '../ports/Notifier.js';
@@ -415,7 +415,7 @@ export async function reconcileGroup(
   const { stateStore, clock } = deps;
   const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
   const margin = deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
-  if (effectBudgetMs(ttl, margin) <= 0) {
+  if (!leaseAllowsEffects(ttl, margin)) {
     throw new Error(`executor: a lease of ${ttl} ms leaves no time for an effect with a ${margin} ms safety margin on each side`);
   }
   const start = clock.now();
