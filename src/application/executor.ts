@@ -6,7 +6,7 @@ import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, 
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
-import { expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
+import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
 import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS } from '../domain/timing.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -185,7 +185,7 @@ class GroupSession {
   /**
    * Two writers is the worst outcome there is: say so loudly, once per episode (`splitBrainEpisodes`), for any
    * region other than the one that may write whose fresh health reports a writer role. A new suspect is checked
-   * with the provider first: one it reports fenced, stopped or a replica is not a writer.
+   * with the provider first: one it reports fenced, failed, stopped or a replica is not a writer (until it recovers).
    */
   private async raiseSplitBrainRisk(now: EpochMs): Promise<void> {
     const { context } = this.snapshot;
@@ -222,12 +222,12 @@ class GroupSession {
     }
   }
 
-  /** True only when the provider positively answers that the region cannot take writes; any doubt keeps the alarm. */
+  /** True only when the provider positively answers that the region cannot take writes (`cannotTakeWrites`). */
   private async providerSaysNotWriter(region: string): Promise<boolean> {
     try {
-      const state = await this.deps.database.describe(this.group, region);
-      return state.role === 'replica' || state.fenced === true;
+      return cannotTakeWrites(await this.deps.database.describe(this.group, region));
     } catch {
+      // No answer is no proof: the suspect stays a suspect and the alarm is raised.
       return false;
     }
   }

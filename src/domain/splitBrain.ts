@@ -12,6 +12,38 @@ export interface WriterView {
 }
 
 /**
+ * Provider statuses in which a database cannot take writes whatever its role: failed, stopped, being deleted,
+ * unreadable storage. A database in one of them is not a second writer (yet): when it recovers, it is.
+ */
+const NOT_SERVING_STATUSES = new Set([
+  'failed',
+  'stopped',
+  'stopping',
+  'deleting',
+  'storage-full',
+  'inaccessible-encryption-credentials',
+  'inaccessible-encryption-credentials-recoverable',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'incompatible-restore',
+  'restore-error',
+]);
+
+/**
+ * True only when the provider's own answer proves a database cannot take writes: it is a replica, it is fenced
+ * (stopped, read-only parameter group), or its status is one in which it serves nothing. Anything else, including
+ * no answer (`unknown`, `unreachable`), leaves it a suspect: doubt keeps the alarm.
+ *
+ * @example
+ * cannotTakeWrites({ role: 'primary', status: 'failed' }); // true
+ * cannotTakeWrites({ role: 'unknown', status: 'unreachable' }); // false
+ */
+export function cannotTakeWrites(state: { role: string; status: string; fenced?: boolean }): boolean {
+  return state.role === 'replica' || state.fenced === true || NOT_SERVING_STATUSES.has(state.status);
+}
+
+/**
  * The region that may write now. Normally the primary. During a failover (in flight or stalled) whose promotion has
  * started, the target is the writer: from then on the old primary, whatever its role was before, is a second writer
  * if it reports one. Before the promotion starts, the target is excused.

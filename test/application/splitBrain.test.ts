@@ -145,4 +145,30 @@ describe('split-brain alarm', () => {
       expect.objectContaining({ region: PRIMARY, writer: REPLICA }),
     ]);
   });
+
+  it('does not flag a failed old primary while it is failed, and flags it once when it recovers writable', async () => {
+    // Prepare: the primary's database fails (role still primary, status failed) and the group fails over.
+    const world = inMemoryWorld();
+    const { deps, group, clock } = world;
+    deps.database.region(PRIMARY).status = 'failed';
+    for (let round = 0; round < group.policy.failureThreshold; round += 1) {
+      clock.advance(group.policy.probeIntervalSeconds * 1000);
+      await httpDownRound(world, PRIMARY);
+    }
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    clock.advance(5_000);
+    await httpDownRound(world, PRIMARY);
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    const whileFailed = splitBrainAlarms(deps).length;
+
+    // Act: it recovers, writable.
+    deps.database.region(PRIMARY).status = 'available';
+    await passes(world, 2);
+
+    // Assess
+    expect(whileFailed).toBe(0);
+    expect(splitBrainAlarms(deps).map(({ notification }) => notification.details)).toEqual([
+      expect.objectContaining({ region: PRIMARY, writer: REPLICA }),
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedWriter, splitBrainEpisodes } from '../../src/domain/splitBrain.js';
+import { cannotTakeWrites, expectedWriter, splitBrainEpisodes } from '../../src/domain/splitBrain.js';
 import type { DatabaseRole, FailoverRecord, RegionHealth } from '../../src/domain/types.js';
 
 function health(roles: Record<string, DatabaseRole | undefined>): Record<string, RegionHealth> {
@@ -87,5 +87,16 @@ describe('split-brain rule', () => {
 
     // Assess
     expect(result).toEqual({ open: {}, opened: [] });
+  });
+
+  it('counts a failed, stopped or fenced database as unable to take writes, and a silent one as a suspect', () => {
+    // Assess
+    expect(cannotTakeWrites({ role: 'primary', status: 'failed' })).toBe(true);
+    expect(cannotTakeWrites({ role: 'primary', status: 'stopped' })).toBe(true);
+    expect(cannotTakeWrites({ role: 'primary', status: 'available', fenced: true })).toBe(true);
+    expect(cannotTakeWrites({ role: 'replica', status: 'available' })).toBe(true);
+    expect(cannotTakeWrites({ role: 'primary', status: 'available' })).toBe(false);
+    expect(cannotTakeWrites({ role: 'primary', status: 'storage-optimization' })).toBe(false);
+    expect(cannotTakeWrites({ role: 'unknown', status: 'unreachable' })).toBe(false);
   });
 });
