@@ -5,11 +5,13 @@ import { handleOperatorRequest, type OperatorResponse } from '../src/application
 import { buildExecutorDeps } from '../src/composition.js';
 import { once } from './shared/lazy.js';
 import { executorLogger, SERVICE_NAME } from './shared/telemetry.js';
+import { OPERATOR_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
+
+/** Margins live with the lease arithmetic in src/domain/timing.ts. */
+export { OPERATOR_SAFETY_MARGIN_MS };
 
 /** The longest an operator command runs the executor inline before answering; the orchestrator continues after. */
 export const OPERATOR_INLINE_BUDGET_MS = 20_000;
-/** Time kept back from the invocation so the executor's last save and the answer land inside it. */
-export const OPERATOR_SAFETY_MARGIN_MS = 3_000;
 
 export interface OperatorHandlerOptions {
   readonly load: () => Promise<ExecutorDeps>;

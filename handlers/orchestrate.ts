@@ -7,11 +7,10 @@ import { buildExecutorDeps } from '../src/composition.js';
 import { phaseDurations } from './shared/failoverDurations.js';
 import { once } from './shared/lazy.js';
 import { createTelemetry, executorLogger, publishWithDimensions } from './shared/telemetry.js';
+import { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 
-/** Time left unused at the end of each invocation: the executor's last save and the metrics must land inside it. */
-export const ORCHESTRATE_SAFETY_MARGIN_MS = 3_000;
-/** A pass is not started with less time than this left: an idle pass over a few groups takes well under a second. */
-export const MIN_PASS_MS = 2_000;
+/** Margins live with the lease arithmetic in src/domain/timing.ts. */
+export { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS };
 
 export type { Outcome };
 

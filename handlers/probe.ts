@@ -5,13 +5,10 @@ import { runProbeRounds, type ProbeRoundSummary } from '../src/application/probe
 import { buildProbeDeps, type ProbeRuntime } from '../src/composition.js';
 import { once } from './shared/lazy.js';
 import { createTelemetry, publishWithDimensions } from './shared/telemetry.js';
+import { PROBE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 
-/**
- * Time left unused at the end of each invocation. The next scheduled invocation starts about a minute after this
- * one did; stopping early keeps two invocations of one observer from writing its reports at the same time (which
- * would count a streak twice), and leaves time to publish metrics.
- */
-export const PROBE_SAFETY_MARGIN_MS = 5_000;
+/** Margins live with the lease arithmetic in src/domain/timing.ts. */
+export { PROBE_SAFETY_MARGIN_MS };
 
 export interface ProbeHandlerOptions {
   readonly load: () => Promise<ProbeRuntime>;

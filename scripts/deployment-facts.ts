@@ -245,14 +245,15 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
       arns.rdsClusters.map((cluster) => `${cluster.slice(0, cluster.lastIndexOf(':cluster:'))}:db:*`).filter((arn, index, all) => all.indexOf(arn) === index),
     ),
     allow('Route53ReadRecords', ['route53:ListResourceRecordSets'], arns.hostedZones),
-    // Per zone, only UPSERTs of the groups' own records (of their type): not every record in a shared zone.
+    // Per zone, only changes of the groups' own records (of their type): not every record in a shared zone. A switch
+    // is one conditional batch, DELETE of the value read + CREATE of the new one (no UPSERT: it would overwrite blind).
     ...arns.records.map((zone, index) => ({
       ...allow(`Route53ChangeGroupRecords${index + 1}`, ['route53:ChangeResourceRecordSets'], [zone.hostedZoneArn]),
       Condition: {
         'ForAllValues:StringEquals': {
           'route53:ChangeResourceRecordSetsNormalizedRecordNames': zone.recordNames,
           'route53:ChangeResourceRecordSetsRecordTypes': zone.recordTypes,
-          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+          'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
         },
       },
     })),

@@ -1,10 +1,14 @@
 import { transition } from 'xstate';
 import type { GroupConfig } from '../config/schema.js';
-import { assessGroup, unexpectedWriters } from '../domain/assessment.js';
+import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
+import { releasesFleetSlot } from '../domain/fleetBrake.js';
+import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
+import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS } from '../domain/timing.js';
+import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { EventLog } from '../ports/EventLog.js';
 import type { Notifier } from '../ports/Notifier.js';
 import type { ObservationStore } from '../ports/ObservationStore.js';
@@ -13,7 +17,7 @@ import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import { MACHINE_VERSION, type FailoverEvent } from '../../state-machines/types.js';
 import { decideCommand } from './commands.js';
 import { withLiveTopology } from '../domain/liveTopology.js';
-import { advanceReprotect, decideReprotect, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
+import { advanceReprotect, decideReprotect, reprotectInProgress, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
 import { machineSettingsFor } from './settings.js';
 import { performStep, type StepPorts } from './steps.js';
 import { restoreSnapshot } from './snapshot.js';
@@ -42,7 +46,10 @@ export interface ExecutorDeps extends StepPorts {
   readonly leaseTtlMs?: number;
   /** Backoff while a step waits (promotion, DNS sync), in clock time. */
   readonly polling?: PollingPolicy;
-  /** Stop this long before the deadline so the last save lands inside the invocation. */
+  /**
+   * Stop this long before the deadline so the last save lands inside the invocation, and end every effect this long
+   * before the lease ends. Default `SAFETY_MARGIN_MS`.
+   */
   readonly safetyMarginMs?: number;
 }
 
@@ -112,6 +119,7 @@ function isEmpty(outbox: Outbox): boolean {
 class GroupSession {
   private snapshot: FailoverSnapshot;
   private health: Record<string, RegionHealth>;
+  private splitBrain: SplitBrainEpisodes;
   private drafts: Omit<LoggedEvent, 'groupId' | 'seq'>[] = [];
   private notifications: Notification[] = [];
   private failovers = new Map<string, FailoverRecord>();
@@ -131,6 +139,7 @@ class GroupSession {
   ) {
     this.snapshot = restoreSnapshot(record, group, deps.clock.now());
     this.health = { ...record.health };
+    this.splitBrain = { ...record.splitBrain };
     this.processed = [...record.processedCommandIds];
     this.topology = topologyStateOf(record);
   }
@@ -166,7 +175,6 @@ class GroupSession {
       const from = previous[region]?.verdict ?? 'unknown';
       if (from !== health.verdict) this.verdictChanges.push({ region, from, to: health.verdict });
     }
-    this.raiseSplitBrainRisk(previous, now);
     const assessment = assessGroup({
       group: this.group,
       health: this.health,
@@ -175,6 +183,7 @@ class GroupSession {
       proposedFailoverId: (this.deps.newId ?? defaultId)(),
     });
     this.apply({ type: 'HEALTH', at: now, assessment });
+    await this.raiseSplitBrainRisk(now);
     this.absorb(watchProtection({ group: this.group, health: this.health, snapshot: this.snapshot, state: this.topology, now }));
   }
 
@@ -189,33 +198,58 @@ class GroupSession {
 
   /** One step of a reprotect in progress, while the machine rests. */
   async advanceReprotect(): Promise<void> {
+    // Creating a replica is a side effect: it runs only while this executor holds the lease for its worst case.
+    if (reprotectInProgress(this.topology.reprotect)) await this.holdLeaseForEffect();
     this.absorb(await advanceReprotect(this.deps, { group: this.group, snapshot: this.snapshot, state: this.topology }));
   }
 
-  /** Two writers is the worst outcome there is: say so loudly, once, when a region newly reports a writer role. */
-  private raiseSplitBrainRisk(previous: Readonly<Record<string, RegionHealth>>, now: EpochMs): void {
+  /**
+   * Two writers is the worst outcome there is: say so loudly, once per episode (`splitBrainEpisodes`), for any
+   * region other than the one that may write whose fresh health reports a writer role. A new suspect is checked
+   * with the provider first: one it reports fenced, failed, stopped or a replica is not a writer (until it recovers).
+   */
+  private async raiseSplitBrainRisk(now: EpochMs): Promise<void> {
     const { context } = this.snapshot;
-    const failingOver = this.snapshot.matches('failingOver') || this.snapshot.matches('stalled');
-    const excused = failingOver ? context.failover?.to : undefined;
-    const before = new Set(unexpectedWriters(previous, context.primaryRegion, excused));
-    for (const region of unexpectedWriters(this.health, context.primaryRegion, excused)) {
-      if (before.has(region)) continue;
+    const view = expectedWriter({
+      primaryRegion: context.primaryRegion,
+      failover: context.failover,
+      failingOver: this.snapshot.matches('failingOver') || this.snapshot.matches('stalled'),
+    });
+    const notWriters = new Set<string>();
+    for (const region of suspectedWriters(this.health, view)) {
+      if (this.splitBrain[region] !== undefined) continue;
+      if (await this.providerSaysNotWriter(region)) notWriters.add(region);
+    }
+    const { open, opened } = splitBrainEpisodes({ health: this.health, view, open: this.splitBrain, now, notWriters });
+    this.splitBrain = open;
+    for (const region of opened) {
       const role = this.health[region]?.databaseRole;
+      const writer = view.writer;
       const text =
-        `The database in ${region} reports itself ${role} (writable) while ${context.primaryRegion} is the primary: ` +
-        `two writers. Clients follow DNS to ${context.primaryRegion}; writes reaching ${region} will be lost or diverge.\n` +
+        `The database in ${region} reports itself ${role} (writable) while ${writer} is the writer: ` +
+        `two writers. Writes reaching ${region} will be lost or diverge.\n` +
         `Fence ${region} now (stop it, or apply its read-only parameter group), then check which writes landed where.`;
-      this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail: { region, role } });
+      this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail: { region, role, writer } });
       this.notifications.push({
         groupId: this.group.id,
         environment: this.group.environment,
         type: 'split-brain-risk',
         severity: 'critical',
-        subject: `[${this.group.environment}] ${this.group.id}: two writers: ${region} and ${context.primaryRegion}`.slice(0, 100),
+        subject: `[${this.group.environment}] ${this.group.id}: two writers: ${region} and ${writer}`.slice(0, 100),
         text,
-        details: { region, role, primaryRegion: context.primaryRegion, health: this.health[region] },
-        dedupeKey: `${this.group.id}:split-brain:${region}:${now}`,
+        details: { region, role, writer, primaryRegion: context.primaryRegion, health: this.health[region] },
+        dedupeKey: `${this.group.id}:split-brain:${region}:${open[region]}`,
       });
+    }
+  }
+
+  /** True only when the provider positively answers that the region cannot take writes (`cannotTakeWrites`). */
+  private async providerSaysNotWriter(region: string): Promise<boolean> {
+    try {
+      return cannotTakeWrites(await this.deps.database.describe(this.group, region));
+    } catch {
+      // No answer is no proof: the suspect stays a suspect and the alarm is raised.
+      return false;
     }
   }
 
@@ -268,7 +302,8 @@ class GroupSession {
       this.commandOutcomes.length > 0 ||
       JSON.stringify(failoverMachine.getPersistedSnapshot(this.snapshot)) !== JSON.stringify(this.record.snapshot) ||
       JSON.stringify(this.health) !== JSON.stringify(this.record.health) ||
-      topologyChanged(this.record, this.topology)
+      topologyChanged(this.record, this.topology) ||
+      JSON.stringify(this.splitBrain) !== JSON.stringify(this.record.splitBrain ?? {})
     );
   }
 
@@ -279,7 +314,7 @@ class GroupSession {
   async commit(): Promise<void> {
     if (!this.hasChanges() && !(this.deliveredOutbox && !isEmpty(this.record.outbox))) return;
     const now = this.deps.clock.now();
-    await this.renewLeaseIfNeeded(now);
+    await this.renewLeaseIfShorterThan(this.ttl / 2, now);
     let seq = this.record.nextEventSeq;
     const events: LoggedEvent[] = this.drafts.map((draft) => ({ ...draft, groupId: this.group.id, seq: seq++ }));
     const outbox: Outbox = {
@@ -294,6 +329,7 @@ class GroupSession {
       machineVersion: MACHINE_VERSION,
       snapshot: failoverMachine.getPersistedSnapshot(this.snapshot),
       health: this.health,
+      splitBrain: this.splitBrain,
       outbox,
       nextEventSeq: seq,
       processedCommandIds: this.processed.slice(-MAX_REMEMBERED_COMMANDS),
@@ -308,16 +344,26 @@ class GroupSession {
     await this.deliver();
   }
 
-  /** Delivers the saved outbox. Idempotent except notifications, which are at-least-once. */
+  /**
+   * Delivers the saved outbox, under the lease: a stale executor stops before delivering anything, and each
+   * notification is abandoned if the lease would end first. Idempotent except notifications, which are at-least-once;
+   * failover records never move backwards (the event log keeps the furthest progress).
+   */
   async deliver(): Promise<void> {
     const { outbox } = this.record;
     if (isEmpty(outbox)) return;
+    await this.holdLeaseForEffect();
     await this.deps.eventLog.append(outbox.events);
-    for (const failover of outbox.failovers ?? []) await this.deps.eventLog.saveFailover(failover);
+    for (const failover of outbox.failovers ?? []) {
+      await this.deps.eventLog.saveFailover(failover);
+      if (releasesFleetSlot(failover)) await this.deps.fleet.release(failover.id);
+    }
     for (const notification of outbox.notifications) {
       try {
-        await this.deps.notifier.publish(notification, this.group.notifications.topicArn);
+        const effect = await this.holdLeaseForEffect();
+        await this.deps.notifier.publish(notification, this.group.notifications.topicArn, effect);
       } catch (error) {
+        if (error instanceof StaleStateError || error instanceof LeaseHeldError) throw error;
         // A lost message must not stop a failover; the event log still has the line and the log says why.
         this.notificationFailures += 1;
         this.deps.logger?.warn('notification failed', { groupId: this.group.id, type: notification.type, error: String(error) });
@@ -329,10 +375,42 @@ class GroupSession {
     this.deliveredOutbox = true;
   }
 
-  private async renewLeaseIfNeeded(now: EpochMs): Promise<void> {
-    const ttl = this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    if (this.lease.expiresAt - now < ttl / 2) {
-      this.lease = await this.deps.stateStore.acquireLease(this.group.id, this.lease.owner, now, ttl);
+  /**
+   * Makes sure the lease outlives one side effect started now, and answers that effect's deadline and abort signal.
+   * Renews first when the lease has less than the effect's budget plus the margin left. A renewal that comes back
+   * with another epoch means someone else held the group in between (their actions may contradict ours): stop.
+   * A lease taken by someone else throws `LeaseHeldError`. Either way the effect is never started.
+   *
+   * @example
+   * const effect = await session.holdLeaseForEffect();
+   * await database.fence(group, region, mode, effect);
+   */
+  async holdLeaseForEffect(): Promise<EffectOptions> {
+    const now = this.deps.clock.now();
+    const budget = effectBudgetMs(this.ttl, this.margin);
+    await this.renewLeaseIfShorterThan(budget + this.margin, now);
+    const deadline = Math.min(now + budget, this.lease.expiresAt - this.margin);
+    return { deadline, signal: AbortSignal.timeout(Math.max(0, deadline - now)) };
+  }
+
+  private get ttl(): number {
+    return this.deps.leaseTtlMs ?? LEASE_TTL_MS;
+  }
+
+  private get margin(): number {
+    return this.deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
+  }
+
+  private async renewLeaseIfShorterThan(remainingMs: number, now: EpochMs): Promise<void> {
+    if (this.lease.expiresAt - now >= remainingMs) return;
+    const renewed = await this.deps.stateStore.acquireLease(this.group.id, this.lease.owner, now, this.ttl);
+    const held = this.lease;
+    this.lease = renewed;
+    if (renewed.epoch !== held.epoch) {
+      throw new StaleStateError(
+        `group ${this.group.id}: the lease of ${held.owner} lapsed (epoch ${held.epoch}, now ${renewed.epoch}); another executor may have acted`,
+        { groupId: this.group.id },
+      );
     }
   }
 
@@ -344,8 +422,6 @@ class GroupSession {
     return this.lease;
   }
 }
-
-export const DEFAULT_LEASE_TTL_MS = 30_000;
 
 /**
  * Reconciles one group: takes the lease, restores the machine, feeds observations and operator commands, then
@@ -363,7 +439,11 @@ export async function reconcileGroup(
   options: { owner: string; deadline: EpochMs },
 ): Promise<GroupOutcome> {
   const { stateStore, clock } = deps;
-  const ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
+  const margin = deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
+  if (!leaseAllowsEffects(ttl, margin)) {
+    throw new Error(`executor: a lease of ${ttl} ms leaves no time for an effect with a ${margin} ms safety margin on each side`);
+  }
   const start = clock.now();
   const base = { groupId: group.id, actions: [] as string[], notificationFailures: 0 };
   await stateStore.createIfAbsent(initialRecord(group, start));
@@ -402,7 +482,7 @@ export async function reconcileGroup(
 async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSession, deadline: EpochMs): Promise<GroupOutcome> {
   const { clock } = deps;
   const polling = deps.polling ?? DEFAULT_POLLING;
-  const margin = deps.safetyMarginMs ?? 2_000;
+  const margin = deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
   let delay = polling.initialMs;
   let waitingFor: string | undefined;
   let lastStep: FailoverStep | undefined;
@@ -417,7 +497,13 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     }
     if (step !== lastStep) delay = polling.initialMs;
     lastStep = step;
-    const result = await performStep(deps, { group, step, failover, health: session.healthView });
+    const result = await performStep(deps, {
+      group,
+      step,
+      failover,
+      health: session.healthView,
+      holdLease: () => session.holdLeaseForEffect(),
+    });
     if ('event' in result) {
       session.apply(result.event);
       session.actions.push(result.event.type === 'STEP_FAILED' ? `${step} failed: ${result.event.error}` : result.event.type);

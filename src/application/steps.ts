@@ -1,8 +1,9 @@
 import type { ControlPlaneConfig, GroupConfig } from '../config/schema.js';
-import { FatalStepError, RetryableStepError } from '../domain/errors.js';
+import { FatalStepError, LeaseHeldError, RetryableStepError, StaleStateError } from '../domain/errors.js';
 import type { FailoverRecord, FailoverStep, RegionHealth } from '../domain/types.js';
 import type { Clock } from '../ports/Clock.js';
 import type { Database } from '../ports/Database.js';
+import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { FleetLedger } from '../ports/FleetLedger.js';
 import type { Prober } from '../ports/Prober.js';
 import type { Traffic } from '../ports/Traffic.js';
@@ -20,6 +21,20 @@ export interface StepPorts {
 /** A step's answer: an event for the machine, or `waiting` (poll again later) with what it is waiting for. */
 export type StepResult = { readonly event: FailoverEvent } | { readonly waiting: string };
 
+export interface StepInput {
+  readonly group: GroupConfig;
+  readonly step: FailoverStep;
+  readonly failover: FailoverRecord;
+  readonly health: Readonly<Record<string, RegionHealth>>;
+  /**
+   * Called right before each side effect (fence, promote, DNS change, fleet reservation): makes sure the lease
+   * outlives the effect and answers its deadline and abort signal. Throws `StaleStateError` or `LeaseHeldError` when
+   * the lease is lost; the step then acts no further and the error reaches the executor. Without it (plan previews,
+   * tests of a single step) effects run without a deadline.
+   */
+  readonly holdLease?: () => Promise<EffectOptions>;
+}
+
 /**
  * Performs one failover step. Every step observes before it acts, so running it again after a crash changes
  * nothing that was already done: a promoted replica is not promoted again, a record that already points at the
@@ -29,14 +44,13 @@ export type StepResult = { readonly event: FailoverEvent } | { readonly waiting:
  * const result = await performStep(ports, { group, step: 'promoting', failover, health });
  * if ('event' in result) actor.send(result.event);
  */
-export async function performStep(
-  ports: StepPorts,
-  input: { group: GroupConfig; step: FailoverStep; failover: FailoverRecord; health: Readonly<Record<string, RegionHealth>> },
-): Promise<StepResult> {
+export async function performStep(ports: StepPorts, input: StepInput): Promise<StepResult> {
   const { step } = input;
   try {
     return await runStep(ports, input);
   } catch (error) {
+    // A lost lease is not a failed step: the executor must stop, not record a failure it has no right to save.
+    if (error instanceof StaleStateError || error instanceof LeaseHeldError) throw error;
     const at = ports.clock.now();
     const message = error instanceof Error ? error.message : String(error);
     const retryable = !(error instanceof FatalStepError);
@@ -45,18 +59,17 @@ export async function performStep(
   }
 }
 
-async function runStep(
-  ports: StepPorts,
-  input: { group: GroupConfig; step: FailoverStep; failover: FailoverRecord; health: Readonly<Record<string, RegionHealth>> },
-): Promise<StepResult> {
+async function runStep(ports: StepPorts, input: StepInput): Promise<StepResult> {
   const { group, step, failover, health } = input;
   const { database, traffic, clock } = ports;
   const now = () => clock.now();
+  const holdLease = input.holdLease ?? (async (): Promise<EffectOptions> => ({}));
   const kind = group.regions[failover.to]?.database.kind;
 
   switch (step) {
     case 'reserving': {
       const { fleetBrake } = ports.config.fleet;
+      await holdLease();
       const answer = await ports.fleet.tryReserve({
         failoverId: failover.id,
         groupId: group.id,
@@ -79,7 +92,7 @@ async function runStep(
         const overBudget = await lagOverBudget(database, group, failover, health, now);
         if (overBudget !== undefined) return { event: overBudget };
       }
-      const outcome = await database.fence(group, failover.from, group.policy.fencing);
+      const outcome = await database.fence(group, failover.from, group.policy.fencing, await holdLease());
       return { event: { type: 'FENCED', at: now(), outcome } };
     }
     case 'draining': {
@@ -96,23 +109,25 @@ async function runStep(
         const overBudget = lagVerdict(group, failover, lag, now(), 'at promotion');
         if (overBudget !== undefined) return { event: overBudget };
       }
-      if (!alreadyPromoted) {
-        await database.promote(group, failover.to, {
-          failoverId: failover.id,
-          planned: failover.planned,
-          allowDataLoss: failover.allowDataLoss,
-          fromRegion: failover.from,
-        });
-      }
+      // Only an answered promote call (or a target already promoted) starts a promotion: PROMOTION_STARTED means
+      // the provider took the request, never that the replica merely looked busy.
+      if (!alreadyPromoted) await promote(ports, input, await holdLease());
       return { event: { type: 'PROMOTION_STARTED', at: now(), replicaLagSeconds: failover.planned ? 0 : lag } };
     }
     case 'awaitingPromotion': {
       const target = await database.describe(group, failover.to);
       if (target.writable && target.status === 'available') return { event: { type: 'PROMOTED', at: now() } };
+      // An available replica is not being promoted: the promote call never took effect (the step was retried after
+      // a stall, or a provider dropped the request). Promote it now rather than wait for a promotion that will not come.
+      if (target.role === 'replica' && target.status === 'available') {
+        await promote(ports, input, await holdLease());
+        return { waiting: `${failover.to} was still a replica: promote called again, waiting for a writable primary` };
+      }
       return { waiting: `${failover.to} is ${target.status} (${target.role}), waiting for a writable primary` };
     }
     case 'switchingTraffic': {
-      const result = await traffic.pointTo(group, failover.to, `failover ${failover.id}: ${failover.from} -> ${failover.to}`);
+      const comment = `failover ${failover.id}: ${failover.from} -> ${failover.to}`;
+      const result = await traffic.pointTo(group, failover.to, comment, await holdLease());
       return { event: { type: 'TRAFFIC_SWITCHED', at: now(), changeId: result.changeId } };
     }
     case 'awaitingDnsSync': {
@@ -145,6 +160,22 @@ async function runStep(
       return { waiting: `verification of ${failover.to}: ${problems.join('; ')}` };
     }
   }
+}
+
+/**
+ * Calls promote on the failover's target. An unplanned failover that got this far either passed the lag guard (its
+ * loss is at most the lag budget, recorded as the data-loss window) or had the loss accepted by an operator: either
+ * way the provider may lose the unreplicated writes (Aurora: `FailoverGlobalCluster` with `AllowDataLoss`). A planned
+ * switchover never loses data.
+ */
+async function promote(ports: StepPorts, input: StepInput, effect: EffectOptions): Promise<void> {
+  const { group, failover } = input;
+  await ports.database.promote(
+    group,
+    failover.to,
+    { failoverId: failover.id, planned: failover.planned, allowDataLoss: !failover.planned, fromRegion: failover.from },
+    effect,
+  );
 }
 
 function lagVerdict(

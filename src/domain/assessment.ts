@@ -83,21 +83,3 @@ function lagOf(health: RegionHealth | undefined, now: EpochMs, probeIntervalSeco
 function ago(ms: number): string {
   return `${Math.round(ms / 1_000)} s`;
 }
-
-/**
- * Regions whose database reports a writer role (primary or standalone) although they are not the group's primary:
- * two writers mean split brain. `expectedWriter` (the target of a failover in progress) is excused.
- *
- * @example
- * unexpectedWriters(health, 'us-east-1'); // ['eu-west-1'] when the old primary came back writable
- */
-export function unexpectedWriters(
-  health: Readonly<Record<RegionName, RegionHealth>>,
-  primaryRegion: RegionName,
-  expectedWriter?: RegionName,
-): RegionName[] {
-  return Object.values(health)
-    .filter((region) => region.region !== primaryRegion && region.region !== expectedWriter)
-    .filter((region) => region.databaseRole === 'primary' || region.databaseRole === 'standalone')
-    .map((region) => region.region);
-}

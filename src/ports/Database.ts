@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/schema.js';
 import type { DatabaseRole, FencingMode, RegionName } from '../domain/types.js';
+import type { EffectOptions } from './EffectOptions.js';
 
 /** A region's database as the provider reports it right now. */
 export interface DatabaseState {
@@ -50,9 +51,16 @@ export interface PromoteOptions {
  */
 export interface Database {
   describe(group: GroupConfig, region: RegionName): Promise<DatabaseState>;
-  /** Best effort: stop writes on the old primary where it is reachable. */
-  fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome>;
-  promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome>;
+  /**
+   * Best effort: stop writes on the old primary where it is reachable. An effect: it lands by `effect.deadline` or
+   * not at all (its AWS calls are aborted by `effect.signal`); an abandoned call throws, it never answers `unreachable`.
+   */
+  fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome>;
+  /**
+   * `started` only when the provider answered the promote call; `in-progress` only when the provider shows a
+   * promotion of this very target under way (never inferred from a transitional status such as `backing-up`).
+   */
+  promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome>;
   /**
    * Creates a read replica of the primary in `region` named `spec.identifier`, unless one by that name exists
    * (`exists`): observe before act. Its progress is read with `describe` on the group with that identifier

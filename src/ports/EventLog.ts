@@ -6,7 +6,10 @@ export interface EventLog {
   append(events: readonly LoggedEvent[]): Promise<void>;
   /** Newest first. */
   list(groupId: GroupId, options?: { limit?: number }): Promise<LoggedEvent[]>;
-  /** Upsert by failover id. */
+  /**
+   * Upsert by failover id, conditional on the record's own progress (`failoverProgress`): a copy that is behind the
+   * stored one (an in-progress copy of a completed failover, delivered late by a stale executor) changes nothing.
+   */
   saveFailover(record: FailoverRecord): Promise<void>;
   /** Newest first. */
   listFailovers(groupId?: GroupId, options?: { limit?: number }): Promise<FailoverRecord[]>;

@@ -16,5 +16,10 @@ export interface FleetLedger {
     windowMs: number;
     max: number;
   }): Promise<'reserved' | 'brake-engaged'>;
+  /**
+   * Gives back the slot of a failover that ended before it promoted (see `releasesFleetSlot`): it no longer counts.
+   * Idempotent: releasing an unknown or already released id changes nothing.
+   */
+  release(failoverId: string): Promise<void>;
   countSince(since: EpochMs): Promise<number>;
 }

@@ -1,6 +1,8 @@
 import type { Notification } from '../domain/types.js';
+import type { EffectOptions } from './EffectOptions.js';
 
 /** Tells people. At-least-once: a crash between publish and save may publish again (same `dedupeKey`). */
 export interface Notifier {
-  publish(notification: Notification, topicArn: string): Promise<void>;
+  /** An effect: it lands by `effect.deadline` or not at all. */
+  publish(notification: Notification, topicArn: string, effect?: EffectOptions): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { LiveTopology, ReprotectOperation } from '../domain/liveTopology.js';
+import type { SplitBrainEpisodes } from '../domain/splitBrain.js';
 import type { EpochMs, FailoverRecord, GroupId, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
 
 /** Who may act on a group right now. `epoch` grows each time the lease changes hands. */
@@ -43,6 +44,8 @@ export interface GroupRecord {
   readonly nextEventSeq: number;
   /** Operator command ids already fed to the machine (bounded, newest last). */
   readonly processedCommandIds: readonly string[];
+  /** Open split-brain episodes (region → since): one alarm per episode. Absent in records saved before it existed. */
+  readonly splitBrain?: SplitBrainEpisodes;
   readonly lease?: Lease;
   readonly updatedAt: EpochMs;
   /** Databases a reprotect put in place of the configured ones; absent until the first reprotect completes. */

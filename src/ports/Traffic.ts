@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/schema.js';
 import type { RegionName } from '../domain/types.js';
+import type { EffectOptions } from './EffectOptions.js';
 
 export interface PointToResult {
   /** False when the record already pointed at the region's target: no change was made. */
@@ -13,7 +14,11 @@ export type ChangeStatus = 'PENDING' | 'INSYNC';
 export interface Traffic {
   /** The region whose DNS target the record points at now, or undefined if it points elsewhere. */
   currentRegion(group: GroupConfig): Promise<RegionName | undefined>;
-  /** Point the record at `region`'s target; idempotent (observes the record first). */
-  pointTo(group: GroupConfig, region: RegionName, comment: string): Promise<PointToResult>;
+  /**
+   * Point the record at `region`'s target; idempotent (observes the record first). The change is conditional on
+   * the value observed: if the record changed in between, nothing changes and the call throws a retryable error.
+   * An effect: it lands by `effect.deadline` or not at all.
+   */
+  pointTo(group: GroupConfig, region: RegionName, comment: string, effect?: EffectOptions): Promise<PointToResult>;
   changeStatus(changeId: string): Promise<ChangeStatus>;
 }

@@ -1,4 +1,5 @@
 export type { Clock } from './Clock.js';
+export type { EffectOptions } from './EffectOptions.js';
 export type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from './Database.js';
 export type { Traffic, PointToResult, ChangeStatus } from './Traffic.js';
 export type { Notifier } from './Notifier.js';

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
 import { reconcileGroup, type ExecutorDeps } from '../../src/application/executor.js';
 import type { GroupConfig } from '../../src/config/schema.js';
-import type { PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
+import type { FencingMode } from '../../src/domain/types.js';
+import type { FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
+import type { EffectOptions } from '../../src/ports/EffectOptions.js';
 import { localClient } from '../support/dynamodbLocal.js';
-import { confirmDown, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
+import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
 
 const MINUTE = 60_000;
 let client: DynamoDBClient;
@@ -20,12 +22,12 @@ afterAll(() => {
 });
 
 /** The in-memory world with its storage ports replaced by DynamoDB Local. */
-async function worldOnDynamoDb() {
+async function worldOnDynamoDb(config = drillConfig()) {
   tables += 1;
   const tableName = `executor-${process.pid}-${tables}`;
   await createTable(client, tableName);
   const stores = createDynamoDbStores({ client, tableName });
-  const world = inMemoryWorld();
+  const world = inMemoryWorld(config);
   const deps = {
     ...world.deps,
     stateStore: stores.stateStore,
@@ -105,5 +107,45 @@ describe('executors racing on DynamoDB Local', () => {
     expect(deps.traffic.calls.changes).toBe(1);
     const events = (await deps.eventLog.list(group.id)).reverse();
     expect(events.filter((event) => event.type === 'PROMOTION_STARTED')).toHaveLength(1);
+  });
+
+  it('never lands a fence that outlives its lease by a second after the operator executor took the group and aborted', async () => {
+    // Prepare: the orchestrator's executor enters the fence call (stop-instance) and hangs there.
+    const { deps, group, clock } = await worldOnDynamoDb(drillConfig((config) => (config.groups[0]!.policy.fencing = 'stop-instance')));
+    await confirmDown(deps, group, [PRIMARY]);
+    let land = () => {};
+    const gate = new Promise<void>((resolve) => (land = resolve));
+    let entered = () => {};
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const hangingDatabase = Object.create(deps.database) as typeof deps.database;
+    hangingDatabase.fence = async (g: GroupConfig, region: string, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> => {
+      entered();
+      await gate;
+      return deps.database.fence(g, region, mode, effect);
+    };
+    const first = reconcileGroup({ ...deps, database: hangingDatabase }, group, { owner: 'orchestrator', deadline: clock.now() + 10 * MINUTE });
+    await inside;
+
+    // Act: the lease runs out plus a second; the operator's executor aborts; then the stale fence reaches RDS.
+    clock.advance(deps.leaseTtlMs + 1_000);
+    await probeRound(deps, group, { down: [PRIMARY] });
+    await deps.commands.enqueue({
+      id: 'abort-1',
+      groupId: group.id,
+      type: 'abort',
+      principalArn: 'arn:aws:iam::000000000000:user/oncall',
+      reason: 'false alarm',
+      requestedAt: clock.now(),
+    });
+    const operator = await reconcileGroup(deps, group, { owner: 'operator', deadline: clock.now() + MINUTE });
+    land();
+    const late = await first;
+
+    // Assess
+    expect(operator.state).toBe('monitoring');
+    expect(late.result).toBe('stale');
+    expect(deps.database.calls.fenceEffective).toBe(0);
+    const [failover] = await deps.eventLog.listFailovers(group.id);
+    expect(failover?.outcome).toBe('aborted');
   });
 });

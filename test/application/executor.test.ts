@@ -124,6 +124,80 @@ describe('executor', () => {
     expect(deps.traffic.calls.changes).toBe(1);
   });
 
+  it('lets an unplanned failover that passed the lag guard lose at most its lag (Aurora: AllowDataLoss), and records the window', async () => {
+    // Prepare: an automatic failover; no operator allowed data loss.
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess: promote was told the loss is accepted (Aurora refuses FailoverGlobalCluster otherwise: stuck at promoting).
+    expect(outcome.state).toBe('failedOver');
+    expect(outcome.failover?.allowDataLoss).toBe(false);
+    expect(deps.database.lastPromoteOptions).toEqual([expect.objectContaining({ planned: false, allowDataLoss: true })]);
+    expect(outcome.failover?.replicaLagAtPromotionSeconds).toBe(2);
+  });
+
+  it('promotes again a replica whose promote call never took effect, instead of waiting for a promotion that will not come', async () => {
+    // Prepare: the provider answers the first promote call and then loses it.
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+    deps.database.dropNextPromotes(1);
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + 2 * MINUTE });
+
+    // Assess
+    expect(outcome.state).toBe('failedOver');
+    expect(deps.database.calls.promoteEffective).toBe(1);
+    expect(deps.database.calls.promote).toBe(2);
+  });
+
+  it('does not take a backing-up replica for a promotion in progress, and a retry after the backup promotes it', async () => {
+    // Prepare: the target is busy with a backup when the failover reaches promotion; it refuses promote until done.
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+    deps.database.region(REPLICA).busy = 'backing-up';
+    const first = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Act: the backup ends; the operator retries.
+    deps.database.region(REPLICA).busy = undefined;
+    clock.advance(MINUTE);
+    await deps.commands.enqueue({
+      id: 'retry-1',
+      groupId: group.id,
+      type: 'retry',
+      principalArn: 'arn:aws:iam::000000000000:user/oncall',
+      reason: 'backup finished',
+      requestedAt: clock.now(),
+    });
+    const second = await reconcileGroup(deps, group, { owner: 'b', deadline: clock.now() + 2 * MINUTE });
+
+    // Assess: the stall is at promoting (no promotion was started), and the retry promoted.
+    expect(first.state).toBe('stalled');
+    expect(first.failover?.timestamps.promotionStartedAt).toBeUndefined();
+    expect(second.state).toBe('failedOver');
+    expect(deps.database.calls.promoteEffective).toBe(1);
+  });
+
+  it('gives the fleet slot back when a failover ends before promotion, so the brake counts only failovers that happened', async () => {
+    // Prepare: observers saw a replica within budget, but at the step the database reports it far behind.
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY], { lag: { [REPLICA]: 2, [FAR_REPLICA]: 5 } });
+    deps.database.region(REPLICA).replicaLagSeconds = 120;
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess: the failover reserved a slot, was blocked by lag before promoting, and no longer counts.
+    expect(outcome.state).toBe('blocked');
+    expect(outcome.failover).toMatchObject({ outcome: 'aborted' });
+    expect(deps.fleet.calls.tryReserve).toBe(1);
+    expect(deps.database.calls.promote).toBe(0);
+    expect(await deps.fleet.countSince(0)).toBe(0);
+  });
+
   it('writes an ordered, gap-free event log', async () => {
     // Prepare
     const { deps, group, clock } = inMemoryWorld();

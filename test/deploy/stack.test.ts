@@ -142,7 +142,7 @@ describe('the control-plane stack', () => {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['ledger.example.com'],
             'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
           },
         },
       },
@@ -152,7 +152,7 @@ describe('the control-plane stack', () => {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['payments.example.com'],
             'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
           },
         },
       },

@@ -1,4 +1,5 @@
 import type { GroupConfig } from '../../src/config/schema.js';
+import { RetryableStepError } from '../../src/domain/errors.js';
 import type { FencingMode, RegionName } from '../../src/domain/types.js';
 import type {
   CreateReplicaOutcome,
@@ -10,6 +11,8 @@ import type {
   ReplicaSpec,
 } from '../../src/ports/Database.js';
 import type { Clock } from '../../src/ports/Clock.js';
+import type { EffectOptions } from '../../src/ports/EffectOptions.js';
+import { assertInTime } from './effectDeadline.js';
 
 interface RegionDb {
   role: DatabaseState['role'];
@@ -21,14 +24,19 @@ interface RegionDb {
   /** For a replica created by `createReplica`: its source region and when it becomes available. */
   sourceRegion?: RegionName;
   readyAt?: number;
+  /** A transitional status unrelated to promotion (`backing-up`, `modifying`): the replica cannot promote while set. */
+  busy?: string;
 }
 
 /**
  * Databases of one group, one per region, observed before acting like the real adapters.
- * A promotion completes `promotionMs` of clock time after it starts. Counts every call.
+ * A promotion completes `promotionMs` of clock time after it starts. Counts every call, remembers the effect options
+ * of the last fence and promote, and lands an effect only before its deadline (`assertInTime`).
  */
 export class InMemoryDatabase implements Database {
   readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0, createReplica: 0, createReplicaEffective: 0 };
+  readonly lastPromoteOptions: PromoteOptions[] = [];
+  private dropPromotes = 0;
   private readonly regions = new Map<RegionName, RegionDb>();
   /** Replicas made by `createReplica`, by `${region}/${identifier}`. */
   private readonly created = new Map<string, RegionDb>();
@@ -43,6 +51,11 @@ export class InMemoryDatabase implements Database {
     for (const [region, db] of Object.entries(initial)) {
       this.regions.set(region, { role: db.role, status: 'available', replicaLagSeconds: db.replicaLagSeconds, reachable: true, fenced: false });
     }
+  }
+
+  /** The next `count` promote calls are answered `started` and then lost, as a request the provider dropped. */
+  dropNextPromotes(count = 1): void {
+    this.dropPromotes = count;
   }
 
   region(region: RegionName): RegionDb {
@@ -80,7 +93,7 @@ export class InMemoryDatabase implements Database {
     return {
       region,
       role: db.role,
-      status: db.status,
+      status: db.busy ?? db.status,
       writable: db.status === 'available' && (db.role === 'primary' || db.role === 'standalone') && !db.fenced,
       replicaLagSeconds: db.replicaLagSeconds,
       fenced: db.fenced,
@@ -88,22 +101,30 @@ export class InMemoryDatabase implements Database {
     };
   }
 
-  async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+  async fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {
     this.calls.fence += 1;
     const db = this.database(group, region);
     if (mode === 'none') return 'skipped';
     if (!db.reachable) return 'unreachable';
     if (db.fenced) return 'already-fenced';
+    assertInTime(this.clock, effect);
     db.fenced = true;
     this.calls.fenceEffective += 1;
     return 'fenced';
   }
 
-  async promote(group: GroupConfig, region: RegionName, _options: PromoteOptions): Promise<PromoteOutcome> {
+  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
     this.calls.promote += 1;
+    this.lastPromoteOptions.push(structuredClone(options));
     const db = this.database(group, region);
     if (db.role === 'standalone' || db.role === 'primary') return 'already-promoted';
     if (db.promotionStartedAt !== undefined) return 'in-progress';
+    if (db.busy !== undefined) throw new RetryableStepError(`in transition: ${region} is ${db.busy}, cannot promote yet`);
+    assertInTime(this.clock, effect);
+    if (this.dropPromotes > 0) {
+      this.dropPromotes -= 1;
+      return 'started';
+    }
     db.promotionStartedAt = this.clock.now();
     db.status = 'modifying';
     this.calls.promoteEffective += 1;

@@ -1,4 +1,5 @@
 import type { FailoverRecord, GroupId, LoggedEvent } from '../../src/domain/types.js';
+import { mayReplaceFailover } from '../../src/domain/failoverProgress.js';
 import type { EventLog } from '../../src/ports/EventLog.js';
 
 type Method = 'append' | 'list' | 'saveFailover' | 'listFailovers';
@@ -10,7 +11,8 @@ export function failoverStartedAt(record: FailoverRecord): number {
 }
 
 /**
- * EventLog in memory: appends are idempotent per (groupId, seq), the first write wins, lists are newest first.
+ * EventLog in memory: appends are idempotent per (groupId, seq), the first write wins, lists are newest first;
+ * a failover record never moves backwards (`mayReplaceFailover`).
  *
  * @example
  * const log = new InMemoryEventLog();
@@ -52,6 +54,7 @@ export class InMemoryEventLog implements EventLog {
 
   async saveFailover(record: FailoverRecord): Promise<void> {
     this.enter('saveFailover');
+    if (!mayReplaceFailover(this.failovers.get(record.id), record)) return;
     this.failovers.set(record.id, structuredClone(record));
   }
 

@@ -1,7 +1,7 @@
 import type { EpochMs, GroupId } from '../../src/domain/types.js';
 import type { FleetLedger } from '../../src/ports/FleetLedger.js';
 
-type Method = 'tryReserve' | 'countSince';
+type Method = 'tryReserve' | 'release' | 'countSince';
 
 const MINIMUM_RETENTION_MS = 24 * 60 * 60 * 1000;
 
@@ -21,7 +21,7 @@ export interface Reservation {
  * await ledger.tryReserve({ failoverId: 'f2', groupId: 'g2', now: 1, windowMs: 60_000, max: 1 }); // 'brake-engaged'
  */
 export class InMemoryFleetLedger implements FleetLedger {
-  readonly calls: Record<Method, number> = { tryReserve: 0, countSince: 0 };
+  readonly calls: Record<Method, number> = { tryReserve: 0, release: 0, countSince: 0 };
   private reservations: Reservation[] = [];
   private readonly failures = new Map<Method, unknown>();
 
@@ -51,6 +51,11 @@ export class InMemoryFleetLedger implements FleetLedger {
     this.reservations = this.reservations.filter((reservation) => reservation.at >= keepSince);
     this.reservations.push({ failoverId: input.failoverId, groupId: input.groupId, at: input.now });
     return 'reserved';
+  }
+
+  async release(failoverId: string): Promise<void> {
+    this.enter('release');
+    this.reservations = this.reservations.filter((reservation) => reservation.failoverId !== failoverId);
   }
 
   async countSince(since: EpochMs): Promise<number> {

@@ -87,9 +87,9 @@ beforeAll(async () => {
   });
   mockLagAndRecord({ cloudWatch, route53 }, group, clock, () => recordValue);
   route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { Action: string; ResourceRecordSet: { ResourceRecords: { Value: string }[] } }[] } }) => {
-    const [change] = input.ChangeBatch.Changes;
-    recordValue = change!.ResourceRecordSet.ResourceRecords[0]!.Value;
-    calls.push(`${change!.Action} ${recordValue}`);
+    const created = input.ChangeBatch.Changes.find((change) => change.Action === 'CREATE');
+    recordValue = created!.ResourceRecordSet.ResourceRecords[0]!.Value;
+    calls.push(`${input.ChangeBatch.Changes.map((change) => change.Action).join('+')} ${recordValue}`);
     return { ChangeInfo: { Id: '/change/C0AUTO', Status: 'PENDING', SubmittedAt: new Date(clock.now()) } };
   });
   let polls = 0;
@@ -144,11 +144,11 @@ describe('automatic failover on AWS adapters and DynamoDB Local', () => {
       `fence ${instanceOf(PRIMARY).instanceId} ${READ_ONLY}`,
       `promote ${instanceOf(REPLICA).instanceId}`,
       'describe: standalone',
-      `UPSERT ${targetOf(REPLICA)}`,
+      `DELETE+CREATE ${targetOf(REPLICA)}`,
       'INSYNC',
       'notify failover-completed',
     ]);
-    expect(calls.filter((call) => call.startsWith('promote') || call.startsWith('UPSERT') || call.startsWith('fence'))).toHaveLength(3);
+    expect(calls.filter((call) => call.startsWith('promote') || call.startsWith('DELETE+CREATE') || call.startsWith('fence'))).toHaveLength(3);
     const [record] = await deps.eventLog.listFailovers(group.id);
     expect(record).toMatchObject({ from: PRIMARY, to: REPLICA, outcome: 'completed', replicaLagAtPromotionSeconds: 2, fenceOutcome: 'fenced', dnsChangeId: '/change/C0AUTO' });
     const stamps = record!.timestamps;

@@ -73,8 +73,9 @@ beforeAll(async () => {
     return { DBInstance: instance(REPLICA) };
   });
   mockLagAndRecord({ cloudWatch, route53 }, group, clock, () => recordValue);
-  route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { ResourceRecordSet: { ResourceRecords: { Value: string }[] } }[] } }) => {
-    recordValue = input.ChangeBatch.Changes[0]!.ResourceRecordSet.ResourceRecords[0]!.Value;
+  route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { Action: string; ResourceRecordSet: { ResourceRecords: { Value: string }[] } }[] } }) => {
+    const created = input.ChangeBatch.Changes.find((change) => change.Action === 'CREATE');
+    recordValue = created!.ResourceRecordSet.ResourceRecords[0]!.Value;
     return { ChangeInfo: { Id: '/change/C0E2E', Status: 'PENDING', SubmittedAt: new Date(clock.now()) } };
   });
   // Route 53 takes one poll to propagate the change: the executor waits (clock time) and the RTO shows it.

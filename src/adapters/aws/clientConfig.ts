@@ -1,3 +1,7 @@
+import { RetryableStepError } from '../../domain/errors.js';
+import { AWS_CONNECTION_TIMEOUT_MS, AWS_MAX_ATTEMPTS, AWS_REQUEST_TIMEOUT_MS } from '../../domain/timing.js';
+import type { EffectOptions } from '../../ports/EffectOptions.js';
+
 /**
  * Shared settings for the SDK clients of the effect adapters.
  *
@@ -20,9 +24,9 @@ export interface AwsClientConfig {
   };
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 3;
-export const DEFAULT_CONNECTION_TIMEOUT_MS = 2_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_ATTEMPTS = AWS_MAX_ATTEMPTS;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = AWS_CONNECTION_TIMEOUT_MS;
+export const DEFAULT_REQUEST_TIMEOUT_MS = AWS_REQUEST_TIMEOUT_MS;
 
 /**
  * Configuration for an SDK client in `region`, for example `new RDSClient(clientConfig('eu-west-1'))`.
@@ -61,4 +65,34 @@ export function perRegion<T>(create: (region: string) => T): (region: string) =>
     }
     return client;
   };
+}
+
+/**
+ * The SDK's per-call options for an effect: its abort signal, so a call (and the SDK's retries of it) still running
+ * when the caller's lease is about to end is abandoned.
+ *
+ * @example
+ * await rds.send(new StopDBInstanceCommand(input), sendOptions(effect));
+ */
+export function sendOptions(effect: EffectOptions | undefined): { abortSignal?: AbortSignal } {
+  return effect?.signal === undefined ? {} : { abortSignal: effect.signal };
+}
+
+/**
+ * Throws before an effect's write call when its time is already up, and after a failed call when the failure was the
+ * effect's own abort: that is the caller's deadline, not evidence about the region (never `unreachable`).
+ *
+ * @example
+ * abandonedIfAborted(effect, { groupId: group.id, region, step: 'fencing' });
+ */
+export function abandonedIfAborted(
+  effect: EffectOptions | undefined,
+  context: { groupId?: string; region?: string; step?: string },
+  cause?: unknown,
+): void {
+  if (effect?.signal?.aborted !== true) return;
+  throw new RetryableStepError(
+    `abandoned: the effect's deadline passed before it was confirmed (the lease it ran under is ending)`,
+    { ...context, cause: cause ?? effect.signal.reason },
+  );
 }

@@ -13,6 +13,7 @@ import type {
   PromoteOutcome,
   ReplicaSpec,
 } from '../../ports/Database.js';
+import type { EffectOptions } from '../../ports/EffectOptions.js';
 import { AuroraGlobalDatabase } from './aurora/AuroraGlobalDatabase.js';
 import { perRegion } from './clientConfig.js';
 import { LatestMetric } from './cloudwatch/LatestMetric.js';
@@ -58,12 +59,12 @@ export class AwsDatabase implements Database {
     return this.#for(group, region).describe(group, region);
   }
 
-  async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
-    return this.#for(group, region).fence(group, region, mode);
+  async fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {
+    return this.#for(group, region).fence(group, region, mode, effect);
   }
 
-  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
-    return this.#for(group, region).promote(group, region, options);
+  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
+    return this.#for(group, region).promote(group, region, options, effect);
   }
 
   async createReplica(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome> {

@@ -429,6 +429,26 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         const all = await stores.eventLog.listFailovers(undefined, { limit: 2 });
         expect(all.map((record) => record.id)).toEqual(['f-new', 'f-other']);
       });
+
+      it('never moves a failover record backwards: a late in-progress copy does not overwrite the completed record', async () => {
+        // Prepare
+        const started = failover('g1', 'f-1', 1_000);
+        const completed: FailoverRecord = {
+          ...started,
+          outcome: 'completed',
+          rtoMs: 90_000,
+          timestamps: { detectedAt: 1_000, promotionStartedAt: 20_000, completedAt: 91_000 },
+        };
+        await stores.eventLog.saveFailover(started);
+        await stores.eventLog.saveFailover(completed);
+
+        // Act: a stale executor delivers its old outbox late; then the same completed copy is delivered again.
+        await stores.eventLog.saveFailover({ ...started, timestamps: { detectedAt: 1_000, decidedAt: 2_000 } });
+        await stores.eventLog.saveFailover(completed);
+
+        // Assess
+        expect(await stores.eventLog.listFailovers('g1')).toEqual([completed]);
+      });
     });
 
     describe('ObservationStore', () => {
@@ -543,6 +563,22 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         expect(other).toBe('brake-engaged');
         expect(repeated).toBe('reserved');
         expect(await stores.fleetLedger.countSince(0)).toBe(1);
+      });
+
+      it('stops counting a released failover, freeing its slot; releasing twice or an unknown id changes nothing', async () => {
+        // Prepare
+        await stores.fleetLedger.tryReserve({ failoverId: 'f1', groupId: 'g1', now: 1_000, windowMs, max: 1 });
+        await stores.fleetLedger.tryReserve({ failoverId: 'f2', groupId: 'g2', now: 1_500, windowMs, max: 2 });
+
+        // Act
+        await stores.fleetLedger.release('f1');
+        await stores.fleetLedger.release('f1');
+        await stores.fleetLedger.release('never-reserved');
+        const next = await stores.fleetLedger.tryReserve({ failoverId: 'f3', groupId: 'g3', now: 2_000, windowMs, max: 2 });
+
+        // Assess
+        expect(next).toBe('reserved');
+        expect(await stores.fleetLedger.countSince(0)).toBe(2);
       });
 
       it('releases the brake once earlier reservations fall out of the window', async () => {

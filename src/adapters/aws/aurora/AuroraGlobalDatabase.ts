@@ -10,7 +10,7 @@ import {
 import type { DBCluster, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseConfig, GroupConfig } from '../../../config/schema.js';
 import type { FencingMode, RegionName } from '../../../domain/types.js';
-import { FatalStepError } from '../../../domain/errors.js';
+import { FatalStepError, RetryableStepError } from '../../../domain/errors.js';
 import type {
   CreateReplicaOutcome,
   Database,
@@ -20,8 +20,9 @@ import type {
   PromoteOutcome,
   ReplicaSpec,
 } from '../../../ports/Database.js';
+import type { EffectOptions } from '../../../ports/EffectOptions.js';
 import { parseArn, resourceIdOf } from '../arn.js';
-import { perRegion } from '../clientConfig.js';
+import { abandonedIfAborted, perRegion, sendOptions } from '../clientConfig.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
 import { databaseConfigOf } from '../databaseConfig.js';
 import { isNotFoundError, isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
@@ -103,25 +104,44 @@ export class AuroraGlobalDatabase implements Database {
 
   /**
    * Makes the cluster in `region` the global writer. Planned: `SwitchoverGlobalCluster` (waits for the secondary to
-   * catch up, no data loss). Unplanned: `FailoverGlobalCluster` with `AllowDataLoss`, only when the machine allowed
-   * data loss. Observes first: already the writer → `already-promoted`; a writer change under way → `in-progress`.
+   * catch up, no data loss). Unplanned: `FailoverGlobalCluster` with `AllowDataLoss`, only when the caller allowed
+   * data loss (the executor does for every unplanned failover: it passed the lag guard, so it accepted at most the
+   * lag budget's loss, or an operator accepted more). Observes first: already the writer → `already-promoted`; a
+   * writer change to this very cluster under way → `in-progress`. A writer change to another cluster is refused
+   * (retryable): it is not this promotion.
    *
    * @example
    * await database.promote(group, 'us-west-2', { failoverId, planned: true, allowDataLoss: false, fromRegion: 'us-east-1' }); // 'started'
    */
-  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
+  async promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
     const config = databaseConfigOf(group, region, 'aurora-global');
-    const globalCluster = await mapAwsErrors(
-      this.#context(group, region, config, 'rds:DescribeGlobalClusters', 'promoting'),
-      () => this.#describeGlobalCluster(group, region, config),
+    const where = { groupId: group.id, region, step: 'promoting' };
+    const call = async <T>(action: string, send: () => Promise<T>): Promise<T> => {
+      try {
+        return await send();
+      } catch (error) {
+        abandonedIfAborted(effect, where, error);
+        throwMapped(error, this.#context(group, region, config, action, 'promoting'));
+      }
+    };
+    const globalCluster = await call('rds:DescribeGlobalClusters', () =>
+      this.#describeGlobalCluster(group, region, config, effect),
     );
     const member = memberOf(globalCluster, config);
     if (member?.IsWriter === true) return 'already-promoted';
-    if (writerChanging(globalCluster)) return 'in-progress';
+    if (writerChanging(globalCluster)) {
+      if (globalCluster.FailoverState?.ToDbClusterArn === config.clusterArn) return 'in-progress';
+      throw new RetryableStepError(
+        `group ${group.id}: global cluster ${config.globalClusterId} is changing its writer to another cluster ` +
+          `(${globalCluster.FailoverState?.ToDbClusterArn ?? 'unknown'}), not to ${region}`,
+        where,
+      );
+    }
+    abandonedIfAborted(effect, where);
     const target = { GlobalClusterIdentifier: config.globalClusterId, TargetDbClusterIdentifier: config.clusterArn };
     if (options.planned) {
-      await mapAwsErrors(this.#context(group, region, config, 'rds:SwitchoverGlobalCluster', 'promoting'), () =>
-        this.#rds(region).send(new SwitchoverGlobalClusterCommand(target)),
+      await call('rds:SwitchoverGlobalCluster', () =>
+        this.#rds(region).send(new SwitchoverGlobalClusterCommand(target), sendOptions(effect)),
       );
       return 'started';
     }
@@ -132,8 +152,8 @@ export class AuroraGlobalDatabase implements Database {
         { groupId: group.id, region, step: 'promoting' },
       );
     }
-    await mapAwsErrors(this.#context(group, region, config, 'rds:FailoverGlobalCluster', 'promoting'), () =>
-      this.#rds(region).send(new FailoverGlobalClusterCommand({ ...target, AllowDataLoss: true })),
+    await call('rds:FailoverGlobalCluster', () =>
+      this.#rds(region).send(new FailoverGlobalClusterCommand({ ...target, AllowDataLoss: true }), sendOptions(effect)),
     );
     return 'started';
   }
@@ -206,9 +226,15 @@ export class AuroraGlobalDatabase implements Database {
     return created ? 'created' : 'exists';
   }
 
-  async #describeGlobalCluster(group: GroupConfig, region: RegionName, config: AuroraGlobalConfig): Promise<GlobalCluster> {
+  async #describeGlobalCluster(
+    group: GroupConfig,
+    region: RegionName,
+    config: AuroraGlobalConfig,
+    effect?: EffectOptions,
+  ): Promise<GlobalCluster> {
     const output = await this.#rds(region).send(
       new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: config.globalClusterId }),
+      sendOptions(effect),
     );
     const globalCluster = output.GlobalClusters?.[0];
     if (globalCluster === undefined) {

@@ -1,4 +1,5 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { failoverProgress } from '../../../domain/failoverProgress.js';
 import type { FailoverRecord, GroupId, LoggedEvent } from '../../../domain/types.js';
 import type { EventLog } from '../../../ports/EventLog.js';
 import { GSI1, isConditionFailed, keys, pad, queryGroup, queryItems, withoutKeys } from './table.js';
@@ -9,10 +10,15 @@ export function failoverStartedAt(record: FailoverRecord): number {
   return times.length === 0 ? 0 : Math.min(...times);
 }
 
+function failoverOf(item: Record<string, unknown>): FailoverRecord {
+  const { progress: _progress, ...record } = withoutKeys(item);
+  return record as unknown as FailoverRecord;
+}
+
 /**
  * Events are items `GROUP#<id>` / `EVENT#<seq, 12 digits>`, written with `attribute_not_exists` so the first write of
  * a sequence number wins and a replayed outbox stores nothing twice. Failovers are items `GROUP#<id>` /
- * `FAILOVER#<failoverId>`, upserted, and indexed in `gsi1` (`FAILOVERS` / `<start, 15 digits>#<failoverId>`)
+ * `FAILOVER#<failoverId>`, upserted on the condition that the stored copy is not further on (`progress`), and indexed in `gsi1` (`FAILOVERS` / `<start, 15 digits>#<failoverId>`)
  * for the list across groups.
  *
  * @example
@@ -38,19 +44,30 @@ export class DynamoDbEventLog implements EventLog {
     return items.map((item) => withoutKeys(item) as unknown as LoggedEvent);
   }
 
+  /** A put conditional on the stored copy's `progress` (see `failoverProgress`): a record never moves backwards. */
   async saveFailover(record: FailoverRecord): Promise<void> {
-    await this.documents.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...record,
-          pk: keys.group(record.groupId),
-          sk: keys.failover(record.id),
-          gsi1pk: keys.allFailovers,
-          gsi1sk: `${pad(failoverStartedAt(record), 15)}#${record.id}`,
-        },
-      }),
-    );
+    const progress = failoverProgress(record);
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...record,
+            pk: keys.group(record.groupId),
+            sk: keys.failover(record.id),
+            gsi1pk: keys.allFailovers,
+            gsi1sk: `${pad(failoverStartedAt(record), 15)}#${record.id}`,
+            progress,
+          },
+          // Items written before `progress` existed carry none: any copy may replace them once.
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(progress) OR progress <= :progress',
+          ExpressionAttributeValues: { ':progress': progress },
+        }),
+      );
+    } catch (error) {
+      // The stored copy is further on: this one is stale and changes nothing.
+      if (!isConditionFailed(error)) throw error;
+    }
   }
 
   async listFailovers(groupId?: GroupId, options: { limit?: number } = {}): Promise<FailoverRecord[]> {
@@ -66,12 +83,12 @@ export class DynamoDbEventLog implements EventLog {
         },
         options.limit,
       );
-      return items.map((item) => withoutKeys(item) as unknown as FailoverRecord);
+      return items.map(failoverOf);
     }
     // A group has few failovers: read them all (consistently) and order by start here.
     const items = await queryGroup(this.documents, this.tableName, groupId, keys.failoverPrefix);
     const newestFirst = items
-      .map((item) => withoutKeys(item) as unknown as FailoverRecord)
+      .map(failoverOf)
       .sort((a, b) => failoverStartedAt(b) - failoverStartedAt(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return newestFirst.slice(0, options.limit ?? newestFirst.length);
   }

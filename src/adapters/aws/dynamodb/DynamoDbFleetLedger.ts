@@ -18,7 +18,8 @@ const MAX_ATTEMPTS = 20;
  * The fleet brake's ledger: one item (`FLEET` / `LEDGER`) holding the recent reservations of all groups and a
  * `version`. A reservation rewrites the item on the condition that `version` has not moved, so concurrent executors
  * of different groups cannot both take the last slot; the loser re-reads and decides again.
- * A reservation counts against the window when `at >= now - windowMs`.
+ * A reservation counts against the window when `at >= now - windowMs`; a failover that ends before it promotes
+ * releases its reservation (`releasesFleetSlot`), so only failovers that happened count.
  *
  * @example
  * const ledger = new DynamoDbFleetLedger(documents, 'failover-control-plane');
@@ -37,16 +38,40 @@ export class DynamoDbFleetLedger implements FleetLedger {
     windowMs: number;
     max: number;
   }): Promise<'reserved' | 'brake-engaged'> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const { version, reservations } = await this.read();
+    const answer = await this.rewrite(input.groupId, `reserve for failover ${input.failoverId}`, (reservations) => {
       if (reservations.some((reservation) => reservation.failoverId === input.failoverId)) return 'reserved';
       const inWindow = reservations.filter((reservation) => reservation.at >= input.now - input.windowMs).length;
       if (inWindow >= input.max) return 'brake-engaged';
       const keepSince = input.now - Math.max(input.windowMs, MINIMUM_RETENTION_MS);
-      const next = [
+      return [
         ...reservations.filter((reservation) => reservation.at >= keepSince),
         { failoverId: input.failoverId, groupId: input.groupId, at: input.now },
       ];
+    });
+    return answer === 'brake-engaged' ? 'brake-engaged' : 'reserved';
+  }
+
+  async release(failoverId: string): Promise<void> {
+    await this.rewrite(undefined, `release failover ${failoverId}`, (reservations) =>
+      reservations.some((reservation) => reservation.failoverId === failoverId)
+        ? reservations.filter((reservation) => reservation.failoverId !== failoverId)
+        : 'unchanged',
+    );
+  }
+
+  /**
+   * Reads the ledger, lets `decide` answer a new list of reservations (written if `version` has not moved) or a
+   * verdict that needs no write, and retries on contention.
+   */
+  private async rewrite<Verdict extends string>(
+    groupId: GroupId | undefined,
+    what: string,
+    decide: (reservations: Reservation[]) => Reservation[] | Verdict,
+  ): Promise<Verdict | 'written'> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const { version, reservations } = await this.read();
+      const next = decide(reservations);
+      if (!Array.isArray(next)) return next;
       try {
         await this.documents.send(
           new PutCommand({
@@ -58,17 +83,17 @@ export class DynamoDbFleetLedger implements FleetLedger {
               : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
           }),
         );
-        return 'reserved';
+        return 'written';
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
-        // Another group reserved in between: back off a little (jittered, so racers spread out) and decide again.
+        // Another group wrote in between: back off a little (jittered, so racers spread out) and decide again.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       }
     }
-    throw new RetryableStepError(
-      `fleet ledger: could not reserve for failover ${input.failoverId} after ${MAX_ATTEMPTS} contended attempts`,
-      { groupId: input.groupId, step: 'reserving' },
-    );
+    throw new RetryableStepError(`fleet ledger: could not ${what} after ${MAX_ATTEMPTS} contended attempts`, {
+      groupId,
+      step: 'reserving',
+    });
   }
 
   async countSince(since: EpochMs): Promise<number> {

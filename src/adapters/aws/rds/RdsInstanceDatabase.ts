@@ -18,9 +18,10 @@ import type {
   PromoteOutcome,
   ReplicaSpec,
 } from '../../../ports/Database.js';
+import type { EffectOptions } from '../../../ports/EffectOptions.js';
 import { parseArn } from '../arn.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
-import { perRegion } from '../clientConfig.js';
+import { abandonedIfAborted, perRegion, sendOptions } from '../clientConfig.js';
 import { databaseConfigOf } from '../databaseConfig.js';
 import { isNotFoundError, isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
@@ -36,8 +37,6 @@ export interface RdsInstanceDatabaseOptions {
   readonly lag: LatestMetric;
 }
 
-/** Statuses in which a replica that was asked to promote is still getting there. */
-const PROMOTION_TRANSITIONS = new Set(['modifying', 'rebooting', 'backing-up']);
 const STOPPED = new Set(['stopped', 'stopping']);
 
 /**
@@ -87,11 +86,13 @@ export class RdsInstanceDatabase implements Database {
 
   /**
    * Stops writes on the old primary, best effort: an unreachable region answers `unreachable`, never throws.
+   * Both calls carry the effect's abort signal; a call abandoned at the deadline throws (retryable), it is not taken
+   * for an unreachable region.
    *
    * @example
    * await database.fence(group, 'eu-west-1', 'stop-instance'); // 'fenced', then 'already-fenced' on a retry
    */
-  async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+  async fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {
     if (mode === 'none') return 'skipped';
     const config = databaseConfigOf(group, region, 'rds-instance');
     const readOnlyGroup = config.readOnlyParameterGroup;
@@ -101,14 +102,17 @@ export class RdsInstanceDatabase implements Database {
         { groupId: group.id, region, step: 'fencing' },
       );
     }
+    const where = { groupId: group.id, region, step: 'fencing' };
     let instance: DBInstance;
     try {
-      instance = await this.#describeInstance(group, region, config);
+      instance = await this.#describeInstance(group, region, config, effect);
     } catch (error) {
+      abandonedIfAborted(effect, where, error);
       if (isUnreachableError(error)) return 'unreachable';
       throwMapped(error, this.#context(group, region, config, 'rds:DescribeDBInstances', 'fencing'));
     }
     if (stateOf(region, instance, config).fenced === true) return 'already-fenced';
+    abandonedIfAborted(effect, where);
     const action = mode === 'stop-instance' ? 'rds:StopDBInstance' : 'rds:ModifyDBInstance';
     try {
       await this.#rds(region).send(
@@ -119,8 +123,10 @@ export class RdsInstanceDatabase implements Database {
               DBParameterGroupName: readOnlyGroup,
               ApplyImmediately: true,
             }),
+        sendOptions(effect),
       );
     } catch (error) {
+      abandonedIfAborted(effect, where, error);
       if (isUnreachableError(error)) return 'unreachable';
       throwMapped(error, this.#context(group, region, config, action, 'fencing'));
     }
@@ -129,22 +135,27 @@ export class RdsInstanceDatabase implements Database {
 
   /**
    * Promotes the replica in `region` to a standalone instance. Observes first: an instance that is no longer a
-   * replica is `already-promoted`; a replica in a transitional status is `in-progress`. The caller then polls
+   * replica is `already-promoted`. Every other replica gets the promote call, whatever its status: a replica that is
+   * `backing-up` or `modifying` is not thereby being promoted, and RDS refuses the call (`InvalidDBInstanceState`,
+   * retryable) when it cannot promote yet. So `started` always means RDS answered the call. The caller then polls
    * `describe` until the instance is writable. RDS has one kind of promotion, so `planned` and `allowDataLoss`
    * change nothing here: the machine weighed the replica lag before deciding to promote.
    *
    * @example
    * await database.promote(group, 'eu-central-1', { failoverId, planned: false, allowDataLoss: true, fromRegion: 'eu-west-1' }); // 'started'
    */
-  async promote(group: GroupConfig, region: RegionName, _options: PromoteOptions): Promise<PromoteOutcome> {
+  async promote(group: GroupConfig, region: RegionName, _options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
     const config = databaseConfigOf(group, region, 'rds-instance');
+    const where = { groupId: group.id, region, step: 'promoting' };
     const describeContext = this.#context(group, region, config, 'rds:DescribeDBInstances', 'promoting');
-    const instance = await mapAwsErrors(describeContext, () => this.#describeInstance(group, region, config));
+    const instance = await this.#effectCall(effect, where, describeContext, () =>
+      this.#describeInstance(group, region, config, effect),
+    );
     const state = stateOf(region, instance, config);
     if (state.role === 'standalone' || state.role === 'primary') return 'already-promoted';
-    if (PROMOTION_TRANSITIONS.has(state.status)) return 'in-progress';
-    await mapAwsErrors(this.#context(group, region, config, 'rds:PromoteReadReplica', 'promoting'), () =>
-      this.#rds(region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: config.instanceId })),
+    abandonedIfAborted(effect, where);
+    await this.#effectCall(effect, where, this.#context(group, region, config, 'rds:PromoteReadReplica', 'promoting'), () =>
+      this.#rds(region).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: config.instanceId }), sendOptions(effect)),
     );
     return 'started';
   }
@@ -199,8 +210,31 @@ export class RdsInstanceDatabase implements Database {
     }
   }
 
-  async #describeInstance(group: GroupConfig, region: RegionName, config: RdsInstanceConfig): Promise<DBInstance> {
-    const output = await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: config.instanceId }));
+  /** One SDK call of an effect: its own abort is reported as abandoned, anything else mapped as usual. */
+  async #effectCall<T>(
+    effect: EffectOptions | undefined,
+    where: { groupId: string; region: string; step: string },
+    context: AwsCallContext,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      abandonedIfAborted(effect, where, error);
+      throwMapped(error, context);
+    }
+  }
+
+  async #describeInstance(
+    group: GroupConfig,
+    region: RegionName,
+    config: RdsInstanceConfig,
+    effect?: EffectOptions,
+  ): Promise<DBInstance> {
+    const output = await this.#rds(region).send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: config.instanceId }),
+      sendOptions(effect),
+    );
     const instance = output.DBInstances?.[0];
     if (instance === undefined) {
       throw new InstanceNotFoundError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {

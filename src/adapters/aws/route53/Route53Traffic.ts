@@ -3,12 +3,14 @@ import {
   GetChangeCommand,
   ListResourceRecordSetsCommand,
 } from '@aws-sdk/client-route-53';
-import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
+import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import type { DnsTarget, GroupConfig } from '../../../config/schema.js';
 import type { RegionName } from '../../../domain/types.js';
-import { FatalStepError } from '../../../domain/errors.js';
+import { FatalStepError, RetryableStepError } from '../../../domain/errors.js';
+import type { EffectOptions } from '../../../ports/EffectOptions.js';
 import type { ChangeStatus, PointToResult, Traffic } from '../../../ports/Traffic.js';
-import { mapAwsErrors } from '../errors.js';
+import { abandonedIfAborted, sendOptions } from '../clientConfig.js';
+import { mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
 
 /**
@@ -47,30 +49,48 @@ export class Route53Traffic implements Traffic {
   }
 
   /**
-   * Points the record at `region`'s dnsTarget with an UPSERT, unless it already points there (then no change is
-   * sent and `changed` is false). `comment` names the failover in Route 53's change history.
+   * Points the record at `region`'s dnsTarget, unless it already points there (then no change is sent and `changed`
+   * is false). The change is conditional on what was read: one batch that DELETEs the record exactly as listed and
+   * CREATEs the new value. Route 53 applies a batch atomically, so if anyone changed the record in between, the
+   * DELETE no longer matches, nothing changes, and this throws a retryable error (the next attempt reads again).
+   * A missing record is CREATEd, which fails the same way if someone created it meanwhile. A bare UPSERT would
+   * overwrite whatever was there. `comment` names the failover in Route 53's change history.
    *
    * @example
    * const { changed, changeId } = await traffic.pointTo(group, 'eu-central-1', 'failover f-123: eu-west-1 -> eu-central-1');
    */
-  async pointTo(group: GroupConfig, region: RegionName, comment: string): Promise<PointToResult> {
+  async pointTo(group: GroupConfig, region: RegionName, comment: string, effect?: EffectOptions): Promise<PointToResult> {
     const target = group.regions[region]?.dnsTarget;
     if (target === undefined) {
       throw new FatalStepError(`group ${group.id} has no region ${region}`, { groupId: group.id, region });
     }
-    const record = await this.#readRecord(group);
+    const where = { groupId: group.id, region, step: 'switchingTraffic' };
+    const record = await this.#readRecord(group, effect);
     if (record !== undefined && regionOf(group, record) === region) return { changed: false };
-    const output = await mapAwsErrors(this.#context(group, 'route53:ChangeResourceRecordSets', region), () =>
-      this.#route53.send(
+    const changes: Change[] = [
+      ...(record === undefined ? [] : [{ Action: 'DELETE' as const, ResourceRecordSet: record }]),
+      { Action: 'CREATE', ResourceRecordSet: recordSetFor(group, target) },
+    ];
+    abandonedIfAborted(effect, where);
+    let output;
+    try {
+      output = await this.#route53.send(
         new ChangeResourceRecordSetsCommand({
           HostedZoneId: group.dns.hostedZoneId,
-          ChangeBatch: {
-            Comment: comment.slice(0, MAX_COMMENT_LENGTH),
-            Changes: [{ Action: 'UPSERT', ResourceRecordSet: recordSetFor(group, target) }],
-          },
+          ChangeBatch: { Comment: comment.slice(0, MAX_COMMENT_LENGTH), Changes: changes },
         }),
-      ),
-    );
+        sendOptions(effect),
+      );
+    } catch (error) {
+      abandonedIfAborted(effect, where, error);
+      if (isInvalidChangeBatch(error)) {
+        throw new RetryableStepError(
+          `record ${group.dns.recordName} changed while it was being pointed at ${region} (${messageOf(error)}); nothing was changed`,
+          { ...where, cause: error },
+        );
+      }
+      throwMapped(error, this.#context(group, 'route53:ChangeResourceRecordSets', region));
+    }
     const changeId = output.ChangeInfo?.Id;
     return changeId === undefined ? { changed: true } : { changed: true, changeId };
   }
@@ -91,17 +111,23 @@ export class Route53Traffic implements Traffic {
   }
 
   /** The group's record, or undefined: the listing starts at the name and type, so check that it is this record. */
-  async #readRecord(group: GroupConfig): Promise<ResourceRecordSet | undefined> {
-    const output = await mapAwsErrors(this.#context(group, 'route53:ListResourceRecordSets'), () =>
-      this.#route53.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: group.dns.hostedZoneId,
-          StartRecordName: group.dns.recordName,
-          StartRecordType: group.dns.type,
-          MaxItems: 1,
-        }),
-      ),
-    );
+  async #readRecord(group: GroupConfig, effect?: EffectOptions): Promise<ResourceRecordSet | undefined> {
+    const output = await mapAwsErrors(this.#context(group, 'route53:ListResourceRecordSets'), async () => {
+      try {
+        return await this.#route53.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: group.dns.hostedZoneId,
+            StartRecordName: group.dns.recordName,
+            StartRecordType: group.dns.type,
+            MaxItems: 1,
+          }),
+          sendOptions(effect),
+        );
+      } catch (error) {
+        abandonedIfAborted(effect, { groupId: group.id, step: 'switchingTraffic' }, error);
+        throw error;
+      }
+    });
     const record = output.ResourceRecordSets?.[0];
     if (record === undefined) return undefined;
     const sameRecord = normalizeName(record.Name ?? '') === normalizeName(group.dns.recordName) && record.Type === group.dns.type;
@@ -117,6 +143,15 @@ export class Route53Traffic implements Traffic {
       step: action === 'route53:ChangeResourceRecordSets' ? 'switchingTraffic' : undefined,
     };
   }
+}
+
+/** Route 53's answer when a batch does not apply: a DELETE that no longer matches, a CREATE of an existing record. */
+function isInvalidChangeBatch(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'InvalidChangeBatch' || error.name === 'InvalidChangeBatchException');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** DNS names compare case-insensitively, and Route 53 answers them fully qualified (with a trailing dot). */

@@ -3,9 +3,10 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, RegionName } from '../../../domain/types.js';
 import { FatalStepError } from '../../../domain/errors.js';
+import type { EffectOptions } from '../../../ports/EffectOptions.js';
 import type { Notifier } from '../../../ports/Notifier.js';
 import { parseArn } from '../arn.js';
-import { perRegion } from '../clientConfig.js';
+import { perRegion, sendOptions } from '../clientConfig.js';
 import { mapAwsErrors } from '../errors.js';
 
 /** SNS requires subjects shorter than 100 characters, ASCII, without line breaks or control characters. */
@@ -43,7 +44,7 @@ export class SnsNotifier implements Notifier {
    * @example
    * await notifier.publish(notification, 'arn:aws:sns:eu-north-1:123456789012:failover-alerts');
    */
-  async publish(notification: Notification, topicArn: string): Promise<void> {
+  async publish(notification: Notification, topicArn: string, effect?: EffectOptions): Promise<void> {
     const region = parseArn(topicArn)?.region;
     if (region === undefined || region === '') {
       throw new FatalStepError(`notifications.topicArn ${topicArn} is not an SNS topic ARN`, {
@@ -51,7 +52,7 @@ export class SnsNotifier implements Notifier {
       });
     }
     const context = { action: 'sns:Publish', resource: topicArn, groupId: notification.groupId, region };
-    await mapAwsErrors(context, () => this.#sns(region).send(new PublishCommand(publishInput(notification, topicArn))));
+    await mapAwsErrors(context, () => this.#sns(region).send(new PublishCommand(publishInput(notification, topicArn)), sendOptions(effect)));
   }
 }
 

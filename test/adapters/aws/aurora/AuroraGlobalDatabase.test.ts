@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuroraGlobalDatabase } from '../../../../src/adapters/aws/aurora/AuroraGlobalDatabase.js';
 import { LatestMetric } from '../../../../src/adapters/aws/cloudwatch/LatestMetric.js';
-import { FatalStepError } from '../../../../src/domain/errors.js';
+import { FatalStepError, RetryableStepError } from '../../../../src/domain/errors.js';
 import type { PromoteOptions } from '../../../../src/ports/Database.js';
 import {
   AURORA_PRIMARY,
@@ -249,10 +249,10 @@ describe('AuroraGlobalDatabase.promote', () => {
   });
 
   it.each([
-    ['a status of failing-over', { ...globalCluster, Status: 'failing-over' }],
-    ['a status of switching-over', { ...globalCluster, Status: 'switching-over' }],
-    ['a pending failover state', { ...globalCluster, FailoverState: { Status: 'pending' as const } }],
-  ])('answers in-progress without a call for a global cluster with %s', async (_label, cluster) => {
+    ['a status of failing-over', { ...globalCluster, Status: 'failing-over', FailoverState: { Status: 'failing-over' as const, ToDbClusterArn: AURORA_SECONDARY_CLUSTER_ARN } }],
+    ['a status of switching-over', { ...globalCluster, Status: 'switching-over', FailoverState: { Status: 'pending' as const, ToDbClusterArn: AURORA_SECONDARY_CLUSTER_ARN } }],
+    ['a pending failover state', { ...globalCluster, FailoverState: { Status: 'pending' as const, ToDbClusterArn: AURORA_SECONDARY_CLUSTER_ARN } }],
+  ])('answers in-progress without a call for a global cluster with %s to this cluster', async (_label, cluster) => {
     // Prepare
     rds.on(DescribeGlobalClustersCommand).resolves({ GlobalClusters: [cluster] });
     const { database } = build();
@@ -263,6 +263,36 @@ describe('AuroraGlobalDatabase.promote', () => {
     // Assess
     expect(outcome).toBe('in-progress');
     expect(rds).not.toHaveReceivedCommand(FailoverGlobalClusterCommand);
+  });
+
+  it('does not take a writer change to another cluster for this promotion: refuses it as retryable, without a call', async () => {
+    // Prepare
+    const elsewhere = { ...globalCluster, Status: 'failing-over', FailoverState: { Status: 'failing-over' as const, ToDbClusterArn: AURORA_PRIMARY_CLUSTER_ARN } };
+    rds.on(DescribeGlobalClustersCommand).resolves({ GlobalClusters: [elsewhere] });
+    const { database } = build();
+
+    // Act
+    const outcome = database.promote(auroraGroup, AURORA_SECONDARY, unplanned);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(RetryableStepError);
+    await expect(outcome).rejects.toThrow(/changing its writer to another cluster/);
+    expect(rds).not.toHaveReceivedCommand(FailoverGlobalClusterCommand);
+  });
+
+  it('gives the effect abort signal to FailoverGlobalCluster', async () => {
+    // Prepare
+    rds.on(DescribeGlobalClustersCommand).resolves({ GlobalClusters: [globalCluster] });
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const { database } = build();
+    const signal = new AbortController().signal;
+
+    // Act
+    await database.promote(auroraGroup, AURORA_SECONDARY, unplanned, { signal, deadline: Date.now() + 10_000 });
+
+    // Assess
+    const call = rds.commandCalls(FailoverGlobalClusterCommand)[0];
+    expect((call?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: signal });
   });
 
   it('turns access denied on SwitchoverGlobalCluster into a fatal error naming the action', async () => {

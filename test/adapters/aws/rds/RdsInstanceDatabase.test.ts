@@ -317,20 +317,51 @@ describe('RdsInstanceDatabase.promote', () => {
   });
 
   it.each(['modifying', 'rebooting', 'backing-up'])(
-    'answers in-progress without a call for a replica that is %s',
+    'calls PromoteReadReplica for a replica that is %s: a busy replica is not a promotion in progress',
     async (status) => {
       // Prepare
       rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ ...replica, DBInstanceStatus: status }] });
+      rds.on(PromoteReadReplicaCommand).resolves({});
       const { database } = build();
 
       // Act
       const outcome = await database.promote(rdsGroup, SECONDARY, promotion);
 
       // Assess
-      expect(outcome).toBe('in-progress');
-      expect(rds).not.toHaveReceivedCommand(PromoteReadReplicaCommand);
+      expect(outcome).toBe('started');
+      expect(rds).toHaveReceivedCommandTimes(PromoteReadReplicaCommand, 1);
     },
   );
+
+  it('answers a refused promote call of a backing-up replica with a retryable error, never with in-progress', async () => {
+    // Prepare
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ ...replica, DBInstanceStatus: 'backing-up' }] });
+    rds.on(PromoteReadReplicaCommand).rejects(awsError('InvalidDBInstanceStateFault'));
+    const { database } = build();
+
+    // Act
+    const outcome = database.promote(rdsGroup, SECONDARY, promotion);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(RetryableStepError);
+  });
+
+  it('abandons a fence whose effect deadline passed during the describe call: no stop, and no "unreachable"', async () => {
+    // Prepare: the describe answers only after the effect's signal fired.
+    const controller = new AbortController();
+    rds.on(DescribeDBInstancesCommand).callsFake(async () => {
+      controller.abort(new Error('deadline'));
+      return { DBInstances: [primary] };
+    });
+    const { database } = build();
+
+    // Act
+    const outcome = database.fence(rdsGroup, PRIMARY, 'stop-instance', { signal: controller.signal, deadline: 0 });
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/abandoned/);
+    expect(rds).not.toHaveReceivedCommand(StopDBInstanceCommand);
+  });
 
   it('turns an invalid instance state into a retryable error', async () => {
     // Prepare

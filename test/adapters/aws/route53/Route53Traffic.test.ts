@@ -144,7 +144,7 @@ describe('Route53Traffic', () => {
     expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
   });
 
-  it('upserts the CNAME with the group TTL and a comment naming the failover', async () => {
+  it('replaces the CNAME in one conditional batch (DELETE of the value read, CREATE of the new one) with the group TTL and a comment naming the failover', async () => {
     // Prepare
     route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [cnameRecord('eu-west.orders.example.com.')] });
     route53.on(ChangeResourceRecordSetsCommand).resolves({
@@ -162,8 +162,9 @@ describe('Route53Traffic', () => {
       ChangeBatch: {
         Comment: 'failover f-42: eu-west-1 -> eu-central-1',
         Changes: [
+          { Action: 'DELETE', ResourceRecordSet: cnameRecord('eu-west.orders.example.com.') },
           {
-            Action: 'UPSERT',
+            Action: 'CREATE',
             ResourceRecordSet: {
               Name: 'orders.example.com',
               Type: 'CNAME',
@@ -176,7 +177,7 @@ describe('Route53Traffic', () => {
     });
   });
 
-  it('upserts an alias A record with the target load balancer and no target health evaluation', async () => {
+  it('replaces an alias A record with the target load balancer and no target health evaluation, deleting the alias read', async () => {
     // Prepare
     route53.on(ListResourceRecordSetsCommand).resolves({
       ResourceRecordSets: [aliasRecord('ledger-east-123.us-east-2.elb.amazonaws.com.')],
@@ -194,8 +195,9 @@ describe('Route53Traffic', () => {
       ChangeBatch: {
         Comment: 'failover f-7',
         Changes: [
+          { Action: 'DELETE', ResourceRecordSet: aliasRecord('ledger-east-123.us-east-2.elb.amazonaws.com.') },
           {
-            Action: 'UPSERT',
+            Action: 'CREATE',
             ResourceRecordSet: {
               Name: 'ledger.example.com.',
               Type: 'A',
@@ -224,6 +226,42 @@ describe('Route53Traffic', () => {
 
     // Assess
     expect(result).toEqual({ changed: true, changeId: '/change/C2' });
+    expect(route53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+      ChangeBatch: {
+        Comment: 'initial',
+        Changes: [{ Action: 'CREATE', ResourceRecordSet: expect.objectContaining({ Name: 'orders.example.com' }) }],
+      },
+    });
+  });
+
+  it('changes nothing and answers a retryable error when the record changed between the read and the change', async () => {
+    // Prepare: Route 53 refuses the batch because the DELETE no longer matches the record's value.
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [cnameRecord('eu-west.orders.example.com.')] });
+    route53.on(ChangeResourceRecordSetsCommand).rejects(
+      awsError('InvalidChangeBatch', 400, 'Tried to delete resource record set [name=orders.example.com., type=CNAME] but the values provided do not match the current values'),
+    );
+    const { traffic } = build();
+
+    // Act
+    const outcome = traffic.pointTo(rdsGroup, SECONDARY, 'failover f-42');
+
+    // Assess
+    await expect(outcome).rejects.toThrow(RetryableStepError);
+    await expect(outcome).rejects.toThrow(/changed while it was being pointed at eu-central-1/);
+  });
+
+  it('gives the effect abort signal to the change call', async () => {
+    // Prepare
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [cnameRecord('eu-west.orders.example.com.')] });
+    route53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C3', Status: 'PENDING', SubmittedAt: new Date() } });
+    const { traffic } = build();
+    const signal = new AbortController().signal;
+
+    // Act
+    await traffic.pointTo(rdsGroup, SECONDARY, 'failover f-42', { signal, deadline: Date.now() + 10_000 });
+
+    // Assess
+    expect((route53.commandCalls(ChangeResourceRecordSetsCommand)[0]?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: signal });
   });
 
   it('turns a change already in progress into a retryable error', async () => {

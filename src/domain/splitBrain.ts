@@ -1,0 +1,113 @@
+import type { EpochMs, FailoverRecord, RegionHealth, RegionName } from './types.js';
+
+/** Open split-brain episodes of a group: region → when its episode opened. Saved with the group's state. */
+export type SplitBrainEpisodes = Readonly<Record<RegionName, EpochMs>>;
+
+/** Who may write right now, and who is excused for reporting a writer role early. */
+export interface WriterView {
+  /** The one region that may accept writes. */
+  readonly writer: RegionName;
+  /** The target of a failover whose promotion has not started yet: it may already report a writer role. */
+  readonly excused?: RegionName;
+}
+
+/**
+ * Provider statuses in which a database cannot take writes whatever its role: failed, stopped, being deleted,
+ * unreadable storage. A database in one of them is not a second writer (yet): when it recovers, it is.
+ */
+const NOT_SERVING_STATUSES = new Set([
+  'failed',
+  'stopped',
+  'stopping',
+  'deleting',
+  'storage-full',
+  'inaccessible-encryption-credentials',
+  'inaccessible-encryption-credentials-recoverable',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'incompatible-restore',
+  'restore-error',
+]);
+
+/**
+ * True only when the provider's own answer proves a database cannot take writes: it is a replica, it is fenced
+ * (stopped, read-only parameter group), or its status is one in which it serves nothing. Anything else, including
+ * no answer (`unknown`, `unreachable`), leaves it a suspect: doubt keeps the alarm.
+ *
+ * @example
+ * cannotTakeWrites({ role: 'primary', status: 'failed' }); // true
+ * cannotTakeWrites({ role: 'unknown', status: 'unreachable' }); // false
+ */
+export function cannotTakeWrites(state: { role: string; status: string; fenced?: boolean }): boolean {
+  return state.role === 'replica' || state.fenced === true || NOT_SERVING_STATUSES.has(state.status);
+}
+
+/**
+ * The region that may write now. Normally the primary. During a failover (in flight or stalled) whose promotion has
+ * started, the target is the writer: from then on the old primary, whatever its role was before, is a second writer
+ * if it reports one. Before the promotion starts, the target is excused.
+ *
+ * @example
+ * expectedWriter({ primaryRegion: 'eu-west-1', failover, failingOver: true }); // { writer: 'us-east-1' } once promotionStartedAt is set
+ */
+export function expectedWriter(input: {
+  primaryRegion: RegionName;
+  failover?: FailoverRecord;
+  /** True while the group is failing over or stalled in a failover. */
+  failingOver: boolean;
+}): WriterView {
+  const { primaryRegion, failover, failingOver } = input;
+  if (!failingOver || failover === undefined) return { writer: primaryRegion };
+  if (failover.timestamps.promotionStartedAt !== undefined) return { writer: failover.to };
+  return { writer: primaryRegion, excused: failover.to };
+}
+
+/**
+ * Regions that report a writer role (primary or standalone) in fresh health, other than the writer and the excused
+ * target. `notWriters` are regions the provider confirms cannot take writes (fenced, stopped, a replica after all).
+ *
+ * @example
+ * suspectedWriters(health, { writer: 'us-east-1' }); // ['eu-west-1'] when the old primary came back writable
+ */
+export function suspectedWriters(
+  health: Readonly<Record<RegionName, RegionHealth>>,
+  view: WriterView,
+  notWriters: ReadonlySet<RegionName> = new Set(),
+): RegionName[] {
+  return Object.values(health)
+    .filter((region) => region.region !== view.writer && region.region !== view.excused && !notWriters.has(region.region))
+    .filter((region) => region.databaseRole === 'primary' || region.databaseRole === 'standalone')
+    .map((region) => region.region);
+}
+
+/**
+ * The split-brain rule: any writer other than the one that may write raises `split-brain-risk`, once per episode,
+ * whatever the reason (a region newly reporting a writer role, an old primary whose role never changed through a
+ * failover, a stalled failover whose old primary came back). An episode stays open while the region is a suspect or
+ * its role is unknown (no fresh report: silence is not a fix), and closes when fresh health shows it a replica or it
+ * becomes the writer. Pure: the caller saves `open` with the group's state and raises one alarm per `opened` region.
+ *
+ * @example
+ * const { open, opened } = splitBrainEpisodes({ health, view, open: record.splitBrain ?? {}, now });
+ * for (const region of opened) raiseAlarm(region, open[region]);
+ */
+export function splitBrainEpisodes(input: {
+  health: Readonly<Record<RegionName, RegionHealth>>;
+  view: WriterView;
+  open: SplitBrainEpisodes;
+  now: EpochMs;
+  notWriters?: ReadonlySet<RegionName>;
+}): { open: SplitBrainEpisodes; opened: RegionName[] } {
+  const { health, view, now } = input;
+  const suspects = new Set(suspectedWriters(health, view, input.notWriters));
+  const next: Record<RegionName, EpochMs> = {};
+  for (const [region, since] of Object.entries(input.open)) {
+    const role = health[region]?.databaseRole;
+    const cleared = region === view.writer || role === 'replica' || input.notWriters?.has(region) === true;
+    if (suspects.has(region) || !cleared) next[region] = since;
+  }
+  const opened = [...suspects].filter((region) => input.open[region] === undefined);
+  for (const region of opened) next[region] = now;
+  return { open: next, opened };
+}

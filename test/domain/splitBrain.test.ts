@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { cannotTakeWrites, expectedWriter, splitBrainEpisodes } from '../../src/domain/splitBrain.js';
+import type { DatabaseRole, FailoverRecord, RegionHealth } from '../../src/domain/types.js';
+
+function health(roles: Record<string, DatabaseRole | undefined>): Record<string, RegionHealth> {
+  return Object.fromEntries(
+    Object.entries(roles).map(([region, role]) => [
+      region,
+      {
+        region,
+        verdict: 'healthy',
+        since: 0,
+        failingObservers: [],
+        recoveredObservers: [],
+        staleObservers: [],
+        reasons: [],
+        ...(role === undefined ? {} : { databaseRole: role }),
+      },
+    ]),
+  );
+}
+
+const failover: FailoverRecord = {
+  id: 'f-1',
+  groupId: 'g',
+  trigger: { kind: 'automatic' },
+  reason: 'a down',
+  from: 'a',
+  to: 'b',
+  planned: false,
+  allowDataLoss: false,
+  outcome: 'in-progress',
+  timestamps: { detectedAt: 1 },
+};
+
+describe('split-brain rule', () => {
+  it('takes the failover target for the writer once its promotion started, and excuses it before', () => {
+    // Act
+    const before = expectedWriter({ primaryRegion: 'a', failover, failingOver: true });
+    const after = expectedWriter({ primaryRegion: 'a', failover: { ...failover, timestamps: { promotionStartedAt: 2 } }, failingOver: true });
+    const idle = expectedWriter({ primaryRegion: 'b', failover, failingOver: false });
+
+    // Assess
+    expect(before).toEqual({ writer: 'a', excused: 'b' });
+    expect(after).toEqual({ writer: 'b' });
+    expect(idle).toEqual({ writer: 'b' });
+  });
+
+  it('opens one episode per second writer and keeps it open while the writer stays or falls silent', () => {
+    // Prepare
+    const first = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b' }, open: {}, now: 10 });
+
+    // Act
+    const again = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b' }, open: first.open, now: 20 });
+    const silent = splitBrainEpisodes({ health: health({ a: undefined, b: 'standalone' }), view: { writer: 'b' }, open: again.open, now: 30 });
+    const back = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b' }, open: silent.open, now: 40 });
+
+    // Assess
+    expect(first).toEqual({ open: { a: 10 }, opened: ['a'] });
+    expect(again).toEqual({ open: { a: 10 }, opened: [] });
+    expect(silent).toEqual({ open: { a: 10 }, opened: [] });
+    expect(back.opened).toEqual([]);
+  });
+
+  it('closes an episode when the region reports itself a replica, and opens a new one if it becomes a writer again', () => {
+    // Prepare
+    const open = { a: 10 };
+
+    // Act
+    const closed = splitBrainEpisodes({ health: health({ a: 'replica', b: 'primary' }), view: { writer: 'b' }, open, now: 20 });
+    const reopened = splitBrainEpisodes({ health: health({ a: 'standalone', b: 'primary' }), view: { writer: 'b' }, open: closed.open, now: 30 });
+
+    // Assess
+    expect(closed).toEqual({ open: {}, opened: [] });
+    expect(reopened).toEqual({ open: { a: 30 }, opened: ['a'] });
+  });
+
+  it('does not open an episode for a region the provider confirms cannot take writes', () => {
+    // Act
+    const result = splitBrainEpisodes({
+      health: health({ a: 'primary', b: 'primary' }),
+      view: { writer: 'b' },
+      open: {},
+      now: 10,
+      notWriters: new Set(['a']),
+    });
+
+    // Assess
+    expect(result).toEqual({ open: {}, opened: [] });
+  });
+
+  it('counts a failed, stopped or fenced database as unable to take writes, and a silent one as a suspect', () => {
+    // Assess
+    expect(cannotTakeWrites({ role: 'primary', status: 'failed' })).toBe(true);
+    expect(cannotTakeWrites({ role: 'primary', status: 'stopped' })).toBe(true);
+    expect(cannotTakeWrites({ role: 'primary', status: 'available', fenced: true })).toBe(true);
+    expect(cannotTakeWrites({ role: 'replica', status: 'available' })).toBe(true);
+    expect(cannotTakeWrites({ role: 'primary', status: 'available' })).toBe(false);
+    expect(cannotTakeWrites({ role: 'primary', status: 'storage-optimization' })).toBe(false);
+    expect(cannotTakeWrites({ role: 'unknown', status: 'unreachable' })).toBe(false);
+  });
+});
