@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/schema.js';
-import type { EpochMs, FailoverRecord, FailoverTimestamps, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
+import { failoverPhases } from '../domain/phases.js';
+import type { EpochMs, FailoverRecord, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
 import { stateName } from './transitions.js';
@@ -112,38 +113,21 @@ export interface FailoverHistoryEntry extends FailoverRecord {
   readonly stepTimings: readonly StepTiming[];
 }
 
-/** Timestamps in the order a failover passes them, with the name of the phase each one ends. */
-const PHASES: readonly (readonly [keyof FailoverTimestamps, string])[] = [
-  ['detectedAt', 'detection'],
-  ['approvedAt', 'approval'],
-  ['decidedAt', 'decision'],
-  ['fencedAt', 'fencing'],
-  ['drainedAt', 'draining'],
-  ['promotionStartedAt', 'promotion request'],
-  ['promotedAt', 'promotion'],
-  ['trafficSwitchedAt', 'traffic switch'],
-  ['dnsInSyncAt', 'DNS sync'],
-  ['verifiedAt', 'verification'],
-  ['abortedAt', 'abort'],
-];
-
 /**
- * How long each phase of a failover took: from one recorded timestamp to the next one that was recorded.
+ * How long each phase of a failover took: the phases of `failoverPhases` (src/domain/phases.ts), from one recorded
+ * timestamp to the next.
  *
  * @example
  * stepTimings(record).map((timing) => `${timing.phase} ${timing.durationMs} ms`);
- * // ['fencing 1000 ms', 'promotion request 0 ms', 'promotion 120000 ms', ...]
+ * // ['decision 400 ms', 'fencing 1000 ms', 'promotion request 0 ms', 'promotion 120000 ms', ...]
  */
 export function stepTimings(record: FailoverRecord): StepTiming[] {
-  const timings: StepTiming[] = [];
-  let previous: EpochMs | undefined;
-  for (const [key, phase] of PHASES) {
-    const at = record.timestamps[key];
-    if (at === undefined) continue;
-    if (previous !== undefined) timings.push({ phase, startedAt: previous, endedAt: at, durationMs: at - previous });
-    previous = at;
-  }
-  return timings;
+  return failoverPhases(record.timestamps).map((phase) => ({
+    phase: phase.definition.name,
+    startedAt: phase.startedAt,
+    endedAt: phase.endedAt,
+    durationMs: phase.durationMs,
+  }));
 }
 
 /**
