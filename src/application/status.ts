@@ -89,7 +89,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     updatedAt: record?.updatedAt,
     regions,
     currentFailover: active
-      ? { ...previewFailover(group, failover, health), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
+      ? { ...previewFailover(group, failover, health, now), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
       : undefined,
     lastFailover: active ? undefined : failover,
     blocked: context.blocked && { reason: context.blocked.reason, detail: context.blocked.detail, at: context.blocked.at },
