@@ -1,6 +1,7 @@
 import type { GroupConfig } from '../config/schema.js';
 import { failoverPhases } from '../domain/phases.js';
 import type { EpochMs, FailoverRecord, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
+import { operatorExits, type OperatorExit } from './commands.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
 import { stateName } from './transitions.js';
@@ -41,6 +42,8 @@ export interface GroupStatus {
   readonly lease?: { readonly owner: string; readonly expiresAt: EpochMs };
   /** Newest first. */
   readonly lastEvents: readonly LoggedEvent[];
+  /** The commands that would move the group on from where it is, and what each would do (none needed in monitoring). */
+  readonly exits: readonly OperatorExit[];
 }
 
 /**
@@ -98,6 +101,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     awaitingAcknowledgement: context.awaitingAcknowledgement,
     lease: record?.lease && record.lease.expiresAt > now ? { owner: record.lease.owner, expiresAt: record.lease.expiresAt } : undefined,
     lastEvents,
+    exits: snapshot.matches('monitoring') || snapshot.matches('failingOver') ? [] : operatorExits(group, snapshot, health, now),
   };
 }
 

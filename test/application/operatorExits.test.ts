@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { transition } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
 import { decideCommand, operatorExits } from '../../src/application/commands.js';
+import { reconcileGroup } from '../../src/application/executor.js';
+import { planGroup } from '../../src/application/plan.js';
 import { stateName } from '../../src/application/snapshot.js';
+import { FatalStepError } from '../../src/domain/errors.js';
 import type { RegionHealth } from '../../src/domain/types.js';
 import type { OperatorCommand } from '../../src/ports/CommandQueue.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import { abstractState, LONG_WAIT, traversal, type Snapshot } from '../state-machines/graphTraversal.js';
-import { drillConfig } from './harness.js';
+import { drillConfig, inMemoryWorld, PRIMARY, probeRound, REPLICA } from './harness.js';
 
 const SECOND = 1_000;
 const group = drillConfig().groups[0]!;
@@ -152,5 +155,40 @@ describe('an operator exit from every state', () => {
 
     // Assess
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('the way on, end to end', () => {
+  // Regression test (#8 §4): on main a promotion the database refuses without AllowDataLoss (Aurora global) stalled the
+  // failover for good: RETRY repeated the refusal, ABORT was past the point of no return, failover answered 409.
+  it('plans the ways on from a failover stalled at promoting, and completes it with failover --allow-data-loss', async () => {
+    // Prepare: a database that, like Aurora's FailoverGlobalCluster, refuses a promotion that does not accept data loss.
+    const { deps, group, clock } = inMemoryWorld();
+    const promote = deps.database.promote.bind(deps.database);
+    deps.database.promote = async (...args: Parameters<typeof promote>) => {
+      if (!args[2].allowDataLoss) throw new FatalStepError('FailoverGlobalCluster needs AllowDataLoss', { groupId: group.id, step: 'promoting' });
+      return promote(...args);
+    };
+    await probeRound(deps, group);
+    const operator = { groupId: group.id, principalArn: 'arn:aws:iam::000000000000:user/oncall', reason: 'primary lost', requestedAt: clock.now() };
+    await deps.commands.enqueue({ ...operator, id: 'c-1', type: 'failover', targetRegion: REPLICA });
+    await reconcileGroup(deps, group, { owner: 'orchestrator', deadline: clock.now() + 60_000 });
+    await probeRound(deps, group);
+
+    // Act
+    const plan = await planGroup(deps, group);
+    await deps.commands.enqueue({ ...operator, id: 'c-2', type: 'failover', targetRegion: REPLICA, allowDataLoss: true, requestedAt: clock.now() });
+    await reconcileGroup(deps, group, { owner: 'orchestrator', deadline: clock.now() + 60_000 });
+    const records = await deps.eventLog.listFailovers(group.id);
+
+    // Assess
+    expect(plan.state).toBe('stalled');
+    expect(plan.exits.map((exit) => exit.command)).toContain(`fcp failover ${group.id} --to ${REPLICA} --allow-data-loss --reason "..."`);
+    expect(plan.exits.map((exit) => exit.type)).not.toContain('abort');
+    expect(plan.summary).toContain(`ways on: fcp retry ${group.id}`);
+    expect(records.map((record) => [record.from, record.to, record.allowDataLoss, record.outcome])).toEqual(
+      expect.arrayContaining([[PRIMARY, REPLICA, false, 'aborted'], [PRIMARY, REPLICA, true, 'completed']]),
+    );
+    expect(deps.traffic.calls.pointTo).toBe(1);
   });
 });
