@@ -67,6 +67,9 @@ function recordProbeMetrics(metrics: Metrics, summary: ProbeRoundSummary): void 
     publishWithDimensions(metrics, { observer: summary.observerRegion, group: region.groupId, region: region.region }, [
       { name: 'ProbeSucceeded', unit: MetricUnit.Count, value: region.ok },
       { name: 'ProbeFailed', unit: MetricUnit.Count, value: region.failed },
+      // Rounds whose data plane passed but whose database the control plane could not confirm (API error, throttling,
+      // a status in between): neither succeeded nor failed.
+      { name: 'ProbeUnknown', unit: MetricUnit.Count, value: region.unknown },
       ...(region.latencyMs === undefined
         ? []
         : [

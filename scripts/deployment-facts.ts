@@ -1,4 +1,5 @@
 import type { ControlPlaneConfig } from '../src/config/schema.js';
+import { replicaIdentity, REPROTECT_GENERATIONS } from '../src/domain/liveTopology.js';
 
 /**
  * What serverless.yml needs from the control-plane configuration: which stack is being built and in which region,
@@ -28,7 +29,12 @@ export interface ZoneRecords {
 }
 
 export interface ConfiguredArns {
+  /** The configured instances and the replicas a reprotect may put in their place (`<id>-r1`..`-r3`). */
   readonly rdsInstances: readonly string[];
+  /** Subnet groups of the regions of RDS groups: a reprotect's replica goes in the subnet group of the one it replaces. */
+  readonly rdsSubnetGroups: readonly string[];
+  /** Aurora reprotect: the instance created in each new secondary cluster (`<cluster>-r<n>-1`). */
+  readonly auroraReprotectInstances: readonly string[];
   readonly rdsParameterGroups: readonly string[];
   readonly rdsClusters: readonly string[];
   readonly rdsGlobalClusters: readonly string[];
@@ -131,6 +137,8 @@ export function deploymentFacts(config: ControlPlaneConfig, request: DeploymentR
  */
 export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
   const rdsInstances = new Set<string>();
+  const rdsSubnetGroups = new Set<string>();
+  const auroraReprotectInstances = new Set<string>();
   const rdsParameterGroups = new Set<string>();
   const rdsClusters = new Set<string>();
   const rdsGlobalClusters = new Set<string>();
@@ -149,8 +157,12 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
     records.set(hostedZoneArn, zone);
     for (const [regionName, region] of Object.entries(group.regions)) {
       const database = region.database;
+      const replicas = Array.from({ length: REPROTECT_GENERATIONS }, (_, index) => replicaIdentity(group, regionName, index + 1)!);
+      const { partition: regionPartition, account: regionAccount } = arnParts(database.kind === 'rds-instance' ? database.instanceArn : database.clusterArn);
+      rdsSubnetGroups.add(`arn:${regionPartition}:rds:${regionName}:${regionAccount}:subgrp:*`);
       if (database.kind === 'rds-instance') {
         rdsInstances.add(database.instanceArn);
+        for (const replica of replicas) rdsInstances.add(replica.arn);
         if (database.readOnlyParameterGroup !== undefined) {
           // ModifyDBInstance checks the parameter group it applies as well as the instance.
           const { partition: dbPartition, account } = arnParts(database.instanceArn);
@@ -158,6 +170,10 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
         }
       } else {
         rdsClusters.add(database.clusterArn);
+        for (const replica of replicas) {
+          rdsClusters.add(replica.arn);
+          auroraReprotectInstances.add(`arn:${regionPartition}:rds:${regionName}:${regionAccount}:db:${replica.identifier.slice(0, 61)}-1`);
+        }
         const { partition: dbPartition, account } = arnParts(database.clusterArn);
         // Global clusters are global resources: no region in the ARN.
         rdsGlobalClusters.add(`arn:${dbPartition}:rds::${account}:global-cluster:${database.globalClusterId}`);
@@ -167,6 +183,8 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
   const sorted = (values: Set<string>) => [...values].sort();
   return {
     rdsInstances: sorted(rdsInstances),
+    rdsSubnetGroups: sorted(rdsSubnetGroups),
+    auroraReprotectInstances: sorted(auroraReprotectInstances),
     rdsParameterGroups: sorted(rdsParameterGroups),
     rdsClusters: sorted(rdsClusters),
     rdsGlobalClusters: sorted(rdsGlobalClusters),
@@ -209,6 +227,22 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
       'AuroraGlobalFailover',
       ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
       [...arns.rdsGlobalClusters, ...arns.rdsClusters],
+    ),
+    // Reprotect (fcp reprotect): a new replica of the primary, named <configured>-r<n>, in the subnet group of the
+    // database it replaces (its name is read at run time, hence subgrp:* in the groups' regions), tagged on creation.
+    ...nonEmpty('RdsReprotect', ['rds:CreateDBInstanceReadReplica'], arns.rdsInstances.length === 0 ? [] : [...arns.rdsInstances, ...arns.rdsSubnetGroups]),
+    ...nonEmpty(
+      'AuroraReprotect',
+      ['rds:CreateDBCluster', 'rds:CreateDBInstance'],
+      arns.rdsClusters.length === 0 ? [] : [...arns.rdsGlobalClusters, ...arns.rdsClusters, ...arns.auroraReprotectInstances, ...arns.rdsSubnetGroups],
+    ),
+    ...nonEmpty('ReprotectTags', ['rds:AddTagsToResource'], [...arns.rdsInstances, ...arns.rdsClusters, ...arns.auroraReprotectInstances]),
+    // Aurora reprotect reads the old and the writer cluster (network, KMS key) and their instances' class.
+    ...nonEmpty('AuroraReprotectDescribe', ['rds:DescribeDBClusters'], arns.rdsClusters),
+    ...nonEmpty(
+      'AuroraReprotectDescribeInstances',
+      ['rds:DescribeDBInstances'],
+      arns.rdsClusters.map((cluster) => `${cluster.slice(0, cluster.lastIndexOf(':cluster:'))}:db:*`).filter((arn, index, all) => all.indexOf(arn) === index),
     ),
     allow('Route53ReadRecords', ['route53:ListResourceRecordSets'], arns.hostedZones),
     // Per zone, only UPSERTs of the groups' own records (of their type): not every record in a shared zone.

@@ -14,6 +14,8 @@ import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
+import { trackedDatabase } from './application/trackedDatabase.js';
+import type { DatabaseProbe } from './ports/DatabaseProbe.js';
 import { formatIssues } from './config/issues.js';
 import { loadConfig, parseConfig } from './config/load.js';
 import type { ControlPlaneConfig } from './config/schema.js';
@@ -70,7 +72,7 @@ export interface ProbeRuntime {
  * const { deps, observerRegion } = await buildProbeDeps(process.env);
  * await runProbeRounds(deps, { observerRegion, deadline: Date.now() + 50_000 });
  */
-export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
+export async function buildProbeDeps(env: Environment, options: ProbeBuildOptions = {}): Promise<ProbeRuntime> {
   const [settings, { OBSERVER_REGION: observerRegion }] = parseEnvironment(ProbeEnvironment, env, 'probe');
   const config = await configFrom(settings);
   if (!config.fleet.observerRegions.includes(observerRegion)) {
@@ -79,17 +81,56 @@ export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
     ]);
   }
   const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings) });
+  const databaseProbe = buildDatabaseProbe(config, options.createDatabaseProbe);
   return {
     observerRegion,
     deps: {
       config,
       prober: new HttpProber(),
-      database: awsDatabase(),
+      // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
+      database: trackedDatabase(awsDatabase(), stores.stateStore, systemClock),
+      ...(databaseProbe === undefined ? {} : { databaseProbe }),
       observations: stores.observationStore,
       faults: stores.faultStore,
       clock: systemClock,
     },
   };
+}
+
+export interface ProbeBuildOptions {
+  /** Builds the data-plane database check (the PostgreSQL adapter); called only when some region configures one. */
+  readonly createDatabaseProbe?: (config: ControlPlaneConfig) => DatabaseProbe;
+}
+
+/**
+ * The composition hook for the data-plane database check: undefined, and nothing built, when no region configures
+ * `database.connectionCheck`. Where one does, `create` builds the adapter; a configuration that asks for a check this
+ * build cannot make is refused at start-up, naming each region, rather than probing without the check it asked for.
+ *
+ * Network access the check needs (docs/configuration.md): the probe function in every observer region must reach each
+ * configured `host:port` over TCP (VPC attachment, routing or peering to the database's VPC, a security group rule
+ * from the probe's subnets), plus Secrets Manager or the RDS IAM token signer as `passwordFrom` says.
+ *
+ * @example
+ * const databaseProbe = buildDatabaseProbe(config, (config) => new PostgresDatabaseProbe(config));
+ */
+export function buildDatabaseProbe(
+  config: ControlPlaneConfig,
+  create?: (config: ControlPlaneConfig) => DatabaseProbe,
+): DatabaseProbe | undefined {
+  const configured = config.groups.flatMap((group) =>
+    Object.entries(group.regions)
+      .filter(([, region]) => region.database.connectionCheck !== undefined)
+      .map(([name]) => `${group.id}: regions.${name}.database.connectionCheck`),
+  );
+  if (configured.length === 0) return undefined;
+  if (create === undefined) {
+    throw new ValidationError(
+      'database.connectionCheck is configured but this build of the probe has no database connection-check adapter',
+      configured.map((path) => `${path}: no adapter to run it; remove it or deploy a build that has one`),
+    );
+  }
+  return create(config);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { GroupConfig } from '../config/schema.js';
 import { transition } from 'xstate';
 import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
 import { pastPointOfNoReturn } from '../domain/phases.js';
-import { lagBudgetProblem, usableLag } from '../domain/replicaLag.js';
+import { lagBudgetProblem, usableHealthLag } from '../domain/replicaLag.js';
 import { orphanReason } from '../domain/topology.js';
 import type { RegionHealth, RegionName } from '../domain/types.js';
 import type { OperatorCommand, OperatorCommandType } from '../ports/CommandQueue.js';
@@ -47,12 +47,7 @@ function failoverTarget(
  * targetLag(group, health['us-east-1'], now); // 2, or undefined when unknown or stale
  */
 export function targetLag(group: GroupConfig, health: RegionHealth | undefined, now: number): number | undefined {
-  const seconds = health?.replicaLagSeconds;
-  if (seconds === undefined) return undefined;
-  // Transitional: health evaluated before lag readings carried their time has none; it was evaluated from fresh
-  // reports in this pass. Once every evaluation stamps `replicaLagMeasuredAt` (the evidence work), this falls away.
-  const measuredAt = health?.replicaLagMeasuredAt ?? now;
-  return usableLag({ seconds, measuredAt }, now, group.policy.probeIntervalSeconds);
+  return usableHealthLag(health, now, group.policy.probeIntervalSeconds);
 }
 
 /**
@@ -200,6 +195,8 @@ export function decideCommand(input: {
       return accept(snapshot, { type: 'RESUME', ...base }, 'automatic failover resumed', `not paused: ${describeCurrent}`);
     case 'acknowledge':
       return accept(snapshot, { type: 'ACKNOWLEDGE', ...base }, `acknowledged: ${ACKNOWLEDGEMENT_RULE}`, `nothing to acknowledge: ${describeCurrent}`);
+    case 'reprotect':
+      return { kind: 'refused', reason: 'reprotect is not a failover machine command: decideReprotect (src/application/reprotect.ts) decides it' };
   }
 }
 

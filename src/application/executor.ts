@@ -12,6 +12,8 @@ import type { CommandOutcome, GroupRecord, Lease, NewGroupRecord, Outbox, StateS
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import { MACHINE_VERSION, type FailoverEvent } from '../../state-machines/types.js';
 import { decideCommand } from './commands.js';
+import { withLiveTopology } from '../domain/liveTopology.js';
+import { advanceReprotect, decideReprotect, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
 import { machineSettingsFor } from './settings.js';
 import { performStep, type StepPorts } from './steps.js';
 import { restoreSnapshot } from './snapshot.js';
@@ -115,6 +117,7 @@ class GroupSession {
   private failovers = new Map<string, FailoverRecord>();
   private commandOutcomes: CommandOutcome[] = [];
   private processed: string[];
+  private topology: TopologyState;
   private deliveredOutbox = false;
   readonly actions: string[] = [];
   readonly verdictChanges: VerdictChange[] = [];
@@ -129,6 +132,7 @@ class GroupSession {
     this.snapshot = restoreSnapshot(record, group, deps.clock.now());
     this.health = { ...record.health };
     this.processed = [...record.processedCommandIds];
+    this.topology = topologyStateOf(record);
   }
 
   get state(): FailoverSnapshot {
@@ -172,6 +176,21 @@ class GroupSession {
       proposedFailoverId: (this.deps.newId ?? defaultId)(),
     });
     this.apply({ type: 'HEALTH', at: now, assessment });
+    this.absorb(watchProtection({ group: this.group, health: this.health, snapshot: this.snapshot, state: this.topology, now }));
+  }
+
+  /** Takes the reprotect module's answer (src/application/reprotect.ts) into the next save. */
+  absorb(effects: TopologyEffects | undefined): void {
+    if (effects === undefined) return;
+    this.topology = effects.state;
+    this.drafts.push(...effects.events);
+    this.notifications.push(...effects.notifications);
+    if (effects.action !== undefined) this.actions.push(effects.action);
+  }
+
+  /** One step of a reprotect in progress, while the machine rests. */
+  async advanceReprotect(): Promise<void> {
+    this.absorb(await advanceReprotect(this.deps, { group: this.group, snapshot: this.snapshot, state: this.topology }));
   }
 
   /** Two writers is the worst outcome there is: say so loudly, once, when a region newly reports a writer role. */
@@ -207,16 +226,20 @@ class GroupSession {
     for (const command of pending) {
       if (this.processed.includes(command.id)) continue;
       const now = this.deps.clock.now();
-      const decision = decideCommand({
-        group: this.group,
-        snapshot: this.snapshot,
-        health: this.health,
-        command,
-        failoverId: (this.deps.newId ?? defaultId)(),
-        now,
-      });
+      const decision =
+        command.type === 'reprotect'
+          ? decideReprotect({ group: this.group, snapshot: this.snapshot, health: this.health, command, state: this.topology, now })
+          : decideCommand({
+              group: this.group,
+              snapshot: this.snapshot,
+              health: this.health,
+              command,
+              failoverId: (this.deps.newId ?? defaultId)(),
+              now,
+            });
       if (decision.kind === 'accept') {
-        this.apply(decision.event);
+        if ('event' in decision) this.apply(decision.event);
+        else this.absorb(decision.effects);
         this.actions.push(`command ${command.type} by ${command.principalArn}`);
       } else {
         this.drafts.push({
@@ -245,7 +268,8 @@ class GroupSession {
       this.failovers.size > 0 ||
       this.commandOutcomes.length > 0 ||
       JSON.stringify(failoverMachine.getPersistedSnapshot(this.snapshot)) !== JSON.stringify(this.record.snapshot) ||
-      JSON.stringify(this.health) !== JSON.stringify(this.record.health)
+      JSON.stringify(this.health) !== JSON.stringify(this.record.health) ||
+      topologyChanged(this.record, this.topology)
     );
   }
 
@@ -266,7 +290,7 @@ class GroupSession {
       commandOutcomes: this.commandOutcomes,
     };
     const next: GroupRecord = {
-      ...this.record,
+      ...withTopologyState(this.record, this.topology),
       revision: this.record.revision + 1,
       machineVersion: MACHINE_VERSION,
       snapshot: failoverMachine.getPersistedSnapshot(this.snapshot),
@@ -360,7 +384,8 @@ export async function reconcileGroup(
     await session.observe();
     await session.takeCommands();
     await session.commit();
-    return await runSteps(deps, group, session, options.deadline);
+    // The failover steps reach the databases a reprotect put in place of the configured ones.
+    return await runSteps(deps, withLiveTopology(group, record.topology), session, options.deadline);
   } catch (error) {
     if (error instanceof StaleStateError || error instanceof LeaseHeldError) {
       deps.logger?.warn('lost the group to another executor; acting no further', { groupId: group.id, error: error.message });
@@ -388,6 +413,7 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     const failover = session.state.context.failover;
     if (step === undefined || failover === undefined) {
       waitingFor = undefined;
+      await session.advanceReprotect();
       break;
     }
     if (step !== lastStep) delay = polling.initialMs;

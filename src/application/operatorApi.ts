@@ -45,6 +45,7 @@ export const COMMAND_TYPES = [
   'pause',
   'resume',
   'acknowledge',
+  'reprotect',
 ] as const satisfies readonly OperatorCommandType[];
 
 /** Body keys that would let a caller claim an identity; the identity is the request's signer, nothing else. */
@@ -58,9 +59,12 @@ const CommandBodySchema = z
     allowDataLoss: z.boolean().optional(),
   })
   .superRefine((body, ctx) => {
-    const movesThePrimary = body.type === 'failover' || body.type === 'switchover';
-    if (body.targetRegion !== undefined && !movesThePrimary) {
-      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: `applies to failover and switchover only, not ${body.type}` });
+    const namesARegion = body.type === 'failover' || body.type === 'switchover' || body.type === 'reprotect';
+    if (body.targetRegion !== undefined && !namesARegion) {
+      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: `applies to failover, switchover and reprotect only, not ${body.type}` });
+    }
+    if (body.type === 'reprotect' && body.targetRegion === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: 'is required for a reprotect: name the region to create the new replica in' });
     }
     if (body.type === 'switchover' && body.targetRegion === undefined) {
       ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: 'is required for a switchover: name the region to switch to' });

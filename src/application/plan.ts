@@ -10,6 +10,7 @@ import type {
   RegionHealth,
   RegionName,
 } from '../domain/types.js';
+import { protectionOf, withLiveTopology, type Protection } from '../domain/liveTopology.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import { lagWithinBudget } from '../domain/replicaLag.js';
 import type { OperatorCommand } from '../ports/CommandQueue.js';
@@ -18,6 +19,7 @@ import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
 import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
 import { decideCommand, operatorExits, targetLag, type CommandDecision, type OperatorExit } from './commands.js';
+import { decideReprotect, topologyStateOf } from './reprotect.js';
 import type { ExecutorDeps } from './executor.js';
 import { machineSettingsFor } from './settings.js';
 import { describeTransition, stateName, type FailoverSnapshot } from './transitions.js';
@@ -218,6 +220,8 @@ export interface GroupPlan {
   readonly command?: CommandPreview;
   /** The commands that would move the group on from where it is now, and what each would do. */
   readonly exits: readonly OperatorExit[];
+  /** Which regions replicate from the primary; `unprotected` says how to fix it. */
+  readonly protection: Protection;
 }
 
 /**
@@ -229,6 +233,12 @@ export interface GroupPlan {
  * preview.decision; // 'refused' when the target's lag is over budget and data loss was not accepted
  */
 export function previewCommand(group: GroupConfig, ahead: LookAhead, command: OperatorCommand): CommandPreview {
+  if (command.type === 'reprotect') {
+    const state = topologyStateOf(ahead.record);
+    const reprotect = decideReprotect({ group, snapshot: ahead.observed, health: ahead.health, command, state, now: ahead.assessment.at });
+    const message = reprotect.kind === 'accept' ? reprotect.summary : reprotect.reason;
+    return { type: command.type, decision: reprotect.kind, message, ...(reprotect.kind === 'accept' ? { stateAfter: stateName(ahead.observed) } : {}) };
+  }
   const decision = decideCommand({
     group,
     snapshot: ahead.observed,
@@ -247,7 +257,7 @@ export function previewCommand(group: GroupConfig, ahead: LookAhead, command: Op
     decision: 'accept',
     message: decision.summary,
     stateAfter: stateName(after),
-    failover: started ? previewFailover(group, after.context.failover!, ahead.health, ahead.assessment.at) : undefined,
+    failover: started ? previewFailover(withLiveTopology(group, ahead.record?.topology), after.context.failover!, ahead.health, ahead.assessment.at) : undefined,
   };
 }
 
@@ -298,9 +308,10 @@ export async function planGroup(deps: ExecutorDeps, group: GroupConfig, command?
     ),
     events: ahead.events,
     notifications: ahead.notifications,
-    failover: active ? previewFailover(group, failover, ahead.health, assessment.at) : undefined,
+    failover: active ? previewFailover(withLiveTopology(group, ahead.record?.topology), failover, ahead.health, assessment.at) : undefined,
     command: command === undefined ? undefined : previewCommand(group, ahead, command),
     exits: operatorExits(group, observed, ahead.health, assessment.at),
+    protection: protectionOf(ahead.health, observed.context.primaryRegion, group.id),
   };
 }
 

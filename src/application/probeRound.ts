@@ -1,9 +1,20 @@
 import pLimit from 'p-limit';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
+import { databaseEvidence } from '../domain/databaseStatus.js';
 import { nextObserverReport } from '../domain/observations.js';
-import type { DatabaseObservation, EpochMs, GroupId, HttpProbeResult, RegionName, RoundResult } from '../domain/types.js';
+import type {
+  ConnectionCheckResult,
+  DatabaseObservation,
+  EpochMs,
+  GroupId,
+  HttpProbeResult,
+  ObserverReport,
+  RegionName,
+  RoundResult,
+} from '../domain/types.js';
 import type { Clock } from '../ports/Clock.js';
 import type { Database, DatabaseState } from '../ports/Database.js';
+import type { DatabaseProbe } from '../ports/DatabaseProbe.js';
 import type { FaultStore, InjectedFault } from '../ports/FaultStore.js';
 import type { ObservationStore } from '../ports/ObservationStore.js';
 import type { Prober } from '../ports/Prober.js';
@@ -12,6 +23,11 @@ export interface ProbeDeps {
   readonly config: ControlPlaneConfig;
   readonly prober: Prober;
   readonly database: Database;
+  /**
+   * The data-plane database check, for regions that configure `database.connectionCheck`; absent when none does
+   * (see `buildDatabaseProbe` in the composition root).
+   */
+  readonly databaseProbe?: DatabaseProbe;
   readonly observations: ObservationStore;
   readonly faults: FaultStore;
   readonly clock: Clock;
@@ -23,6 +39,8 @@ export interface RegionProbeOutcome {
   readonly region: RegionName;
   readonly ok: boolean;
   readonly failureReasons: readonly string[];
+  /** Present when the round did not fail but the control plane could not confirm the database (never healthy). */
+  readonly unknownReasons?: readonly string[];
   /** Why the report could not be read or saved; the orchestrator then sees this observer's previous report age. */
   readonly storeError?: string;
   /** The slowest of the region's HTTP probes this round (a timeout counts the time it waited); absent if none was measured. */
@@ -51,14 +69,16 @@ export interface ProbeRoundSummary {
   readonly startedAt: EpochMs;
   readonly finishedAt: EpochMs;
   /**
-   * Per group and region: how many rounds passed and failed, how many reports could not be saved, and the HTTP
-   * latency (absent when no round measured one).
+   * Per group and region: how many rounds passed, failed, or were unknown (the data plane passed but the control plane
+   * could not confirm the database; counted in neither `ok` nor `failed`), how many reports could not be saved, and
+   * the HTTP latency (absent when no round measured one).
    */
   readonly regions: readonly {
     groupId: GroupId;
     region: RegionName;
     ok: number;
     failed: number;
+    unknown: number;
     storeErrors: number;
     latencyMs?: ProbeLatencySummary;
   }[];
@@ -94,8 +114,8 @@ export async function runProbeRound(
     groups.map(async (group) => {
       const faults = await activeFaults(deps, group.id, startedAt, errors);
       return Promise.all(
-        Object.entries(group.regions).map(([region, regionConfig]) =>
-          limit(() => probeRegion(deps, group, region, regionConfig.healthEndpoints, input.observerRegion, faults, errors)),
+        Object.keys(group.regions).map((region) =>
+          limit(() => probeRegion(deps, group, region, input.observerRegion, faults, errors)),
         ),
       );
     }),
@@ -121,10 +141,13 @@ export async function runProbeRounds(
   const maxRounds = input.maxRounds ?? Number.POSITIVE_INFINITY;
   const startedAt = clock.now();
   const dueAt = new Map<GroupId, EpochMs>(config.groups.map((group) => [group.id, startedAt]));
-  const tallies = new Map<string, { groupId: GroupId; region: RegionName; ok: number; failed: number; storeErrors: number }>();
+  const tallies = new Map<
+    string,
+    { groupId: GroupId; region: RegionName; ok: number; failed: number; unknown: number; storeErrors: number }
+  >();
   for (const group of config.groups) {
     for (const region of Object.keys(group.regions)) {
-      tallies.set(tallyKey(group.id, region), { groupId: group.id, region, ok: 0, failed: 0, storeErrors: 0 });
+      tallies.set(tallyKey(group.id, region), { groupId: group.id, region, ok: 0, failed: 0, unknown: 0, storeErrors: 0 });
     }
   }
   const latenciesMs = new Map<string, number[]>();
@@ -148,8 +171,9 @@ export async function runProbeRounds(
     for (const outcome of round.regions) {
       const tally = tallies.get(tallyKey(outcome.groupId, outcome.region));
       if (tally === undefined) continue;
-      if (outcome.ok) tally.ok += 1;
-      else tally.failed += 1;
+      if (!outcome.ok) tally.failed += 1;
+      else if (outcome.unknownReasons !== undefined) tally.unknown += 1;
+      else tally.ok += 1;
       if (outcome.storeError !== undefined) tally.storeErrors += 1;
       if (outcome.httpLatencyMs !== undefined) {
         const key = tallyKey(outcome.groupId, outcome.region);
@@ -181,25 +205,26 @@ export async function runProbeRounds(
 }
 
 /**
- * The database as a health signal: ok when it is `available` and its role agrees with whether it takes writes
- * (a primary that refuses writes is fenced or broken; a replica that accepts them has split from its source).
+ * The database as evidence about its region (`databaseEvidence`): `ok` for a serving status with a known role,
+ * `failed` only for a terminal status, `unknown` for everything else. A lag without its own measurement time was read
+ * live by the adapter, so it is stamped with `readAt`, the time of the call.
  *
  * @example
- * toDatabaseObservation({ region: 'us-east-1', role: 'replica', status: 'available', writable: false, replicaLagSeconds: 2 });
- * // { ok: true, role: 'replica', status: 'available', replicaLagSeconds: 2 }
+ * toDatabaseObservation({ region: 'us-east-1', role: 'replica', status: 'available', writable: false, replicaLagSeconds: 2, sourceRegion: 'eu-west-1' }, now);
+ * // { ok: true, evidence: 'ok', role: 'replica', status: 'available', replicaLagSeconds: 2, replicaLagMeasuredAt: now, sourceRegion: 'eu-west-1' }
  */
-export function toDatabaseObservation(state: DatabaseState): DatabaseObservation {
-  const problems: string[] = [];
-  if (state.status !== 'available') problems.push(`status ${state.status} (expected available)`);
-  if (state.role === 'unknown') problems.push('role unknown');
-  else if (state.role === 'replica' && state.writable) problems.push('a replica that accepts writes');
-  else if (state.role !== 'replica' && !state.writable) problems.push(`${state.role} does not accept writes`);
+export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): DatabaseObservation {
+  const { evidence, problem } = databaseEvidence(state);
   return {
-    ok: problems.length === 0,
+    ok: evidence === 'ok',
+    evidence,
     role: state.role,
     status: state.status,
-    ...(state.replicaLagSeconds === undefined ? {} : { replicaLagSeconds: state.replicaLagSeconds }),
-    ...(problems.length === 0 ? {} : { error: problems.join('; ') }),
+    ...(state.replicaLagSeconds === undefined
+      ? {}
+      : { replicaLagSeconds: state.replicaLagSeconds, replicaLagMeasuredAt: state.replicaLagMeasuredAt ?? readAt }),
+    ...(state.sourceRegion === undefined ? {} : { sourceRegion: state.sourceRegion }),
+    ...(problem === undefined ? {} : { error: problem }),
   };
 }
 
@@ -207,24 +232,26 @@ async function probeRegion(
   deps: ProbeDeps,
   group: GroupConfig,
   region: RegionName,
-  endpoints: readonly HealthEndpoint[],
   observerRegion: RegionName,
   faults: readonly InjectedFault[],
   errors: string[],
 ): Promise<RegionProbeOutcome> {
-  const [previous, { http, httpLatencyMs }, database] = await Promise.all([
+  const regionConfig = group.regions[region]!;
+  const [previous, { http, httpLatencyMs }, database, connectionCheck] = await Promise.all([
     deps.observations.get(group.id, region, observerRegion).then(
       (report) => ({ report }),
       (error: unknown) => ({ error: messageOf(error) }),
     ),
-    probeHttp(deps.prober, endpoints),
-    observeDatabase(deps.database, group, region),
+    probeHttp(deps.prober, regionConfig.healthEndpoints),
+    observeDatabase(deps.database, group, region, deps.clock),
+    checkConnection(deps, group, region, errors),
   ]);
   const fault = faults.find((candidate) => candidate.region === region);
   const round: RoundResult = {
     observedAt: deps.clock.now(),
     http,
-    database,
+    database: withFresherLag(database, connectionCheck),
+    ...(connectionCheck === undefined ? {} : { connectionCheck }),
     ...(fault === undefined ? {} : { injectedFault: fault.scenario }),
   };
   const base = { groupId: group.id, region, ...(httpLatencyMs === undefined ? {} : { httpLatencyMs }) };
@@ -233,7 +260,7 @@ async function probeRegion(
     const storeError = `could not read the previous report: ${previous.error}`;
     errors.push(`${group.id}/${region}: ${storeError}`);
     const report = nextObserverReport(undefined, { ...base, observerRegion, round });
-    return { ...base, ok: report.ok, failureReasons: report.failureReasons, storeError };
+    return { ...base, ...outcomeOf(report), storeError };
   }
   const report = nextObserverReport(previous.report, { ...base, observerRegion, round });
   try {
@@ -241,9 +268,17 @@ async function probeRegion(
   } catch (error) {
     const storeError = `could not save the report: ${messageOf(error)}`;
     errors.push(`${group.id}/${region}: ${storeError}`);
-    return { ...base, ok: report.ok, failureReasons: report.failureReasons, storeError };
+    return { ...base, ...outcomeOf(report), storeError };
   }
-  return { ...base, ok: report.ok, failureReasons: report.failureReasons };
+  return { ...base, ...outcomeOf(report) };
+}
+
+function outcomeOf(report: ObserverReport): Pick<RegionProbeOutcome, 'ok' | 'failureReasons' | 'unknownReasons'> {
+  return {
+    ok: report.ok,
+    failureReasons: report.failureReasons,
+    ...(report.unknownReasons === undefined ? {} : { unknownReasons: report.unknownReasons }),
+  };
 }
 
 async function probeHttp(
@@ -260,11 +295,47 @@ async function probeHttp(
   }
 }
 
-async function observeDatabase(database: Database, group: GroupConfig, region: RegionName): Promise<DatabaseObservation> {
+/**
+ * The control plane's view of the database. An error of the provider's API (throttling, 5xx, access denied) says
+ * nothing about the database: it is `unknown`, never a failure.
+ */
+async function observeDatabase(database: Database, group: GroupConfig, region: RegionName, clock: Clock): Promise<DatabaseObservation> {
+  const readAt = clock.now();
   try {
-    return toDatabaseObservation(await database.describe(group, region));
+    return toDatabaseObservation(await database.describe(group, region), readAt);
   } catch (error) {
-    return { ok: false, role: 'unknown', status: 'unreachable', error: `describe failed: ${messageOf(error)}` };
+    return { ok: false, evidence: 'unknown', role: 'unknown', status: 'api-error', error: `describe failed: ${messageOf(error)}` };
+  }
+}
+
+/**
+ * The replica's lag from whichever source measured it last: the provider's metric, or the connection check when it
+ * read one (a live reading, so usually fresher than a CloudWatch datapoint).
+ */
+function withFresherLag(database: DatabaseObservation, check: ConnectionCheckResult | undefined): DatabaseObservation {
+  if (check?.ok !== true || check.replicaLagSeconds === undefined || database.role !== 'replica') return database;
+  if (database.replicaLagMeasuredAt !== undefined && database.replicaLagMeasuredAt >= check.checkedAt) return database;
+  return { ...database, replicaLagSeconds: check.replicaLagSeconds, replicaLagMeasuredAt: check.checkedAt };
+}
+
+/** The data-plane check of the region's database, where configured; undefined where not. */
+async function checkConnection(
+  deps: ProbeDeps,
+  group: GroupConfig,
+  region: RegionName,
+  errors: string[],
+): Promise<ConnectionCheckResult | undefined> {
+  if (group.regions[region]?.database.connectionCheck === undefined) return undefined;
+  if (deps.databaseProbe === undefined) {
+    errors.push(`${group.id}/${region}: database.connectionCheck is configured but no database probe is wired; checked without it`);
+    return undefined;
+  }
+  const checkedAt = deps.clock.now();
+  try {
+    return await deps.databaseProbe.check(group, region);
+  } catch (error) {
+    // The port promises never to throw; if an adapter breaks that promise, the check counts as failed.
+    return { ok: false, latencyMs: deps.clock.now() - checkedAt, checkedAt, error: `database probe failed: ${messageOf(error)}` };
   }
 }
 
@@ -277,12 +348,14 @@ async function activeFaults(deps: ProbeDeps, groupId: GroupId, now: EpochMs, err
   }
 }
 
-/** The longest a round over `groups` may take: its slowest endpoint timeout, plus the margin. */
+/** The longest a round over `groups` may take: its slowest endpoint or connection-check timeout, plus the margin. */
 function roundBudgetMs(groups: readonly GroupConfig[], marginMs: number): number {
   let longestTimeoutMs = 0;
   for (const group of groups) {
     for (const region of Object.values(group.regions)) {
       for (const endpoint of region.healthEndpoints) longestTimeoutMs = Math.max(longestTimeoutMs, endpoint.timeoutMs);
+      const check = region.database.connectionCheck;
+      if (check !== undefined) longestTimeoutMs = Math.max(longestTimeoutMs, check.timeoutMs);
     }
   }
   return longestTimeoutMs + marginMs;

@@ -1,6 +1,8 @@
 import type { GroupConfig } from '../config/schema.js';
+import { databaseIdentity, protectionOf, withLiveTopology, type Protection, type ReprotectOperation } from '../domain/liveTopology.js';
 import { failoverPhases } from '../domain/phases.js';
 import type { EpochMs, FailoverRecord, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
+import type { GroupRecord } from '../ports/StateStore.js';
 import { operatorExits, type OperatorExit } from './commands.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
@@ -17,6 +19,8 @@ export interface RegionStatus {
   readonly failingObservers: readonly RegionName[];
   readonly staleObservers: readonly RegionName[];
   readonly reasons: readonly string[];
+  /** The database the control plane watches in this region: the configured identifier, or a reprotect's. */
+  readonly database?: { readonly identifier: string; readonly tracked: boolean };
 }
 
 /** One group as an operator reads it during an incident. Built from the saved record: it shows what was decided. */
@@ -44,6 +48,10 @@ export interface GroupStatus {
   readonly lastEvents: readonly LoggedEvent[];
   /** The commands that would move the group on from where it is, and what each would do (none needed in monitoring). */
   readonly exits: readonly OperatorExit[];
+  /** Which regions replicate from the primary now; `unprotected` says how to fix it. */
+  readonly protection: Protection;
+  /** The reprotect in progress, or the last one that ended. */
+  readonly reprotect?: ReprotectOperation;
 }
 
 /**
@@ -77,6 +85,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
         failingObservers: regionHealth?.failingObservers ?? [],
         staleObservers: regionHealth?.staleObservers ?? [],
         reasons: regionHealth?.reasons ?? [],
+        ...databaseOf(group, region, record),
       };
     })
     .sort((a, b) => Number(b.role === 'primary') - Number(a.role === 'primary') || b.failoverPriority - a.failoverPriority);
@@ -92,7 +101,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     updatedAt: record?.updatedAt,
     regions,
     currentFailover: active
-      ? { ...previewFailover(group, failover, health, now), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
+      ? { ...previewFailover(withLiveTopology(group, record?.topology), failover, health, now), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
       : undefined,
     lastFailover: active ? undefined : failover,
     blocked: context.blocked && { reason: context.blocked.reason, detail: context.blocked.detail, at: context.blocked.at },
@@ -102,7 +111,15 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     lease: record?.lease && record.lease.expiresAt > now ? { owner: record.lease.owner, expiresAt: record.lease.expiresAt } : undefined,
     lastEvents,
     exits: snapshot.matches('monitoring') || snapshot.matches('failingOver') ? [] : operatorExits(group, snapshot, health, now),
+    protection: protectionOf(health, primary, group.id),
+    ...(record?.reprotect === undefined ? {} : { reprotect: record.reprotect }),
   };
+}
+
+function databaseOf(group: GroupConfig, region: RegionName, record: GroupRecord | undefined): Pick<RegionStatus, 'database'> {
+  const identity = databaseIdentity(group, region, record?.topology);
+  if (identity === undefined) return {};
+  return { database: { identifier: identity.identifier, tracked: record?.topology?.databases[region] !== undefined } };
 }
 
 export interface StepTiming {

@@ -51,8 +51,8 @@ interface CommandOptions extends CommonOptions {
   readonly wait: number;
 }
 
-/** Commands that start, stop or discard a failover: shown first and confirmed unless --yes. */
-const DESTRUCTIVE = new Set<OperatorCommandType>(['failover', 'switchover', 'abort', 'reject']);
+/** Commands that start, stop or discard a failover, or create a billable database: shown first and confirmed unless --yes. */
+const DESTRUCTIVE = new Set<OperatorCommandType>(['failover', 'switchover', 'abort', 'reject', 'reprotect']);
 const WATCH_INTERVAL_MS = 2_000;
 const POLL_INTERVAL_MS = 2_000;
 const SEND_ATTEMPTS = 3;
@@ -161,6 +161,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
   commandVerb(program, io, state, 'pause', 'pause automatic failover (manual commands still work)');
   commandVerb(program, io, state, 'resume', 'resume automatic failover');
   commandVerb(program, io, state, 'acknowledge', 'acknowledge a completed failover; re-arms automatic failover', 'ack');
+  reprotectCommand(program, io, state);
 
   program
     .command('validate <config>')
@@ -218,6 +219,30 @@ function commandVerb(
   return command.action(async (group: string, options: CommandOptions) => {
     state.exitCode = await sendCommand(io, type, group, options);
   });
+}
+
+/**
+ * `fcp reprotect <group> --region <r>`: a new read replica of the primary in region r. `--region` names the replica's
+ * region here, so the SigV4 region override of the other commands is `--api-region`.
+ */
+function reprotectCommand(program: Command, io: CliIo, state: { exitCode: number }): Command {
+  return program
+    .command('reprotect <group>')
+    .description('after a failover: create a new read replica of the primary in --region, so the group is protected again; confirms first')
+    .requiredOption('--region <region>', 'the region to create the replica in (not the primary)')
+    .requiredOption('--reason <text>', 'why: recorded with your identity in the event log')
+    .option('--endpoint <url>', 'operator API function URL (default: $FCP_ENDPOINT)')
+    .option('--profile <name>', 'AWS profile whose credentials sign the requests')
+    .option('--api-region <region>', 'region for SigV4 (default: the function URL region)')
+    .option('--local', 'the local drill server (.fcp/local.json), unsigned')
+    .option('--json', 'print the API answer as JSON')
+    .option('--idempotency-key <key>', 'reuse a key to retry a request safely (default: a new UUID)')
+    .option('--yes', 'do not ask for confirmation (the plan is still printed)')
+    .addOption(new Option('--wait <seconds>', 'how long to wait for a queued command to be taken').argParser(wholeNumber).default(60))
+    .action(async (group: string, options: CommandOptions & { region: string; apiRegion?: string }) => {
+      const { region, apiRegion, ...rest } = options;
+      state.exitCode = await sendCommand(io, 'reprotect', group, { ...rest, to: region, ...(apiRegion === undefined ? {} : { region: apiRegion }) });
+    });
 }
 
 async function sendCommand(io: CliIo, type: OperatorCommandType, group: string, options: CommandOptions): Promise<number> {

@@ -3,6 +3,7 @@ import type { CommandAnswer } from '../application/operatorApi.js';
 import type { CommandPreview, FailoverPreview, GroupPlan } from '../application/plan.js';
 import type { FailoverHistoryEntry, GroupStatus } from '../application/status.js';
 import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
+import { describeProtection } from '../domain/liveTopology.js';
 import type { EpochMs, LoggedEvent } from '../domain/types.js';
 
 /** Exit codes of `fcp`, documented in `fcp --help` and docs/operator-runbook.md. */
@@ -101,6 +102,7 @@ export function renderGroupStatus(status: GroupStatus): string {
       ]),
     ]),
   ];
+  lines.push('', describeProtection(status.protection), ...renderTopology(status));
   if (status.currentFailover) {
     lines.push('', `failover in progress, step ${status.currentFailover.step ?? 'starting'}:`, ...renderFailoverPreview(status.currentFailover));
   }
@@ -120,6 +122,20 @@ export function renderGroupStatus(status: GroupStatus): string {
   if (status.lease) lines.push('', `held by ${status.lease.owner} until ${time(status.lease.expiresAt)}`);
   if (status.lastEvents.length > 0) lines.push('', 'last events:', renderEvents(status.lastEvents));
   return lines.join('\n');
+}
+
+/** Regions whose watched database a reprotect replaced, and the reprotect in progress or last ended. */
+function renderTopology(status: GroupStatus): string[] {
+  const tracked = status.regions.filter((region) => region.database?.tracked === true);
+  const lines = tracked.map((region) => `  ${region.region}: ${region.database!.identifier} (created by reprotect)`);
+  const operation = status.reprotect;
+  if (operation !== undefined) {
+    lines.push(
+      `reprotect ${operation.id} of ${operation.region}: ${operation.status} ${operation.identifier}, replica of ${operation.sourceRegion}` +
+        (operation.detail === undefined ? '' : ` (${operation.detail})`),
+    );
+  }
+  return lines;
 }
 
 function renderEvents(events: readonly LoggedEvent[]): string {
@@ -183,6 +199,7 @@ export function renderPlan(plan: GroupPlan): string {
     `best candidate: ${assessment.candidate ? `${assessment.candidate.region} (lag ${assessment.candidate.replicaLagSeconds} s)` : `none${assessment.noCandidateReason ? ` (${assessment.noCandidateReason})` : ''}`}`,
     ...assessment.ineligible.map((entry) => `  not ${entry.region}: ${entry.reason}`),
   ];
+  lines.push(describeProtection(plan.protection));
   if (plan.events.length > 0) lines.push('', 'would log:', ...plan.events.map((event) => `  ${event}`));
   if (plan.notifications.length > 0) lines.push(`would notify: ${plan.notifications.join(', ')}`);
   if (plan.failover) lines.push('', 'failover:', ...renderFailoverPreview(plan.failover));

@@ -29,6 +29,54 @@ export const HealthEndpointSchema = z.strictObject({
   bodyContains: z.string().min(1).optional().describe('When set, the response body must contain this text.'),
 });
 
+/** Where the connection check's password comes from; never the password itself in the file. */
+export const PasswordSourceSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('secrets-manager'),
+      secretArn: arn.describe('A Secrets Manager secret: a plain string, or JSON with a "password" key (RDS-managed secrets).'),
+    }),
+    z.strictObject({
+      kind: z.literal('environment'),
+      variable: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name such as ORDERS_DB_PASSWORD')
+        .describe("An environment variable of the probe function."),
+    }),
+    z.strictObject({ kind: z.literal('rds-iam').describe("An RDS IAM authentication token made with the probe's role.") }),
+  ],
+  { error: 'must be secrets-manager, environment or rds-iam' },
+);
+
+/**
+ * A data-plane check of the region's database from every observer: connect, run `SELECT 1`, close, within
+ * `timeoutMs`. A failed check fails the observer's round, like a failed health endpoint.
+ */
+export const ConnectionCheckSchema = z.strictObject({
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name such as app-eu.abc123.eu-west-1.rds.amazonaws.com')
+    .describe("The database endpoint as the observers reach it (the instance or cluster endpoint)."),
+  port: z.number().int().min(1).max(65_535).default(5432),
+  database: z.string().min(1).max(63).describe('The database to connect to.'),
+  user: z.string().min(1).max(63).describe('A login with no rights beyond connecting: the check only runs SELECT 1.'),
+  passwordFrom: PasswordSourceSchema,
+  tls: z
+    .enum(['verify-full', 'require'])
+    .default('verify-full')
+    .describe('verify-full checks the server certificate against the RDS CA bundle; require only encrypts.'),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(30_000)
+    .default(3_000)
+    .describe('Connect plus the read; slower fails the check. Must be shorter than policy.probeIntervalSeconds.'),
+});
+
 export const RdsInstanceDatabaseSchema = z.strictObject({
   kind: z.literal('rds-instance'),
   /** DB instance identifier in this region. */
@@ -36,12 +84,14 @@ export const RdsInstanceDatabaseSchema = z.strictObject({
   instanceArn: arn,
   /** Parameter group applied when fencing mode is read-only-parameter-group. */
   readOnlyParameterGroup: z.string().min(1).optional(),
+  connectionCheck: ConnectionCheckSchema.optional(),
 });
 
 export const AuroraGlobalDatabaseSchema = z.strictObject({
   kind: z.literal('aurora-global'),
   globalClusterId: z.string().min(1),
   clusterArn: arn,
+  connectionCheck: ConnectionCheckSchema.optional(),
 });
 
 export const DatabaseSchema = z.discriminatedUnion('kind', [RdsInstanceDatabaseSchema, AuroraGlobalDatabaseSchema], {
@@ -229,6 +279,14 @@ export const GroupSchema = z
             message: `read-only-parameter-group applies to rds-instance databases only (region ${name} is aurora-global)`,
           });
         }
+      }
+      const check = region.database.connectionCheck;
+      if (check !== undefined && check.timeoutMs >= group.policy.probeIntervalSeconds * 1_000) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('database', 'connectionCheck', 'timeoutMs'),
+          message: `${check.timeoutMs} ms does not fit in one probe interval (policy.probeIntervalSeconds ${group.policy.probeIntervalSeconds})`,
+        });
       }
       region.healthEndpoints.forEach((endpoint, index) => {
         if (endpoint.timeoutMs >= group.policy.probeIntervalSeconds * 1_000) {

@@ -1,10 +1,14 @@
 import type { GroupConfig } from '../config/schema.js';
+import { usableLag } from './replicaLag.js';
+import { orphanReason } from './topology.js';
 import type { Assessment, EpochMs, RegionHealth, RegionName } from './types.js';
 
 /**
  * Turns the per-region verdicts into what the failover machine needs: is the primary down, and which replica
- * would take over. A candidate is healthy, reports itself a replica (or an unknown role while reachable), has a
- * known replica lag within the RPO budget, and has the highest failover priority among those.
+ * would take over. A candidate is healthy, reports itself a replica (or an unknown role while reachable), replicates
+ * from the current primary (otherwise it is `orphaned`: promoting it would drop every write made on the primary since
+ * it stopped following it), has a replica lag measured within two probe intervals (`usableLag`: an older one is
+ * unknown) and within the RPO budget, and has the highest failover priority among those.
  *
  * @example
  * const assessment = assessGroup({ group, health, primaryRegion: 'eu-west-1', now, proposedFailoverId: 'fo-1' });
@@ -27,14 +31,23 @@ export function assessGroup(input: {
   for (const [region, regionConfig] of Object.entries(group.regions)) {
     if (region === primaryRegion) continue;
     const regionHealth = health[region];
-    const lag = regionHealth?.replicaLagSeconds;
+    const lag = lagOf(regionHealth, now, group.policy.probeIntervalSeconds);
+    const orphaned = orphanReason(regionHealth, primaryRegion);
     if (regionHealth === undefined || regionHealth.verdict !== 'healthy') {
       ineligible.push({ region, reason: `verdict is ${regionHealth?.verdict ?? 'unknown'}` });
     } else if (regionHealth.databaseRole !== undefined && regionHealth.databaseRole !== 'replica' && regionHealth.databaseRole !== 'unknown') {
       ineligible.push({ region, reason: `database reports role ${regionHealth.databaseRole}, not replica` });
+    } else if (orphaned !== undefined) {
+      ineligible.push({ region, reason: `orphaned: ${orphaned}` });
     } else if (lag === undefined) {
       lagWasTheProblem = true;
-      ineligible.push({ region, reason: 'replica lag is unknown, so the data-loss window cannot be bounded' });
+      ineligible.push({
+        region,
+        reason:
+          regionHealth.replicaLagSeconds === undefined
+            ? 'replica lag is unknown, so the data-loss window cannot be bounded'
+            : `replica lag was measured ${ago(now - (regionHealth.replicaLagMeasuredAt ?? now))} ago, too old to bound the data-loss window`,
+      });
     } else if (lag > budget) {
       lagWasTheProblem = true;
       ineligible.push({ region, reason: `replica lag ${lag} s exceeds the ${budget} s budget` });
@@ -59,6 +72,16 @@ export function assessGroup(input: {
     noCandidateReason: best === undefined ? (lagWasTheProblem ? 'lag-over-budget' : 'no-eligible-replica') : undefined,
     proposedFailoverId: input.proposedFailoverId,
   };
+}
+
+/** The region's lag if it may decide now: measured within two probe intervals (a lag without a time is unknown). */
+function lagOf(health: RegionHealth | undefined, now: EpochMs, probeIntervalSeconds: number): number | undefined {
+  if (health?.replicaLagSeconds === undefined || health.replicaLagMeasuredAt === undefined) return undefined;
+  return usableLag({ seconds: health.replicaLagSeconds, measuredAt: health.replicaLagMeasuredAt }, now, probeIntervalSeconds);
+}
+
+function ago(ms: number): string {
+  return `${Math.round(ms / 1_000)} s`;
 }
 
 /**

@@ -1,9 +1,12 @@
+import { evidenceOf } from './databaseStatus.js';
 import type { GroupId, ObserverReport, RegionName, RoundResult } from './types.js';
 
 /**
- * Why a round failed, in words an on-call engineer reads in a notification. Empty when the round passed.
- * A region fails a round when any HTTP probe fails, when its database reports itself not ok (two signals: an
- * application that answers while its database is down is still down), or when a drill injected a fault.
+ * Why a round failed, in words an on-call engineer reads in a notification. Empty when the round did not fail.
+ * Only data-plane evidence fails a round: an HTTP probe that fails, a database connection check that fails, or a
+ * database whose provider reports a terminal status (failed, inaccessible-encryption-credentials, incompatible-*, not
+ * found: it cannot come back without a person). A drill's injected fault fails it on purpose. A control-plane answer
+ * alone (API error, throttling, a status in between) never fails a round: see `roundUnknownReasons`.
  *
  * @example
  * roundFailureReasons({ observedAt: 0, http: [{ url: 'https://a/health', ok: false, latencyMs: 2000, error: 'timeout' }] });
@@ -14,17 +17,36 @@ export function roundFailureReasons(round: RoundResult): string[] {
   for (const probe of round.http) {
     if (!probe.ok) reasons.push(`${probe.url}: ${probe.error ?? (probe.status === undefined ? 'failed' : `status ${probe.status}`)}`);
   }
-  if (round.database !== undefined && !round.database.ok) {
-    const database = round.database;
-    reasons.push(`database ${database.role} is ${database.status}${database.error === undefined ? '' : `: ${database.error}`}`);
-  }
+  const check = round.connectionCheck;
+  if (check !== undefined && !check.ok) reasons.push(`database connection check failed: ${check.error ?? 'no reason given'}`);
+  if (round.database !== undefined && evidenceOf(round.database) === 'failed') reasons.push(describeDatabase(round));
   if (round.injectedFault !== undefined) reasons.push(`drill fault injected: ${round.injectedFault}`);
   return reasons;
 }
 
 /**
- * Folds one probe round into an observer's running report: a passing round resets the failure streak and extends the
- * success streak, a failing round the other way round.
+ * Why a round that did not fail still cannot count as passing: the control plane could not confirm the database
+ * (an API error, throttling, a status between serving and terminal, an unknown role). Empty when nothing is unknown.
+ *
+ * @example
+ * roundUnknownReasons({ observedAt: 0, http: [], database: { ok: false, evidence: 'unknown', role: 'unknown', status: 'unreachable' } });
+ * // ['database unknown is unreachable']
+ */
+export function roundUnknownReasons(round: RoundResult): string[] {
+  if (round.database === undefined || evidenceOf(round.database) !== 'unknown') return [];
+  return [describeDatabase(round)];
+}
+
+function describeDatabase(round: RoundResult): string {
+  const database = round.database!;
+  return `database ${database.role} is ${database.status}${database.error === undefined ? '' : `: ${database.error}`}`;
+}
+
+/**
+ * Folds one probe round into an observer's running report: a failing round extends the failure streak and resets the
+ * success streak; a passing round the other way round. A round that did not fail but could not confirm the database
+ * (`roundUnknownReasons`) resets the failure streak (the data plane passed) and leaves the success streak as it was
+ * (it is no evidence of health): the report carries `unknownReasons`.
  *
  * @example
  * const report = nextObserverReport(undefined, { groupId: 'orders', region: 'eu-west-1', observerRegion: 'us-east-1', round });
@@ -36,6 +58,8 @@ export function nextObserverReport(
 ): ObserverReport {
   const failureReasons = roundFailureReasons(input.round);
   const ok = failureReasons.length === 0;
+  const unknownReasons = ok ? roundUnknownReasons(input.round) : [];
+  const inconclusive = unknownReasons.length > 0;
   return {
     groupId: input.groupId,
     region: input.region,
@@ -43,8 +67,9 @@ export function nextObserverReport(
     observedAt: input.round.observedAt,
     ok,
     consecutiveFailures: ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-    consecutiveSuccesses: ok ? (previous?.consecutiveSuccesses ?? 0) + 1 : 0,
+    consecutiveSuccesses: !ok ? 0 : inconclusive ? (previous?.consecutiveSuccesses ?? 0) : (previous?.consecutiveSuccesses ?? 0) + 1,
     failureReasons,
+    ...(inconclusive ? { unknownReasons } : {}),
     last: input.round,
   };
 }

@@ -26,7 +26,14 @@ export type DatabaseRole = 'primary' | 'replica' | 'standalone' | 'unknown';
 
 /** What the database itself reports, as observed through the Database port. */
 export interface DatabaseObservation {
+  /** True only when the observation is evidence the database serves (`evidence: 'ok'`). */
   readonly ok: boolean;
+  /**
+   * What this control-plane observation says about the region (see `databaseEvidence` in databaseStatus.ts):
+   * `failed` only for a terminal status, `unknown` for API errors and statuses in between. Absent in reports written
+   * before it existed: read it with `evidenceOf`.
+   */
+  readonly evidence?: 'ok' | 'failed' | 'unknown';
   readonly role: DatabaseRole;
   /** Provider status, e.g. RDS `available`, `modifying`, `stopped`, or `unreachable`. */
   readonly status: string;
@@ -39,11 +46,27 @@ export interface DatabaseObservation {
   readonly error?: string;
 }
 
+/** A connection check of a region's database from an observer: connect and a trivial read, with a timeout. */
+export interface ConnectionCheckResult {
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly checkedAt: EpochMs;
+  /** Why the check failed: `timeout after 3000 ms`, `connection refused`, `password authentication failed`... */
+  readonly error?: string;
+  /**
+   * For a replica, when the check could read it: how far behind it is, measured at `checkedAt` (e.g. PostgreSQL
+   * `now() - pg_last_xact_replay_timestamp()`, an upper bound). Fresher than a CloudWatch datapoint, so it is preferred.
+   */
+  readonly replicaLagSeconds?: number;
+}
+
 /** One probe round of one region as seen from one observer region. */
 export interface RoundResult {
   readonly observedAt: EpochMs;
   readonly http: readonly HttpProbeResult[];
   readonly database?: DatabaseObservation;
+  /** Data-plane evidence about the database, where `database.connectionCheck` is configured for the region. */
+  readonly connectionCheck?: ConnectionCheckResult;
   /** A drill's injected fault that made this round fail on purpose. */
   readonly injectedFault?: string;
 }
@@ -61,6 +84,11 @@ export interface ObserverReport {
   readonly consecutiveFailures: number;
   readonly consecutiveSuccesses: number;
   readonly failureReasons: readonly string[];
+  /**
+   * Present when the last round neither passed nor failed: every data-plane check passed but the control plane could
+   * not confirm the database (API error, throttling, a status in between). Such a round never counts as healthy.
+   */
+  readonly unknownReasons?: readonly string[];
   readonly last: RoundResult;
 }
 
@@ -162,6 +190,8 @@ export type NotificationType =
   | 'failover-completed'
   | 'failover-aborted'
   | 'split-brain-risk'
+  | 'unprotected'
+  | 'reprotected'
   | 'paused'
   | 'resumed'
   | 'drill-report';

@@ -1,16 +1,27 @@
 import type { GroupConfig, GroupPolicy } from '../config/schema.js';
 import { STALE_AFTER_INTERVALS } from './replicaLag.js';
-import type { DatabaseRole, EpochMs, ObserverReport, RegionHealth, RegionName, Verdict } from './types.js';
+import type { EpochMs, ObserverReport, RegionHealth, RegionName, Verdict } from './types.js';
 
 export { STALE_AFTER_INTERVALS };
+
+/**
+ * How far in the future an observer may stamp a report before it is ignored: one probe interval. Within it the report
+ * counts as taken now (clamped: never fresher than now, never ordered before a report taken now), so a clock that runs
+ * ahead keeps a report fresh at most one interval longer than it deserves; beyond it, the observer counts as stale
+ * and the region's reasons say its clock is ahead.
+ */
+export const MAX_CLOCK_SKEW_INTERVALS = 1;
 
 /**
  * The health verdict of one region from its observers' reports, with hysteresis:
  * - `unhealthy` when at least `observerQuorum` distinct observers with fresh reports reached the failure threshold;
  * - once unhealthy, it stays unhealthy until at least a quorum of fresh observers reached the recovery threshold;
  * - `suspect` when some, but fewer than a quorum, of the observers are failing;
- * - `unknown` when fewer than a quorum of observers have fresh reports (a stale report is never healthy);
+ * - `unknown` when fewer than a quorum of observers have fresh reports (a stale report is never healthy), or fewer
+ *   than a quorum could confirm the region (their rounds passed the data plane but the control plane could not say
+ *   what the database is: an API error or a status in between is never evidence of health);
  * - `healthy` otherwise.
+ * A report stamped in the future counts as taken now; beyond `MAX_CLOCK_SKEW_INTERVALS` it is stale, with the reason.
  *
  * @example
  * const health = evaluateRegion({ region: 'eu-west-1', previous, reports, observerRegions, now, policy: group.policy });
@@ -26,6 +37,7 @@ export function evaluateRegion(input: {
 }): RegionHealth {
   const { region, previous, now, policy } = input;
   const staleAfterMs = STALE_AFTER_INTERVALS * policy.probeIntervalSeconds * 1_000;
+  const maxSkewMs = MAX_CLOCK_SKEW_INTERVALS * policy.probeIntervalSeconds * 1_000;
   const quorum = policy.observerQuorum;
   const observers = [...new Set(input.observerRegions)];
   const latest = latestByObserver(input.reports.filter((report) => report.region === region));
@@ -38,17 +50,28 @@ export function evaluateRegion(input: {
     if (report === undefined) {
       staleObservers.push(observer);
       staleReasons.push(`no report from observer ${observer}`);
+    } else if (report.observedAt - now > maxSkewMs) {
+      staleObservers.push(observer);
+      staleReasons.push(
+        `observer ${observer} stamped its report ${seconds(report.observedAt - now)} in the future, beyond the allowed clock skew of ${seconds(maxSkewMs)}: its clock is ahead, so its reports are ignored`,
+      );
     } else if (now - report.observedAt > staleAfterMs) {
       staleObservers.push(observer);
       staleReasons.push(
         `observer ${observer} last reported ${seconds(now - report.observedAt)} ago (stale after ${seconds(staleAfterMs)})`,
       );
     } else {
-      fresh.push(report);
+      // Within the allowed skew a report from the future counts as taken now, never as fresher than now.
+      fresh.push(report.observedAt > now ? { ...report, observedAt: now } : report);
     }
   }
+  // A round that could not confirm the database (control plane only) is no evidence of health.
+  const conclusive = fresh.filter((report) => (report.unknownReasons ?? []).length === 0);
+  const inconclusiveReasons = fresh
+    .filter((report) => (report.unknownReasons ?? []).length > 0)
+    .map((report) => `observer ${report.observerRegion} cannot confirm the database: ${(report.unknownReasons ?? []).join('; ')}`);
   const failing = fresh.filter((report) => report.consecutiveFailures >= policy.failureThreshold);
-  const recovered = fresh.filter((report) => report.consecutiveSuccesses >= policy.recoveryThreshold);
+  const recovered = conclusive.filter((report) => report.consecutiveSuccesses >= policy.recoveryThreshold);
   const failingObservers = failing.map((report) => report.observerRegion);
   const recoveredObservers = recovered.map((report) => report.observerRegion);
 
@@ -63,12 +86,14 @@ export function evaluateRegion(input: {
     reasons = [
       `${failing.length} of ${observers.length} observers see ${region} failing, quorum is ${quorum}`,
       ...failingReasons,
+      ...staleReasons,
     ];
   } else if (previous?.verdict === 'unhealthy' && recovered.length < quorum) {
     verdict = 'unhealthy';
     reasons = [
       `still unhealthy: ${recovered.length} of the ${quorum} observers needed have seen ${policy.recoveryThreshold} passing rounds in a row`,
       ...failingReasons,
+      ...inconclusiveReasons,
       ...staleReasons,
     ];
   } else if (failing.length > 0) {
@@ -81,6 +106,13 @@ export function evaluateRegion(input: {
   } else if (fresh.length < quorum) {
     verdict = 'unknown';
     reasons = [`only ${fresh.length} of ${observers.length} observers have fresh reports, quorum is ${quorum}`, ...staleReasons];
+  } else if (conclusive.length < quorum) {
+    verdict = 'unknown';
+    reasons = [
+      `only ${conclusive.length} of ${observers.length} observers could confirm ${region}, quorum is ${quorum}; the control plane's answers are no evidence either way`,
+      ...inconclusiveReasons,
+      ...staleReasons,
+    ];
   } else {
     verdict = 'healthy';
     reasons =
@@ -89,7 +121,7 @@ export function evaluateRegion(input: {
         : [`${fresh.length} of ${observers.length} observers see ${region} passing`, ...staleReasons];
   }
 
-  const database = freshestDatabase(latest);
+  const database = freshestDatabase(fresh, now);
   return {
     region,
     verdict,
@@ -97,8 +129,7 @@ export function evaluateRegion(input: {
     failingObservers,
     recoveredObservers,
     staleObservers,
-    ...(database?.replicaLagSeconds === undefined ? {} : { replicaLagSeconds: database.replicaLagSeconds }),
-    ...(database === undefined ? {} : { databaseRole: database.role }),
+    ...database,
     reasons,
   };
 }
@@ -143,19 +174,32 @@ function latestByObserver(reports: readonly ObserverReport[]): Map<RegionName, O
 }
 
 /**
- * The database as last seen by any observer that could see it. Role and lag are taken together from one report, so
- * a promoted replica (a primary has no lag) does not keep the lag it had as a replica.
+ * The database as last seen by a fresh observer that could see it: stale reports never decide a role (an observer
+ * that died with its region would otherwise keep reporting the old primary as primary). Role, lag, the lag's
+ * measurement time and the replication source are taken together from one report, so a promoted replica (a primary
+ * has no lag) does not keep the lag it had as a replica. A lag without its own measurement time was read live when
+ * the round ran (see `DatabaseState.replicaLagMeasuredAt`); a time in the future counts as now.
  */
 function freshestDatabase(
-  latest: ReadonlyMap<RegionName, ObserverReport>,
-): { role: DatabaseRole; replicaLagSeconds?: number } | undefined {
+  fresh: readonly ObserverReport[],
+  now: EpochMs,
+): Pick<RegionHealth, 'databaseRole' | 'replicaLagSeconds' | 'replicaLagMeasuredAt' | 'replicationSource'> {
   let freshest: ObserverReport | undefined;
-  for (const report of latest.values()) {
+  for (const report of fresh) {
     const database = report.last.database;
     if (database === undefined || database.role === 'unknown') continue;
     if (freshest === undefined || report.observedAt > freshest.observedAt) freshest = report;
   }
-  return freshest?.last.database;
+  const database = freshest?.last.database;
+  if (freshest === undefined || database === undefined) return {};
+  const lagMeasuredAt = Math.min(database.replicaLagMeasuredAt ?? freshest.last.observedAt, now);
+  return {
+    databaseRole: database.role,
+    ...(database.replicaLagSeconds === undefined
+      ? {}
+      : { replicaLagSeconds: database.replicaLagSeconds, replicaLagMeasuredAt: lagMeasuredAt }),
+    ...(database.role === 'replica' && database.sourceRegion !== undefined ? { replicationSource: database.sourceRegion } : {}),
+  };
 }
 
 function seconds(ms: number): string {

@@ -4,6 +4,7 @@ import { HttpProber } from '../adapters/http/HttpProber.js';
 import { reconcileGroup, type ExecutorDeps } from '../application/executor.js';
 import { restoreSnapshot } from '../application/plan.js';
 import { runProbeRound } from '../application/probeRound.js';
+import { trackedDatabase } from '../application/trackedDatabase.js';
 import { stateName } from '../application/transitions.js';
 import { formatIssues } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
@@ -339,7 +340,7 @@ export class DrillSession {
         {
           config: this.config,
           prober: this.world.proberFor(observer, this.prober),
-          database: this.world.databaseFor(observer),
+          database: trackedDatabase(this.world.databaseFor(observer), this.stores.stateStore, this.clock),
           observations: this.stores.observations,
           faults: this.stores.faults,
           clock: this.clock,
@@ -510,6 +511,7 @@ export class DrillSession {
         this.promoteOutcomes[outcome] += 1;
         return outcome;
       },
+      ...(database.createReplica === undefined ? {} : { createReplica: database.createReplica.bind(database) }),
     };
   }
 

@@ -9,7 +9,9 @@ export type OperatorCommandType =
   | 'retry'
   | 'pause'
   | 'resume'
-  | 'acknowledge';
+  | 'acknowledge'
+  /** Create a new replica of the primary in `targetRegion` (src/application/reprotect.ts, not the failover machine). */
+  | 'reprotect';
 
 /** An operator's command, waiting for the executor. `id` is the caller's idempotency key. */
 export interface OperatorCommand {

@@ -21,6 +21,18 @@ export interface DatabaseState {
 export type FenceOutcome = 'fenced' | 'already-fenced' | 'unreachable' | 'skipped';
 export type PromoteOutcome = 'started' | 'already-promoted' | 'in-progress';
 
+export type CreateReplicaOutcome = 'created' | 'exists';
+
+/** A new cross-region read replica of the primary: what `Database.createReplica` creates. */
+export interface ReplicaSpec {
+  /** The new database's identifier (RDS instance, Aurora cluster): deterministic, so a retry finds what a crashed run created. */
+  readonly identifier: string;
+  /** The region of the primary it replicates from; `group` names the primary's database (the tracked one if replaced). */
+  readonly sourceRegion: RegionName;
+  /** The reprotect operation (operator command id), tagged on the new resource. */
+  readonly operationId: string;
+}
+
 export interface PromoteOptions {
   readonly failoverId: string;
   /** Planned switchover (no data loss; Aurora uses SwitchoverGlobalCluster). */
@@ -41,4 +53,10 @@ export interface Database {
   /** Best effort: stop writes on the old primary where it is reachable. */
   fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome>;
   promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome>;
+  /**
+   * Creates a read replica of the primary in `region` named `spec.identifier`, unless one by that name exists
+   * (`exists`): observe before act. Its progress is read with `describe` on the group with that identifier
+   * (`withDatabase`). Optional: a database kind without it cannot be reprotected by the control plane.
+   */
+  createReplica?(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome>;
 }

@@ -1,3 +1,4 @@
+import type { LiveTopology, ReprotectOperation } from '../domain/liveTopology.js';
 import type { EpochMs, FailoverRecord, GroupId, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
 
 /** Who may act on a group right now. `epoch` grows each time the lease changes hands. */
@@ -44,6 +45,12 @@ export interface GroupRecord {
   readonly processedCommandIds: readonly string[];
   readonly lease?: Lease;
   readonly updatedAt: EpochMs;
+  /** Databases a reprotect put in place of the configured ones; absent until the first reprotect completes. */
+  readonly topology?: LiveTopology;
+  /** The reprotect in progress, or the last one that ended. */
+  readonly reprotect?: ReprotectOperation;
+  /** Since when no region replicates from the primary (one notification per such episode); absent while protected. */
+  readonly unprotectedSince?: EpochMs;
 }
 
 export type NewGroupRecord = Omit<GroupRecord, 'revision' | 'lease'>;

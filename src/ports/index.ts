@@ -3,6 +3,7 @@ export type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutc
 export type { Traffic, PointToResult, ChangeStatus } from './Traffic.js';
 export type { Notifier } from './Notifier.js';
 export type { Prober } from './Prober.js';
+export type { DatabaseProbe } from './DatabaseProbe.js';
 export type { StateStore, GroupRecord, NewGroupRecord, Lease, Outbox, CommandOutcome } from './StateStore.js';
 export type { EventLog } from './EventLog.js';
 export type { ObservationStore } from './ObservationStore.js';

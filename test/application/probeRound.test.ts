@@ -7,6 +7,7 @@ import type { EpochMs, HttpProbeResult, RegionName } from '../../src/domain/type
 import type { Clock } from '../../src/ports/Clock.js';
 import type { Database, DatabaseState } from '../../src/ports/Database.js';
 import type { Prober } from '../../src/ports/Prober.js';
+import { InMemoryDatabaseProbe } from '../doubles/InMemoryDatabaseProbe.js';
 import { InMemoryFaultStore } from '../doubles/InMemoryFaultStore.js';
 import { InMemoryObservationStore } from '../doubles/InMemoryObservationStore.js';
 
@@ -142,9 +143,12 @@ describe('runProbeRound', () => {
     ]);
     expect(saved.find((report) => report.region === 'us-east-1')?.last.database).toEqual({
       ok: true,
+      evidence: 'ok',
       role: 'replica',
       status: 'available',
       replicaLagSeconds: 2,
+      replicaLagMeasuredAt: START,
+      sourceRegion: 'eu-west-1',
     });
   });
 
@@ -190,7 +194,7 @@ describe('runProbeRound', () => {
     expect((await deps.observations.get('orders', 'us-east-1', OBSERVER))?.consecutiveSuccesses).toBe(3);
   });
 
-  it('turns a database describe error into a failed observation without ending the round', async () => {
+  it('turns a database describe error into an unknown observation, neither failed nor passed, without ending the round', async () => {
     // Prepare
     const deps = setUp();
     deps.database.states.set('eu-west-1', new Error('Rate exceeded'));
@@ -199,20 +203,27 @@ describe('runProbeRound', () => {
     const round = await runProbeRound(deps, { observerRegion: OBSERVER });
 
     // Assess
-    expect(round.regions.map((region) => [region.region, region.ok])).toEqual([
-      ['eu-west-1', false],
-      ['us-east-1', true],
-      ['ap-southeast-2', true],
+    expect(round.regions.map((region) => [region.region, region.ok, region.unknownReasons])).toEqual([
+      ['eu-west-1', true, ['database unknown is api-error: describe failed: Rate exceeded']],
+      ['us-east-1', true, undefined],
+      ['ap-southeast-2', true, undefined],
     ]);
     const report = await deps.observations.get('orders', 'eu-west-1', OBSERVER);
-    expect(report?.last.database).toEqual({ ok: false, role: 'unknown', status: 'unreachable', error: 'describe failed: Rate exceeded' });
-    expect(report?.failureReasons).toEqual(['database unknown is unreachable: describe failed: Rate exceeded']);
+    expect(report?.last.database).toEqual({
+      ok: false,
+      evidence: 'unknown',
+      role: 'unknown',
+      status: 'api-error',
+      error: 'describe failed: Rate exceeded',
+    });
+    expect(report?.failureReasons).toEqual([]);
+    expect(report?.consecutiveSuccesses).toBe(0);
   });
 
-  it('fails a region whose database is down although its HTTP endpoint passes', async () => {
+  it('fails a region whose database reports a terminal status although its HTTP endpoint passes', async () => {
     // Prepare
     const deps = setUp();
-    deps.database.states.set('eu-west-1', { status: 'stopped', writable: false });
+    deps.database.states.set('eu-west-1', { status: 'inaccessible-encryption-credentials', writable: false });
 
     // Act
     const round = await runProbeRound(deps, { observerRegion: OBSERVER });
@@ -222,9 +233,81 @@ describe('runProbeRound', () => {
       groupId: 'orders',
       region: 'eu-west-1',
       ok: false,
-      failureReasons: ['database primary is stopped: status stopped (expected available); primary does not accept writes'],
+      failureReasons: [
+        'database primary is inaccessible-encryption-credentials: status inaccessible-encryption-credentials (terminal)',
+      ],
       httpLatencyMs: 5,
     });
+  });
+
+  it('does not fail a region whose healthy primary is in storage-optimization', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.database.states.set('eu-west-1', { status: 'storage-optimization', writable: false });
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions.find((region) => region.region === 'eu-west-1')).toEqual({
+      groupId: 'orders',
+      region: 'eu-west-1',
+      ok: true,
+      failureReasons: [],
+      httpLatencyMs: 5,
+    });
+  });
+
+  it('fails a region whose database connection check fails, and checks only the regions that configure one', async () => {
+    // Prepare
+    const input = groupInput('orders', 5);
+    const check = { host: 'orders-eu.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' } };
+    (input.regions['eu-west-1'].database as Record<string, unknown>).connectionCheck = check;
+    const deps = { ...setUp(configWith(input)), databaseProbe: new InMemoryDatabaseProbe(new SteppingClock(START)) };
+    deps.databaseProbe.failing.set('eu-west-1', 'connection refused');
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions.find((region) => region.region === 'eu-west-1')?.failureReasons).toEqual([
+      'database connection check failed: connection refused',
+    ]);
+    expect(deps.databaseProbe.checked).toEqual(['orders/eu-west-1']);
+    const report = await deps.observations.get('orders', 'eu-west-1', OBSERVER);
+    expect(report?.last.connectionCheck).toEqual({ ok: false, latencyMs: 0, checkedAt: START, error: 'connection refused' });
+  });
+
+  it("prefers the connection check's live replica lag to an older metric datapoint", async () => {
+    // Prepare
+    const input = groupInput('orders', 5);
+    const check = { host: 'orders-us.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' } };
+    (input.regions['us-east-1'].database as Record<string, unknown>).connectionCheck = check;
+    const deps = { ...setUp(configWith(input)), databaseProbe: new InMemoryDatabaseProbe(new SteppingClock(START)) };
+    deps.database.states.set('us-east-1', { replicaLagSeconds: 2, replicaLagMeasuredAt: START - 90_000 });
+    deps.databaseProbe.lagSeconds.set('us-east-1', 0.4);
+
+    // Act
+    await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    const report = await deps.observations.get('orders', 'us-east-1', OBSERVER);
+    expect(report?.last.database).toMatchObject({ replicaLagSeconds: 0.4, replicaLagMeasuredAt: START });
+  });
+
+  it('says so, and probes without it, when a region configures a connection check but no database probe is wired', async () => {
+    // Prepare
+    const input = groupInput('orders', 5);
+    const check = { host: 'orders-eu.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' } };
+    (input.regions['eu-west-1'].database as Record<string, unknown>).connectionCheck = check;
+    const deps = setUp(configWith(input));
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.errors).toEqual(['orders/eu-west-1: database.connectionCheck is configured but no database probe is wired; checked without it']);
+    expect(round.regions.every((region) => region.ok)).toBe(true);
   });
 
   it('fails a region with an active injected fault and names the scenario', async () => {
@@ -340,9 +423,9 @@ describe('runProbeRounds', () => {
     expect(summary.finishedAt).toBe(START + 55_000);
     const latencyMs = { count: 12, p50: 5, max: 5 };
     expect(summary.regions).toEqual([
-      { groupId: 'orders', region: 'eu-west-1', ok: 12, failed: 0, storeErrors: 0, latencyMs },
-      { groupId: 'orders', region: 'us-east-1', ok: 12, failed: 0, storeErrors: 0, latencyMs },
-      { groupId: 'orders', region: 'ap-southeast-2', ok: 12, failed: 0, storeErrors: 0, latencyMs },
+      { groupId: 'orders', region: 'eu-west-1', ok: 12, failed: 0, unknown: 0, storeErrors: 0, latencyMs },
+      { groupId: 'orders', region: 'us-east-1', ok: 12, failed: 0, unknown: 0, storeErrors: 0, latencyMs },
+      { groupId: 'orders', region: 'ap-southeast-2', ok: 12, failed: 0, unknown: 0, storeErrors: 0, latencyMs },
     ]);
     expect(summary.roundDurationsMs).toHaveLength(12);
     expect(summary.errors).toEqual([]);
@@ -363,6 +446,7 @@ describe('runProbeRounds', () => {
       region: 'ap-southeast-2',
       ok: 0,
       failed: 3,
+      unknown: 0,
       storeErrors: 0,
       latencyMs: { count: 3, p50: 1_000, max: 1_000 },
     });
@@ -412,6 +496,21 @@ describe('runProbeRounds', () => {
     expect((await deps.observations.get('billing', 'eu-west-1', OBSERVER))?.observedAt).toBe(START + 20_000);
   });
 
+  it("leaves room in a round for the slowest connection-check timeout, not only the endpoints'", async () => {
+    // Prepare: endpoints time out after 1 s, the connection check after 4 s; the deadline leaves 3.5 s.
+    const input = groupInput('orders', 5);
+    const check = { host: 'orders-eu.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' }, timeoutMs: 4_000 };
+    (input.regions['eu-west-1'].database as Record<string, unknown>).connectionCheck = check;
+    const deps = { ...setUp(configWith(input)), databaseProbe: new InMemoryDatabaseProbe(new SteppingClock(START)) };
+
+    // Act
+    const summary = await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 3_500, marginMs: 0 });
+
+    // Assess
+    expect(summary.rounds).toBe(0);
+    expect(deps.databaseProbe.calls.check).toBe(0);
+  });
+
   it('runs no round when the deadline leaves no time for one', async () => {
     // Prepare
     const deps = setUp();
@@ -433,25 +532,48 @@ describe('toDatabaseObservation', () => {
     const replica: DatabaseState = { region: 'us-east-1', role: 'replica', status: 'available', writable: false, replicaLagSeconds: 3 };
 
     // Act
-    const observations = [toDatabaseObservation(primary), toDatabaseObservation(replica)];
+    const observations = [toDatabaseObservation(primary, START), toDatabaseObservation(replica, START)];
 
     // Assess
     expect(observations).toEqual([
-      { ok: true, role: 'primary', status: 'available' },
-      { ok: true, role: 'replica', status: 'available', replicaLagSeconds: 3 },
+      { ok: true, evidence: 'ok', role: 'primary', status: 'available' },
+      { ok: true, evidence: 'ok', role: 'replica', status: 'available', replicaLagSeconds: 3, replicaLagMeasuredAt: START },
     ]);
   });
 
-  it('rejects a replica that accepts writes, an unknown role and a status other than available', () => {
+  it('keeps the time the adapter says the lag was measured, and the replication source', () => {
+    // Prepare
+    const replica: DatabaseState = {
+      region: 'us-east-1',
+      role: 'replica',
+      status: 'available',
+      writable: false,
+      replicaLagSeconds: 3,
+      replicaLagMeasuredAt: START - 60_000,
+      sourceRegion: 'eu-west-1',
+    };
+
+    // Act
+    const observation = toDatabaseObservation(replica, START);
+
+    // Assess
+    expect(observation).toMatchObject({ replicaLagSeconds: 3, replicaLagMeasuredAt: START - 60_000, sourceRegion: 'eu-west-1' });
+  });
+
+  it('counts a replica that accepts writes, an unknown role and a status in between as unknown, never as failed', () => {
     // Prepare
     const splitReplica: DatabaseState = { region: 'us-east-1', role: 'replica', status: 'available', writable: true };
     const unknownRole: DatabaseState = { region: 'us-east-1', role: 'unknown', status: 'available', writable: false };
     const modifying: DatabaseState = { region: 'us-east-1', role: 'standalone', status: 'modifying', writable: true };
 
     // Act
-    const errors = [splitReplica, unknownRole, modifying].map((state) => toDatabaseObservation(state).error);
+    const observations = [splitReplica, unknownRole, modifying].map((state) => toDatabaseObservation(state, START));
 
     // Assess
-    expect(errors).toEqual(['a replica that accepts writes', 'role unknown', 'status modifying (expected available)']);
+    expect(observations.map((observation) => [observation.evidence, observation.error])).toEqual([
+      ['unknown', 'a replica that accepts writes'],
+      ['unknown', 'role unknown'],
+      ['unknown', 'status modifying (control plane only: neither healthy nor failed)'],
+    ]);
   });
 });

@@ -169,6 +169,7 @@ describe('render', () => {
       stalled: { step: 'promoting', reason: 'FailoverGlobalCluster needs AllowDataLoss', at: T0 },
       awaitingAcknowledgement: false,
       lastEvents: [],
+      protection: { kind: 'protected', primaryRegion: 'eu-west-1', regions: ['us-east-1'] },
       exits: [
         { type: 'retry', command: 'fcp retry orders --reason "..."', effect: 'retrying step promoting', stateAfter: 'failingOver.promoting' },
         {

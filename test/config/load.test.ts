@@ -424,6 +424,50 @@ describe('parseConfig with a malformed file names the field and the reason', () 
     ]);
   });
 
+  it('accepts a database connection check and fills its defaults', () => {
+    // Prepare
+    const config = validConfig();
+    Object.assign(regionOf(config, 'eu-west-1').database, {
+      connectionCheck: { host: 'orders-eu.abc.eu-west-1.rds.amazonaws.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' } },
+    });
+
+    // Act
+    const parsed = parseConfig(JSON.stringify(config), 'json');
+
+    // Assess
+    expect(parsed.groups[0]?.regions['eu-west-1']?.database.connectionCheck).toEqual({
+      host: 'orders-eu.abc.eu-west-1.rds.amazonaws.com',
+      port: 5432,
+      database: 'orders',
+      user: 'fcp_probe',
+      passwordFrom: { kind: 'rds-iam' },
+      tls: 'verify-full',
+      timeoutMs: 3_000,
+    });
+  });
+
+  it('rejects a connection check that does not fit in one probe interval or names its password source badly', () => {
+    // Prepare
+    const config = validConfig();
+    Object.assign(groupOf(config).policy, { probeIntervalSeconds: 3 });
+    Object.assign(regionOf(config, 'eu-west-1').database, {
+      connectionCheck: { host: 'db.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'environment', variable: 'orders-password' }, timeoutMs: 3_000 },
+    });
+    Object.assign(regionOf(config, 'us-east-1').database, {
+      connectionCheck: { host: 'db.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' }, timeoutMs: 3_000 },
+    });
+
+    // Act
+    const issues = issuesOfConfig(config);
+
+    // Assess
+    expect(issues).toEqual([
+      'groups[0].regions.eu-west-1.database.connectionCheck.passwordFrom.variable: must be an environment variable name such as ORDERS_DB_PASSWORD',
+      'groups[0].regions.eu-west-1.database.connectionCheck.timeoutMs: 3000 ms does not fit in one probe interval (policy.probeIntervalSeconds 3)',
+      'groups[0].regions.us-east-1.database.connectionCheck.timeoutMs: 3000 ms does not fit in one probe interval (policy.probeIntervalSeconds 3)',
+    ]);
+  });
+
   it('rejects two groups switching the same DNS record', () => {
     // Prepare
     const config = validConfig();

@@ -100,22 +100,29 @@ describe('the control-plane stack', () => {
   it('scopes every failover action of the orchestrator to the configured resources', () => {
     // Prepare
     const { template } = controlPlane;
-    const instances = [
-      `arn:aws:rds:eu-west-1:${account}:db:payments-euw1`,
-      `arn:aws:rds:us-east-1:${account}:db:payments-use1`,
-    ];
+    // The configured instances and the replicas fcp reprotect may put in their place, by name (never a wildcard).
+    const instances = ['payments-euw1', 'payments-use1'].flatMap((id) => {
+      const region = id.endsWith('euw1') ? 'eu-west-1' : 'us-east-1';
+      return ['', '-r1', '-r2', '-r3'].map((suffix) => `arn:aws:rds:${region}:${account}:db:${id}${suffix}`);
+    });
     const parameterGroups = [
       `arn:aws:rds:eu-west-1:${account}:pg:payments-read-only`,
       `arn:aws:rds:us-east-1:${account}:pg:payments-read-only`,
     ];
     const auroraResources = [
       `arn:aws:rds::${account}:global-cluster:ledger-global`,
-      `arn:aws:rds:eu-central-1:${account}:cluster:ledger-euc1`,
-      `arn:aws:rds:us-east-1:${account}:cluster:ledger-use1`,
+      ...['', '-r1', '-r2', '-r3'].map((suffix) => `arn:aws:rds:eu-central-1:${account}:cluster:ledger-euc1${suffix}`),
+      ...['', '-r1', '-r2', '-r3'].map((suffix) => `arn:aws:rds:us-east-1:${account}:cluster:ledger-use1${suffix}`),
     ];
 
     // Assess
     expect(resourcesFor(template, 'OrchestrateRole', 'rds:PromoteReadReplica')).toEqual(instances);
+    expect(resourcesFor(template, 'OrchestrateRole', 'rds:CreateDBInstanceReadReplica')).toEqual([
+      ...instances,
+      `arn:aws:rds:eu-central-1:${account}:subgrp:*`,
+      `arn:aws:rds:eu-west-1:${account}:subgrp:*`,
+      `arn:aws:rds:us-east-1:${account}:subgrp:*`,
+    ].sort());
     expect(resourcesFor(template, 'OrchestrateRole', 'rds:StopDBInstance')).toEqual(instances);
     expect(resourcesFor(template, 'OrchestrateRole', 'rds:ModifyDBInstance')).toEqual([...instances, ...parameterGroups].sort());
     expect(resourcesFor(template, 'OrchestrateRole', 'rds:FailoverGlobalCluster')).toEqual(auroraResources.sort());
@@ -247,10 +254,11 @@ describe('an observer stack', () => {
       'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:us-west-2:${AWS::AccountId}:table/failover-control-plane-staging',
     });
     expect(probeActions.filter((action) => MUTATING_ACTIONS.includes(action))).toEqual(['dynamodb:PutItem']);
-    expect(resourcesFor(observer.template, 'ProbeRole', 'rds:DescribeDBInstances')).toEqual([
-      `arn:aws:rds:eu-west-1:${account}:db:payments-euw1`,
-      `arn:aws:rds:us-east-1:${account}:db:payments-use1`,
-    ]);
+    expect(resourcesFor(observer.template, 'ProbeRole', 'rds:DescribeDBInstances')).toEqual(
+      ['eu-west-1:ACCOUNT:db:payments-euw1', 'us-east-1:ACCOUNT:db:payments-use1'].flatMap((name) =>
+        ['', '-r1', '-r2', '-r3'].map((suffix) => `arn:aws:rds:${name.replace('ACCOUNT', account)}${suffix}`),
+      ),
+    );
   });
 });
 

@@ -58,19 +58,61 @@ describe('nextObserverReport', () => {
     expect(report.consecutiveSuccesses).toBe(1);
   });
 
-  it('fails the round when the database is down although every HTTP probe passes', () => {
+  it('fails the round when the database reports a terminal status although every HTTP probe passes', () => {
     // Prepare
-    const databaseDown = round(1_000, {
-      database: { ok: false, role: 'primary', status: 'stopped', error: 'status stopped (expected available)' },
+    const databaseFailed = round(1_000, {
+      database: { ok: false, evidence: 'failed', role: 'primary', status: 'failed', error: 'status failed (terminal)' },
     });
 
     // Act
-    const report = nextObserverReport(undefined, { ...where, round: databaseDown });
+    const report = nextObserverReport(undefined, { ...where, round: databaseFailed });
 
     // Assess
     expect(report.ok).toBe(false);
     expect(report.consecutiveFailures).toBe(1);
-    expect(report.failureReasons).toEqual(['database primary is stopped: status stopped (expected available)']);
+    expect(report.failureReasons).toEqual(['database primary is failed: status failed (terminal)']);
+  });
+
+  it('neither fails nor passes a round whose only bad news is the control plane (API error, status in between)', () => {
+    // Prepare
+    const previous = nextObserverReport(undefined, { ...where, round: round(1_000) });
+    const throttled = round(2_000, {
+      database: { ok: false, evidence: 'unknown', role: 'unknown', status: 'api-error', error: 'describe failed: Rate exceeded' },
+    });
+
+    // Act
+    const report = nextObserverReport(previous, { ...where, round: throttled });
+
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(report.failureReasons).toEqual([]);
+    expect(report.consecutiveFailures).toBe(0);
+    expect(report.consecutiveSuccesses).toBe(1);
+    expect(report.unknownReasons).toEqual(['database unknown is api-error: describe failed: Rate exceeded']);
+  });
+
+  it('reads a stored observation without evidence through the status table: an old unreachable is unknown, not failed', () => {
+    // Prepare
+    const legacy = round(1_000, { database: { ok: false, role: 'unknown', status: 'unreachable', error: 'describe failed: Rate exceeded' } });
+
+    // Act
+    const report = nextObserverReport(undefined, { ...where, round: legacy });
+
+    // Assess
+    expect(report.consecutiveFailures).toBe(0);
+    expect(report.unknownReasons).toHaveLength(1);
+  });
+
+  it('fails the round when the database connection check fails although the HTTP probes pass', () => {
+    // Prepare
+    const refused = round(1_000, { connectionCheck: { ok: false, latencyMs: 3_000, checkedAt: 1_000, error: 'timeout after 3000 ms' } });
+
+    // Act
+    const report = nextObserverReport(undefined, { ...where, round: refused });
+
+    // Assess
+    expect(report.ok).toBe(false);
+    expect(report.failureReasons).toEqual(['database connection check failed: timeout after 3000 ms']);
   });
 
   it('fails the round when a drill injected a fault, whatever the probes say', () => {

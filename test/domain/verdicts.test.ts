@@ -237,9 +237,9 @@ describe('evaluateRegion', () => {
     expect(history.at(-1)?.staleObservers).toEqual(OBSERVERS);
   });
 
-  it('counts a database that reports itself down while HTTP passes as a failure of the region', () => {
+  it('counts a database in a terminal status while HTTP passes as a failure of the region', () => {
     // Prepare
-    const stopped: DatabaseObservation = { ok: false, role: 'primary', status: 'stopped', error: 'status stopped (expected available)' };
+    const stopped: DatabaseObservation = { ok: false, evidence: 'failed', role: 'primary', status: 'failed', error: 'status failed (terminal)' };
     const reports: ObserverReport[] = OBSERVERS.map((observer) => {
       let report: ObserverReport | undefined;
       for (let round = 1; round <= 3; round += 1) {
@@ -260,8 +260,151 @@ describe('evaluateRegion', () => {
     // Assess
     expect(health.verdict).toBe('unhealthy');
     expect(health.reasons).toContain(
-      'observer eu-west-1: 3 failed rounds in a row (database primary is stopped: status stopped (expected available))',
+      'observer eu-west-1: 3 failed rounds in a row (database primary is failed: status failed (terminal))',
     );
+  });
+
+  it('never declares unhealthy, nor healthy, a region whose HTTP passes while the RDS API throttles every observer', () => {
+    // Prepare
+    const throttled: DatabaseObservation = { ok: false, evidence: 'unknown', role: 'unknown', status: 'api-error', error: 'Rate exceeded' };
+    const reports = new Map<string, ObserverReport>();
+    let health: RegionHealth | undefined;
+
+    // Act
+    for (let round = 1; round <= 12; round += 1) {
+      for (const observer of OBSERVERS) {
+        const result = roundAt(round * INTERVAL_MS, true, throttled);
+        reports.set(observer, nextObserverReport(reports.get(observer), { groupId: 'orders', region: REGION, observerRegion: observer, round: result }));
+      }
+      health = evaluateRegion({
+        region: REGION,
+        ...(health === undefined ? {} : { previous: health }),
+        reports: [...reports.values()],
+        observerRegions: OBSERVERS,
+        now: round * INTERVAL_MS,
+        policy,
+      });
+    }
+
+    // Assess
+    expect(health?.verdict).toBe('unknown');
+    expect(health?.failingObservers).toEqual([]);
+    expect(health?.reasons[0]).toBe(
+      "only 0 of 3 observers could confirm eu-west-1, quorum is 2; the control plane's answers are no evidence either way",
+    );
+    expect(health?.reasons).toContain('observer us-east-1 cannot confirm the database: database unknown is api-error: Rate exceeded');
+  });
+
+  it('ignores an observer whose reports are stamped further in the future than one probe interval, and says why', () => {
+    // Prepare
+    const now = 100_000;
+    const ahead = (observer: string, observedAt: number): ObserverReport =>
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: observer, round: roundAt(observedAt, true) });
+    const reports = [ahead('eu-west-1', now), ahead('us-east-1', now - 1_000), ahead('ap-southeast-2', now + INTERVAL_MS + 1)];
+
+    // Act
+    const health = evaluateRegion({ region: REGION, reports, observerRegions: OBSERVERS, now, policy });
+
+    // Assess
+    expect(health.verdict).toBe('healthy');
+    expect(health.staleObservers).toEqual(['ap-southeast-2']);
+    expect(health.reasons).toContain(
+      'observer ap-southeast-2 stamped its report 5 s in the future, beyond the allowed clock skew of 5 s: its clock is ahead, so its reports are ignored',
+    );
+  });
+
+  it('keeps a report stamped within the allowed skew in the future fresh at most one probe interval longer', () => {
+    // Prepare: the observer's clock is 4 s ahead; its last report then goes silent.
+    const stampedAt = 100_000;
+    const report = nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: 'eu-west-1', round: roundAt(stampedAt + 4_000, true) });
+    const others = ['us-east-1', 'ap-southeast-2'].map((observer) =>
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: observer, round: roundAt(stampedAt, true) }),
+    );
+
+    // Act: before its stamp (clamped to now), then two intervals after its stamp plus the largest skew allowed.
+    const early = evaluateRegion({ region: REGION, reports: [report, ...others], observerRegions: OBSERVERS, now: stampedAt, policy });
+    const late = evaluateRegion({ region: REGION, reports: [report, ...others], observerRegions: OBSERVERS, now: stampedAt + 3 * INTERVAL_MS + 1, policy });
+
+    // Assess
+    expect(early.staleObservers).toEqual([]);
+    expect(late.staleObservers).toEqual(OBSERVERS);
+  });
+
+  it('takes the role from fresh reports only: a stale report of the old primary never decides it', () => {
+    // Prepare: the observer that died with eu-west-1 last saw it as primary; the fresh ones see a replica.
+    const now = 100_000;
+    const stalePrimary = nextObserverReport(undefined, {
+      groupId: 'orders',
+      region: REGION,
+      observerRegion: 'eu-west-1',
+      round: roundAt(now - 3 * INTERVAL_MS, true, { ok: true, evidence: 'ok', role: 'primary', status: 'available' }),
+    });
+    const freshStandalone = ['us-east-1', 'ap-southeast-2'].map((observer) =>
+      nextObserverReport(undefined, {
+        groupId: 'orders',
+        region: REGION,
+        observerRegion: observer,
+        round: roundAt(now - 1_000, true, { ok: true, evidence: 'ok', role: 'standalone', status: 'available' }),
+      }),
+    );
+    const futureStamped = { ...stalePrimary, observedAt: now + 60_000, last: { ...stalePrimary.last, observedAt: now + 60_000 } };
+
+    // Act
+    const health = evaluateRegion({ region: REGION, reports: [futureStamped, ...freshStandalone], observerRegions: OBSERVERS, now, policy });
+
+    // Assess
+    expect(health.databaseRole).toBe('standalone');
+  });
+
+  it('reports no role when only a stale report saw the database: the observer that died with its region never decides it', () => {
+    // Prepare: the observer in eu-west-1 died with the region, its last report saying primary; the others cannot see it.
+    const now = 100_000;
+    const stalePrimary = nextObserverReport(undefined, {
+      groupId: 'orders',
+      region: REGION,
+      observerRegion: 'eu-west-1',
+      round: roundAt(now - 3 * INTERVAL_MS, true, { ok: true, role: 'primary', status: 'available' }),
+    });
+    const blind = ['us-east-1', 'ap-southeast-2'].map((observer) =>
+      nextObserverReport(undefined, {
+        groupId: 'orders',
+        region: REGION,
+        observerRegion: observer,
+        round: roundAt(now - 1_000, false, { ok: false, role: 'unknown', status: 'unreachable' }),
+      }),
+    );
+
+    // Act
+    const health = evaluateRegion({ region: REGION, reports: [stalePrimary, ...blind], observerRegions: OBSERVERS, now, policy });
+
+    // Assess
+    expect(health.databaseRole).toBeUndefined();
+  });
+
+  it('carries the replication source and the time the lag was measured from the freshest report', () => {
+    // Prepare
+    const reports = OBSERVERS.map((observer) =>
+      nextObserverReport(undefined, {
+        groupId: 'orders',
+        region: REGION,
+        observerRegion: observer,
+        round: roundAt(10_000, true, {
+          ok: true,
+          evidence: 'ok',
+          role: 'replica',
+          status: 'available',
+          replicaLagSeconds: 3,
+          replicaLagMeasuredAt: 4_000,
+          sourceRegion: 'us-east-1',
+        }),
+      }),
+    );
+
+    // Act
+    const health = evaluateRegion({ region: REGION, reports, observerRegions: OBSERVERS, now: 10_000, policy });
+
+    // Assess
+    expect(health).toMatchObject({ replicaLagSeconds: 3, replicaLagMeasuredAt: 4_000, replicationSource: 'us-east-1' });
   });
 
   it('keeps `since` while the verdict does not change', () => {

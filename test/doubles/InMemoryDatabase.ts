@@ -1,6 +1,14 @@
 import type { GroupConfig } from '../../src/config/schema.js';
 import type { FencingMode, RegionName } from '../../src/domain/types.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
+import type {
+  CreateReplicaOutcome,
+  Database,
+  DatabaseState,
+  FenceOutcome,
+  PromoteOptions,
+  PromoteOutcome,
+  ReplicaSpec,
+} from '../../src/ports/Database.js';
 import type { Clock } from '../../src/ports/Clock.js';
 
 interface RegionDb {
@@ -10,6 +18,9 @@ interface RegionDb {
   reachable: boolean;
   fenced: boolean;
   promotionStartedAt?: number;
+  /** For a replica created by `createReplica`: its source region and when it becomes available. */
+  sourceRegion?: RegionName;
+  readyAt?: number;
 }
 
 /**
@@ -17,8 +28,12 @@ interface RegionDb {
  * A promotion completes `promotionMs` of clock time after it starts. Counts every call.
  */
 export class InMemoryDatabase implements Database {
-  readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0 };
+  readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0, createReplica: 0, createReplicaEffective: 0 };
   private readonly regions = new Map<RegionName, RegionDb>();
+  /** Replicas made by `createReplica`, by `${region}/${identifier}`. */
+  private readonly created = new Map<string, RegionDb>();
+  /** Clock time a created replica takes to become available. */
+  replicaCreationMs = 60_000;
 
   constructor(
     private readonly clock: Clock,
@@ -36,9 +51,25 @@ export class InMemoryDatabase implements Database {
     return db;
   }
 
-  async describe(_group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+  /** The database `group` names in `region`: a replica `createReplica` made, or the region's original one. */
+  database(group: GroupConfig, region: RegionName): RegionDb {
+    const config = group.regions[region]?.database;
+    const identifier = config === undefined ? undefined : config.kind === 'rds-instance' ? config.instanceId : config.clusterArn.slice(config.clusterArn.lastIndexOf(':') + 1);
+    return this.created.get(`${region}/${identifier}`) ?? this.region(region);
+  }
+
+  /** Names of the replicas `createReplica` made, as `${region}/${identifier}`. */
+  createdReplicas(): string[] {
+    return [...this.created.keys()];
+  }
+
+  async describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
     this.calls.describe += 1;
-    const db = this.region(region);
+    const db = this.database(group, region);
+    if (db.readyAt !== undefined && this.clock.now() >= db.readyAt) {
+      db.status = 'available';
+      db.readyAt = undefined;
+    }
     if (!db.reachable) return { region, role: 'unknown', status: 'unreachable', writable: false };
     if (db.promotionStartedAt !== undefined && this.clock.now() - db.promotionStartedAt >= this.promotionMs) {
       db.role = 'standalone';
@@ -53,12 +84,13 @@ export class InMemoryDatabase implements Database {
       writable: db.status === 'available' && (db.role === 'primary' || db.role === 'standalone') && !db.fenced,
       replicaLagSeconds: db.replicaLagSeconds,
       fenced: db.fenced,
+      ...(db.sourceRegion === undefined ? {} : { sourceRegion: db.sourceRegion }),
     };
   }
 
-  async fence(_group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+  async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
     this.calls.fence += 1;
-    const db = this.region(region);
+    const db = this.database(group, region);
     if (mode === 'none') return 'skipped';
     if (!db.reachable) return 'unreachable';
     if (db.fenced) return 'already-fenced';
@@ -67,14 +99,33 @@ export class InMemoryDatabase implements Database {
     return 'fenced';
   }
 
-  async promote(_group: GroupConfig, region: RegionName, _options: PromoteOptions): Promise<PromoteOutcome> {
+  async promote(group: GroupConfig, region: RegionName, _options: PromoteOptions): Promise<PromoteOutcome> {
     this.calls.promote += 1;
-    const db = this.region(region);
+    const db = this.database(group, region);
     if (db.role === 'standalone' || db.role === 'primary') return 'already-promoted';
     if (db.promotionStartedAt !== undefined) return 'in-progress';
     db.promotionStartedAt = this.clock.now();
     db.status = 'modifying';
     this.calls.promoteEffective += 1;
+    db.sourceRegion = undefined;
     return 'started';
+  }
+
+  /** Observes first: a replica by that name in that region answers `exists`. Ready `replicaCreationMs` later. */
+  async createReplica(_group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome> {
+    this.calls.createReplica += 1;
+    const key = `${region}/${spec.identifier}`;
+    if (this.created.has(key)) return 'exists';
+    this.created.set(key, {
+      role: 'replica',
+      status: 'creating',
+      replicaLagSeconds: 0,
+      reachable: true,
+      fenced: false,
+      sourceRegion: spec.sourceRegion,
+      readyAt: this.clock.now() + this.replicaCreationMs,
+    });
+    this.calls.createReplicaEffective += 1;
+    return 'created';
   }
 }

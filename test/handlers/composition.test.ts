@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildExecutorDeps, buildProbeDeps } from '../../src/composition.js';
+import { buildDatabaseProbe, buildExecutorDeps, buildProbeDeps } from '../../src/composition.js';
+import { parseConfig } from '../../src/config/load.js';
 import { ValidationError } from '../../src/domain/errors.js';
 
 const fixture = 'test/handlers/fixtures/orders.yaml';
@@ -56,6 +57,49 @@ describe('the composition root', () => {
     expect(deps.config.groups.map((group) => group.id)).toEqual(['orders']);
     expect(deps.config.groups[0]?.policy.maxStepAttempts).toBe(2);
     expect(typeof deps.clock.now()).toBe('number');
+    expect(deps.databaseProbe).toBeUndefined();
+  });
+
+  it('builds no database probe when no region configures a connection check, even when an adapter is offered', async () => {
+    // Prepare
+    const config = parseConfig(await configJson(), 'json');
+    let built = 0;
+
+    // Act
+    const probe = buildDatabaseProbe(config, () => {
+      built += 1;
+      return { check: async () => ({ ok: true, latencyMs: 1, checkedAt: 0 }) };
+    });
+
+    // Assess
+    expect(probe).toBeUndefined();
+    expect(built).toBe(0);
+  });
+
+  it('builds the database probe where a region configures a connection check, and refuses without an adapter', async () => {
+    // Prepare
+    const raw = parse(await readFile(fixture, 'utf8')) as { groups: { regions: Record<string, { database: Record<string, unknown> }> }[] };
+    const [regionName, region] = Object.entries(raw.groups[0]!.regions)[0]!;
+    region.database.connectionCheck = { host: 'db.example.com', database: 'orders', user: 'fcp_probe', passwordFrom: { kind: 'rds-iam' } };
+    const config = parseConfig(JSON.stringify(raw), 'json');
+    const adapter = { check: async () => ({ ok: true, latencyMs: 1, checkedAt: 0 }) };
+
+    // Act
+    const built = buildDatabaseProbe(config, () => adapter);
+    const refusal = (() => {
+      try {
+        return buildDatabaseProbe(config);
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    // Assess
+    expect(built).toBe(adapter);
+    expect(refusal).toBeInstanceOf(ValidationError);
+    expect((refusal as ValidationError).issues).toEqual([
+      `orders: regions.${regionName}.database.connectionCheck: no adapter to run it; remove it or deploy a build that has one`,
+    ]);
   });
 
   it('builds the executor from the bundled configuration file', async () => {

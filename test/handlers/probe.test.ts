@@ -60,6 +60,7 @@ describe('the probe handler', () => {
     const metrics = output.metrics();
     expect(valuesOf(metrics, 'ProbeFailed', { observer: 'us-east-1', group: 'orders', region: 'eu-west-1' })).toEqual([6]);
     expect(valuesOf(metrics, 'ProbeSucceeded', { observer: 'us-east-1', group: 'orders', region: 'us-east-1' })).toEqual([6]);
+    expect(valuesOf(metrics, 'ProbeUnknown', { observer: 'us-east-1', group: 'orders', region: 'us-east-1' })).toEqual([0]);
     expect(valuesOf(metrics, 'ProbeLatency', { observer: 'us-east-1', group: 'orders', region: 'us-east-1' })).toEqual([5]);
     expect(valuesOf(metrics, 'ProbeLatencyMax', { observer: 'us-east-1', group: 'orders', region: 'us-east-1' })).toEqual([5]);
     expect(valuesOf(metrics, 'ProbeLatency', { observer: 'us-east-1', group: 'orders', region: 'eu-west-1' })).toEqual([1_000]);

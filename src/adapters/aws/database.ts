@@ -4,7 +4,15 @@ import type { DatabaseConfig, GroupConfig } from '../../config/schema.js';
 import type { FencingMode, RegionName } from '../../domain/types.js';
 import { FatalStepError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/Clock.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../ports/Database.js';
+import type {
+  CreateReplicaOutcome,
+  Database,
+  DatabaseState,
+  FenceOutcome,
+  PromoteOptions,
+  PromoteOutcome,
+  ReplicaSpec,
+} from '../../ports/Database.js';
 import { AuroraGlobalDatabase } from './aurora/AuroraGlobalDatabase.js';
 import { perRegion } from './clientConfig.js';
 import { LatestMetric } from './cloudwatch/LatestMetric.js';
@@ -56,6 +64,12 @@ export class AwsDatabase implements Database {
 
   async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
     return this.#for(group, region).promote(group, region, options);
+  }
+
+  async createReplica(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome> {
+    return this.#kindOf(group, region) === 'rds-instance'
+      ? this.#rdsInstances.createReplica(group, region, spec)
+      : this.#auroraGlobal.createReplica(group, region, spec);
   }
 
   #for(group: GroupConfig, region: RegionName): Database {

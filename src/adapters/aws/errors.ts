@@ -112,6 +112,16 @@ export function isUnreachableError(error: unknown): boolean {
   return shape.$fault === 'server' || (status !== undefined && status >= 500);
 }
 
+/**
+ * True when the SDK error says the resource does not exist (`DBInstanceNotFound`, `GlobalClusterNotFoundFault`...).
+ *
+ * @example
+ * if (isNotFoundError(error)) return { region, role: 'unknown', status: 'not-found', writable: false };
+ */
+export function isNotFoundError(error: unknown): boolean {
+  return hasCode(error, NOT_FOUND);
+}
+
 function describeCause(error: unknown): string {
   const shape = shapeOf(error);
   const name = codesOf(error)[0] ?? 'Error';

@@ -2,7 +2,15 @@ import type { GroupConfig } from '../../config/schema.js';
 import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
 import type { DatabaseRole, EpochMs, FencingMode, RegionName } from '../../domain/types.js';
 import type { Clock } from '../../ports/Clock.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../ports/Database.js';
+import type {
+  CreateReplicaOutcome,
+  Database,
+  DatabaseState,
+  FenceOutcome,
+  PromoteOptions,
+  PromoteOutcome,
+  ReplicaSpec,
+} from '../../ports/Database.js';
 import { ReplicaStream, WriteHistory } from './Replication.js';
 
 /** Per-region replication knobs. */
@@ -77,6 +85,8 @@ export class SimDatabases {
   private readonly dbs = new Map<RegionName, RegionDb>();
   private readonly primaryRegion: RegionName;
   private lastPromoted: { region: RegionName; lagSeconds: number } | undefined;
+  /** Replicas made by `createReplica` (reprotect), by `${region}/${identifier}`. */
+  private readonly created = new Map<string, { sourceRegion: RegionName; createdAt: EpochMs; promotedAt?: EpochMs }>();
 
   constructor(
     group: GroupConfig,
@@ -119,6 +129,7 @@ export class SimDatabases {
       describe: (group, region) => this.describe(group, region, observer),
       fence: (group, region, mode) => this.fence(group, region, mode, observer),
       promote: (group, region, options) => this.promote(group, region, options, observer),
+      createReplica: (group, region, spec) => this.createReplica(group, region, spec, observer),
     };
   }
 
@@ -212,8 +223,48 @@ export class SimDatabases {
     this.count('describe', region);
     await this.latency();
     if (this.hidden(observer, region)) return { region, role: 'unknown', status: 'unreachable', writable: false };
-    this.known(group, region);
+    const db = this.known(group, region);
+    const created = this.createdFor(group, region);
+    if (created !== undefined) return this.stateOfCreated(region, created, db.regionDown);
     return this.stateOf(region);
+  }
+
+  /**
+   * Reprotect, minimally: a new replica named `spec.identifier` that is `creating` for `promotionSeconds`, then an
+   * available replica of `spec.sourceRegion` that keeps up (lag 0: the simulated write history follows the original
+   * primary only, so data loss after a second failover is not modelled). Observes first: a second call answers `exists`.
+   */
+  private async createReplica(group: GroupConfig, region: RegionName, spec: ReplicaSpec, observer: RegionName | undefined): Promise<CreateReplicaOutcome> {
+    await this.latency();
+    const context = { groupId: group.id, region, step: 'reprotect' };
+    if (this.hidden(observer, region) || this.known(group, region).regionDown) {
+      throw new RetryableStepError(`CreateDBInstanceReadReplica ${spec.identifier}: the RDS endpoint in ${region} is unreachable`, context);
+    }
+    const key = `${region}/${spec.identifier}`;
+    if (this.created.has(key)) return 'exists';
+    this.created.set(key, { sourceRegion: spec.sourceRegion, createdAt: this.clock.now() });
+    return 'created';
+  }
+
+  private createdFor(group: GroupConfig, region: RegionName) {
+    const database = group.regions[region]?.database;
+    return database?.kind === 'rds-instance' ? this.created.get(`${region}/${database.instanceId}`) : undefined;
+  }
+
+  private stateOfCreated(
+    region: RegionName,
+    created: { sourceRegion: RegionName; createdAt: EpochMs; promotedAt?: EpochMs },
+    regionDown: boolean,
+  ): DatabaseState {
+    if (regionDown) return { region, role: 'unknown', status: 'unreachable', writable: false };
+    const now = this.clock.now();
+    const durationMs = this.timings.promotionSeconds * 1000;
+    if (created.promotedAt !== undefined) {
+      const done = now >= created.promotedAt + durationMs;
+      return { region, role: done ? 'standalone' : 'replica', status: done ? 'available' : 'modifying', writable: done, fenced: false };
+    }
+    const available = now >= created.createdAt + durationMs;
+    return { region, role: 'replica', status: available ? 'available' : 'creating', writable: false, replicaLagSeconds: 0, sourceRegion: created.sourceRegion, fenced: false };
   }
 
   private async fence(group: GroupConfig, region: RegionName, mode: FencingMode, observer: RegionName | undefined): Promise<FenceOutcome> {
@@ -247,6 +298,12 @@ export class SimDatabases {
     const now = this.clock.now();
     this.advanceAll(now);
     if (db.regionDown) throw new RetryableStepError(`promote ${db.instanceId}: region ${region} is unreachable`, context);
+    const created = this.createdFor(group, region);
+    if (created !== undefined) {
+      if (created.promotedAt !== undefined) return this.stateOfCreated(region, created, false).role === 'standalone' ? 'already-promoted' : 'in-progress';
+      created.promotedAt = now;
+      return 'started';
+    }
     if (db.initialRole === 'primary') return 'already-promoted';
     if (db.promotion !== undefined) return this.roleOf(db, now) === 'standalone' ? 'already-promoted' : 'in-progress';
     if (db.crashed !== undefined) {

@@ -107,12 +107,23 @@ describe('AwsDatabase with real SDK clients', () => {
     expect(state.status).toBe('unreachable');
   });
 
-  it('turns the real DBInstanceNotFound answer into a fatal error naming the instance ARN', async () => {
+  it('turns the real DBInstanceNotFound answer into status not-found when describing', async () => {
     // Prepare
     const endpoint = await listen(rdsError(404, 'DBInstanceNotFound', 'DBInstance orders-eu-central not found.'));
 
     // Act
-    const outcome = databaseAt(endpoint).describe(rdsGroup, SECONDARY);
+    const state = await databaseAt(endpoint).describe(rdsGroup, SECONDARY);
+
+    // Assess
+    expect(state).toEqual({ region: SECONDARY, role: 'unknown', status: 'not-found', writable: false });
+  });
+
+  it('turns the real DBInstanceNotFound answer into a fatal error naming the instance ARN when promoting', async () => {
+    // Prepare
+    const endpoint = await listen(rdsError(404, 'DBInstanceNotFound', 'DBInstance orders-eu-central not found.'));
+
+    // Act
+    const outcome = databaseAt(endpoint).promote(rdsGroup, SECONDARY, { failoverId: 'f-1', planned: false, allowDataLoss: true, fromRegion: PRIMARY });
 
     // Assess
     await expect(outcome).rejects.toThrow(FatalStepError);

@@ -1,21 +1,36 @@
 import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
-import type { GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
+import type { DBCluster, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseConfig, GroupConfig } from '../../../config/schema.js';
 import type { FencingMode, RegionName } from '../../../domain/types.js';
 import { FatalStepError } from '../../../domain/errors.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../../ports/Database.js';
+import type {
+  CreateReplicaOutcome,
+  Database,
+  DatabaseState,
+  FenceOutcome,
+  PromoteOptions,
+  PromoteOutcome,
+  ReplicaSpec,
+} from '../../../ports/Database.js';
 import { parseArn, resourceIdOf } from '../arn.js';
 import { perRegion } from '../clientConfig.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
 import { databaseConfigOf } from '../databaseConfig.js';
-import { isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
+import { isNotFoundError, isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
 
 type AuroraGlobalConfig = Extract<DatabaseConfig, { kind: 'aurora-global' }>;
+
+/** DescribeGlobalClusters answered with no cluster: fatal for a step, an observation (`not-found`) for `describe`. */
+class GlobalClusterNotFoundError extends FatalStepError {}
 
 export interface AuroraGlobalDatabaseOptions {
   /** An RDS client for a region; the composition root passes real clients, tests mocked ones. */
@@ -44,7 +59,8 @@ export class AuroraGlobalDatabase implements Database {
 
   /**
    * The member cluster's role (writer = primary), the global cluster's status, and for a secondary its
-   * replication lag (`AuroraGlobalDBReplicationLag`, else `AuroraGlobalDBRPOLag`; milliseconds turned to seconds).
+   * replication lag (`AuroraGlobalDBReplicationLag`, else `AuroraGlobalDBRPOLag`; milliseconds turned to seconds)
+   * with the datapoint's timestamp. A global cluster RDS does not know answers `status: 'not-found'`.
    *
    * @example
    * const state = await database.describe(group, 'us-west-2'); // { role: 'replica', sourceRegion: 'us-east-1', ... }
@@ -56,6 +72,9 @@ export class AuroraGlobalDatabase implements Database {
       globalCluster = await this.#describeGlobalCluster(group, region, config);
     } catch (error) {
       if (isUnreachableError(error)) return { region, role: 'unknown', status: 'unreachable', writable: false };
+      if (error instanceof GlobalClusterNotFoundError || isNotFoundError(error)) {
+        return { region, role: 'unknown', status: 'not-found', writable: false };
+      }
       throwMapped(error, this.#context(group, region, config, 'rds:DescribeGlobalClusters'));
     }
     const state = stateOf(region, globalCluster, config);
@@ -69,7 +88,7 @@ export class AuroraGlobalDatabase implements Database {
       })),
       group.id,
     );
-    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value / 1000 };
+    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value / 1000, replicaLagMeasuredAt: lag.at };
   }
 
   /**
@@ -119,13 +138,81 @@ export class AuroraGlobalDatabase implements Database {
     return 'started';
   }
 
+  /**
+   * Adds a secondary cluster named `spec.identifier` in `region` to the global cluster (`CreateDBCluster` with
+   * `GlobalClusterIdentifier`, the global cluster's engine and version), then one instance `<identifier>-1` in it
+   * (`CreateDBInstance`) so it can serve reads and be failed over to. Both observe first, so a retry creates neither
+   * twice; an instance RDS refuses while the cluster is still being created is a retryable error (next run).
+   * Network and encryption settings are copied from the region's current cluster (the one it replaces) when RDS
+   * still describes it; the instance class from its first instance, else from the primary cluster's.
+   * Managed global failover re-adds the old primary region by itself once it recovers: reprotect is for a region
+   * whose cluster was detached or lost.
+   *
+   * @example
+   * await database.createReplica(group, 'us-west-2', { identifier: 'orders-usw2-r1', sourceRegion: 'us-east-1', operationId: 'cmd-1' }); // 'created'
+   */
+  async createReplica(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome> {
+    const config = databaseConfigOf(group, region, 'aurora-global');
+    const source = databaseConfigOf(group, spec.sourceRegion, 'aurora-global');
+    const context = (action: string) => this.#context(group, region, config, action, 'reprotect');
+    const rds = this.#rds(region);
+    let created = false;
+    const cluster = await mapAwsErrors(context('rds:DescribeDBClusters'), () => findCluster(rds, spec.identifier));
+    const template = await mapAwsErrors(context('rds:DescribeDBClusters'), () => findCluster(rds, resourceIdOf(config.clusterArn)));
+    if (cluster === undefined) {
+      const globalCluster = await mapAwsErrors(context('rds:DescribeGlobalClusters'), () => this.#describeGlobalCluster(group, region, config));
+      const securityGroups = (template?.VpcSecurityGroups ?? []).flatMap((group) => (group.VpcSecurityGroupId === undefined ? [] : [group.VpcSecurityGroupId]));
+      try {
+        await rds.send(
+          new CreateDBClusterCommand({
+            DBClusterIdentifier: spec.identifier,
+            GlobalClusterIdentifier: config.globalClusterId,
+            Engine: globalCluster.Engine,
+            EngineVersion: globalCluster.EngineVersion,
+            ...(template?.DBSubnetGroup === undefined ? {} : { DBSubnetGroupName: template.DBSubnetGroup }),
+            ...(securityGroups.length === 0 ? {} : { VpcSecurityGroupIds: securityGroups }),
+            ...(template?.StorageEncrypted === true && template.KmsKeyId !== undefined ? { KmsKeyId: template.KmsKeyId } : {}),
+            Tags: tagsOf(group, spec),
+          }),
+        );
+        created = true;
+      } catch (error) {
+        if (errorName(error) !== 'DBClusterAlreadyExistsFault') throwMapped(error, context('rds:CreateDBCluster'));
+      }
+    }
+    const instanceId = `${spec.identifier.slice(0, 61)}-1`;
+    const instance = await mapAwsErrors(context('rds:DescribeDBInstances'), () => findInstanceClass(rds, instanceId));
+    if (instance === undefined) {
+      const instanceClass =
+        (await mapAwsErrors(context('rds:DescribeDBInstances'), () => firstInstanceClass(rds, template))) ??
+        (await mapAwsErrors(context('rds:DescribeDBInstances'), async () =>
+          firstInstanceClass(this.#rds(spec.sourceRegion), await findCluster(this.#rds(spec.sourceRegion), resourceIdOf(source.clusterArn))),
+        ));
+      try {
+        await rds.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: instanceId,
+            DBClusterIdentifier: spec.identifier,
+            Engine: template?.Engine ?? cluster?.Engine ?? (await this.#describeGlobalCluster(group, region, config)).Engine,
+            DBInstanceClass: instanceClass,
+            Tags: tagsOf(group, spec),
+          }),
+        );
+        created = true;
+      } catch (error) {
+        if (errorName(error) !== 'DBInstanceAlreadyExistsFault') throwMapped(error, context('rds:CreateDBInstance'));
+      }
+    }
+    return created ? 'created' : 'exists';
+  }
+
   async #describeGlobalCluster(group: GroupConfig, region: RegionName, config: AuroraGlobalConfig): Promise<GlobalCluster> {
     const output = await this.#rds(region).send(
       new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: config.globalClusterId }),
     );
     const globalCluster = output.GlobalClusters?.[0];
     if (globalCluster === undefined) {
-      throw new FatalStepError(
+      throw new GlobalClusterNotFoundError(
         `not found: rds:DescribeGlobalClusters on ${globalClusterArn(config)} returned no global cluster`,
         { groupId: group.id, region },
       );
@@ -136,6 +223,41 @@ export class AuroraGlobalDatabase implements Database {
   #context(group: GroupConfig, region: RegionName, config: AuroraGlobalConfig, action: string, step?: string): AwsCallContext {
     return { action, resource: globalClusterArn(config), groupId: group.id, region, step };
   }
+}
+
+function tagsOf(group: GroupConfig, spec: ReplicaSpec) {
+  return [
+    { Key: 'fcp:group', Value: group.id },
+    { Key: 'fcp:reprotect', Value: spec.operationId },
+  ];
+}
+
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : undefined;
+}
+
+async function findCluster(rds: RDSClient, identifier: string): Promise<DBCluster | undefined> {
+  try {
+    return (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }))).DBClusters?.[0];
+  } catch (error) {
+    if (errorName(error) === 'DBClusterNotFoundFault') return undefined;
+    throw error;
+  }
+}
+
+/** The class of the instance named `identifier`, or undefined when there is no such instance. */
+async function findInstanceClass(rds: RDSClient, identifier: string): Promise<string | undefined> {
+  try {
+    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0]?.DBInstanceClass ?? 'unknown';
+  } catch (error) {
+    if (errorName(error) === 'DBInstanceNotFoundFault') return undefined;
+    throw error;
+  }
+}
+
+async function firstInstanceClass(rds: RDSClient, cluster: DBCluster | undefined): Promise<string | undefined> {
+  const member = cluster?.DBClusterMembers?.[0]?.DBInstanceIdentifier;
+  return member === undefined ? undefined : findInstanceClass(rds, member);
 }
 
 /** Global clusters have no region in their ARN: `arn:aws:rds::<account>:global-cluster:<id>`. */

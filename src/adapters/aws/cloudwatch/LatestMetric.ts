@@ -21,6 +21,10 @@ export interface LatestMetricOptions {
 export interface MetricValue {
   readonly metricName: string;
   readonly value: number;
+  /**
+   * The datapoint's timestamp, epoch ms: when the value was measured (the start of its period), not when it was read.
+   * Callers pass it on as `replicaLagMeasuredAt`, so an old datapoint never decides a promotion.
+   */
   readonly at: number;
 }
 

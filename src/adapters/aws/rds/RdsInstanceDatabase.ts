@@ -1,4 +1,5 @@
 import {
+  CreateDBInstanceReadReplicaCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
@@ -8,15 +9,26 @@ import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseConfig, GroupConfig } from '../../../config/schema.js';
 import type { FencingMode, RegionName } from '../../../domain/types.js';
 import { FatalStepError } from '../../../domain/errors.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../../ports/Database.js';
+import type {
+  CreateReplicaOutcome,
+  Database,
+  DatabaseState,
+  FenceOutcome,
+  PromoteOptions,
+  PromoteOutcome,
+  ReplicaSpec,
+} from '../../../ports/Database.js';
 import { parseArn } from '../arn.js';
 import type { LatestMetric } from '../cloudwatch/LatestMetric.js';
 import { perRegion } from '../clientConfig.js';
 import { databaseConfigOf } from '../databaseConfig.js';
-import { isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
+import { isNotFoundError, isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
 
 type RdsInstanceConfig = Extract<DatabaseConfig, { kind: 'rds-instance' }>;
+
+/** DescribeDBInstances answered with no instance: fatal for a step, an observation (`not-found`) for `describe`. */
+class InstanceNotFoundError extends FatalStepError {}
 
 export interface RdsInstanceDatabaseOptions {
   /** An RDS client for a region; the composition root passes real clients, tests mocked ones. */
@@ -42,8 +54,10 @@ export class RdsInstanceDatabase implements Database {
   }
 
   /**
-   * The instance's role, status and replica lag. A region whose RDS endpoint cannot be reached answers
-   * `status: 'unreachable'` rather than throwing: that is an observation, not a failure of the caller.
+   * The instance's role, status and replica lag with the time it was measured (the CloudWatch datapoint's timestamp).
+   * A region whose RDS endpoint cannot be reached answers `status: 'unreachable'`, and an instance RDS does not know
+   * answers `status: 'not-found'`, rather than throwing: those are observations, not failures of the caller.
+   * What each status means as evidence is decided in `src/domain/databaseStatus.ts`, not here.
    *
    * @example
    * const state = await database.describe(group, 'eu-central-1');
@@ -56,6 +70,9 @@ export class RdsInstanceDatabase implements Database {
       instance = await this.#describeInstance(group, region, config);
     } catch (error) {
       if (isUnreachableError(error)) return { region, role: 'unknown', status: 'unreachable', writable: false };
+      if (error instanceof InstanceNotFoundError || isNotFoundError(error)) {
+        return { region, role: 'unknown', status: 'not-found', writable: false };
+      }
       throwMapped(error, this.#context(group, region, config, 'rds:DescribeDBInstances'));
     }
     const state = stateOf(region, instance, config);
@@ -65,7 +82,7 @@ export class RdsInstanceDatabase implements Database {
       [{ namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: config.instanceId } }],
       group.id,
     );
-    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value };
+    return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value, replicaLagMeasuredAt: lag.at };
   }
 
   /**
@@ -132,11 +149,61 @@ export class RdsInstanceDatabase implements Database {
     return 'started';
   }
 
+  /**
+   * Creates `spec.identifier` in `region`, a cross-region read replica of the primary's instance in `spec.sourceRegion`
+   * (`CreateDBInstanceReadReplica` called in `region` with the source's ARN; outside GovCloud no pre-signed URL is needed).
+   * Observes first: an instance with that identifier answers `exists`, and so does RDS's DBInstanceAlreadyExists.
+   * The new replica copies the instance class, subnet group, security groups and KMS key of the region's current
+   * instance (the one it replaces) when RDS still describes it; otherwise RDS's defaults apply (the source's class,
+   * the default subnet group), and an encrypted source then needs that instance to exist for its KMS key.
+   *
+   * @example
+   * await database.createReplica(group, 'eu-west-1', { identifier: 'orders-eu-r1', sourceRegion: 'us-east-1', operationId: 'cmd-1' }); // 'created'
+   */
+  async createReplica(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome> {
+    const config = databaseConfigOf(group, region, 'rds-instance');
+    const source = databaseConfigOf(group, spec.sourceRegion, 'rds-instance');
+    const describeContext = this.#context(group, region, config, 'rds:DescribeDBInstances', 'reprotect');
+    if ((await mapAwsErrors(describeContext, () => this.#findInstance(region, spec.identifier))) !== undefined) return 'exists';
+    const template = await mapAwsErrors(describeContext, () => this.#findInstance(region, config.instanceId));
+    const securityGroups = (template?.VpcSecurityGroups ?? []).flatMap((group) => (group.VpcSecurityGroupId === undefined ? [] : [group.VpcSecurityGroupId]));
+    const command = new CreateDBInstanceReadReplicaCommand({
+      DBInstanceIdentifier: spec.identifier,
+      SourceDBInstanceIdentifier: source.instanceArn,
+      ...(template?.DBInstanceClass === undefined ? {} : { DBInstanceClass: template.DBInstanceClass }),
+      ...(template?.DBSubnetGroup?.DBSubnetGroupName === undefined ? {} : { DBSubnetGroupName: template.DBSubnetGroup.DBSubnetGroupName }),
+      ...(securityGroups.length === 0 ? {} : { VpcSecurityGroupIds: securityGroups }),
+      ...(template?.StorageEncrypted === true && template.KmsKeyId !== undefined ? { KmsKeyId: template.KmsKeyId } : {}),
+      Tags: [
+        { Key: 'fcp:group', Value: group.id },
+        { Key: 'fcp:reprotect', Value: spec.operationId },
+      ],
+    });
+    try {
+      await this.#rds(region).send(command);
+    } catch (error) {
+      if (errorName(error) === 'DBInstanceAlreadyExistsFault' || errorName(error) === 'DBInstanceAlreadyExists') return 'exists';
+      throwMapped(error, { ...this.#context(group, region, config, 'rds:CreateDBInstanceReadReplica', 'reprotect'), resource: source.instanceArn });
+    }
+    return 'created';
+  }
+
+  /** The instance named `identifier` in `region`, or undefined when RDS says there is none. */
+  async #findInstance(region: RegionName, identifier: string): Promise<DBInstance | undefined> {
+    try {
+      const output = await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+      return output.DBInstances?.[0];
+    } catch (error) {
+      if (errorName(error) === 'DBInstanceNotFoundFault' || errorName(error) === 'DBInstanceNotFound') return undefined;
+      throw error;
+    }
+  }
+
   async #describeInstance(group: GroupConfig, region: RegionName, config: RdsInstanceConfig): Promise<DBInstance> {
     const output = await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: config.instanceId }));
     const instance = output.DBInstances?.[0];
     if (instance === undefined) {
-      throw new FatalStepError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {
+      throw new InstanceNotFoundError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {
         groupId: group.id,
         region,
       });
@@ -147,6 +214,10 @@ export class RdsInstanceDatabase implements Database {
   #context(group: GroupConfig, region: RegionName, config: RdsInstanceConfig, action: string, step?: string): AwsCallContext {
     return { action, resource: config.instanceArn, groupId: group.id, region, step };
   }
+}
+
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : undefined;
 }
 
 function stateOf(region: RegionName, instance: DBInstance, config: RdsInstanceConfig): DatabaseState {

@@ -88,6 +88,7 @@ describe('AuroraGlobalDatabase.describe', () => {
       writable: false,
       sourceRegion: AURORA_PRIMARY,
       replicaLagSeconds: 0.85,
+      replicaLagMeasuredAt: NOW - 60_000,
     });
     expect(new Set(regionsAsked)).toEqual(new Set([AURORA_SECONDARY]));
     expect(rds).toHaveReceivedCommandWith(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: 'ledger-global' });
@@ -153,13 +154,25 @@ describe('AuroraGlobalDatabase.describe', () => {
     expect(state).toEqual({ region: AURORA_PRIMARY, role: 'unknown', status: 'unreachable', writable: false });
   });
 
-  it('fails with the global cluster ARN when the global cluster does not exist', async () => {
+  it('answers a global cluster RDS does not know as status not-found instead of throwing', async () => {
     // Prepare
     rds.on(DescribeGlobalClustersCommand).rejects(awsError('GlobalClusterNotFoundFault', 404));
     const { database } = build();
 
     // Act
-    const outcome = database.describe(auroraGroup, AURORA_SECONDARY);
+    const state = await database.describe(auroraGroup, AURORA_SECONDARY);
+
+    // Assess
+    expect(state).toEqual({ region: AURORA_SECONDARY, role: 'unknown', status: 'not-found', writable: false });
+  });
+
+  it('still fails a promotion with the global cluster ARN when the global cluster does not exist', async () => {
+    // Prepare
+    rds.on(DescribeGlobalClustersCommand).rejects(awsError('GlobalClusterNotFoundFault', 404));
+    const { database } = build();
+
+    // Act
+    const outcome = database.promote(auroraGroup, AURORA_SECONDARY, { failoverId: 'f-1', planned: true, allowDataLoss: false, fromRegion: AURORA_PRIMARY });
 
     // Assess
     await expect(outcome).rejects.toThrow(FatalStepError);

@@ -72,7 +72,7 @@ beforeEach(() => {
 });
 
 describe('RdsInstanceDatabase.describe', () => {
-  it('reports a cross-region replica with its source region and the newest ReplicaLag datapoint', async () => {
+  it('reports a cross-region replica with its source region and the newest ReplicaLag datapoint with its timestamp', async () => {
     // Prepare
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [replica] });
     cloudWatch.on(GetMetricDataCommand).resolves(lagDatapoints([4, 2]));
@@ -90,6 +90,7 @@ describe('RdsInstanceDatabase.describe', () => {
       fenced: false,
       sourceRegion: PRIMARY,
       replicaLagSeconds: 4,
+      replicaLagMeasuredAt: NOW - 60_000,
     });
     expect(regionsAsked).toEqual([SECONDARY]);
     expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-eu-central' });
@@ -248,17 +249,41 @@ describe('RdsInstanceDatabase.describe', () => {
     expect(state).toMatchObject({ status: 'available', writable: false, fenced: true });
   });
 
-  it('fails with the instance ARN when the instance does not exist', async () => {
+  it('answers an instance RDS does not know as status not-found instead of throwing', async () => {
     // Prepare
     rds.on(DescribeDBInstancesCommand).rejects(awsError('DBInstanceNotFoundFault', 404));
+    const { database } = build();
+
+    // Act
+    const state = await database.describe(rdsGroup, SECONDARY);
+
+    // Assess
+    expect(state).toEqual({ region: SECONDARY, role: 'unknown', status: 'not-found', writable: false });
+  });
+
+  it('answers an empty DescribeDBInstances answer as status not-found', async () => {
+    // Prepare
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+    const { database } = build();
+
+    // Act
+    const state = await database.describe(rdsGroup, SECONDARY);
+
+    // Assess
+    expect(state).toEqual({ region: SECONDARY, role: 'unknown', status: 'not-found', writable: false });
+  });
+
+  it('lets a throttled DescribeDBInstances fail as retryable: the probe round counts it as unknown', async () => {
+    // Prepare
+    rds.on(DescribeDBInstancesCommand).rejects(awsError('ThrottlingException', 400));
     const { database } = build();
 
     // Act
     const outcome = database.describe(rdsGroup, SECONDARY);
 
     // Assess
-    await expect(outcome).rejects.toThrow(FatalStepError);
-    await expect(outcome).rejects.toThrow(`rds:DescribeDBInstances on ${SECONDARY_INSTANCE_ARN}`);
+    await expect(outcome).rejects.toThrow(RetryableStepError);
+    await expect(outcome).rejects.toThrow(`throttled past the SDK's retries: rds:DescribeDBInstances on ${SECONDARY_INSTANCE_ARN}`);
   });
 });
 
