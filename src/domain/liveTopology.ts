@@ -148,7 +148,11 @@ export function protectionOf(health: Readonly<Record<RegionName, RegionHealth>>,
   const regions = protectingRegions(health, primaryRegion);
   if (regions.length > 0) return { kind: 'protected', primaryRegion, regions };
   const others = Object.values(health).filter((region) => region.region !== primaryRegion);
-  const unknownSource = others.filter((region) => region.databaseRole === 'replica' && region.replicationSource === undefined);
+  // Only a region whose fresh reports show a writer (no source at all) is known not to protect; a replica whose
+  // source is missing, or a region whose role is not known from fresh reports, leaves protection unknown.
+  const unknownSource = others.filter(
+    (region) => region.replicationSource === undefined && region.databaseRole !== 'primary' && region.databaseRole !== 'standalone',
+  );
   if (others.length === 0 || unknownSource.length > 0) {
     return {
       kind: 'unknown',
