@@ -4,8 +4,10 @@ import {
   blockReasonNow,
   canAbortFrom,
   completeFailover,
+  freshStep,
   isNewIncident,
   newFailover,
+  spendTime,
   stampFailover,
   stepTimedOut,
 } from './rules.js';
@@ -63,14 +65,18 @@ export const failoverMachine = setup({
     stalledAt: ({ context }, step: FailoverStep) => context.stalled?.step === step,
     targetIsNotPrimary: ({ context, event }) =>
       (event.type === 'FAILOVER_REQUESTED' || event.type === 'SWITCHOVER_REQUESTED') && event.to !== context.primaryRegion,
+    acceptsDataLoss: ({ event }) => event.type === 'FAILOVER_REQUESTED' && event.allowDataLoss,
   },
   actions: {
-    startStep: assign(({ context }, name: FailoverStep) => ({ step: { name, startedAt: context.now, attempts: 1 } })),
-    applySettings: assign(({ event }) => (event.type === 'CONFIGURE' ? { settings: event.settings, now: event.at } : {})),
-    recordAssessment: assign(({ event }) =>
-      event.type === 'HEALTH' ? { assessment: event.assessment, now: event.at } : {},
+    startStep: assign(({ context }, name: FailoverStep) => ({ step: freshStep(name, context.now) })),
+    // CONFIGURE opens every executor session: the time before it was spent by nobody.
+    applySettings: assign(({ context, event }) =>
+      event.type === 'CONFIGURE' ? { settings: event.settings, now: event.at, step: spendTime(context.step, event.at, true) } : {},
     ),
-    recordTime: assign({ now: ({ event }) => event.at }),
+    recordAssessment: assign(({ context, event }) =>
+      event.type === 'HEALTH' ? { assessment: event.assessment, now: event.at, step: spendTime(context.step, event.at, false) } : {},
+    ),
+    recordTime: assign(({ context, event }) => ({ now: event.at, step: spendTime(context.step, event.at, false) })),
     startAutomaticFailover: assign(({ context }) => {
       const { assessment } = context;
       if (assessment?.candidate === undefined) return {};
@@ -183,13 +189,12 @@ export const failoverMachine = setup({
       failover: context.failover && completeFailover(context.failover, event.at),
       primaryRegion: context.failover?.to ?? context.primaryRegion,
       awaitingAcknowledgement: true,
-      lastCompletedFailoverAt: event.at,
       step: undefined,
     })),
     recordStepFailure: assign(({ context, event }) => ({
       now: event.at,
       step: context.step && {
-        ...context.step,
+        ...spendTime(context.step, event.at, false)!,
         attempts: context.step.attempts + 1,
         lastError: event.type === 'STEP_FAILED' ? event.error : context.step.lastError,
       },
@@ -286,7 +291,11 @@ export const failoverMachine = setup({
           always: { guard: and(['stepTimedOut', not('isPlanned')]), target: 'draining', actions: 'markFenced' },
           on: {
             FENCED: { target: 'draining', actions: 'markFenced' },
-            STEP_FAILED: { guard: and(['isCurrentStep', not('isPlanned')]), target: 'draining', actions: 'markFenced' },
+            // Best effort, but with every attempt the policy allows: a throttled fence call is tried again.
+            STEP_FAILED: [
+              { guard: 'retriesLeft', actions: 'recordStepFailure' },
+              { guard: and(['isCurrentStep', not('isPlanned')]), target: 'draining', actions: 'markFenced' },
+            ],
             // Checked before fencing too, so a lag block never leaves a fenced primary behind.
             LAG_OVER_BUDGET: { guard: not('isPlanned'), target: '#failover.blocked', actions: 'blockByLag' },
           },
@@ -334,6 +343,12 @@ export const failoverMachine = setup({
           { guard: { type: 'stalledAt', params: 'verifying' }, target: 'failingOver.verifying', actions: 'clearStall' },
         ],
         ABORT: { guard: 'canAbort', target: 'monitoring', actions: 'dismissIncident' },
+        // The way on when RETRY keeps failing, at any step: a new failover that accepts data loss replaces the stalled one.
+        FAILOVER_REQUESTED: {
+          guard: and(['targetIsNotPrimary', 'acceptsDataLoss']),
+          target: 'failingOver',
+          actions: ['clearStall', 'startRequestedFailover'],
+        },
       },
     },
     failedOver: {

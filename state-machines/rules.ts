@@ -1,6 +1,6 @@
-import type { FailoverRecord, FailoverStep, FailoverTimestamps, FailoverTrigger, RegionName } from '../src/domain/types.js';
-import { FAILOVER_STEPS, POINT_OF_NO_RETURN } from '../src/domain/types.js';
-import type { BlockReason, FailoverContext } from './types.js';
+import type { EpochMs, FailoverRecord, FailoverStep, FailoverTimestamps, FailoverTrigger, RegionName } from '../src/domain/types.js';
+import { pastPointOfNoReturn } from '../src/domain/phases.js';
+import type { BlockReason, FailoverContext, StepProgress } from './types.js';
 
 /** The primary is confirmed down and this incident was not already rejected or aborted by an operator. */
 export function isNewIncident(context: FailoverContext): boolean {
@@ -17,10 +17,6 @@ export function blockReasonNow(context: FailoverContext): { reason: BlockReason;
   if (settings.mode === 'manual') {
     return { reason: 'manual-mode', detail: 'the group is in manual mode: an operator decides (fcp failover)' };
   }
-  if (context.lastCompletedFailoverAt !== undefined && context.now < context.lastCompletedFailoverAt + settings.cooldownMs) {
-    const until = new Date(context.lastCompletedFailoverAt + settings.cooldownMs).toISOString();
-    return { reason: 'cooldown', detail: `the last failover completed less than the cooldown ago; automatic failover resumes at ${until}` };
-  }
   if (assessment !== undefined && assessment.candidate === undefined) {
     const why = assessment.ineligible.map(({ region, reason }) => `${region}: ${reason}`).join('; ');
     return { reason: assessment.noCandidateReason ?? 'no-eligible-replica', detail: why || 'no replica region configured' };
@@ -28,20 +24,33 @@ export function blockReasonNow(context: FailoverContext): { reason: BlockReason;
   return undefined;
 }
 
-function stepIndex(step: FailoverStep): number {
-  return FAILOVER_STEPS.indexOf(step);
-}
-
-/** Abort is allowed only before the promotion step: after it the old primary may no longer be the writer. */
+/** Abort is allowed only before the point of no return: after it the old primary may no longer be the writer. */
 export function canAbortFrom(context: FailoverContext): boolean {
   const step = context.stalled?.step ?? context.step?.name;
-  return step !== undefined && stepIndex(step) < stepIndex(POINT_OF_NO_RETURN);
+  return step !== undefined && !pastPointOfNoReturn(step);
 }
 
+/** A step times out on the time an executor spent on it, never on time when nobody ran it (see `spendTime`). */
 export function stepTimedOut(context: FailoverContext): boolean {
   const { step } = context;
   if (step === undefined) return false;
-  return context.now - step.startedAt >= context.settings.stepTimeoutsMs[step.name];
+  return step.spentMs >= context.settings.stepTimeoutsMs[step.name];
+}
+
+/** A step just entered at `at`: nothing spent yet. */
+export function freshStep(name: FailoverStep, at: EpochMs): StepProgress {
+  return { name, startedAt: at, attempts: 1, spentMs: 0, lastActiveAt: at };
+}
+
+/**
+ * The step after an event at `at`. Within an executor session the time since the previous event was spent on the step;
+ * a session's first event (`sessionStart`) follows a gap when no executor ran it, which is not counted: a successor
+ * that starts an hour later finds the step as its predecessor left it, not timed out.
+ */
+export function spendTime(step: StepProgress | undefined, at: EpochMs, sessionStart: boolean): StepProgress | undefined {
+  if (step === undefined) return undefined;
+  const spent = sessionStart ? 0 : Math.max(0, at - step.lastActiveAt);
+  return { ...step, spentMs: step.spentMs + spent, lastActiveAt: Math.max(at, step.lastActiveAt) };
 }
 
 export function newFailover(
@@ -82,4 +91,22 @@ export function completeFailover(failover: FailoverRecord, at: number): Failover
   const timestamps = { ...failover.timestamps, verifiedAt: at, completedAt: at };
   const start = timestamps.detectedAt ?? timestamps.decidedAt ?? at;
   return { ...failover, outcome: 'completed', timestamps, rtoMs: at - start };
+}
+
+/**
+ * The record a transition closed by replacing it: an in-progress failover (a proposal awaiting approval, a stalled
+ * failover) that a new one took the place of. Records stay true: it is closed as aborted, saying by what.
+ */
+export function supersededFailover(
+  before: FailoverRecord | undefined,
+  after: FailoverRecord | undefined,
+  at: EpochMs,
+): FailoverRecord | undefined {
+  if (before === undefined || after === undefined || before.id === after.id || before.outcome !== 'in-progress') return undefined;
+  return {
+    ...before,
+    outcome: 'aborted',
+    timestamps: { ...before.timestamps, abortedAt: at },
+    endReason: `superseded by failover ${after.id} (${after.from} → ${after.to}) requested by ${after.trigger.kind === 'automatic' ? 'the control plane' : after.trigger.principalArn}`,
+  };
 }

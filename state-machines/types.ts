@@ -11,14 +11,13 @@ import type {
 export type { Assessment };
 
 /** Bump when a change to the machine makes older persisted snapshots unsafe to restore. */
-export const MACHINE_VERSION = 1;
+export const MACHINE_VERSION = 2;
 
 /** The part of the group's configuration the machine reasons about, refreshed on every invocation. */
 export interface MachineSettings {
   readonly mode: FailoverMode;
   readonly maxStepAttempts: number;
   readonly stepTimeoutsMs: Readonly<Record<FailoverStep, number>>;
-  readonly cooldownMs: number;
   readonly maxReplicaLagSeconds: number;
 }
 
@@ -26,7 +25,6 @@ export type BlockReason =
   | 'manual-mode'
   | 'no-eligible-replica'
   | 'lag-over-budget'
-  | 'cooldown'
   | 'fleet-brake';
 
 export interface StepProgress {
@@ -34,6 +32,13 @@ export interface StepProgress {
   readonly startedAt: EpochMs;
   readonly attempts: number;
   readonly lastError?: string;
+  /**
+   * Time an executor spent on the step: the sum of the gaps between the events it fed while running it. The gap
+   * before a session's first event (`CONFIGURE`) is time nobody ran the step, and does not count.
+   */
+  readonly spentMs: number;
+  /** The time of the last event counted into `spentMs`. */
+  readonly lastActiveAt: EpochMs;
 }
 
 export interface FailoverContext {
@@ -55,9 +60,8 @@ export interface FailoverContext {
   readonly paused?: { readonly principalArn: string; readonly reason: string; readonly at: EpochMs };
   /** The incident (primary verdict `since`) an operator rejected or aborted: not proposed again. */
   readonly dismissedIncident?: EpochMs;
-  /** A completed failover not yet acknowledged: automatic failover stays off (anti-flap). */
+  /** A completed failover not yet acknowledged: automatic failover stays off (anti-flap) until an operator acknowledges. */
   readonly awaitingAcknowledgement: boolean;
-  readonly lastCompletedFailoverAt?: EpochMs;
 }
 
 export interface FailoverInput {
@@ -85,6 +89,7 @@ export interface FailoverRequest extends ByOperator {
 }
 
 export type FailoverEvent =
+  /** Sent first by every executor session: it also marks the start of the time the session spends on a step. */
   | ({ type: 'CONFIGURE'; settings: MachineSettings } & Timed)
   | ({ type: 'HEALTH'; assessment: Assessment } & Timed)
   | ({ type: 'TICK' } & Timed)

@@ -155,6 +155,7 @@ class GroupSession {
     this.drafts.push(...effects.events);
     this.notifications.push(...effects.notifications);
     if (effects.failover) this.failovers.set(effects.failover.id, effects.failover);
+    if (effects.closedFailover) this.failovers.set(effects.closedFailover.id, effects.closedFailover);
     this.snapshot = after;
   }
 

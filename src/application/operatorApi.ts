@@ -326,7 +326,7 @@ async function answerCommand(
   const answer: CommandAnswer = {
     ...base,
     waitingFor: outcome?.waitingFor,
-    failover: failover && { ...previewFailover(group, failover, record?.health ?? {}), outcome: failover.outcome, timestamps: failover.timestamps },
+    failover: failover && { ...previewFailover(group, failover, record?.health ?? {}, deps.clock.now()), outcome: failover.outcome, timestamps: failover.timestamps },
     message: stored.outcome ?? 'accepted',
   };
   return { status: 200, body: answer };

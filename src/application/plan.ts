@@ -12,11 +12,13 @@ import type {
 } from '../domain/types.js';
 import { protectionOf, withLiveTopology, type Protection } from '../domain/liveTopology.js';
 import { evaluateGroup } from '../domain/verdicts.js';
+import { lagWithinBudget } from '../domain/replicaLag.js';
 import type { OperatorCommand } from '../ports/CommandQueue.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
-import { decideCommand, type CommandDecision } from './commands.js';
+import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
+import { decideCommand, operatorExits, targetLag, type CommandDecision, type OperatorExit } from './commands.js';
 import { decideReprotect, topologyStateOf } from './reprotect.js';
 import type { ExecutorDeps } from './executor.js';
 import { machineSettingsFor } from './settings.js';
@@ -162,13 +164,14 @@ export function failoverSteps(
   return steps;
 }
 
-/** A failover record as the operator needs to judge it: route, data-loss window, steps. */
+/** A failover record as the operator needs to judge it: route, data-loss window (from a fresh lag only), steps. */
 export function previewFailover(
   group: GroupConfig,
   failover: FailoverRecord,
   health: Readonly<Record<RegionName, RegionHealth>>,
+  now: EpochMs,
 ): FailoverPreview {
-  const lagSeconds = failover.replicaLagAtPromotionSeconds ?? health[failover.to]?.replicaLagSeconds;
+  const lagSeconds = failover.replicaLagAtPromotionSeconds ?? targetLag(group, health[failover.to], now);
   return {
     id: failover.id,
     from: failover.from,
@@ -215,6 +218,8 @@ export interface GroupPlan {
   /** The failover that would start, or is in progress. */
   readonly failover?: FailoverPreview;
   readonly command?: CommandPreview;
+  /** The commands that would move the group on from where it is now, and what each would do. */
+  readonly exits: readonly OperatorExit[];
   /** Which regions replicate from the primary; `unprotected` says how to fix it. */
   readonly protection: Protection;
 }
@@ -252,7 +257,7 @@ export function previewCommand(group: GroupConfig, ahead: LookAhead, command: Op
     decision: 'accept',
     message: decision.summary,
     stateAfter: stateName(after),
-    failover: started ? previewFailover(withLiveTopology(group, ahead.record?.topology), after.context.failover!, ahead.health) : undefined,
+    failover: started ? previewFailover(withLiveTopology(group, ahead.record?.topology), after.context.failover!, ahead.health, ahead.assessment.at) : undefined,
   };
 }
 
@@ -260,8 +265,8 @@ function dataLossHint(group: GroupConfig, ahead: LookAhead, command: OperatorCom
   if (command.type !== 'failover' || command.allowDataLoss === true) return undefined;
   const target = command.targetRegion;
   if (target === undefined || group.regions[target] === undefined || target === ahead.observed.context.primaryRegion) return undefined;
-  const lag = ahead.health[target]?.replicaLagSeconds;
-  if (lag !== undefined && lag <= group.policy.maxReplicaLagSeconds) return undefined;
+  const lag = targetLag(group, ahead.health[target], ahead.assessment.at);
+  if (lagWithinBudget(lag, group.policy.maxReplicaLagSeconds)) return undefined;
   return {
     ...expectedDataLoss({ planned: false, lagSeconds: lag }),
     accept: `fcp failover ${group.id} --to ${target} --allow-data-loss --reason "<why losing these writes is acceptable>"`,
@@ -303,8 +308,9 @@ export async function planGroup(deps: ExecutorDeps, group: GroupConfig, command?
     ),
     events: ahead.events,
     notifications: ahead.notifications,
-    failover: active ? previewFailover(withLiveTopology(group, ahead.record?.topology), failover, ahead.health) : undefined,
+    failover: active ? previewFailover(withLiveTopology(group, ahead.record?.topology), failover, ahead.health, assessment.at) : undefined,
     command: command === undefined ? undefined : previewCommand(group, ahead, command),
+    exits: operatorExits(group, observed, ahead.health, assessment.at),
     protection: protectionOf(ahead.health, observed.context.primaryRegion, group.id),
   };
 }
@@ -329,10 +335,11 @@ function summarise(group: GroupConfig, ahead: LookAhead): string {
     return `${primary} but automatic failover is blocked (${context.blocked?.reason ?? 'unknown'}): ${context.blocked?.detail ?? ''}`;
   }
   if (observed.matches('stalled')) {
-    return `failover ${failover?.id ?? ''} ${route} is stalled at step ${context.stalled?.step ?? 'unknown'}: ${context.stalled?.reason ?? ''}; an operator must retry or abort`;
+    const exits = operatorExits(group, observed, ahead.health, assessment.at).map((exit) => exit.command.replace(/ --reason "\.\.\."$/, ''));
+    return `failover ${failover?.id ?? ''} ${route} is stalled at step ${context.stalled?.step ?? 'unknown'}: ${context.stalled?.reason ?? ''}; ways on: ${exits.join(' | ')}`;
   }
   if (observed.matches('failedOver')) {
-    return `failed over ${route}; automatic failover stays off until acknowledged (fcp ack ${group.id})`;
+    return `failed over ${route}; ${ACKNOWLEDGEMENT_RULE} (fcp ack ${group.id})`;
   }
   if (observed.matches('paused')) {
     return `automatic failover is paused by ${context.paused?.principalArn ?? 'an operator'} (${context.paused?.reason ?? ''}); ${primary}`;

@@ -8,7 +8,6 @@ export function machineSettingsFor(group: GroupConfig): MachineSettings {
   return {
     mode: group.mode,
     maxStepAttempts: policy.maxStepAttempts,
-    cooldownMs: policy.cooldownSeconds * 1000,
     maxReplicaLagSeconds: policy.maxReplicaLagSeconds,
     stepTimeoutsMs: {
       reserving: seconds.fencingSeconds * 1000,

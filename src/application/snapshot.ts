@@ -1,11 +1,23 @@
-import { createActor, initialTransition } from 'xstate';
+import { createActor, initialTransition, type SnapshotFrom } from 'xstate';
 import { initialPrimaryOf, type GroupConfig } from '../config/schema.js';
 import type { EpochMs } from '../domain/types.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import { MACHINE_VERSION } from '../../state-machines/types.js';
 import { machineSettingsFor } from './settings.js';
-import type { FailoverSnapshot } from './transitions.js';
+
+export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
+
+/** `monitoring`, `failingOver.promoting`... */
+export function stateName(snapshot: FailoverSnapshot): string {
+  const flatten = (value: unknown): string =>
+    typeof value === 'string'
+      ? value
+      : Object.entries(value as Record<string, unknown>)
+          .map(([key, child]) => `${key}.${flatten(child)}`)
+          .join(',');
+  return flatten(snapshot.value);
+}
 
 /**
  * The machine snapshot saved in a group record, or the initial one for a group never reconciled.

@@ -1,7 +1,9 @@
 import type { GroupConfig } from '../config/schema.js';
 import { databaseIdentity, protectionOf, withLiveTopology, type Protection, type ReprotectOperation } from '../domain/liveTopology.js';
-import type { EpochMs, FailoverRecord, FailoverTimestamps, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
+import { failoverPhases } from '../domain/phases.js';
+import type { EpochMs, FailoverRecord, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
 import type { GroupRecord } from '../ports/StateStore.js';
+import { operatorExits, type OperatorExit } from './commands.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
 import { stateName } from './transitions.js';
@@ -44,6 +46,8 @@ export interface GroupStatus {
   readonly lease?: { readonly owner: string; readonly expiresAt: EpochMs };
   /** Newest first. */
   readonly lastEvents: readonly LoggedEvent[];
+  /** The commands that would move the group on from where it is, and what each would do (none needed in monitoring). */
+  readonly exits: readonly OperatorExit[];
   /** Which regions replicate from the primary now; `unprotected` says how to fix it. */
   readonly protection: Protection;
   /** The reprotect in progress, or the last one that ended. */
@@ -97,7 +101,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     updatedAt: record?.updatedAt,
     regions,
     currentFailover: active
-      ? { ...previewFailover(withLiveTopology(group, record?.topology), failover, health), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
+      ? { ...previewFailover(withLiveTopology(group, record?.topology), failover, health, now), step: context.stalled?.step ?? context.step?.name, outcome: failover.outcome }
       : undefined,
     lastFailover: active ? undefined : failover,
     blocked: context.blocked && { reason: context.blocked.reason, detail: context.blocked.detail, at: context.blocked.at },
@@ -106,6 +110,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     awaitingAcknowledgement: context.awaitingAcknowledgement,
     lease: record?.lease && record.lease.expiresAt > now ? { owner: record.lease.owner, expiresAt: record.lease.expiresAt } : undefined,
     lastEvents,
+    exits: snapshot.matches('monitoring') || snapshot.matches('failingOver') ? [] : operatorExits(group, snapshot, health, now),
     protection: protectionOf(health, primary, group.id),
     ...(record?.reprotect === undefined ? {} : { reprotect: record.reprotect }),
   };
@@ -129,38 +134,21 @@ export interface FailoverHistoryEntry extends FailoverRecord {
   readonly stepTimings: readonly StepTiming[];
 }
 
-/** Timestamps in the order a failover passes them, with the name of the phase each one ends. */
-const PHASES: readonly (readonly [keyof FailoverTimestamps, string])[] = [
-  ['detectedAt', 'detection'],
-  ['approvedAt', 'approval'],
-  ['decidedAt', 'decision'],
-  ['fencedAt', 'fencing'],
-  ['drainedAt', 'draining'],
-  ['promotionStartedAt', 'promotion request'],
-  ['promotedAt', 'promotion'],
-  ['trafficSwitchedAt', 'traffic switch'],
-  ['dnsInSyncAt', 'DNS sync'],
-  ['verifiedAt', 'verification'],
-  ['abortedAt', 'abort'],
-];
-
 /**
- * How long each phase of a failover took: from one recorded timestamp to the next one that was recorded.
+ * How long each phase of a failover took: the phases of `failoverPhases` (src/domain/phases.ts), from one recorded
+ * timestamp to the next.
  *
  * @example
  * stepTimings(record).map((timing) => `${timing.phase} ${timing.durationMs} ms`);
- * // ['fencing 1000 ms', 'promotion request 0 ms', 'promotion 120000 ms', ...]
+ * // ['decision 400 ms', 'fencing 1000 ms', 'promotion request 0 ms', 'promotion 120000 ms', ...]
  */
 export function stepTimings(record: FailoverRecord): StepTiming[] {
-  const timings: StepTiming[] = [];
-  let previous: EpochMs | undefined;
-  for (const [key, phase] of PHASES) {
-    const at = record.timestamps[key];
-    if (at === undefined) continue;
-    if (previous !== undefined) timings.push({ phase, startedAt: previous, endedAt: at, durationMs: at - previous });
-    previous = at;
-  }
-  return timings;
+  return failoverPhases(record.timestamps).map((phase) => ({
+    phase: phase.definition.name,
+    startedAt: phase.startedAt,
+    endedAt: phase.endedAt,
+    durationMs: phase.durationMs,
+  }));
 }
 
 /**

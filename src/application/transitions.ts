@@ -1,10 +1,13 @@
-import type { SnapshotFrom } from 'xstate';
 import type { GroupConfig } from '../config/schema.js';
+import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
 import type { FailoverRecord, LoggedEvent, Notification, NotificationType, Severity } from '../domain/types.js';
-import type { failoverMachine } from '../../state-machines/failoverMachine.js';
+import { supersededFailover } from '../../state-machines/rules.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
+import { operatorExits } from './commands.js';
+import { stateName, type FailoverSnapshot } from './snapshot.js';
 
-export type FailoverSnapshot = SnapshotFrom<typeof failoverMachine>;
+export type { FailoverSnapshot };
+export { stateName };
 
 /** A log line before it gets its group sequence number. */
 export type EventDraft = Omit<LoggedEvent, 'seq' | 'groupId'>;
@@ -14,17 +17,8 @@ export interface TransitionEffects {
   readonly notifications: Notification[];
   /** The failover record when it changed in this transition. */
   readonly failover?: FailoverRecord;
-}
-
-/** `monitoring`, `failingOver.promoting`... */
-export function stateName(snapshot: FailoverSnapshot): string {
-  const flatten = (value: unknown): string =>
-    typeof value === 'string'
-      ? value
-      : Object.entries(value as Record<string, unknown>)
-          .map(([key, child]) => `${key}.${flatten(child)}`)
-          .join(',');
-  return flatten(snapshot.value);
+  /** An in-progress record this transition replaced with another (`failover`), closed as aborted: save it too. */
+  readonly closedFailover?: FailoverRecord;
 }
 
 const OPERATOR_EVENTS = new Set<FailoverEvent['type']>([
@@ -142,7 +136,8 @@ function notificationsFor(group: GroupConfig, before: FailoverSnapshot, after: F
   const route = failover ? `${failover.from} → ${failover.to}` : '';
   const out: Notification[] = [];
 
-  if (isIn('failingOver') && !wasIn('failingOver') && !wasIn('stalled') && failover) {
+  const newFailover = failover !== undefined && before.context.failover?.id !== failover.id;
+  if (isIn('failingOver') && failover && (newFailover || (!wasIn('failingOver') && !wasIn('stalled')))) {
     out.push(notification(group, 'failover-started', 'critical', `failover started ${route}`,
       `Failover ${failover.id} started: ${route}.\nTrigger: ${failover.trigger.kind}. Reason: ${failover.reason}.\n` +
       `Planned: ${failover.planned ? 'yes (no data loss)' : 'no'}. Data loss allowed: ${failover.allowDataLoss ? 'yes' : 'no'}.`,
@@ -163,10 +158,7 @@ function notificationsFor(group: GroupConfig, before: FailoverSnapshot, after: F
   if (isIn('stalled') && !wasIn('stalled') && context.stalled) {
     out.push(notification(group, 'failover-stalled', 'critical', `failover stalled at ${context.stalled.step}`,
       `Failover ${failover?.id ?? ''} (${route}) stalled at step ${context.stalled.step}: ${context.stalled.reason}.\n` +
-      `Retry: fcp retry ${group.id} --reason "..."` +
-      (context.stalled.step === 'reserving' || context.stalled.step === 'fencing' || context.stalled.step === 'draining'
-        ? `   Abort: fcp abort ${group.id} --reason "..."`
-        : '   (abort is no longer possible: the promotion may have happened)'),
+      operatorExits(group, after).map((exit) => `${exit.command}   (${exit.effect})`).join('\n'),
       after, key('stalled')));
   }
   if (isIn('failedOver') && !wasIn('failedOver') && failover?.outcome === 'completed') {
@@ -174,7 +166,7 @@ function notificationsFor(group: GroupConfig, before: FailoverSnapshot, after: F
     out.push(notification(group, 'failover-completed', 'warning', `failover completed ${route} (RTO ${rto})`,
       `Failover ${failover.id} completed: ${failover.to} is the primary and receives traffic.\nRTO: ${rto}. ` +
       `Replica lag at promotion (data-loss window): ${failover.replicaLagAtPromotionSeconds ?? 'unknown'} s.\n` +
-      `Automatic failover stays off until acknowledged: fcp ack ${group.id} --reason "..."`,
+      `The rule: ${ACKNOWLEDGEMENT_RULE}.\nAcknowledge: fcp ack ${group.id} --reason "..."`,
       after, key('completed')));
   }
   if (isIn('monitoring') && failover && (failover.outcome === 'aborted' || failover.outcome === 'rejected') &&
@@ -225,9 +217,21 @@ export function describeTransition(
     });
   }
   const failoverChanged = JSON.stringify(before.context.failover) !== JSON.stringify(failover);
+  const closedFailover = supersededFailover(before.context.failover, failover, event.at);
+  if (closedFailover !== undefined) {
+    events.push({
+      at: event.at,
+      type: 'FAILOVER_SUPERSEDED',
+      state: stateAfter,
+      failoverId: closedFailover.id,
+      actor: actorOf(event, failover),
+      message: `failover ${closedFailover.id} (${closedFailover.from} → ${closedFailover.to}) closed as aborted: ${closedFailover.endReason ?? ''}`,
+    });
+  }
   return {
     events,
     notifications: notificationsFor(group, before, after),
     failover: failoverChanged ? failover : undefined,
+    ...(closedFailover === undefined ? {} : { closedFailover }),
   };
 }

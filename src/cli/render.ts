@@ -1,6 +1,8 @@
+import type { OperatorExit } from '../application/commands.js';
 import type { CommandAnswer } from '../application/operatorApi.js';
 import type { CommandPreview, FailoverPreview, GroupPlan } from '../application/plan.js';
 import type { FailoverHistoryEntry, GroupStatus } from '../application/status.js';
+import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
 import { describeProtection } from '../domain/liveTopology.js';
 import type { EpochMs, LoggedEvent } from '../domain/types.js';
 
@@ -106,11 +108,12 @@ export function renderGroupStatus(status: GroupStatus): string {
   }
   if (status.blocked) lines.push('', `BLOCKED (${status.blocked.reason}) since ${time(status.blocked.at)}: ${status.blocked.detail}`);
   if (status.stalled) {
-    lines.push('', `STALLED at ${status.stalled.step} since ${time(status.stalled.at)}: ${status.stalled.reason}`, `  fcp retry ${status.groupId} --reason "..."`);
+    lines.push('', `STALLED at ${status.stalled.step} since ${time(status.stalled.at)}: ${status.stalled.reason}`);
   }
+  if (status.exits.length > 0) lines.push('', 'ways on:', ...renderExits(status.exits));
   if (status.paused) lines.push('', `PAUSED by ${status.paused.principalArn} at ${time(status.paused.at)}: ${status.paused.reason}`);
   if (status.awaitingAcknowledgement) {
-    lines.push('', `automatic failover is off until acknowledged: fcp ack ${status.groupId} --reason "..."`);
+    lines.push('', `${ACKNOWLEDGEMENT_RULE}: fcp ack ${status.groupId} --reason "..."`);
   }
   if (status.lastFailover) {
     const last = status.lastFailover;
@@ -201,7 +204,14 @@ export function renderPlan(plan: GroupPlan): string {
   if (plan.notifications.length > 0) lines.push(`would notify: ${plan.notifications.join(', ')}`);
   if (plan.failover) lines.push('', 'failover:', ...renderFailoverPreview(plan.failover));
   if (plan.command) lines.push('', renderPreview(plan.groupId, plan.command));
+  if (plan.exits.length > 0 && plan.stateAfter !== 'monitoring' && !plan.stateAfter.startsWith('failingOver')) {
+    lines.push('', 'ways on:', ...renderExits(plan.exits));
+  }
   return lines.join('\n');
+}
+
+function renderExits(exits: readonly OperatorExit[]): string[] {
+  return exits.flatMap((exit) => [`  ${exit.command}`, `      → ${exit.stateAfter}: ${exit.effect}`]);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { EpochMs } from './types.js';
+import type { EpochMs, RegionHealth } from './types.js';
 
 /** A report (or a lag reading) older than this many probe intervals says nothing about now. */
 export const STALE_AFTER_INTERVALS = 2;
@@ -23,6 +23,18 @@ export function usableLag(reading: ReplicaLagReading | undefined, now: EpochMs, 
   const ageMs = now - reading.measuredAt;
   if (ageMs > maxAgeMs || ageMs < -maxAgeMs) return undefined;
   return reading.seconds;
+}
+
+/**
+ * A region's replica lag if it may decide now: `usableLag` of the lag its health carries, with the time it was
+ * measured. A lag without a measurement time is unknown.
+ *
+ * @example
+ * usableHealthLag(health['us-east-1'], now, 10); // 2, or undefined when unknown or stale
+ */
+export function usableHealthLag(health: RegionHealth | undefined, now: EpochMs, probeIntervalSeconds: number): number | undefined {
+  if (health?.replicaLagSeconds === undefined || health.replicaLagMeasuredAt === undefined) return undefined;
+  return usableLag({ seconds: health.replicaLagSeconds, measuredAt: health.replicaLagMeasuredAt }, now, probeIntervalSeconds);
 }
 
 /** The lag-budget rule, in one place: a known lag within the budget may be promoted over without an operator. */

@@ -176,6 +176,8 @@ export interface FailoverRecord {
   readonly rtoMs?: number;
   readonly fenceOutcome?: string;
   readonly dnsChangeId?: string;
+  /** Why a failover ended without completing when no operator aborted it by name (e.g. superseded by another). */
+  readonly endReason?: string;
 }
 
 export type Severity = 'info' | 'warning' | 'critical';

@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/schema.js';
 import type { EpochMs, FailoverOutcome, FailoverRecord, FailoverTimestamps, LoggedEvent, RegionName } from '../domain/types.js';
+import { failoverPhases, windowStartKey, type PhaseName, type PhaseTimeoutKey } from '../domain/phases.js';
 import { renderTimelineSvg } from './timeline-svg.js';
 
 /** What a drill is checked against: the group's `policy.targets`, its RPO budget and its step timeouts. */
@@ -12,13 +13,7 @@ export interface ReportTargets {
   readonly stepTimeouts?: Readonly<Partial<Record<StepTimeoutKey, number>>>;
 }
 
-type StepTimeoutKey =
-  | 'fencingSeconds'
-  | 'drainingSeconds'
-  | 'promotionSeconds'
-  | 'trafficSwitchSeconds'
-  | 'dnsSyncSeconds'
-  | 'verificationSeconds';
+type StepTimeoutKey = PhaseTimeoutKey;
 
 /** Facts only a simulated world knows: how many writes were really lost (`SimWorld.dataLoss()` fits). */
 export interface MeasuredDataLoss {
@@ -38,17 +33,8 @@ export interface DrillReportInput {
   readonly sim?: MeasuredDataLoss;
 }
 
-export type ReportStepName =
-  | 'decision'
-  | 'approval'
-  | 'fencing'
-  | 'draining'
-  | 'promotion'
-  | 'traffic switch'
-  | 'DNS sync'
-  | 'verification'
-  | 'completion'
-  | 'abort';
+/** The phases of src/domain/phases.ts, then the tail of the window to its end. */
+export type ReportStepName = PhaseName | 'completion' | 'abort';
 
 /** One slice of the recovery window; the steps partition [detected, completed] with no gap or overlap. */
 export interface ReportStep {
@@ -116,18 +102,6 @@ export interface DrillReport {
   readonly events: readonly ReportEvent[];
 }
 
-/** The step that ends at each timestamp, in failover order, with the step timeout that bounds it. */
-const BOUNDARIES: readonly { name: ReportStepName; end: keyof FailoverTimestamps; timeout?: StepTimeoutKey }[] = [
-  { name: 'decision', end: 'decidedAt' },
-  { name: 'approval', end: 'approvedAt' },
-  { name: 'fencing', end: 'fencedAt', timeout: 'fencingSeconds' },
-  { name: 'draining', end: 'drainedAt', timeout: 'drainingSeconds' },
-  { name: 'promotion', end: 'promotedAt', timeout: 'promotionSeconds' },
-  { name: 'traffic switch', end: 'trafficSwitchedAt', timeout: 'trafficSwitchSeconds' },
-  { name: 'DNS sync', end: 'dnsInSyncAt', timeout: 'dnsSyncSeconds' },
-  { name: 'verification', end: 'verifiedAt', timeout: 'verificationSeconds' },
-];
-
 /**
  * The targets a drill of `group` is checked against.
  *
@@ -155,11 +129,10 @@ export function targetsOf(group: GroupConfig): ReportTargets {
 export function buildDrillReport(input: DrillReportInput): DrillReport {
   const { record, targets, faultInjectedAt } = input;
   const timestamps = record.timestamps;
-  const startKey = timestamps.detectedAt === undefined ? 'decidedAt' : 'detectedAt';
-  const windowStartAt = timestamps[startKey];
+  const windowStartAt = timestamps[windowStartKey(timestamps)];
   const finishedAt = record.outcome === 'completed' ? timestamps.completedAt : timestamps.abortedAt;
   const originAt = faultInjectedAt ?? windowStartAt ?? finishedAt ?? firstEventAt(input.events) ?? 0;
-  const steps = windowStartAt === undefined ? [] : stepsOf(timestamps, startKey, windowStartAt, finishedAt, originAt, targets);
+  const steps = windowStartAt === undefined ? [] : stepsOf(timestamps, windowStartAt, finishedAt, originAt, targets);
   const windowEndAt = steps.length === 0 ? windowStartAt : (steps[steps.length - 1] as ReportStep).endedAt;
   const completedAt = record.outcome === 'completed' ? windowEndAt : undefined;
   const rtoMs = completedAt !== undefined && windowStartAt !== undefined ? completedAt - windowStartAt : undefined;
@@ -197,7 +170,6 @@ export function buildDrillReport(input: DrillReportInput): DrillReport {
 
 function stepsOf(
   timestamps: FailoverTimestamps,
-  startKey: keyof FailoverTimestamps,
   windowStartAt: EpochMs,
   finishedAt: EpochMs | undefined,
   originAt: EpochMs,
@@ -220,11 +192,7 @@ function stepsOf(
     });
     cursor = endedAt;
   };
-  for (const boundary of BOUNDARIES) {
-    const at = timestamps[boundary.end];
-    if (boundary.end === startKey || at === undefined || (finishedAt !== undefined && at > finishedAt)) continue;
-    add(boundary.name, at, boundary.timeout);
-  }
+  for (const phase of failoverPhases(timestamps, finishedAt)) add(phase.definition.name, phase.endedAt, phase.definition.timeout);
   if (finishedAt !== undefined && finishedAt > cursor) add(timestamps.completedAt === finishedAt ? 'completion' : 'abort', finishedAt);
   return steps;
 }

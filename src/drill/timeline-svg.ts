@@ -18,6 +18,7 @@ const STEP_COLOURS: Record<ReportStepName, string> = {
   approval: '#a16207',
   fencing: '#7c3aed',
   draining: '#0891b2',
+  'promotion request': '#60a5fa',
   promotion: '#2563eb',
   'traffic switch': '#0d9488',
   'DNS sync': '#059669',

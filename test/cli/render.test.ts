@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandPreview } from '../../src/application/plan.js';
-import { stepTimings, type FailoverHistoryEntry } from '../../src/application/status.js';
+import { stepTimings, type FailoverHistoryEntry, type GroupStatus } from '../../src/application/status.js';
 import {
   duration,
   exitCodeFor,
   renderApiError,
+  renderGroupStatus,
   renderHistory,
   renderPreview,
   renderStatusSummary,
@@ -154,5 +155,46 @@ describe('render', () => {
 
     // Assess
     expect(text).toBe('bad-request (400): the command is malformed; nothing changed\n  - reason: is required');
+  });
+
+  it('shows a stalled group\'s ways on, each with what it would do', () => {
+    // Prepare
+    const status: GroupStatus = {
+      groupId: 'orders',
+      environment: 'production',
+      mode: 'automatic',
+      state: 'stalled',
+      primaryRegion: 'eu-west-1',
+      regions: [],
+      stalled: { step: 'promoting', reason: 'FailoverGlobalCluster needs AllowDataLoss', at: T0 },
+      awaitingAcknowledgement: false,
+      lastEvents: [],
+      protection: { kind: 'protected', primaryRegion: 'eu-west-1', regions: ['us-east-1'] },
+      exits: [
+        { type: 'retry', command: 'fcp retry orders --reason "..."', effect: 'retrying step promoting', stateAfter: 'failingOver.promoting' },
+        {
+          type: 'failover',
+          command: 'fcp failover orders --to us-east-1 --allow-data-loss --reason "..."',
+          effect: 'failover eu-west-1 → us-east-1; expected data loss: up to 2 s of writes; replaces stalled failover fo-1, which is closed as aborted',
+          stateAfter: 'failingOver.fencing',
+        },
+      ],
+    };
+
+    // Act
+    const text = renderGroupStatus(status);
+
+    // Assess
+    expect(text).toContain(
+      [
+        'STALLED at promoting since 2026-11-21 03:00:00Z: FailoverGlobalCluster needs AllowDataLoss',
+        '',
+        'ways on:',
+        '  fcp retry orders --reason "..."',
+        '      → failingOver.promoting: retrying step promoting',
+        '  fcp failover orders --to us-east-1 --allow-data-loss --reason "..."',
+        '      → failingOver.fencing: failover eu-west-1 → us-east-1; expected data loss: up to 2 s of writes; replaces stalled failover fo-1, which is closed as aborted',
+      ].join('\n'),
+    );
   });
 });

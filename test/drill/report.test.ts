@@ -69,6 +69,7 @@ describe('buildDrillReport', () => {
     expect(report.steps.map((step) => step.name)).toEqual([
       'decision',
       'fencing',
+      'promotion request',
       'promotion',
       'traffic switch',
       'DNS sync',
@@ -258,7 +259,7 @@ describe('renderers', () => {
 
     // Assess
     const bar = (name: string) => {
-      const line = lines.find((candidate) => candidate.startsWith(`${name} `)) ?? '';
+      const line = lines.find((candidate) => candidate.split('|')[0]?.trim() === name) ?? '';
       return (line.split('|')[1] ?? '').replaceAll(/[^#]/g, '').length;
     };
     for (const step of report.steps) expect(lines.some((line) => line.startsWith(`${step.name} `))).toBe(true);

@@ -169,7 +169,7 @@ describe('automatic failover', () => {
       },
       rtoMs: decidedAt + 80 * SECOND - detectedAt,
     });
-    expect(g.snapshot.context.lastCompletedFailoverAt).toBe(decidedAt + 80 * SECOND);
+    expect(g.snapshot.context.awaitingAcknowledgement).toBe(true);
   });
 
   it.each(['suspect', 'unknown'] as const)('does not fail over while the primary is only %s', (verdict) => {
@@ -520,7 +520,13 @@ describe('step failures and timeouts', () => {
     // Assess
     expect(retried.value).toEqual({ failingOver: 'awaitingPromotion' });
     expect(retried.context.stalled).toBeUndefined();
-    expect(retried.context.step).toEqual({ name: 'awaitingPromotion', startedAt: retried.context.now, attempts: 1 });
+    expect(retried.context.step).toEqual({
+      name: 'awaitingPromotion',
+      startedAt: retried.context.now,
+      attempts: 1,
+      spentMs: 0,
+      lastActiveAt: retried.context.now,
+    });
     expect(stillWaiting.value).toEqual({ failingOver: 'awaitingPromotion' });
     expect(completed.value).toBe('failedOver');
     expect(completed.context.failover?.timestamps.decidedAt).toBe(T0 + SECOND);
@@ -655,16 +661,34 @@ describe('planned switchover', () => {
 });
 
 describe('unplanned fencing is best effort', () => {
-  it('proceeds to promotion when fencing fails, recording why the old primary was not fenced', () => {
+  // Regression test (#8 §4): on main one retryable error (a throttled ModifyDBInstance) gave up fencing at once.
+  it('tries a fence that fails with a retryable error maxStepAttempts times before moving on unfenced', () => {
+    // Prepare
+    const g = automaticFailoverAt('fencing');
+    const fail = { type: 'STEP_FAILED', step: 'fencing', error: 'eu-west-1 endpoint unreachable', retryable: true } as const;
+
+    // Act
+    const attempts = Array.from({ length: settings.maxStepAttempts }, () => g.send(fail));
+
+    // Assess
+    expect(attempts.slice(0, -1).map((snapshot) => snapshot.value)).toEqual(
+      Array.from({ length: settings.maxStepAttempts - 1 }, () => ({ failingOver: 'fencing' })),
+    );
+    expect(attempts[1]?.context.step).toMatchObject({ name: 'fencing', attempts: 3, lastError: 'eu-west-1 endpoint unreachable' });
+    expect(g.snapshot.value).toEqual({ failingOver: 'promoting' });
+    expect(g.snapshot.context.failover?.fenceOutcome).toBe('not fenced: eu-west-1 endpoint unreachable');
+  });
+
+  it('moves on unfenced at once when the fence fails with an error that is not retryable', () => {
     // Prepare
     const g = automaticFailoverAt('fencing');
 
     // Act
-    const snapshot = g.send({ type: 'STEP_FAILED', step: 'fencing', error: 'eu-west-1 endpoint unreachable', retryable: true });
+    const snapshot = g.send({ type: 'STEP_FAILED', step: 'fencing', error: 'AccessDenied', retryable: false });
 
     // Assess
     expect(snapshot.value).toEqual({ failingOver: 'promoting' });
-    expect(snapshot.context.failover?.fenceOutcome).toBe('not fenced: eu-west-1 endpoint unreachable');
+    expect(snapshot.context.failover?.fenceOutcome).toBe('not fenced: AccessDenied');
   });
 
   it('proceeds to promotion when fencing times out', () => {
@@ -700,23 +724,19 @@ describe('after a failover', () => {
     expect(g.snapshot.context.failover?.outcome).toBe('completed');
   });
 
-  it('blocks with reason cooldown after the acknowledgement, and fails back once the cooldown has passed', () => {
+  // Regression test (#8 §6): on main the acknowledgement left the group blocked by a cooldown for the rest of the hour.
+  it('re-arms automatic failover at once when an operator acknowledges: no cooldown after the acknowledgement', () => {
     // Prepare
     const g = failedOverThenNewPrimaryDown();
-    const completedAt = g.snapshot.context.lastCompletedFailoverAt!;
 
     // Act
     const acknowledged = g.by('ACKNOWLEDGE');
-    const beforeCooldownEnds = g.send({ type: 'TICK' }, completedAt + settings.cooldownMs - g.now - SECOND);
-    const afterCooldown = g.send({ type: 'TICK' }, SECOND);
 
     // Assess
-    expect(acknowledged.value).toBe('blocked');
-    expect(acknowledged.context.blocked).toMatchObject({ reason: 'cooldown', sticky: false });
+    expect(acknowledged.value).toEqual({ failingOver: 'reserving' });
     expect(acknowledged.context.awaitingAcknowledgement).toBe(false);
-    expect(beforeCooldownEnds.value).toBe('blocked');
-    expect(afterCooldown.value).toEqual({ failingOver: 'reserving' });
-    expect(afterCooldown.context.failover).toMatchObject({ from: 'us-east-1', to: 'eu-west-1', outcome: 'in-progress' });
+    expect(acknowledged.context.blocked).toBeUndefined();
+    expect(acknowledged.context.failover).toMatchObject({ from: 'us-east-1', to: 'eu-west-1', outcome: 'in-progress' });
   });
 
   // Regression test for a bug the graph and behaviour tests found (fixed in the machine).
@@ -727,7 +747,7 @@ describe('after a failover', () => {
 
     // Act
     const acknowledged = g.by('ACKNOWLEDGE');
-    const afterCooldown = g.send({ type: 'TICK' }, settings.cooldownMs);
+    const afterCooldown = g.send({ type: 'TICK' }, 60 * MINUTE);
 
     // Assess
     expect(acknowledged.value).toBe('monitoring');
@@ -849,6 +869,94 @@ describe('operator requests', () => {
     expect(done.value).toBe('failedOver');
     expect(done.context.failover?.timestamps).toMatchObject({ detectedAt: requestedAt, decidedAt: requestedAt });
     expect(done.context.failover?.rtoMs).toBe(g.now - requestedAt);
+  });
+});
+
+describe('time a step spent', () => {
+  // Regression test (#8 §5): on main a successor that started after a gap found the step timed out and skipped fencing
+  // without ever calling fence.
+  it('does not count the gap before a new executor session: a successor an hour later still fences', () => {
+    // Prepare
+    const g = automaticFailoverAt('fencing');
+    g.send({ type: 'TICK' }, 10 * SECOND);
+
+    // Act: the executor died; the next session begins with CONFIGURE an hour later.
+    const resumed = g.send({ type: 'CONFIGURE', settings }, 60 * MINUTE);
+
+    // Assess
+    expect(resumed.value).toEqual({ failingOver: 'fencing' });
+    expect(resumed.context.failover?.fenceOutcome).toBeUndefined();
+    expect(resumed.context.step).toMatchObject({ name: 'fencing', spentMs: 10 * SECOND, lastActiveAt: g.now });
+  });
+
+  it('counts the time between the events of one session, and times the step out once it has spent its timeout', () => {
+    // Prepare
+    const g = automaticFailoverAt('awaitingPromotion');
+    const timeout = settings.stepTimeoutsMs.awaitingPromotion;
+    g.send({ type: 'TICK' }, timeout / 2);
+    g.send({ type: 'CONFIGURE', settings }, 6 * 60 * MINUTE);
+
+    // Act
+    const justBefore = g.send({ type: 'TICK' }, timeout / 2 - SECOND);
+    const atTimeout = g.send({ type: 'HEALTH', assessment: primaryDown(g.now + SECOND, { primaryVerdictSince: INCIDENT }) });
+
+    // Assess
+    expect(justBefore.value).toEqual({ failingOver: 'awaitingPromotion' });
+    expect(atTimeout.value).toBe('stalled');
+    expect(atTimeout.context.stalled?.reason).toBe('step awaitingPromotion timed out after 900 s');
+  });
+
+  it('keeps a planned switchover\'s fencing from stalling on a gap nobody ran it in', () => {
+    // Prepare
+    const g = group();
+    g.send({ type: 'SWITCHOVER_REQUESTED', ...request('us-east-1') });
+
+    // Act
+    const resumed = g.send({ type: 'CONFIGURE', settings }, 2 * settings.stepTimeoutsMs.fencing);
+
+    // Assess
+    expect(resumed.value).toEqual({ failingOver: 'fencing' });
+  });
+});
+
+describe('a way on from a stalled failover', () => {
+  /** An operator failover stalled at `promoting`: the promote call keeps failing (Aurora refusing without AllowDataLoss). */
+  function stalledAtPromoting(): Group {
+    const g = group();
+    g.send({ type: 'FAILOVER_REQUESTED', ...request('us-east-1') });
+    g.send({ type: 'FENCED', outcome: 'fenced' });
+    g.send({ type: 'STEP_FAILED', step: 'promoting', error: 'FailoverGlobalCluster needs AllowDataLoss', retryable: false });
+    expect(g.snapshot.context.stalled?.step, 'the failover stalls at promoting').toBe('promoting');
+    return g;
+  }
+
+  // Regression test (#8 §4): on main a failover stalled at promoting took RETRY only; ABORT is past the point of no return.
+  it('replaces a failover stalled at promoting with a new one that accepts data loss, to the same target', () => {
+    // Prepare
+    const g = stalledAtPromoting();
+    const stalledId = g.snapshot.context.failover?.id;
+
+    // Act
+    const replaced = g.send({ type: 'FAILOVER_REQUESTED', ...request('us-east-1'), failoverId: 'fo-operator-2', allowDataLoss: true });
+    const done = completeFrom(g, 'fencing');
+
+    // Assess
+    expect(replaced.value).toEqual({ failingOver: 'fencing' });
+    expect(replaced.context.stalled).toBeUndefined();
+    expect(replaced.context.failover).toMatchObject({ id: 'fo-operator-2', from: 'eu-west-1', to: 'us-east-1', allowDataLoss: true, outcome: 'in-progress' });
+    expect(stalledId).toBe('fo-operator-1');
+    expect(done.value).toBe('failedOver');
+  });
+
+  it('does not let a plain failover request replace a stalled failover: only one that accepts data loss', () => {
+    // Prepare
+    const g = stalledAtPromoting();
+
+    // Act
+    const can = g.snapshot.can({ type: 'FAILOVER_REQUESTED', ...request('ap-southeast-2'), at: g.now + SECOND });
+
+    // Assess
+    expect(can).toBe(false);
   });
 });
 

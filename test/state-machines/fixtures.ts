@@ -13,7 +13,6 @@ export const settings: MachineSettings = {
     awaitingDnsSync: 180_000,
     verifying: 120_000,
   },
-  cooldownMs: 3_600_000,
   maxReplicaLagSeconds: 30,
 };
 
