@@ -78,7 +78,7 @@ export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
       `OBSERVER_REGION: ${observerRegion} is not one of fleet.observerRegions (${config.fleet.observerRegions.join(', ')}); its reports would never count`,
     ]);
   }
-  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings) });
+  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
   return {
     observerRegion,
     deps: {
@@ -103,7 +103,7 @@ export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
 export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps> {
   const [settings] = parseEnvironment(CommonEnvironment, env, 'orchestrate');
   const config = await configFrom(settings);
-  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings) });
+  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
   return {
     config,
     stateStore: stores.stateStore,
