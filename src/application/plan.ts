@@ -23,6 +23,7 @@ import { describeTransition, stateName, type FailoverSnapshot } from './transiti
 /** The failover id a dry run shows: the real one is made when the executor starts the failover. */
 export const PLANNED_FAILOVER_ID = '(assigned when it starts)';
 
+import { trafficSwitchWarnings } from '../domain/trafficSwitch.js';
 import { restoreSnapshot } from './snapshot.js';
 
 export { restoreSnapshot };
@@ -213,6 +214,8 @@ export interface GroupPlan {
   /** The failover that would start, or is in progress. */
   readonly failover?: FailoverPreview;
   readonly command?: CommandPreview;
+  /** What the operator should know about the group's setup (e.g. a traffic switch that needs the Route 53 control plane). */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -295,6 +298,7 @@ export async function planGroup(deps: ExecutorDeps, group: GroupConfig, command?
     notifications: ahead.notifications,
     failover: active ? previewFailover(group, failover, ahead.health) : undefined,
     command: command === undefined ? undefined : previewCommand(group, ahead, command),
+    warnings: trafficSwitchWarnings(group),
   };
 }
 

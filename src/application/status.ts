@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/schema.js';
 import type { EpochMs, FailoverRecord, FailoverTimestamps, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
+import { trafficSwitchWarnings } from '../domain/trafficSwitch.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
 import { stateName } from './transitions.js';
@@ -40,6 +41,8 @@ export interface GroupStatus {
   readonly lease?: { readonly owner: string; readonly expiresAt: EpochMs };
   /** Newest first. */
   readonly lastEvents: readonly LoggedEvent[];
+  /** What the operator should know about the group's setup (e.g. a traffic switch that needs the Route 53 control plane). */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -97,6 +100,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     awaitingAcknowledgement: context.awaitingAcknowledgement,
     lease: record?.lease && record.lease.expiresAt > now ? { owner: record.lease.owner, expiresAt: record.lease.expiresAt } : undefined,
     lastEvents,
+    warnings: trafficSwitchWarnings(group),
   };
 }
 

@@ -116,6 +116,7 @@ export function renderGroupStatus(status: GroupStatus): string {
   }
   if (status.lease) lines.push('', `held by ${status.lease.owner} until ${time(status.lease.expiresAt)}`);
   if (status.lastEvents.length > 0) lines.push('', 'last events:', renderEvents(status.lastEvents));
+  for (const warning of status.warnings ?? []) lines.push('', `warning: ${warning}`);
   return lines.join('\n');
 }
 
@@ -184,6 +185,7 @@ export function renderPlan(plan: GroupPlan): string {
   if (plan.notifications.length > 0) lines.push(`would notify: ${plan.notifications.join(', ')}`);
   if (plan.failover) lines.push('', 'failover:', ...renderFailoverPreview(plan.failover));
   if (plan.command) lines.push('', renderPreview(plan.groupId, plan.command));
+  for (const warning of plan.warnings ?? []) lines.push('', `warning: ${warning}`);
   return lines.join('\n');
 }
 
