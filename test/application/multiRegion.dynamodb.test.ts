@@ -18,6 +18,8 @@ import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './
 const CONTROL_PLANE_REGIONS = ['us-east-2', 'us-west-2', 'us-east-1'] as const;
 type ControlPlaneRegion = (typeof CONTROL_PLANE_REGIONS)[number];
 const LEASE_TTL_MS = 30_000;
+/** Each test is hundreds of DynamoDB Local round trips (a wave is six executors): seconds alone, much more under load. */
+const SLOW = 180_000;
 const clients: DynamoDBClient[] = [];
 let tables = 0;
 
@@ -106,8 +108,7 @@ describe('the control plane in three regions on one strongly consistent table', 
     expect(inject('dynamodbEndpoint')).toMatch(/^http:\/\/127\.0\.0\.1:/);
   });
 
-  // Slow on a loaded machine: each wave is six executors' worth of DynamoDB Local round trips.
-  it('lets exactly one region act on each group at a time, and every group fails over once', { timeout: 90_000 }, async () => {
+  it('lets exactly one region act on each group at a time, and every group fails over once', { timeout: SLOW }, async () => {
     // Prepare
     const { config, advance, worlds, depsIn, observeDown } = await threeRegions();
     await observeDown('confirm');
@@ -149,7 +150,7 @@ describe('the control plane in three regions on one strongly consistent table', 
     expect([...actingRegions.values()].every((regions) => regions.size >= 1)).toBe(true);
   });
 
-  it('refuses the late effects of a region frozen mid-step after another region took the group over', async () => {
+  it('refuses the late effects of a region frozen mid-step after another region took the group over', { timeout: SLOW }, async () => {
     // Prepare: us-east-2's executor freezes inside the traffic switch, before the switch reaches DNS.
     const { config, advance, worlds, depsIn, observeDown } = await threeRegions();
     const group = config.groups[0]!;
@@ -190,7 +191,7 @@ describe('the control plane in three regions on one strongly consistent table', 
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
   });
 
-  it('stands a region down when it is cut off mid-failover and lets another region complete the failover', async () => {
+  it('stands a region down when it is cut off mid-failover and lets another region complete the failover', { timeout: SLOW }, async () => {
     // Prepare: us-east-2 starts the failover and is inside the promotion when its replica is cut off.
     const { config, advance, worlds, regions, depsIn, observeDown } = await threeRegions();
     const group = config.groups[0]!;
@@ -215,7 +216,9 @@ describe('the control plane in three regions on one strongly consistent table', 
     const standDown: GroupOutcome = await cutOffRun;
     advance(LEASE_TTL_MS + 1_000);
     await observeDown('one', 'us-east-1');
-    const [nextPassInCutOffRegion] = await orchestrate(depsIn('us-east-2', group.id), {
+    const warnings: { message: string; attributes?: Record<string, unknown> }[] = [];
+    const logger = { info: () => {}, warn: (message: string, attributes?: Record<string, unknown>) => warnings.push({ message, attributes }) };
+    const [nextPassInCutOffRegion] = await orchestrate({ ...depsIn('us-east-2', group.id), logger }, {
       owner: 'us-east-2-next',
       deadline: clock.now() + 60_000,
       groupIds: [group.id],
@@ -227,6 +230,10 @@ describe('the control plane in three regions on one strongly consistent table', 
     expect(standDown.message).toMatch(/state table in us-east-2 did not accept a write .*cut off .*stands by/);
     expect(nextPassInCutOffRegion).toMatchObject({ groupId: group.id, result: 'error' });
     expect(nextPassInCutOffRegion?.message).toMatch(/^ControlPlaneCutOffError: .*us-east-2.*acts on nothing/);
+    expect(warnings).toContainEqual({
+      message: 'control-plane region cut off: standing by, acting on nothing',
+      attributes: expect.objectContaining({ groupId: group.id, region: 'us-east-2' }),
+    });
     expect(finish.state).toBe('failedOver');
     expect(world.deps.database.calls.promoteEffective).toBe(1);
     expect(world.deps.traffic.calls.changes).toBe(1);
