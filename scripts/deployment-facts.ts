@@ -1,4 +1,4 @@
-import type { ControlPlaneConfig } from '../src/config/schema.js';
+import { controlPlaneRegionsOf, type ControlPlaneConfig } from '../src/config/schema.js';
 import { replicaIdentity, REPROTECT_GENERATIONS } from '../src/domain/liveTopology.js';
 
 /**
@@ -7,7 +7,12 @@ import { replicaIdentity, REPROTECT_GENERATIONS } from '../src/domain/liveTopolo
  * Pure (no AWS, no file system) so the deploy tests can check it without packaging.
  */
 
-export type StackKind = 'control-plane' | 'observer';
+/**
+ * `control-plane`: in fleet.controlPlaneRegion, with the state table (a multi-Region strongly consistent global table
+ * when replica regions are configured); `control-plane-replica`: the orchestrator and operator API in one of
+ * fleet.controlPlaneReplicaRegions, on the table's replica there; `observer`: a probe.
+ */
+export type StackKind = 'control-plane' | 'control-plane-replica' | 'observer';
 
 /** A CloudFormation value: a literal string, or an intrinsic resolved at deploy time (account id, partition). */
 export type CfnValue = string | { readonly 'Fn::Sub': string } | { readonly 'Fn::GetAtt': readonly [string, string] };
@@ -41,6 +46,8 @@ export interface ConfiguredArns {
   readonly hostedZones: readonly string[];
   readonly topics: readonly string[];
   readonly records: readonly ZoneRecords[];
+  /** ARC routing controls of the groups that switch traffic with them. */
+  readonly routingControls: readonly string[];
 }
 
 export interface DeploymentFacts {
@@ -50,8 +57,16 @@ export interface DeploymentFacts {
   /** Set for an observer stack: the region whose probe this stack runs. */
   readonly observerRegion: string;
   readonly controlPlaneRegion: string;
+  /** Every region the orchestrator and the operator API run in: the control-plane region first. */
+  readonly controlPlaneRegions: readonly string[];
+  /** 'true' when the state table is a multi-Region strongly consistent global table (a CloudFormation condition). */
+  readonly threeRegions: 'true' | 'false';
+  /** The global table's replicas, one per control-plane region. */
+  readonly tableReplicas: readonly Record<string, unknown>[];
   readonly observerRegions: readonly string[];
   readonly tableName: string;
+  /** Where this stack's functions read and write the table: their own region's replica, if it has one. */
+  readonly tableRegion: string;
   readonly configPath: string;
   readonly arns: ConfiguredArns;
   readonly iam: {
@@ -66,14 +81,21 @@ export interface DeploymentRequest {
   readonly service: string;
   readonly stage: string;
   readonly configPath: string;
-  /** The observer region to deploy a probe stack to; empty for the control-plane stack. */
+  /** The observer region to deploy a probe stack to; empty for a control-plane stack. */
   readonly observer: string;
+  /** One of fleet.controlPlaneReplicaRegions, for its replica stack; empty (or absent) for the control-plane region. */
+  readonly controlPlane?: string;
   /** `--region` from the command line, if given: it must agree with the configuration. */
   readonly cliRegion?: string;
 }
 
 /** The CloudFormation logical id of the state table in the control-plane stack. */
 export const TABLE_LOGICAL_ID = 'StateTable';
+/**
+ * The logical id of the multi-Region strongly consistent state table: another resource (another type, another name),
+ * since CloudFormation cannot turn a table into a global table in place, and MRSC needs an empty table to start.
+ */
+export const GLOBAL_TABLE_LOGICAL_ID = 'StateGlobalTable';
 
 /**
  * Derives the stack's facts from a validated configuration.
@@ -86,45 +108,68 @@ export const TABLE_LOGICAL_ID = 'StateTable';
  */
 export function deploymentFacts(config: ControlPlaneConfig, request: DeploymentRequest): DeploymentFacts {
   const { controlPlaneRegion, observerRegions } = config.fleet;
-  const stack: StackKind = request.observer === '' ? 'control-plane' : 'observer';
+  const controlPlaneRegions = controlPlaneRegionsOf(config.fleet);
+  const replicaRegions = controlPlaneRegions.slice(1);
+  const controlPlane = request.controlPlane ?? '';
+  if (request.observer !== '' && controlPlane !== '') {
+    throw new Error(`observer=${request.observer} and controlPlane=${controlPlane}: a stack is an observer or a control plane, not both`);
+  }
+  if (controlPlane !== '' && !replicaRegions.includes(controlPlane)) {
+    throw new Error(
+      replicaRegions.length === 0
+        ? `controlPlane=${controlPlane}: ${request.configPath} configures one control-plane region (no fleet.controlPlaneReplicaRegions)`
+        : `controlPlane=${controlPlane} is not one of fleet.controlPlaneReplicaRegions (${replicaRegions.join(', ')}) in ${request.configPath}`,
+    );
+  }
+  const stack: StackKind = request.observer !== '' ? 'observer' : controlPlane !== '' ? 'control-plane-replica' : 'control-plane';
   if (stack === 'observer' && !observerRegions.includes(request.observer)) {
     throw new Error(
       `observer=${request.observer} is not one of fleet.observerRegions (${observerRegions.join(', ')}) in ${request.configPath}`,
     );
   }
-  const region = stack === 'observer' ? request.observer : controlPlaneRegion;
+  const region = stack === 'observer' ? request.observer : stack === 'control-plane-replica' ? controlPlane : controlPlaneRegion;
   if (request.cliRegion !== undefined && request.cliRegion !== region) {
     throw new Error(
       stack === 'observer'
         ? `--region ${request.cliRegion} contradicts observer=${request.observer}: an observer stack deploys to its observer region`
-        : `--region ${request.cliRegion} contradicts fleet.controlPlaneRegion (${controlPlaneRegion}) in ${request.configPath}: the control-plane stack deploys there`,
+        : stack === 'control-plane-replica'
+          ? `--region ${request.cliRegion} contradicts controlPlane=${controlPlane}: a replica stack deploys to its control-plane region`
+          : `--region ${request.cliRegion} contradicts fleet.controlPlaneRegion (${controlPlaneRegion}) in ${request.configPath}: the control-plane stack deploys there`,
     );
   }
-  const tableName = `${request.service}-${request.stage}`;
+  const threeRegions = controlPlaneRegions.length === 3;
+  // A new name for the global table: the single-region table is retained beside it (see docs/deployment.md).
+  const tableName = threeRegions ? `${request.service}-${request.stage}-mrsc` : `${request.service}-${request.stage}`;
+  // Each function uses the replica in its own region; an observer outside the control-plane regions writes across.
+  const tableRegion = controlPlaneRegions.includes(region) ? region : controlPlaneRegion;
   const arns = configuredArns(config);
   const functionName = (name: string) => `${request.service}-${request.stage}-${name}`;
+  const ownTable: CfnValue =
+    stack === 'control-plane' ? { 'Fn::GetAtt': [threeRegions ? GLOBAL_TABLE_LOGICAL_ID : TABLE_LOGICAL_ID, 'Arn'] } : tableArn(tableRegion, tableName);
   return {
     stack,
     region,
     observerRegion: stack === 'observer' ? request.observer : '',
     controlPlaneRegion,
+    controlPlaneRegions,
+    threeRegions: threeRegions ? 'true' : 'false',
+    tableReplicas: controlPlaneRegions.map((replicaRegion) => ({
+      Region: replicaRegion,
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    })),
     observerRegions,
     tableName,
+    tableRegion,
     configPath: request.configPath,
     arns,
     iam: {
       probe: probeStatements(arns, {
-        table: tableArn(controlPlaneRegion, tableName),
+        table: tableArn(tableRegion, tableName),
         logGroup: logGroupArn(functionName('probe')),
       }),
-      orchestrate: orchestrateStatements(arns, {
-        table: { 'Fn::GetAtt': [TABLE_LOGICAL_ID, 'Arn'] },
-        logGroup: logGroupArn(functionName('orchestrate')),
-      }),
-      operator: orchestrateStatements(arns, {
-        table: { 'Fn::GetAtt': [TABLE_LOGICAL_ID, 'Arn'] },
-        logGroup: logGroupArn(functionName('operator')),
-      }),
+      orchestrate: orchestrateStatements(arns, { table: ownTable, logGroup: logGroupArn(functionName('orchestrate')) }),
+      operator: orchestrateStatements(arns, { table: ownTable, logGroup: logGroupArn(functionName('operator')) }),
     },
   };
 }
@@ -144,6 +189,7 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
   const rdsGlobalClusters = new Set<string>();
   const hostedZones = new Set<string>();
   const topics = new Set<string>();
+  const routingControls = new Set<string>();
   const records = new Map<string, { names: Set<string>; types: Set<string> }>();
   for (const group of config.groups) {
     const partition = partitionOf(group.notifications.topicArn);
@@ -155,6 +201,7 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
     zone.names.add(group.dns.recordName.toLowerCase().replace(/\.$/, ''));
     zone.types.add(group.dns.type);
     records.set(hostedZoneArn, zone);
+    for (const routingControl of Object.values(group.dns.arc?.routingControls ?? {})) routingControls.add(routingControl);
     for (const [regionName, region] of Object.entries(group.regions)) {
       const database = region.database;
       const replicas = Array.from({ length: REPROTECT_GENERATIONS }, (_, index) => replicaIdentity(group, regionName, index + 1)!);
@@ -190,6 +237,7 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
     rdsGlobalClusters: sorted(rdsGlobalClusters),
     hostedZones: sorted(hostedZones),
     topics: sorted(topics),
+    routingControls: sorted(routingControls),
     records: [...records.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([hostedZoneArn, zone]) => ({ hostedZoneArn, recordNames: sorted(zone.names), recordTypes: sorted(zone.types) })),
@@ -260,6 +308,16 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
     // GetChange takes a change id unknown until ChangeResourceRecordSets answers; AWS only offers change/* for it.
     allow('Route53ChangeStatus', ['route53:GetChange'], [{ 'Fn::Sub': 'arn:${AWS::Partition}:route53:::change/*' }]),
     allow('NotifyGroups', ['sns:Publish'], arns.topics),
+    // The data-plane traffic switch: ARC routing controls, read and set on the cluster's endpoints (no Route 53 API).
+    ...nonEmpty(
+      'ArcRoutingControls',
+      [
+        'route53-recovery-cluster:GetRoutingControlState',
+        'route53-recovery-cluster:UpdateRoutingControlState',
+        'route53-recovery-cluster:UpdateRoutingControlStates',
+      ],
+      arns.routingControls,
+    ),
   ];
 }
 
@@ -282,7 +340,7 @@ function tableAndIndexes(table: CfnValue): CfnValue[] {
     typeof table === 'string'
       ? `${table}/index/*`
       : 'Fn::GetAtt' in table
-        ? { 'Fn::Sub': `\${${TABLE_LOGICAL_ID}.Arn}/index/*` }
+        ? { 'Fn::Sub': `\${${table['Fn::GetAtt'][0]}.Arn}/index/*` }
         : { 'Fn::Sub': `${table['Fn::Sub']}/index/*` };
   return [table, indexes];
 }

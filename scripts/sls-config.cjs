@@ -20,6 +20,7 @@ module.exports = async ({ options, resolveVariable }) => {
   ]);
   const configPath = await resolveVariable('param:config');
   const observer = await resolveVariable("param:observer, ''");
+  const controlPlane = await resolveVariable("param:controlPlane, ''");
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const config = await loadConfig(resolve(root, configPath));
@@ -28,6 +29,7 @@ module.exports = async ({ options, resolveVariable }) => {
     stage,
     configPath,
     observer,
+    controlPlane,
     cliRegion: typeof options.region === 'string' ? options.region : undefined,
   });
   // The table's keys and indexes come from the storage adapter itself, so the stack cannot drift from the code.

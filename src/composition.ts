@@ -3,14 +3,18 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { clientConfig } from './adapters/aws/clientConfig.js';
 import { AwsDatabase } from './adapters/aws/database.js';
 import { systemClock } from './adapters/aws/databaseConfig.js';
 import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
+import { ArcRoutingControlTraffic, isRoutingControlChange } from './adapters/aws/arc/ArcRoutingControlTraffic.js';
 import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
+import { AuthoritativeAnswers } from './adapters/dns/AuthoritativeAnswers.js';
+import { TrafficBySwitch } from './adapters/dns/TrafficBySwitch.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
@@ -80,7 +84,7 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
       `OBSERVER_REGION: ${observerRegion} is not one of fleet.observerRegions (${config.fleet.observerRegions.join(', ')}); its reports would never count`,
     ]);
   }
-  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings) });
+  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
   const databaseProbe = buildDatabaseProbe(config, options.createDatabaseProbe);
   return {
     observerRegion,
@@ -135,7 +139,7 @@ export function buildDatabaseProbe(
 
 /**
  * Builds the executor's dependencies from the environment: every storage port on the state table, the AWS database,
- * Route 53 traffic, SNS notifier, HTTP prober (for verification) and the wall clock. The caller adds its logger.
+ * each group's traffic switch (Route 53 record or ARC routing controls), SNS notifier, HTTP prober (for verification) and the wall clock. The caller adds its logger.
  *
  * @example
  * const deps = await buildExecutorDeps(process.env);
@@ -144,7 +148,7 @@ export function buildDatabaseProbe(
 export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps> {
   const [settings] = parseEnvironment(CommonEnvironment, env, 'orchestrate');
   const config = await configFrom(settings);
-  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings) });
+  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
   return {
     config,
     stateStore: stores.stateStore,
@@ -153,7 +157,7 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     commands: stores.commandQueue,
     fleet: stores.fleetLedger,
     database: awsDatabase(),
-    traffic: new Route53Traffic((apiRegion) => new Route53Client(clientConfig(apiRegion))),
+    traffic: trafficFor(config),
     notifier: new SnsNotifier((topicRegion) => new SNSClient(clientConfig(topicRegion))),
     prober: new HttpProber(),
     clock: systemClock,
@@ -204,6 +208,30 @@ function dynamoDbClient(settings: Settings): DynamoDBClient {
     ...clientConfig(settings.tableRegion),
     ...(settings.dynamoDbEndpoint === undefined ? {} : { endpoint: settings.dynamoDbEndpoint }),
   });
+}
+
+/**
+ * Each group's traffic switch (`dns.switch`): the Route 53 record flip, or ARC routing controls through the
+ * cluster's regional endpoints (one client per endpoint, signed for the endpoint's region).
+ */
+function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
+  const arcClients = new Map<string, Route53RecoveryClusterClient>();
+  const arc = new ArcRoutingControlTraffic({
+    client: ({ region: endpointRegion, endpoint }) => {
+      let client = arcClients.get(endpoint);
+      if (client === undefined) {
+        client = new Route53RecoveryClusterClient({ ...clientConfig(endpointRegion), endpoint });
+        arcClients.set(endpoint, client);
+      }
+      return client;
+    },
+    dns: new AuthoritativeAnswers(),
+    groups: (groupId) => config.groups.find((group) => group.id === groupId),
+  });
+  return new TrafficBySwitch(
+    { record: new Route53Traffic((apiRegion) => new Route53Client(clientConfig(apiRegion))), 'arc-routing-control': arc },
+    isRoutingControlChange,
+  );
 }
 
 function awsDatabase(): AwsDatabase {

@@ -1,5 +1,5 @@
 import type { EpochMs } from '../domain/types.js';
-import { UnknownGroupError } from '../domain/errors.js';
+import { ControlPlaneCutOffError, UnknownGroupError } from '../domain/errors.js';
 import { reconcileGroup, type ExecutorDeps, type GroupOutcome } from './executor.js';
 
 /**
@@ -23,13 +23,20 @@ export async function orchestrate(
     : deps.config.groups;
   return Promise.all(
     groups.map((group) =>
-      reconcileGroup(deps, group, options).catch(
-        (error: unknown): GroupFailure => ({
+      reconcileGroup(deps, group, options).catch((error: unknown): GroupFailure => {
+        if (error instanceof ControlPlaneCutOffError) {
+          deps.logger?.warn('control-plane region cut off: standing by, acting on nothing', {
+            groupId: group.id,
+            region: error.region,
+            error: error.message,
+          });
+        }
+        return {
           groupId: group.id,
           result: 'error',
           message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        }),
-      ),
+        };
+      }),
     ),
   );
 }

@@ -27,6 +27,7 @@ import { describeTransition, stateName, type FailoverSnapshot } from './transiti
 /** The failover id a dry run shows: the real one is made when the executor starts the failover. */
 export const PLANNED_FAILOVER_ID = '(assigned when it starts)';
 
+import { trafficSwitchWarnings } from '../domain/trafficSwitch.js';
 import { restoreSnapshot } from './snapshot.js';
 
 export { restoreSnapshot };
@@ -222,6 +223,8 @@ export interface GroupPlan {
   readonly exits: readonly OperatorExit[];
   /** Which regions replicate from the primary; `unprotected` says how to fix it. */
   readonly protection: Protection;
+  /** What the operator should know about the group's setup (e.g. a traffic switch that needs the Route 53 control plane). */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -312,6 +315,7 @@ export async function planGroup(deps: ExecutorDeps, group: GroupConfig, command?
     command: command === undefined ? undefined : previewCommand(group, ahead, command),
     exits: operatorExits(group, observed, ahead.health, assessment.at),
     protection: protectionOf(ahead.health, observed.context.primaryRegion, group.id),
+    warnings: trafficSwitchWarnings(group),
   };
 }
 

@@ -4,6 +4,7 @@ import { failoverPhases } from '../domain/phases.js';
 import type { EpochMs, FailoverRecord, LoggedEvent, RegionName, Verdict } from '../domain/types.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { operatorExits, type OperatorExit } from './commands.js';
+import { trafficSwitchWarnings } from '../domain/trafficSwitch.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
 import { stateName } from './transitions.js';
@@ -52,6 +53,8 @@ export interface GroupStatus {
   readonly protection: Protection;
   /** The reprotect in progress, or the last one that ended. */
   readonly reprotect?: ReprotectOperation;
+  /** What the operator should know about the group's setup (e.g. a traffic switch that needs the Route 53 control plane). */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -113,6 +116,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     exits: snapshot.matches('monitoring') || snapshot.matches('failingOver') ? [] : operatorExits(group, snapshot, health, now),
     protection: protectionOf(health, primary, group.id),
     ...(record?.reprotect === undefined ? {} : { reprotect: record.reprotect }),
+    warnings: trafficSwitchWarnings(group),
   };
 }
 

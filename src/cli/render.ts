@@ -121,6 +121,7 @@ export function renderGroupStatus(status: GroupStatus): string {
   }
   if (status.lease) lines.push('', `held by ${status.lease.owner} until ${time(status.lease.expiresAt)}`);
   if (status.lastEvents.length > 0) lines.push('', 'last events:', renderEvents(status.lastEvents));
+  for (const warning of status.warnings ?? []) lines.push('', `warning: ${warning}`);
   return lines.join('\n');
 }
 
@@ -207,6 +208,7 @@ export function renderPlan(plan: GroupPlan): string {
   if (plan.exits.length > 0 && plan.stateAfter !== 'monitoring' && !plan.stateAfter.startsWith('failingOver')) {
     lines.push('', 'ways on:', ...renderExits(plan.exits));
   }
+  for (const warning of plan.warnings ?? []) lines.push('', `warning: ${warning}`);
   return lines.join('\n');
 }
 

@@ -128,11 +128,62 @@ export const RegionSchema = z.strictObject({
     .describe('Exactly one region per group: the writer when the group is first seen.'),
 });
 
+/** The traffic switches a group can use; `record` depends on the Route 53 control plane (us-east-1), the others do not. */
+export const TRAFFIC_SWITCHES = ['record', 'arc-routing-control'] as const;
+
+export const ArcRoutingControlSchema = z.strictObject({
+  clusterEndpoints: z
+    .array(
+      z.strictObject({
+        region: regionName,
+        endpoint: z.url({ protocol: /^https$/, error: 'must be an https URL (a ClusterEndpoints entry of the ARC cluster)' }),
+      }),
+    )
+    .min(1, 'needs at least one cluster endpoint')
+    .max(5, 'an ARC cluster has five regional endpoints')
+    .describe('The ARC cluster\'s regional endpoints (all five): a switch tries them in turn until one answers.'),
+  routingControls: z
+    .record(
+      regionName,
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[^/]+\/routingcontrol\/[^/]+$/,
+          'must be a routing control ARN (arn:aws:route53-recovery-control::<account>:controlpanel/<id>/routingcontrol/<id>)',
+        ),
+    )
+    .describe('One routing control per region of the group, each wired to that region\'s record through a health check.'),
+});
+
 export const DnsSchema = z.strictObject({
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
   recordName: z.string().min(1),
   type: z.enum(['CNAME', 'A', 'AAAA']),
   ttlSeconds: z.number().int().min(1).max(86_400).default(30).describe('TTL written when traffic is switched.'),
+  switch: z
+    .enum(TRAFFIC_SWITCHES)
+    .default('record')
+    .describe(
+      'How traffic is switched: record (UPSERT the record; needs the Route 53 control plane in us-east-1) or ' +
+        'arc-routing-control (ARC routing controls; data plane only).',
+    ),
+  arc: ArcRoutingControlSchema.optional().describe('Required when switch is arc-routing-control.'),
+  nameServers: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^([a-z0-9-]+(\.[a-z0-9-]+)*\.?|\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-f:]+\](:\d{1,5})?)$/i,
+          'must be a name server host name, or an IP address with an optional :port',
+        ),
+    )
+    .min(1)
+    .max(8)
+    .optional()
+    .describe(
+      "The hosted zone's authoritative name servers (its NS record): asked directly, by DNS, which target they answer. " +
+        'Required by the data-plane switches.',
+    ),
 });
 
 export const StepTimeoutsSchema = z.strictObject({
@@ -236,6 +287,35 @@ export const GroupSchema = z
         message: `all regions must name the same Aurora global cluster (found ${[...globalClusters].join(', ')})`,
       });
     }
+    const dns = group.dns;
+    if (dns.switch === 'arc-routing-control') {
+      if (dns.arc === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['dns', 'arc'], message: 'is required when dns.switch is arc-routing-control' });
+      } else {
+        const controlled = Object.keys(dns.arc.routingControls).sort();
+        const configured = regions.map(([name]) => name).sort();
+        if (controlled.join() !== configured.join()) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['dns', 'arc', 'routingControls'],
+            message: `must name one routing control for each region of the group (${configured.join(', ')}), found ${controlled.join(', ') || 'none'}`,
+          });
+        }
+        const endpointRegions = dns.arc.clusterEndpoints.map((endpoint) => endpoint.region);
+        if (new Set(endpointRegions).size !== endpointRegions.length) {
+          ctx.addIssue({ code: 'custom', path: ['dns', 'arc', 'clusterEndpoints'], message: 'lists a region twice' });
+        }
+      }
+      if (dns.nameServers === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dns', 'nameServers'],
+          message: 'is required when dns.switch is arc-routing-control: the switch is verified by asking them, not the Route 53 API',
+        });
+      }
+    } else if (dns.arc !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'arc'], message: 'applies only when dns.switch is arc-routing-control' });
+    }
     const priorities = new Map<number, string>();
     for (const [name, region] of regions) {
       const at = (...path: (string | number)[]) => ['regions', name, ...path];
@@ -316,7 +396,17 @@ export const FleetSchema = z.strictObject({
     .min(1, 'needs at least one observer region')
     .describe('Regions whose probes observe every region of every group.'),
   /** Where the orchestrator and the state table live. */
-  controlPlaneRegion: regionName.describe('Where the orchestrator and the state table live; not a region of any group.'),
+  controlPlaneRegion: regionName.describe(
+    'Where the orchestrator and the state table live; alone, not a region of any group. With controlPlaneReplicaRegions: the first of three.',
+  ),
+  controlPlaneReplicaRegions: z
+    .array(regionName)
+    .length(2, 'must name exactly two regions (with controlPlaneRegion, the three replicas of the state table)')
+    .optional()
+    .describe(
+      'The control plane in three regions: the two other replicas of a multi-Region strongly consistent state table, ' +
+        'each running the orchestrator and the operator API. All three regions in one MRSC region set.',
+    ),
   fleetBrake: z
     .strictObject({
       maxAutomaticFailovers: z.number().int().min(1).default(2),
@@ -332,6 +422,25 @@ export const ControlPlaneConfigSchema = z
   })
   // Rules that relate groups to each other or to the fleet.
   .superRefine((config, ctx) => {
+    const controlPlaneRegions = controlPlaneRegionsOf(config.fleet);
+    const threeRegions = controlPlaneRegions.length === 3;
+    if (threeRegions) {
+      if (new Set(controlPlaneRegions).size !== 3) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleet', 'controlPlaneReplicaRegions'],
+          message: `must be two regions other than each other and controlPlaneRegion (found ${controlPlaneRegions.join(', ')})`,
+        });
+      } else if (mrscRegionSetOf(controlPlaneRegions) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleet', 'controlPlaneReplicaRegions'],
+          message:
+            `${controlPlaneRegions.join(', ')} are not in one multi-Region strong consistency region set ` +
+            `(${Object.entries(MRSC_REGION_SETS).map(([name, regions]) => `${name}: ${regions.join(', ')}`).join('; ')})`,
+        });
+      }
+    }
     const observerCount = new Set(config.fleet.observerRegions).size;
     if (observerCount !== config.fleet.observerRegions.length) {
       ctx.addIssue({ code: 'custom', path: ['fleet', 'observerRegions'], message: 'lists a region twice' });
@@ -357,7 +466,8 @@ export const ControlPlaneConfigSchema = z
       } else {
         dnsRecords.set(record, group.id);
       }
-      if (group.regions[config.fleet.controlPlaneRegion] !== undefined) {
+      // Three control-plane regions keep a majority through any one region's outage, a group region's included.
+      if (!threeRegions && group.regions[config.fleet.controlPlaneRegion] !== undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['fleet', 'controlPlaneRegion'],
@@ -381,8 +491,37 @@ export type RegionConfig = z.infer<typeof RegionSchema>;
 export type DatabaseConfig = z.infer<typeof DatabaseSchema>;
 export type HealthEndpoint = z.infer<typeof HealthEndpointSchema>;
 export type DnsTarget = z.infer<typeof DnsTargetSchema>;
+export type DnsConfig = z.infer<typeof DnsSchema>;
+export type TrafficSwitch = DnsConfig['switch'];
 export type GroupPolicy = z.infer<typeof PolicySchema>;
 export type FleetConfig = z.infer<typeof FleetSchema>;
+
+/**
+ * The regions where a multi-Region strongly consistent (MRSC) table can keep its three replicas (or two and a
+ * witness): all three must be in one set. AWS's list, from the AWS::DynamoDB::GlobalTable documentation.
+ */
+export const MRSC_REGION_SETS = {
+  US: ['us-east-1', 'us-east-2', 'us-west-2'],
+  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The MRSC region set holding every one of `regions`, if there is one. */
+export function mrscRegionSetOf(regions: readonly string[]): keyof typeof MRSC_REGION_SETS | undefined {
+  const sets = Object.entries(MRSC_REGION_SETS) as [keyof typeof MRSC_REGION_SETS, readonly string[]][];
+  return sets.find(([, members]) => regions.every((region) => members.includes(region)))?.[0];
+}
+
+/**
+ * Where the orchestrator and the operator API run: the control-plane region, then its replica regions if any.
+ *
+ * @example
+ * controlPlaneRegionsOf({ controlPlaneRegion: 'us-west-2', controlPlaneReplicaRegions: ['us-east-2', 'us-east-1'] });
+ * // ['us-west-2', 'us-east-2', 'us-east-1']
+ */
+export function controlPlaneRegionsOf(fleet: Pick<FleetConfig, 'controlPlaneRegion' | 'controlPlaneReplicaRegions'>): string[] {
+  return [fleet.controlPlaneRegion, ...(fleet.controlPlaneReplicaRegions ?? [])];
+}
 
 /** The region a group starts with as primary (validated to be exactly one). */
 export function initialPrimaryOf(group: GroupConfig): string {

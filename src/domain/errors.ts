@@ -29,7 +29,17 @@ export class StaleStateError extends ControlPlaneError {
 
 /** Another executor holds an unexpired lease on the group, or ours was taken over. */
 export class LeaseHeldError extends ControlPlaneError {
-  override readonly name = 'LeaseHeldError';
+  // Widened to string so that ControlPlaneCutOffError can name itself.
+  override readonly name: string = 'LeaseHeldError';
+}
+
+/**
+ * This executor's region cannot write to the state table (a multi-Region strongly consistent table whose replica here
+ * is cut off from the others, or the regional endpoint is down): it cannot take or renew a lease, so it must not act.
+ * A `LeaseHeldError`, so every caller that stands by for a held lease stands by for this too.
+ */
+export class ControlPlaneCutOffError extends LeaseHeldError {
+  override readonly name = 'ControlPlaneCutOffError';
 }
 
 /** A step failed in a way that may succeed on a later attempt (state in transition, throttled past retries). */

@@ -8,7 +8,7 @@ import { trackedDatabase } from '../application/trackedDatabase.js';
 import { stateName } from '../application/transitions.js';
 import { formatIssues } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
-import { GroupSchema, initialPrimaryOf, type ControlPlaneConfig, type GroupConfig } from '../config/schema.js';
+import { controlPlaneRegionsOf, GroupSchema, initialPrimaryOf, type ControlPlaneConfig, type GroupConfig } from '../config/schema.js';
 import { ValidationError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, LoggedEvent, Notification, RegionName } from '../domain/types.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
@@ -133,7 +133,10 @@ export async function startDrill(options: DrillOptions): Promise<DrillSession> {
     endpointTimeoutMs: DRILL_ENDPOINT_TIMEOUT_MS,
     ...(options.scenario.timings === undefined ? {} : { timings: options.scenario.timings }),
   });
-  return new DrillSession(options, { ...config, groups: [world.group] }, world, clock, factor);
+  const regions = options.scenario.controlPlaneRegions;
+  const fleet =
+    regions === undefined ? config.fleet : { ...config.fleet, controlPlaneRegion: regions[0], controlPlaneReplicaRegions: [regions[1], regions[2]] };
+  return new DrillSession(options, { ...config, fleet, groups: [world.group] }, world, clock, factor);
 }
 
 /**
@@ -159,11 +162,29 @@ export function withOverrides(group: GroupConfig, overrides: GroupOverrides | un
         : region,
     ]),
   );
-  const result = GroupSchema.safeParse({ ...group, mode: overrides.mode ?? group.mode, policy, regions });
+  const dns = overrides.trafficSwitch === undefined ? group.dns : simulatedArcSwitch(group);
+  const result = GroupSchema.safeParse({ ...group, mode: overrides.mode ?? group.mode, policy, regions, dns });
   if (!result.success) {
     throw new ValidationError(`the scenario's overrides make group ${group.id} invalid`, formatIssues(result.error.issues), { groupId: group.id });
   }
   return result.data;
+}
+
+/**
+ * The drill's ARC settings: placeholders, as the simulated zone plays the routing controls' records. The name server
+ * address is never asked (the simulated zone answers `currentRegion` itself).
+ */
+function simulatedArcSwitch(group: GroupConfig): GroupConfig['dns'] {
+  const control = (region: string) => `arn:aws:route53-recovery-control::000000000000:controlpanel/drill/routingcontrol/${region}`;
+  return {
+    ...group.dns,
+    switch: 'arc-routing-control',
+    nameServers: ['127.0.0.1:53'],
+    arc: {
+      clusterEndpoints: [{ region: 'us-west-2', endpoint: 'https://drill.route53-recovery-cluster.invalid/v1' }],
+      routingControls: Object.fromEntries(Object.keys(group.regions).map((region) => [region, control(region)])),
+    },
+  };
 }
 
 interface PendingEntry {
@@ -186,6 +207,9 @@ export class DrillSession {
   private readonly promoteOutcomes: Record<PromoteOutcome, number> = { started: 0, 'in-progress': 0, 'already-promoted': 0 };
   private pending: PendingEntry[];
   private crashAt: CrashPoint | undefined;
+  private crashTakesRegionDown = false;
+  /** Control-plane regions gone down with their executor: no executor runs there again. */
+  private readonly downControlPlaneRegions = new Set<RegionName>();
   private executorGeneration = 1;
   private state = 'monitoring';
   private startedAt: EpochMs = 0;
@@ -351,8 +375,19 @@ export class DrillSession {
     );
   }
 
+  /**
+   * One executor run in every control-plane region still up, at once: all try the lease, one acts, the others stand
+   * by (with one control-plane region, the single executor of every other scenario).
+   */
   private async reconcile(deadline: EpochMs): Promise<void> {
-    const owner = `drill-executor-${this.executorGeneration}`;
+    const regions = controlPlaneRegionsOf(this.config.fleet);
+    if (regions.length === 1) return this.reconcileIn(undefined, deadline);
+    const alive = regions.filter((region) => !this.downControlPlaneRegions.has(region) && !this.downRegions.has(region));
+    await Promise.all(alive.map((region) => this.reconcileIn(region, deadline)));
+  }
+
+  private async reconcileIn(region: RegionName | undefined, deadline: EpochMs): Promise<void> {
+    const owner = region === undefined ? `drill-executor-${this.executorGeneration}` : `drill-executor-${region}-${this.executorGeneration}`;
     const crashAt = this.crashAt;
     if (crashAt === undefined) {
       await reconcileGroup(this.deps, this.group, { owner, deadline });
@@ -371,6 +406,11 @@ export class DrillSession {
     this.crashAt = undefined;
     this.executorGeneration += 1;
     this.emit({ kind: 'action', atMs: this.elapsed(), description: `executor ${owner} died right after its ${crashAt} call (its lease expires on its own)` });
+    if (region !== undefined && this.crashTakesRegionDown) {
+      this.crashTakesRegionDown = false;
+      this.downControlPlaneRegions.add(region);
+      this.emit({ kind: 'action', atMs: this.elapsed(), description: `control-plane region ${region} is down: the executors in the other regions carry on` });
+    }
   }
 
   /** Appends the events logged since the last look, records each state's first visit, reports them. */
@@ -438,6 +478,7 @@ export class DrillSession {
       }
       case 'crash-executor':
         this.crashAt = action.at;
+        this.crashTakesRegionDown = action.regionDown === true;
         this.emit({ kind: 'action', atMs: this.elapsed(), description: `the executor will die right after its next ${action.at} call` });
         return;
     }
@@ -566,6 +607,8 @@ export function describeFault(fault: SimFault): string {
   switch (fault.kind) {
     case 'dns-throttle':
       return `dns-throttle (next ${fault.calls} record changes fail with ${fault.code ?? 'Throttling'})`;
+    case 'route53-control-plane-outage':
+      return 'route53-control-plane-outage (record changes and GetChange fail; DNS answers carry on)';
     case 'partition':
       return `partition (observer ${fault.observer} cannot reach ${fault.region})`;
     case 'http':

@@ -55,3 +55,77 @@ describe('deploymentFacts', () => {
     expect(sids).not.toContain('AuroraDescribeGlobalClusters');
   });
 });
+
+describe('deploymentFacts with the control plane in three regions', () => {
+  const threeRegions = 'test/deploy/fixtures/three-regions.yaml';
+
+  it('sends a replica stack to its region, on the table replica there, with a new table name', async () => {
+    // Prepare
+    const config = await loadConfig(join(repositoryRoot, threeRegions));
+
+    // Act
+    const facts = deploymentFacts(config, { ...request, configPath: threeRegions, controlPlane: 'us-east-2' });
+
+    // Assess
+    expect(facts).toMatchObject({
+      stack: 'control-plane-replica',
+      region: 'us-east-2',
+      tableRegion: 'us-east-2',
+      tableName: 'failover-control-plane-staging-mrsc',
+      threeRegions: 'true',
+      controlPlaneRegions: ['us-west-2', 'us-east-2', 'us-east-1'],
+    });
+  });
+
+  it('lets an observer in a control-plane region write to the replica in its own region, and others to the first', async () => {
+    // Prepare
+    const config = await loadConfig(join(repositoryRoot, threeRegions));
+
+    // Act
+    const inside = deploymentFacts(config, { ...request, configPath: threeRegions, observer: 'us-east-1' });
+    const outside = deploymentFacts(config, { ...request, configPath: threeRegions, observer: 'eu-west-1' });
+
+    // Assess
+    expect(inside.tableRegion).toBe('us-east-1');
+    expect(outside.tableRegion).toBe('us-west-2');
+  });
+
+  it('refuses a replica stack for a region that is not a configured replica region', async () => {
+    // Prepare
+    const [three, one] = await Promise.all([
+      loadConfig(join(repositoryRoot, threeRegions)),
+      loadConfig(join(repositoryRoot, 'config/example.yaml')),
+    ]);
+
+    // Act
+    const elsewhere = () => deploymentFacts(three, { ...request, configPath: threeRegions, controlPlane: 'eu-west-2' });
+    const noReplicas = () => deploymentFacts(one, { ...request, controlPlane: 'us-east-2' });
+    const both = () => deploymentFacts(three, { ...request, configPath: threeRegions, controlPlane: 'us-east-2', observer: 'us-east-1' });
+
+    // Assess
+    expect(elsewhere).toThrow(/controlPlane=eu-west-2 is not one of fleet.controlPlaneReplicaRegions \(us-east-2, us-east-1\)/);
+    expect(noReplicas).toThrow(/controlPlane=us-east-2: config\/example.yaml configures one control-plane region/);
+    expect(both).toThrow(/an observer or a control plane, not both/);
+  });
+
+  it('grants the ARC data-plane actions on the configured routing controls only', async () => {
+    // Prepare
+    const config = await loadConfig(join(repositoryRoot, threeRegions));
+
+    // Act
+    const statement = deploymentFacts(config, { ...request, configPath: threeRegions }).iam.orchestrate.find(
+      (candidate) => candidate.Sid === 'ArcRoutingControls',
+    );
+
+    // Assess
+    expect(statement?.Action).toEqual([
+      'route53-recovery-cluster:GetRoutingControlState',
+      'route53-recovery-cluster:UpdateRoutingControlState',
+      'route53-recovery-cluster:UpdateRoutingControlStates',
+    ]);
+    expect(statement?.Resource).toEqual([
+      'arn:aws:route53-recovery-control::111122223333:controlpanel/ledgerpanel/routingcontrol/ledgereuc1',
+      'arn:aws:route53-recovery-control::111122223333:controlpanel/ledgerpanel/routingcontrol/ledgeruse1',
+    ]);
+  });
+});

@@ -16,6 +16,7 @@ import {
 import type { PackagedStack, Template } from './packageStack.js';
 
 const config = 'test/deploy/fixtures/two-groups.yaml';
+const threeRegionsConfig = 'test/deploy/fixtures/three-regions.yaml';
 const account = '111122223333';
 
 /** Actions that change something outside the control plane's own table; none may ever be granted on a wildcard. */
@@ -46,12 +47,18 @@ function lambdaFunction(template: Template, logicalId: string): Record<string, u
 
 let controlPlane: PackagedStack;
 let observer: PackagedStack;
+/** The control plane in three regions (test/deploy/fixtures/three-regions.yaml): its first region, and a replica region. */
+let home: PackagedStack;
+let replica: PackagedStack;
 
 beforeAll(async () => {
   // Sequential: both runs write the bundles to .esbuild/.
+  // The three-region stacks first: the tests below read the two-groups artifacts left in .esbuild/ by the last runs.
+  home = await packageStack({ config: threeRegionsConfig });
+  replica = await packageStack({ config: threeRegionsConfig, controlPlane: 'us-east-2' });
   controlPlane = await packageStack({ config });
   observer = await packageStack({ config, observer: 'eu-central-1' });
-}, 300_000);
+}, 480_000);
 
 describe('the control-plane stack', () => {
   it('deploys to the configured control-plane region under its own stack name', () => {
@@ -85,6 +92,9 @@ describe('the control-plane stack', () => {
 
     // Assess
     expect(tables).toHaveLength(1);
+    expect(table?.Condition).toBe('OneControlPlaneRegion');
+    expect(controlPlane.template.Conditions?.OneControlPlaneRegion).toEqual({ 'Fn::Equals': ['false', 'false'] });
+    expect(controlPlane.template.Conditions?.ThreeControlPlaneRegions).toEqual({ 'Fn::Equals': ['false', 'true'] });
     expect(table?.DeletionPolicy).toBe('Retain');
     expect(table?.Properties).toMatchObject({
       TableName: 'failover-control-plane-staging',
@@ -220,7 +230,11 @@ describe('the control-plane stack', () => {
     ]);
     expect(controlPlane.template.Resources.NotificationTopic?.Condition).toBe('CreateNotificationTopic');
     // No notificationTopicArn parameter: the condition holds and the stack creates its own topic.
-    expect(controlPlane.template.Conditions).toEqual({ CreateNotificationTopic: { 'Fn::Equals': ['', ''] } });
+    expect(controlPlane.template.Conditions).toEqual({
+      CreateNotificationTopic: { 'Fn::Equals': ['', ''] },
+      OneControlPlaneRegion: { 'Fn::Equals': ['false', 'false'] },
+      ThreeControlPlaneRegions: { 'Fn::Equals': ['false', 'true'] },
+    });
   });
 });
 
@@ -336,7 +350,73 @@ describe('both stacks', () => {
 
     // Assess
     expect(probe).toEqual(['client-cloudwatch', 'client-dynamodb', 'client-rds']);
-    expect(orchestrate).toEqual(['client-cloudwatch', 'client-dynamodb', 'client-rds', 'client-route-53', 'client-sns']);
+    expect(orchestrate).toEqual([
+      'client-cloudwatch',
+      'client-dynamodb',
+      'client-rds',
+      'client-route-53',
+      'client-route53-recovery-cluster',
+      'client-sns',
+    ]);
     expect(operator).toEqual(orchestrate);
+  });
+});
+
+describe('the control plane in three regions, packaged offline', () => {
+  it('creates one multi-Region strongly consistent global table, with a replica in each control-plane region', () => {
+    // Prepare
+    const table = home.template.Resources.StateGlobalTable;
+
+    // Assess
+    expect(home.region).toBe('us-west-2');
+    expect(home.template.Conditions?.ThreeControlPlaneRegions).toEqual({ 'Fn::Equals': ['true', 'true'] });
+    expect(table?.Type).toBe('AWS::DynamoDB::GlobalTable');
+    expect(table?.Condition).toBe('ThreeControlPlaneRegions');
+    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.Properties).toMatchObject({
+      TableName: 'failover-control-plane-staging-mrsc',
+      MultiRegionConsistency: 'STRONG',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: tableDefinition.KeySchema,
+      GlobalSecondaryIndexes: tableDefinition.GlobalSecondaryIndexes,
+    });
+    expect((table?.Properties?.Replicas as { Region: string }[]).map((entry) => entry.Region)).toEqual(['us-west-2', 'us-east-2', 'us-east-1']);
+    expect(table?.Properties).not.toHaveProperty('TimeToLiveSpecification');
+    expect(resourcesFor(home.template, 'OrchestrateRole', 'dynamodb:UpdateItem')).toEqual([{ 'Fn::GetAtt': ['StateGlobalTable', 'Arn'] }]);
+  });
+
+  it('deploys the orchestrator and the operator API in a replica region, on the table replica there, without a table', () => {
+    // Prepare
+    const { template } = replica;
+    const orchestrate = template.Resources.OrchestrateLambdaFunction?.Properties as { Environment: { Variables: Record<string, string> } };
+
+    // Assess
+    expect(replica.region).toBe('us-east-2');
+    expect(replica.stackName).toBe('failover-control-plane-staging-control-plane-replica');
+    expect(resourcesOfType(template, 'AWS::DynamoDB::Table')).toEqual([]);
+    expect(resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')).toEqual([]);
+    expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id).sort()).toEqual([
+      'OperatorLambdaFunction',
+      'OrchestrateLambdaFunction',
+    ]);
+    expect(orchestrate.Environment.Variables).toMatchObject({ TABLE_NAME: 'failover-control-plane-staging-mrsc', TABLE_REGION: 'us-east-2' });
+    expect(resourcesFor(template, 'OperatorRole', 'dynamodb:UpdateItem')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:us-east-2:${AWS::AccountId}:table/failover-control-plane-staging-mrsc' },
+    ]);
+    expect(Object.keys(template.Outputs ?? {})).toContain('OperatorUrl');
+    expect(Object.keys(template.Resources)).toEqual(expect.arrayContaining(['OrchestratorErrorsAlarm', 'FailoverStalledAlarm']));
+  });
+
+  it('lets the roles switch ARC routing controls, and nothing in the replica stack grants Route 53 record changes on a wildcard', () => {
+    // Prepare
+    const statements = statementsOf(replica.template, 'OrchestrateRole');
+
+    // Act
+    const arc = statements.find((statement) => statement.Sid === 'ArcRoutingControls');
+    const recordChanges = statements.filter((statement) => actionsOf(statement).includes('route53:ChangeResourceRecordSets'));
+
+    // Assess
+    expect(actionsOf(arc!)).toContain('route53-recovery-cluster:UpdateRoutingControlStates');
+    expect(recordChanges.every((statement) => !JSON.stringify(statement.Resource).includes('*'))).toBe(true);
   });
 });

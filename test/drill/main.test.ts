@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SCENARIOS } from '../../src/drill/scenarios/library.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `npm start` itself, as a child process with its own DynamoDB Local (this file is in the unit project: no shared JVM).
@@ -58,7 +59,8 @@ describe('npm start (src/drill/main.ts)', () => {
     );
 
     // Assess
-    expect(list.stdout.split('\n').filter((line) => line.trim() !== '')).toHaveLength(10);
+    expect(list.stdout.split('\n').filter((line) => line.trim() !== '')).toHaveLength(SCENARIOS.length);
+    expect(list.stdout).toMatch(/^route53-control-plane-outage +The Route 53 API/m);
     expect(list.stdout).toMatch(/^control-plane-crash +The executor dies/m);
     expect('code' in unknown ? unknown.code : 0).toBe(2);
     expect(unknown.stderr).toMatch(/no scenario named meteor-strike; scenarios: primary-region-outage, /);

@@ -35,6 +35,9 @@ export class SimHostedZone implements Traffic {
   private value: string;
   private readonly changeLog: SimDnsChange[] = [];
   private throttled: { remaining: number; code: DnsThrottleCode } = { remaining: 0, code: 'Throttling' };
+  private controlPlaneDown = false;
+  /** Change ids made through a data-plane switch (ARC): their status comes from DNS answers, not the Route 53 API. */
+  private readonly dataPlaneChanges = new Set<string>();
 
   constructor(
     group: GroupConfig,
@@ -62,6 +65,14 @@ export class SimHostedZone implements Traffic {
     this.throttled = { remaining: calls, code };
   }
 
+  /**
+   * The Route 53 API is impaired (true) or back (false): a record flip (`dns.switch: record`) fails to change the
+   * record or read a change's status; a data-plane switch (ARC routing controls, answered by DNS) carries on.
+   */
+  setControlPlaneDown(down: boolean): void {
+    this.controlPlaneDown = down;
+  }
+
   async currentRegion(group: GroupConfig): Promise<RegionName | undefined> {
     this.calls.currentRegion += 1;
     await this.latency();
@@ -75,6 +86,8 @@ export class SimHostedZone implements Traffic {
     if (target === undefined) {
       throw new FatalStepError(`pointTo: group ${group.id} has no region ${region}`, { groupId: group.id, region, step: 'switchingTraffic' });
     }
+    const dataPlane = group.dns.switch !== 'record';
+    if (this.controlPlaneDown && !dataPlane) throw controlPlaneUnavailable('ChangeResourceRecordSets', group, region);
     if (this.throttled.remaining > 0) {
       this.throttled.remaining -= 1;
       const message =
@@ -99,6 +112,7 @@ export class SimHostedZone implements Traffic {
       inSyncAt: submittedAt + this.timings.dnsSyncSeconds * 1000,
     };
     this.changeLog.push(change);
+    if (dataPlane) this.dataPlaneChanges.add(change.id);
     this.value = value;
     return { changed: true, changeId: change.id };
   }
@@ -108,12 +122,21 @@ export class SimHostedZone implements Traffic {
     await this.latency();
     const change = this.changeLog.find((candidate) => candidate.id === changeId);
     if (change === undefined) throw new FatalStepError(`NoSuchChange: ${changeId} is not a change of the simulated hosted zone`);
+    if (this.controlPlaneDown && !this.dataPlaneChanges.has(changeId)) throw controlPlaneUnavailable('GetChange', undefined, change.region);
     return this.clock.now() >= change.inSyncAt ? 'INSYNC' : 'PENDING';
   }
 
   private async latency(): Promise<void> {
     if (this.timings.apiLatencyMs > 0) await this.clock.sleep(this.timings.apiLatencyMs);
   }
+}
+
+function controlPlaneUnavailable(action: string, group: GroupConfig | undefined, region: RegionName): RetryableStepError {
+  return new RetryableStepError(`unreachable: route53:${action} (the Route 53 control plane in us-east-1 is impaired)`, {
+    groupId: group?.id,
+    region,
+    step: action === 'GetChange' ? 'awaitingDnsSync' : 'switchingTraffic',
+  });
 }
 
 function valueOf(target: DnsTarget): string {

@@ -51,6 +51,11 @@ export type SimFault =
   | { readonly kind: 'promotion-invalid-state'; readonly region: RegionName; readonly attempts: number }
   /** The next `calls` pointTo calls fail with Throttling or PriorRequestNotComplete (a RetryableStepError). */
   | { readonly kind: 'dns-throttle'; readonly calls: number; readonly code?: DnsThrottleCode }
+  /**
+   * The Route 53 control plane (its API, served from us-east-1) is impaired: record changes and change lookups fail.
+   * DNS answers (the data plane) and a data-plane traffic switch (ARC routing controls) are unaffected.
+   */
+  | { readonly kind: 'route53-control-plane-outage' }
   /** The region's health endpoints misbehave (the database is untouched). */
   | { readonly kind: 'http'; readonly region: RegionName; readonly behaviour: HealthBehaviour }
   /** The observer cannot reach the region: its probes fail and its database view shows `unreachable`. */
@@ -233,6 +238,9 @@ export class SimWorld {
       case 'dns-throttle':
         this.traffic.throttle(fault.calls, fault.code);
         return async () => this.traffic.throttle(0);
+      case 'route53-control-plane-outage':
+        this.traffic.setControlPlaneDown(true);
+        return async () => this.traffic.setControlPlaneDown(false);
       case 'http':
         this.requireRegion(fault.region);
         this.httpFaults.set(fault.region, fault.behaviour);

@@ -1,3 +1,4 @@
+import { CONTROL_PLANE_SCENARIOS } from './controlPlane.js';
 import type { Scenario } from './types.js';
 
 /**
@@ -160,6 +161,7 @@ export const SCENARIOS: readonly Scenario[] = [
   controlPlaneCrash,
   plannedSwitchover,
   approvalMode,
+  ...CONTROL_PLANE_SCENARIOS,
 ];
 
 export const DEFAULT_SCENARIO = primaryRegionOutage.name;

@@ -32,7 +32,12 @@ export type DrillAction =
    * The executor dies right after its next `at` call returns, as a Lambda killed at that line: its run never ends and
    * its lease expires. The next run (another owner) must resume without repeating the effect.
    */
-  | { readonly kind: 'crash-executor'; readonly at: CrashPoint };
+  | {
+      readonly kind: 'crash-executor';
+      readonly at: CrashPoint;
+      /** Its control-plane region goes down with it: no executor runs there again; another region carries on. */
+      readonly regionDown?: boolean;
+    };
 
 export interface ScriptEntry {
   readonly at: DrillTrigger;
@@ -50,6 +55,8 @@ export interface GroupOverrides {
   readonly policy?: PolicyOverrides;
   /** Sets `database.readOnlyParameterGroup` of every RDS region (needed by read-only-parameter-group fencing). */
   readonly readOnlyParameterGroup?: string;
+  /** Switches traffic with ARC routing controls (the simulated zone answers as their records would) instead of the record flip. */
+  readonly trafficSwitch?: 'arc-routing-control';
 }
 
 /**
@@ -86,4 +93,9 @@ export interface Scenario {
   readonly expect: ScenarioExpectation;
   /** The drill stops after this much simulated time even if the end state was not reached. */
   readonly timeBoxSeconds: number;
+  /**
+   * The control plane in three regions (fleet.controlPlaneRegion and its two replica regions, one MRSC region set):
+   * an executor runs in each, all try the lease, one acts.
+   */
+  readonly controlPlaneRegions?: readonly [RegionName, RegionName, RegionName];
 }

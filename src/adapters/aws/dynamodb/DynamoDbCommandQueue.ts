@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs, GroupId } from '../../../domain/types.js';
 import type { CommandQueue, OperatorCommand, StoredCommand } from '../../../ports/CommandQueue.js';
-import { isConditionFailed, keys, queryGroup, withoutKeys } from './table.js';
+import { isConditionFailed, isReplicatedWriteConflict, keys, queryGroup, withoutKeys } from './table.js';
 
 /**
  * Operator commands as items `GROUP#<id>` / `CMD#<commandId>`. The command id is the caller's idempotency key:
@@ -29,7 +29,8 @@ export class DynamoDbCommandQueue implements CommandQueue {
       );
       return { result: 'queued', stored };
     } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+      // A conflict from another region is the same command sent twice at once (a retried request): read what stands.
+      if (!isConditionFailed(error) && !isReplicatedWriteConflict(error)) throw error;
     }
     const existing = await this.get(command.groupId, command.id);
     if (existing === undefined) throw new Error(`group ${command.groupId}: command ${command.id} vanished while queued`);
@@ -75,6 +76,8 @@ export class DynamoDbCommandQueue implements CommandQueue {
         }),
       );
     } catch (error) {
+      // Completed at this moment from another region: the first completion stands, as below.
+      if (isReplicatedWriteConflict(error)) return;
       if (!isConditionFailed(error)) throw error;
       // Completed before: the first completion stands. Missing: the caller completes what it never enqueued.
       if (error.Item === undefined) throw new Error(`group ${groupId}: command ${id} was never enqueued`, { cause: error });

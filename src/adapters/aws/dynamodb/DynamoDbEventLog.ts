@@ -1,8 +1,9 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { failoverProgress } from '../../../domain/failoverProgress.js';
+import { StaleStateError } from '../../../domain/errors.js';
 import type { FailoverRecord, GroupId, LoggedEvent } from '../../../domain/types.js';
 import type { EventLog } from '../../../ports/EventLog.js';
-import { GSI1, isConditionFailed, keys, pad, queryGroup, queryItems, withoutKeys } from './table.js';
+import { GSI1, isConditionFailed, isReplicatedWriteConflict, keys, pad, queryGroup, queryItems, withoutKeys } from './table.js';
 
 /** When a failover started: its earliest timestamp. Failovers are listed newest first by this, then by id. */
 export function failoverStartedAt(record: FailoverRecord): number {
@@ -48,21 +49,23 @@ export class DynamoDbEventLog implements EventLog {
   async saveFailover(record: FailoverRecord): Promise<void> {
     const progress = failoverProgress(record);
     try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...record,
-            pk: keys.group(record.groupId),
-            sk: keys.failover(record.id),
-            gsi1pk: keys.allFailovers,
-            gsi1sk: `${pad(failoverStartedAt(record), 15)}#${record.id}`,
-            progress,
-          },
-          // Items written before `progress` existed carry none: any copy may replace them once.
-          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(progress) OR progress <= :progress',
-          ExpressionAttributeValues: { ':progress': progress },
-        }),
+      await raceLostIsStale(record.groupId, `failover ${record.id}`, () =>
+        this.documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...record,
+              pk: keys.group(record.groupId),
+              sk: keys.failover(record.id),
+              gsi1pk: keys.allFailovers,
+              gsi1sk: `${pad(failoverStartedAt(record), 15)}#${record.id}`,
+              progress,
+            },
+            // Items written before `progress` existed carry none: any copy may replace them once.
+            ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(progress) OR progress <= :progress',
+            ExpressionAttributeValues: { ':progress': progress },
+          }),
+        ),
       );
     } catch (error) {
       // The stored copy is further on: this one is stale and changes nothing.
@@ -104,7 +107,27 @@ export class DynamoDbEventLog implements EventLog {
       );
     } catch (error) {
       // Already appended by an earlier attempt or another writer: the first write stands.
-      if (!isConditionFailed(error)) throw error;
+      if (isConditionFailed(error)) return;
+      if (isReplicatedWriteConflict(error)) throw lostRace(event.groupId, `event ${event.seq}`, error);
+      throw error;
     }
+  }
+}
+
+/**
+ * A write that raced the same item in another region (multi-Region strong consistency) and kept losing past the SDK's
+ * retries: another executor is delivering the same outbox. The caller stops; the saved outbox is delivered again by
+ * whoever holds the lease next, so nothing is lost.
+ */
+function lostRace(groupId: GroupId, what: string, error: unknown): StaleStateError {
+  return new StaleStateError(`group ${groupId}: ${what} is being written from another region at the same time`, { groupId, cause: error });
+}
+
+async function raceLostIsStale<T>(groupId: GroupId, what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isReplicatedWriteConflict(error)) throw lostRace(groupId, what, error);
+    throw error;
   }
 }

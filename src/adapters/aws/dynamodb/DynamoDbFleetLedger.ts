@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { RetryableStepError } from '../../../domain/errors.js';
 import type { EpochMs, GroupId } from '../../../domain/types.js';
 import type { FleetLedger } from '../../../ports/FleetLedger.js';
-import { isConditionFailed, keys } from './table.js';
+import { isConditionFailed, isReplicatedWriteConflict, keys } from './table.js';
 
 interface Reservation {
   readonly failoverId: string;
@@ -85,8 +85,9 @@ export class DynamoDbFleetLedger implements FleetLedger {
         );
         return 'written';
       } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-        // Another group wrote in between: back off a little (jittered, so racers spread out) and decide again.
+        // A conflict is a reservation from another region at the same moment: a lost race like a failed condition.
+        if (!isConditionFailed(error) && !isReplicatedWriteConflict(error)) throw error;
+        // Another group reserved in between: back off a little (jittered, so racers spread out) and decide again.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       }
     }

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GroupId, ObserverReport, RegionName } from '../../../domain/types.js';
 import type { ObservationStore } from '../../../ports/ObservationStore.js';
-import { isConditionFailed, keys, queryGroup, withoutKeys } from './table.js';
+import { isConditionFailed, isReplicatedWriteConflict, keys, queryGroup, withoutKeys } from './table.js';
 
 /**
  * One item per (group, region, observer): `GROUP#<id>` / `OBS#<region>#<observer>`. A report older than the stored
@@ -29,7 +29,8 @@ export class DynamoDbObservationStore implements ObservationStore {
         }),
       );
     } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+      // Only this observer writes this item; a conflict is its own overlapping invocation, and the next round rewrites it.
+      if (!isConditionFailed(error) && !isReplicatedWriteConflict(error)) throw error;
     }
   }
 

@@ -1,8 +1,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LeaseHeldError, StaleStateError } from '../../../domain/errors.js';
+import { ControlPlaneCutOffError, LeaseHeldError, StaleStateError } from '../../../domain/errors.js';
 import type { EpochMs, GroupId } from '../../../domain/types.js';
 import type { GroupRecord, Lease, NewGroupRecord, StateStore } from '../../../ports/StateStore.js';
-import { isConditionFailed, keys } from './table.js';
+import { isUnreachableError } from '../errors.js';
+import { isConditionFailed, isReplicatedWriteConflict, keys } from './table.js';
 
 /** Raw attribute values of the item as it was when a condition failed (`ReturnValuesOnConditionCheckFailure`). */
 type OldItem = Record<string, { S?: string; N?: string } | undefined> | undefined;
@@ -12,6 +13,12 @@ type OldItem = Record<string, { S?: string; N?: string } | undefined> | undefine
  * `revision` and the lease as flat attributes (`leaseOwner`, `leaseEpoch`, `leaseExpiresAt`), so that `save` checks
  * revision and lease in one condition.
  * Lease expiry is compared with the caller's `now` inside the condition, never by DynamoDB TTL.
+ *
+ * On a multi-Region strongly consistent table, a write that races a write in another region fails with
+ * `ReplicatedWriteConflictException`: a lost race, answered like a failed condition (`LeaseHeldError` for the lease,
+ * `StaleStateError` for a save). A write the table does not accept at all (the replica in this region is cut off from
+ * the others, or the endpoint is down) answers `ControlPlaneCutOffError`: this executor cannot hold a lease, so it
+ * stands by and says why.
  *
  * @example
  * const store = new DynamoDbStateStore(documents, 'failover-control-plane');
@@ -23,6 +30,8 @@ export class DynamoDbStateStore implements StateStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The region of the replica this store writes to, named in the cut-off message. */
+    private readonly region?: string,
   ) {}
 
   async load(groupId: GroupId): Promise<GroupRecord | undefined> {
@@ -33,6 +42,22 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async createIfAbsent(record: NewGroupRecord): Promise<GroupRecord> {
+    for (let attempt = 1; ; attempt += 1) {
+      const created = await this.tryCreate(record);
+      if (created !== undefined) return created;
+      const existing = await this.load(record.groupId);
+      if (existing !== undefined) return existing;
+      // Both racers' writes were refused (a cross-region conflict): the item is still absent, so try again.
+      if (attempt >= CREATE_ATTEMPTS) {
+        throw new StaleStateError(`group ${record.groupId}: record could not be created (${attempt} conflicting attempts)`, {
+          groupId: record.groupId,
+        });
+      }
+    }
+  }
+
+  /** The new record, or undefined when another writer created it first or raced this write from another region. */
+  private async tryCreate(record: NewGroupRecord): Promise<GroupRecord | undefined> {
     // An update, not a put: a lease taken before the record existed must survive.
     try {
       const { Attributes } = await this.documents.send(
@@ -48,11 +73,9 @@ export class DynamoDbStateStore implements StateStore {
       );
       return toGroupRecord(Attributes ?? {});
     } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+      if (isConditionFailed(error) || isReplicatedWriteConflict(error)) return undefined;
+      throw this.cutOffOr(error, record.groupId);
     }
-    const existing = await this.load(record.groupId);
-    if (existing === undefined) throw new Error(`group ${record.groupId}: record vanished while being created`);
-    return existing;
   }
 
   async acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number): Promise<Lease> {
@@ -72,7 +95,8 @@ export class DynamoDbStateStore implements StateStore {
       );
       return leaseOf(Attributes ?? {}) as Lease;
     } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+      if (isReplicatedWriteConflict(error)) throw this.lostLeaseRace(groupId, error);
+      if (!isConditionFailed(error)) throw this.cutOffOr(error, groupId);
     }
     try {
       // Ours already (or someone else's and unexpired, which this condition refuses): renew, same epoch.
@@ -89,7 +113,8 @@ export class DynamoDbStateStore implements StateStore {
       );
       return leaseOf(Attributes ?? {}) as Lease;
     } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+      if (isReplicatedWriteConflict(error)) throw this.lostLeaseRace(groupId, error);
+      if (!isConditionFailed(error)) throw this.cutOffOr(error, groupId);
       const old = error.Item as OldItem;
       throw new LeaseHeldError(
         `group ${groupId}: lease held by ${old?.leaseOwner?.S ?? 'another executor'} ` +
@@ -133,7 +158,13 @@ export class DynamoDbStateStore implements StateStore {
       );
       return toGroupRecord(Attributes ?? {});
     } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+      if (isReplicatedWriteConflict(error)) {
+        throw new StaleStateError(
+          `group ${groupId}: revision ${expectedRevision} is no longer current (a writer in another region raced this save)`,
+          { groupId, cause: error },
+        );
+      }
+      if (!isConditionFailed(error)) throw this.cutOffOr(error, groupId);
       throw new StaleStateError(
         `group ${groupId}: revision ${expectedRevision} is no longer current (${whySaveFailed(error.Item as OldItem, expectedRevision, lease, now)})`,
         { groupId, cause: error },
@@ -154,15 +185,35 @@ export class DynamoDbStateStore implements StateStore {
         }),
       );
     } catch (error) {
-      // Already released, or taken over by someone else: either way it is no longer ours to give up.
-      if (!isConditionFailed(error)) throw error;
+      // Already released, or taken over by someone else (perhaps from another region, at this very moment): either
+      // way it is no longer ours to give up.
+      if (!isConditionFailed(error) && !isReplicatedWriteConflict(error)) throw error;
     }
+  }
+
+  private lostLeaseRace(groupId: GroupId, error: unknown): LeaseHeldError {
+    return new LeaseHeldError(`group ${groupId}: lost the race for the lease to a writer in another region`, { groupId, cause: error });
+  }
+
+  /** A write the table did not take at all: this region cannot hold a lease. Anything else is rethrown as it is. */
+  private cutOffOr(error: unknown, groupId: GroupId): unknown {
+    if (!isUnreachableError(error)) return error;
+    const where = this.region === undefined ? 'this region' : this.region;
+    const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new ControlPlaneCutOffError(
+      `group ${groupId}: the state table in ${where} did not accept a write (${cause}); this control-plane region may be ` +
+        'cut off from the others, so it cannot take or renew the lease and stands by: it acts on nothing',
+      { groupId, region: this.region, cause: error },
+    );
   }
 
   private key(groupId: GroupId): { pk: string; sk: string } {
     return { pk: keys.group(groupId), sk: keys.state };
   }
 }
+
+/** Creation attempts when cross-region conflicts keep refusing both racers. */
+const CREATE_ATTEMPTS = 3;
 
 /** The record's fields kept in the `record` map: not the revision and lease, which conditions read at the top level. */
 function fieldsOf(record: NewGroupRecord | GroupRecord): Record<string, unknown> {

@@ -19,6 +19,7 @@ export interface DynamoDbStoresOptions {
   readonly client?: DynamoDBClient;
   /** E.g. `http://127.0.0.1:8000` for DynamoDB Local. */
   readonly endpoint?: string;
+  /** The table replica's region: the client's, and the one named when this region cannot write (cut off). */
   readonly region?: string;
   readonly credentials?: DynamoDBClientConfig['credentials'];
 }
@@ -55,7 +56,7 @@ export function createDynamoDbStores(options: DynamoDbStoresOptions): DynamoDbSt
   const table = options.tableName;
   return {
     client,
-    stateStore: new DynamoDbStateStore(documents, table),
+    stateStore: new DynamoDbStateStore(documents, table, options.region),
     eventLog: new DynamoDbEventLog(documents, table),
     observationStore: new DynamoDbObservationStore(documents, table),
     commandQueue: new DynamoDbCommandQueue(documents, table),

@@ -1,5 +1,6 @@
 import {
   ConditionalCheckFailedException,
+  ReplicatedWriteConflictException,
   CreateTableCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
@@ -86,6 +87,15 @@ export function pad(value: number, width: number): string {
 
 export function isConditionFailed(error: unknown): error is ConditionalCheckFailedException {
   return error instanceof ConditionalCheckFailedException;
+}
+
+/**
+ * A multi-Region strongly consistent table refuses a write to an item that a request in another region is modifying
+ * at the same moment. The SDK retries it (it is modelled retryable); one that still arrives here lost a race, exactly
+ * like a failed condition: the caller re-reads, or stands down.
+ */
+export function isReplicatedWriteConflict(error: unknown): error is ReplicatedWriteConflictException {
+  return error instanceof ReplicatedWriteConflictException || (error as { name?: unknown } | undefined)?.name === 'ReplicatedWriteConflictException';
 }
 
 /** Removes the table's own key attributes, leaving the domain object that was stored. */
