@@ -118,6 +118,9 @@ export function decideCommand(input: {
       return accept(snapshot, { type: 'RESUME', ...base }, 'automatic failover resumed', `not paused: ${describeCurrent}`);
     case 'acknowledge':
       return accept(snapshot, { type: 'ACKNOWLEDGE', ...base }, 'acknowledged; automatic failover re-armed', `nothing to acknowledge: ${describeCurrent}`);
+    case 'cancel':
+      // Acts on the queue, not on the machine: the executor applies it before it takes any other command.
+      return { kind: 'refused', reason: 'a cancel names a pending command; it moves the machine nowhere' };
   }
 }
 

@@ -9,7 +9,9 @@ export type OperatorCommandType =
   | 'retry'
   | 'pause'
   | 'resume'
-  | 'acknowledge';
+  | 'acknowledge'
+  /** Cancels the pending command `targetCommandId`: taken before any other command, recorded with its caller. */
+  | 'cancel';
 
 /** An operator's command, waiting for the executor. `id` is the caller's idempotency key. */
 export interface OperatorCommand {
@@ -21,6 +23,8 @@ export interface OperatorCommand {
   readonly requestedAt: EpochMs;
   readonly targetRegion?: RegionName;
   readonly allowDataLoss?: boolean;
+  /** For a cancel: the id of the pending command it cancels. */
+  readonly targetCommandId?: string;
   /** Set for drill-triggered commands. */
   readonly drillScenario?: string;
 }
