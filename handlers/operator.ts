@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
 import type { ExecutorDeps } from '../src/application/executor.js';
-import { handleOperatorRequest, type OperatorResponse } from '../src/application/operatorApi.js';
+import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from '../src/application/operatorApi.js';
 import { buildExecutorDeps } from '../src/composition.js';
 import { once } from './shared/lazy.js';
 import { executorLogger, SERVICE_NAME } from './shared/telemetry.js';
@@ -36,7 +36,7 @@ export function createOperatorHandler(options: OperatorHandlerOptions) {
     const method = event.requestContext.http.method;
     const path = event.rawPath;
     try {
-      const body = parseBody(event.body, event.isBase64Encoded);
+      const body = parseOperatorBody(event.body, event.isBase64Encoded);
       if ('status' in body) return reply(body);
       const loaded = await runtime();
       const deps: ExecutorDeps = { ...loaded, logger: executorLogger(logger) };
@@ -65,16 +65,6 @@ export function createOperatorHandler(options: OperatorHandlerOptions) {
       });
     }
   };
-}
-
-function parseBody(text: string | undefined, base64: boolean): { value: unknown } | OperatorResponse {
-  if (text === undefined || text === '') return { value: undefined };
-  const decoded = base64 ? Buffer.from(text, 'base64').toString('utf8') : text;
-  try {
-    return { value: JSON.parse(decoded) as unknown };
-  } catch (error) {
-    return { status: 400, body: { error: { code: 'bad-request', message: 'the body is not JSON', issues: [`body: ${(error as Error).message}`] } } };
-  }
 }
 
 function header(headers: Readonly<Record<string, string | undefined>> | undefined, name: string): string | undefined {

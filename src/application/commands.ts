@@ -197,6 +197,9 @@ export function decideCommand(input: {
       return accept(snapshot, { type: 'ACKNOWLEDGE', ...base }, `acknowledged: ${ACKNOWLEDGEMENT_RULE}`, `nothing to acknowledge: ${describeCurrent}`);
     case 'reprotect':
       return { kind: 'refused', reason: 'reprotect is not a failover machine command: decideReprotect (src/application/reprotect.ts) decides it' };
+    case 'cancel':
+      // Acts on the queue, not on the machine: the executor applies it before it takes any other command.
+      return { kind: 'refused', reason: 'a cancel names a pending command; it moves the machine nowhere' };
   }
 }
 

@@ -4,7 +4,7 @@ import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
-import type { CommandQueue } from '../ports/CommandQueue.js';
+import type { CommandQueue, StoredCommand } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
 import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS } from '../domain/timing.js';
@@ -15,7 +15,8 @@ import type { ObservationStore } from '../ports/ObservationStore.js';
 import type { CommandOutcome, GroupRecord, Lease, NewGroupRecord, Outbox, StateStore } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import { MACHINE_VERSION, type FailoverEvent } from '../../state-machines/types.js';
-import { decideCommand } from './commands.js';
+import { storedCommandIssues, excerpt } from './commandRules.js';
+import { decideCommand, type CommandDecision } from './commands.js';
 import { withLiveTopology } from '../domain/liveTopology.js';
 import { advanceReprotect, decideReprotect, reprotectInProgress, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
 import { machineSettingsFor } from './settings.js';
@@ -78,6 +79,11 @@ export interface GroupOutcome {
 
 const DEFAULT_POLLING: PollingPolicy = { initialMs: 1_000, maxMs: 5_000, factor: 1.5 };
 const MAX_REMEMBERED_COMMANDS = 100;
+
+/** What becomes of one queued command: a cancel is accepted without moving the machine. */
+type Decision =
+  | CommandDecision
+  | { readonly kind: 'accept'; readonly summary: string; readonly event?: undefined; readonly effects?: TopologyEffects };
 
 /** The step the executor must perform, when the machine is failing over. */
 function currentStep(snapshot: FailoverSnapshot): FailoverStep | undefined {
@@ -254,45 +260,70 @@ class GroupSession {
     }
   }
 
-  /** Feeds queued operator commands, each exactly once (its id is saved with the state). */
+  /**
+   * Feeds queued operator commands, each exactly once (its id is saved with the state). Cancels go first (a cancel is
+   * newer than the command it names). A command that cannot be applied, whatever the reason (malformed in the
+   * queue, or an exception while deciding or applying it), is refused and leaves the pending set: it never blocks
+   * the commands after it nor the next pass.
+   */
   async takeCommands(): Promise<void> {
-    const pending = await this.deps.commands.pending(this.group.id);
-    for (const command of pending) {
+    const pending = (await this.deps.commands.pending(this.group.id)).filter((command) => !this.processed.includes(command.id));
+    const ordered = [...pending.filter((command) => command.type === 'cancel'), ...pending.filter((command) => command.type !== 'cancel')];
+    for (const command of ordered) {
       if (this.processed.includes(command.id)) continue;
       const now = this.deps.clock.now();
-      const decision =
-        command.type === 'reprotect'
-          ? decideReprotect({ group: this.group, snapshot: this.snapshot, health: this.health, command, state: this.topology, now })
-          : decideCommand({
-              group: this.group,
-              snapshot: this.snapshot,
-              health: this.health,
-              command,
-              failoverId: (this.deps.newId ?? defaultId)(),
-              now,
-            });
+      let decision: Decision;
+      try {
+        decision = this.decide(command, ordered, now);
+        if (decision.kind === 'accept' && decision.event !== undefined) this.apply(decision.event);
+        if (decision.kind === 'accept' && 'effects' in decision) this.absorb(decision.effects);
+      } catch (error) {
+        decision = { kind: 'refused', reason: `could not be applied: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` };
+      }
+      const reason = excerpt(decision.kind === 'accept' ? decision.summary : decision.reason);
       if (decision.kind === 'accept') {
-        if ('event' in decision) this.apply(decision.event);
-        else this.absorb(decision.effects);
-        this.actions.push(`command ${command.type} by ${command.principalArn}`);
+        this.actions.push(`command ${command.type} by ${excerpt(command.principalArn)}`);
       } else {
         this.drafts.push({
           at: now,
           type: 'COMMAND_REFUSED',
           state: stateName(this.snapshot),
-          actor: command.principalArn,
-          message: `${command.type} refused (${decision.kind}): ${decision.reason}`,
-          detail: { commandId: command.id, reason: command.reason },
+          actor: excerpt(command.principalArn),
+          message: `${excerpt(command.type)} refused (${decision.kind}): ${reason}`,
+          detail: { commandId: command.id, reason: excerpt(command.reason) },
         });
       }
       this.processed.push(command.id);
-      this.commandOutcomes.push({
-        commandId: command.id,
-        status: decision.kind === 'accept' ? 'accepted' : 'refused',
-        outcome: decision.kind === 'accept' ? decision.summary : decision.reason,
-        at: now,
-      });
+      this.commandOutcomes.push({ commandId: command.id, status: decision.kind === 'accept' ? 'accepted' : 'refused', outcome: reason, at: now });
     }
+  }
+
+  /** Decides one command; a valid cancel also takes its target out of the queue, logged with the caller. */
+  private decide(command: StoredCommand, pending: readonly StoredCommand[], now: EpochMs): Decision {
+    const issues = storedCommandIssues(command, this.group);
+    if (issues.length > 0) return { kind: 'refused', reason: `malformed command, never applied: ${issues.join('; ')}` };
+    if (command.type === 'reprotect') {
+      return decideReprotect({ group: this.group, snapshot: this.snapshot, health: this.health, command, state: this.topology, now });
+    }
+    if (command.type !== 'cancel') {
+      return decideCommand({ group: this.group, snapshot: this.snapshot, health: this.health, command, failoverId: (this.deps.newId ?? defaultId)(), now });
+    }
+    const target = pending.find((other) => other.id === command.targetCommandId && other.type !== 'cancel');
+    if (target === undefined || this.processed.includes(target.id)) {
+      return { kind: 'refused', reason: `command ${command.targetCommandId} is not pending (already taken, cancelled or never queued): nothing to cancel` };
+    }
+    const summary = `cancelled ${target.type} ${target.id} (queued by ${excerpt(target.principalArn)})`;
+    this.drafts.push({
+      at: now,
+      type: 'COMMAND_CANCELLED',
+      state: stateName(this.snapshot),
+      actor: command.principalArn,
+      message: `${summary}: ${command.reason}`,
+      detail: { commandId: target.id, cancelCommandId: command.id, type: target.type, reason: command.reason },
+    });
+    this.processed.push(target.id);
+    this.commandOutcomes.push({ commandId: target.id, status: 'refused', outcome: `cancelled by ${command.principalArn}: ${command.reason}`, at: now });
+    return { kind: 'accept', summary };
   }
 
   private hasChanges(): boolean {

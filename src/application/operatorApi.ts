@@ -1,8 +1,16 @@
-import * as z from 'zod';
-import { configErrorMap, formatIssues } from '../config/issues.js';
 import type { GroupConfig } from '../config/schema.js';
 import type { EpochMs, FailoverRecord } from '../domain/types.js';
 import type { OperatorCommand, OperatorCommandType, StoredCommand } from '../ports/CommandQueue.js';
+import {
+  COMMAND_ID,
+  COMMAND_RULES,
+  excerpt,
+  MAX_BODY_BYTES,
+  MAX_NAME_LENGTH,
+  MAX_REASON_BYTES,
+  parseCommand,
+  type CommandBody,
+} from './commandRules.js';
 import { reconcileGroup, type ExecutorDeps, type GroupOutcome } from './executor.js';
 import { lookAhead, planGroup, previewCommand, previewFailover, restoreSnapshot, type CommandPreview, type FailoverPreview } from './plan.js';
 import { failoverHistory, groupStatus } from './status.js';
@@ -35,48 +43,8 @@ export interface OperatorError {
   };
 }
 
-export const COMMAND_TYPES = [
-  'failover',
-  'switchover',
-  'approve',
-  'reject',
-  'abort',
-  'retry',
-  'pause',
-  'resume',
-  'acknowledge',
-  'reprotect',
-] as const satisfies readonly OperatorCommandType[];
-
 /** Body keys that would let a caller claim an identity; the identity is the request's signer, nothing else. */
 const IDENTITY_KEYS = ['principalArn', 'principal', 'userArn', 'callerArn', 'caller', 'actor'];
-
-const CommandBodySchema = z
-  .strictObject({
-    type: z.enum(COMMAND_TYPES),
-    reason: z.string().trim().min(1, 'is required and must not be empty: it is recorded with your identity'),
-    targetRegion: z.string().min(1).optional(),
-    allowDataLoss: z.boolean().optional(),
-  })
-  .superRefine((body, ctx) => {
-    const namesARegion = body.type === 'failover' || body.type === 'switchover' || body.type === 'reprotect';
-    if (body.targetRegion !== undefined && !namesARegion) {
-      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: `applies to failover, switchover and reprotect only, not ${body.type}` });
-    }
-    if (body.type === 'reprotect' && body.targetRegion === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: 'is required for a reprotect: name the region to create the new replica in' });
-    }
-    if (body.type === 'switchover' && body.targetRegion === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: 'is required for a switchover: name the region to switch to' });
-    }
-    if (body.allowDataLoss !== undefined && body.type !== 'failover') {
-      ctx.addIssue({ code: 'custom', path: ['allowDataLoss'], message: `applies to failover only (a switchover loses no data; ${body.type} moves nothing)` });
-    }
-  });
-
-type CommandBody = z.infer<typeof CommandBodySchema>;
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 
 /**
  * The operator API: status, history, dry-run plans and commands, for the Lambda function URL and the local drill
@@ -94,6 +62,10 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
  *   body: { type: 'failover', targetRegion: 'us-east-1', reason: 'eu-west-1 down' }, idempotencyKey: randomUUID(),
  * }, { deadline: Date.now() + 20_000 });
  * response.status; // 200, 202 (queued), 400, 403, 409 or 422
+ *
+ * Every input is bounded: the body (MAX_BODY_BYTES, checked by `parseOperatorBody` before it is parsed), each path
+ * segment and query value (MAX_NAME_LENGTH), and every field of a command (commandRules.ts); a request over a bound
+ * answers 400 naming the field and changes nothing.
  */
 export async function handleOperatorRequest(
   deps: ExecutorDeps,
@@ -112,6 +84,14 @@ export async function handleOperatorRequest(
     return failure(400, 'bad-request', 'the path is malformed', [`path: ${request.path} is not valid percent-encoding`]);
   }
   const query = request.query ?? {};
+  // A reason in the query (plan) is bounded exactly by the command rules; everything else here is a name.
+  const tooLong = [
+    ...segments.filter((segment) => segment.length > MAX_NAME_LENGTH).map((segment) => `path: segment ${excerpt(segment, 40)} is longer than ${MAX_NAME_LENGTH} characters`),
+    ...Object.entries(query)
+      .filter(([key, value]) => key.length > MAX_NAME_LENGTH || (value ?? '').length > (key === 'reason' ? MAX_BODY_BYTES : MAX_NAME_LENGTH))
+      .map(([key]) => `${excerpt(key, 40)}: query value is longer than ${key === 'reason' ? MAX_BODY_BYTES : MAX_NAME_LENGTH} characters`),
+  ];
+  if (tooLong.length > 0) return failure(400, 'bad-request', 'the request is malformed; nothing changed', tooLong);
   const route = matchRoute(method, segments);
   if ('status' in route) return route;
   switch (route.name) {
@@ -123,6 +103,8 @@ export async function handleOperatorRequest(
       return { status: 200, body: { failovers: await failoverHistory(deps, { limit: limitOf(query) }) } };
     case 'command':
       return postCommand(deps, request, principalArn, route.groupId, options);
+    case 'cancel':
+      return cancelCommand(deps, request, principalArn, route.commandId, options);
     default: {
       const group = findGroup(deps, route.groupId);
       if (group === undefined) return failure(404, 'not-found', `group ${route.groupId} is not configured (groups: ${groupIds(deps)})`);
@@ -135,6 +117,8 @@ export async function handleOperatorRequest(
           return planRequest(deps, group, principalArn, query);
         case 'command-lookup':
           return lookupCommand(deps, group, route.commandId);
+        case 'pending':
+          return { status: 200, body: await pendingCommands(deps, group) };
       }
     }
   }
@@ -142,22 +126,28 @@ export async function handleOperatorRequest(
 
 type Route =
   | { name: 'all-status' | 'all-history' }
-  | { name: 'status' | 'history' | 'plan' | 'command'; groupId: string }
-  | { name: 'command-lookup'; groupId: string; commandId: string };
+  | { name: 'status' | 'history' | 'plan' | 'command' | 'pending'; groupId: string }
+  | { name: 'command-lookup'; groupId: string; commandId: string }
+  | { name: 'cancel'; commandId: string };
 
 function matchRoute(method: string, segments: readonly string[]): Route | OperatorResponse {
   const [first, groupId, resource, commandId, ...rest] = segments;
   let route: Route | undefined;
   let allowed = 'GET';
   if (first === 'history' && segments.length === 1) route = { name: 'all-history' };
+  else if (first === 'commands' && groupId !== undefined && resource === 'cancel' && segments.length === 3) {
+    route = { name: 'cancel', commandId: groupId };
+    allowed = 'POST';
+  }
   else if (first === 'groups' && groupId === 'status' && segments.length === 2) route = { name: 'all-status' };
   else if (first === 'groups' && groupId !== undefined && rest.length === 0) {
     if (resource === 'status' && commandId === undefined) route = { name: 'status', groupId };
     else if (resource === 'history' && commandId === undefined) route = { name: 'history', groupId };
     else if (resource === 'plan' && commandId === undefined) route = { name: 'plan', groupId };
     else if (resource === 'commands' && commandId === undefined) {
-      route = { name: 'command', groupId };
-      allowed = 'POST';
+      // GET lists the pending commands, POST queues one.
+      route = method === 'GET' ? { name: 'pending', groupId } : { name: 'command', groupId };
+      allowed = method === 'GET' ? 'GET' : 'POST';
     } else if (resource === 'commands' && commandId !== undefined) route = { name: 'command-lookup', groupId, commandId };
   }
   if (route === undefined) {
@@ -195,14 +185,17 @@ async function postCommand(
     requestedAt: deps.clock.now(),
     ...(body.targetRegion === undefined ? {} : { targetRegion: body.targetRegion }),
     ...(body.allowDataLoss === undefined ? {} : { allowDataLoss: body.allowDataLoss }),
+    ...(body.targetCommandId === undefined ? {} : { targetCommandId: body.targetCommandId }),
   };
 
   const existing = await deps.commands.get(group.id, command.id);
   if (existing !== undefined && !sameCommand(existing, command)) {
-    return failure(422, 'refused', `Idempotency-Key ${command.id} was already used for a different command (${existing.type} by ${existing.principalArn}: "${existing.reason}"); use a new key`);
+    return failure(422, 'refused', `Idempotency-Key ${command.id} was already used for a different command (${existing.type} by ${excerpt(existing.principalArn)}: "${excerpt(existing.reason)}"); use a new key`);
   }
-  // Decided before anything changes, on what the executor will see: tells 409 from 422, and what a queued command will do.
-  const expected = existing === undefined ? previewCommand(group, await lookAhead(deps, group), command) : undefined;
+  // Decided before anything changes, on what the executor will see: tells 409 from 422, and what a queued command will
+  // do. A cancel acts on the queue, not on the machine: there is nothing to preview.
+  const previewable = COMMAND_RULES[command.type].plannable;
+  const expected = existing === undefined && previewable ? previewCommand(group, await lookAhead(deps, group), command) : undefined;
   if (existing === undefined) await deps.commands.enqueue(command);
 
   let outcome: GroupOutcome | undefined;
@@ -216,6 +209,81 @@ async function postCommand(
   return answerCommand(deps, group, final, { replayed: existing !== undefined, outcome, expected });
 }
 
+/**
+ * `POST /commands/<id>/cancel` with `{ reason, groupId? }`: finds the group that holds the command (or the one named)
+ * and queues a cancel for it, which the executor applies before any other command and records with the caller.
+ */
+async function cancelCommand(
+  deps: ExecutorDeps,
+  request: OperatorRequest,
+  principalArn: string,
+  targetCommandId: string,
+  options: { deadline: EpochMs },
+): Promise<OperatorResponse> {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return failure(400, 'bad-request', 'the cancel is malformed; nothing changed', ['body: must be a JSON object such as {"reason": "..."}']);
+  }
+  const { groupId, ...rest } = body as Record<string, unknown>;
+  if (groupId !== undefined && (typeof groupId !== 'string' || findGroup(deps, groupId) === undefined)) {
+    return failure(400, 'bad-request', 'the cancel is malformed; nothing changed', [
+      `groupId: ${excerpt(String(groupId), 40)} is not a configured group (groups: ${groupIds(deps)})`,
+    ]);
+  }
+  if (!COMMAND_ID.test(targetCommandId)) {
+    return failure(400, 'bad-request', 'the cancel is malformed; nothing changed', [
+      'commandId: must be the id of a command (8 to 128 letters, digits, ".", "_", ":" or "-"): see fcp commands <group>',
+    ]);
+  }
+  const candidates = groupId === undefined ? deps.config.groups : deps.config.groups.filter((group) => group.id === groupId);
+  const holders = (
+    await Promise.all(candidates.map(async (group) => ((await deps.commands.get(group.id, targetCommandId)) === undefined ? [] : [group.id])))
+  ).flat();
+  if (holders.length === 0) return failure(404, 'not-found', `no group has a command ${targetCommandId}; fcp commands <group> lists the pending ones`);
+  if (holders.length > 1) {
+    return failure(400, 'bad-request', 'the cancel is ambiguous; nothing changed', [
+      `groupId: command ${targetCommandId} exists in groups ${holders.join(', ')}: name one (fcp cancel --group)`,
+    ]);
+  }
+  return postCommand(deps, { ...request, body: { ...rest, type: 'cancel', targetCommandId } }, principalArn, holders[0]!, options);
+}
+
+/** A pending command as `fcp commands` lists it. */
+export interface PendingCommand {
+  readonly id: string;
+  readonly type: OperatorCommandType;
+  readonly principalArn: string;
+  readonly reason: string;
+  readonly requestedAt: EpochMs;
+  readonly targetRegion?: string;
+  readonly allowDataLoss?: boolean;
+  readonly targetCommandId?: string;
+}
+
+/** The answer of `GET /groups/<id>/commands`: the commands the executor has not taken yet, oldest first. */
+export interface PendingCommands {
+  readonly groupId: string;
+  readonly commands: readonly PendingCommand[];
+}
+
+async function pendingCommands(deps: ExecutorDeps, group: GroupConfig): Promise<PendingCommands> {
+  const pending = await deps.commands.pending(group.id);
+  return {
+    groupId: group.id,
+    // A command stored before requests were bounded may be huge: the list quotes it.
+    commands: pending.map((command) => ({
+      id: command.id,
+      type: command.type,
+      principalArn: excerpt(command.principalArn),
+      reason: excerpt(command.reason),
+      requestedAt: command.requestedAt,
+      ...(command.targetRegion === undefined ? {} : { targetRegion: excerpt(command.targetRegion) }),
+      ...(command.allowDataLoss === undefined ? {} : { allowDataLoss: command.allowDataLoss }),
+      ...(command.targetCommandId === undefined ? {} : { targetCommandId: command.targetCommandId }),
+    })),
+  };
+}
+
 function parseCommandBody(body: unknown, group: GroupConfig | undefined): { body: CommandBody } | { issues: string[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { issues: ['body: must be a JSON object such as {"type": "failover", "reason": "..."}'] };
@@ -224,19 +292,43 @@ function parseCommandBody(body: unknown, group: GroupConfig | undefined): { body
     (key) => `${key}: must not be in the body: the caller is the IAM identity that signed the request`,
   );
   const withoutIdentity = Object.fromEntries(Object.entries(body).filter(([key]) => !IDENTITY_KEYS.includes(key)));
-  const result = CommandBodySchema.safeParse(withoutIdentity, { error: configErrorMap });
-  const issues = [...identityIssues, ...(result.success ? [] : formatIssues(result.error.issues))];
-  const target = result.success ? result.data.targetRegion : undefined;
-  if (group !== undefined && target !== undefined && group.regions[target] === undefined) {
-    issues.push(`targetRegion: ${target} is not a region of group ${group.id} (regions: ${Object.keys(group.regions).join(', ')})`);
+  const parsed = parseCommand(withoutIdentity, group);
+  if (identityIssues.length > 0) return { issues: [...identityIssues, ...('issues' in parsed ? parsed.issues : [])] };
+  return parsed;
+}
+
+/**
+ * Reads a request body for the operator API, as the Lambda handler and the local drill server receive it: bounded
+ * (MAX_BODY_BYTES) before anything is parsed, strict UTF-8, then JSON. Answers the value, or the 400 to send.
+ *
+ * @example
+ * const body = parseOperatorBody(event.body, event.isBase64Encoded);
+ * if ('status' in body) return reply(body);
+ */
+export function parseOperatorBody(text: string | Uint8Array | undefined, base64 = false): { value: unknown } | OperatorResponse {
+  if (text === undefined || text.length === 0) return { value: undefined };
+  const bytes = typeof text === 'string' ? Buffer.from(text, base64 ? 'base64' : 'utf8') : text;
+  if (bytes.length > MAX_BODY_BYTES) {
+    return failure(400, 'bad-request', 'the body is too large; nothing changed', [
+      `body: is larger than the ${MAX_BODY_BYTES}-byte limit (a command is a few hundred bytes; its reason at most ${MAX_REASON_BYTES})`,
+    ]);
   }
-  if (issues.length > 0 || !result.success) return { issues };
-  return { body: result.data };
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return failure(400, 'bad-request', 'the body is not UTF-8; nothing changed', ['body: is not valid UTF-8']);
+  }
+  try {
+    return { value: JSON.parse(decoded) as unknown };
+  } catch (error) {
+    return failure(400, 'bad-request', 'the body is not JSON; nothing changed', [`body: ${excerpt((error as Error).message)}`]);
+  }
 }
 
 function idempotencyIssues(key: string | undefined): string[] {
   if (key === undefined || key === '') return ['Idempotency-Key: header is required: it makes a retried request act once (fcp sends one)'];
-  if (!IDEMPOTENCY_KEY.test(key)) return ['Idempotency-Key: must be 8 to 128 letters, digits, ".", "_", ":" or "-" (a UUID works)'];
+  if (!COMMAND_ID.test(key)) return ['Idempotency-Key: must be 8 to 128 letters, digits, ".", "_", ":" or "-" (a UUID works)'];
   return [];
 }
 
@@ -246,6 +338,7 @@ function sameCommand(stored: StoredCommand, command: OperatorCommand): boolean {
     stored.principalArn === command.principalArn &&
     stored.reason === command.reason &&
     stored.targetRegion === command.targetRegion &&
+    stored.targetCommandId === command.targetCommandId &&
     (stored.allowDataLoss ?? false) === (command.allowDataLoss ?? false)
   );
 }
@@ -376,6 +469,9 @@ async function planRequest(
   );
   if ('issues' in parsed) {
     return failure(400, 'bad-request', 'the plan query is malformed', parsed.issues.map((issue) => issue.replace(/^type:/, 'command:')));
+  }
+  if (!COMMAND_RULES[parsed.body.type].plannable) {
+    return failure(400, 'bad-request', 'the plan query is malformed', [`command: ${parsed.body.type} acts on the command queue, not on the group: there is nothing to plan`]);
   }
   const command: OperatorCommand = {
     id: 'plan',

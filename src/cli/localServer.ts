@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { ExecutorDeps } from '../application/executor.js';
-import { handleOperatorRequest, type OperatorResponse } from '../application/operatorApi.js';
+import { MAX_BODY_BYTES } from '../application/commandRules.js';
+import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from '../application/operatorApi.js';
 
 /** Where `fcp --local` finds the local server: `{ "url": "http://127.0.0.1:<port>" }`, relative to the cwd. */
 export const LOCAL_ENDPOINT_FILE = join('.fcp', 'local.json');
@@ -61,13 +62,8 @@ async function serve(
   request: IncomingMessage,
 ): Promise<OperatorResponse> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-  const text = await readBody(request);
-  let body: unknown;
-  try {
-    body = text === '' ? undefined : (JSON.parse(text) as unknown);
-  } catch (error) {
-    return { status: 400, body: { error: { code: 'bad-request', message: 'the body is not JSON', issues: [`body: ${(error as Error).message}`] } } };
-  }
+  const body = parseOperatorBody(await readBody(request));
+  if ('status' in body) return body;
   const key = request.headers['idempotency-key'];
   return handleOperatorRequest(
     deps,
@@ -76,7 +72,7 @@ async function serve(
       method: request.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      body,
+      body: body.value,
       idempotencyKey: Array.isArray(key) ? key[0] : key,
       requestId: randomUUID(),
     },
@@ -84,10 +80,16 @@ async function serve(
   );
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+/** The request body; past MAX_BODY_BYTES the rest is read and dropped, so a huge body is never held in memory. */
+async function readBody(request: IncomingMessage): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let kept = 0;
+  for await (const chunk of request) {
+    if (kept > MAX_BODY_BYTES) continue;
+    chunks.push(chunk as Buffer);
+    kept += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks);
 }
 
 function send(response: ServerResponse, answer: OperatorResponse): void {

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { OperatorReply, OperatorTransport } from '../adapters/operator-client/OperatorClient.js';
 import { OperatorApiUnreachableError } from '../adapters/operator-client/OperatorClient.js';
-import type { CommandAnswer } from '../application/operatorApi.js';
+import type { CommandAnswer, PendingCommands } from '../application/operatorApi.js';
 import type { GroupPlan } from '../application/plan.js';
 import type { FailoverHistoryEntry, GroupStatus } from '../application/status.js';
 import { loadConfig } from '../config/load.js';
@@ -16,6 +16,7 @@ import {
   renderCommandAnswer,
   renderGroupStatus,
   renderHistory,
+  renderPendingCommands,
   renderPlan,
   renderPreview,
   renderStatusSummary,
@@ -162,6 +163,28 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
   commandVerb(program, io, state, 'resume', 'resume automatic failover');
   commandVerb(program, io, state, 'acknowledge', 'acknowledge a completed failover; re-arms automatic failover', 'ack');
   reprotectCommand(program, io, state);
+
+  withCommon(program.command('commands <group>').description('pending commands: queued, not yet taken by the executor (fcp cancel removes one)'))
+    .action(async (group: string, options: CommonOptions) => {
+      const transport = await open(io, options);
+      const reply = await transport.send({ method: 'GET', path: `/groups/${encodeURIComponent(group)}/commands` });
+      state.exitCode = print(io, options, reply, (body) => renderPendingCommands(body as PendingCommands));
+    });
+
+  withCommon(program.command('cancel <command-id>').description('cancel a pending command (see fcp commands); recorded with your identity'))
+    .requiredOption('--reason <text>', 'why: recorded with your identity in the event log')
+    .option('--group <group>', 'the group holding the command (found by id when omitted)')
+    .option('--idempotency-key <key>', 'reuse a key to retry a request safely (default: a new UUID)')
+    .action(async (commandId: string, options: CommonOptions & { reason: string; group?: string; idempotencyKey?: string }) => {
+      const transport = await open(io, options);
+      const reply = await sendWithRetries(io, transport, {
+        method: 'POST',
+        path: `/commands/${encodeURIComponent(commandId)}/cancel`,
+        body: { reason: options.reason, ...(options.group === undefined ? {} : { groupId: options.group }) },
+        idempotencyKey: options.idempotencyKey ?? io.newIdempotencyKey(),
+      });
+      state.exitCode = print(io, options, reply, (answer) => renderCommandAnswer(answer as CommandAnswer));
+    });
 
   program
     .command('validate <config>')

@@ -1,5 +1,5 @@
 import type { OperatorExit } from '../application/commands.js';
-import type { CommandAnswer } from '../application/operatorApi.js';
+import type { CommandAnswer, PendingCommands } from '../application/operatorApi.js';
 import type { CommandPreview, FailoverPreview, GroupPlan } from '../application/plan.js';
 import type { FailoverHistoryEntry, GroupStatus } from '../application/status.js';
 import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
@@ -257,6 +257,28 @@ export function renderCommandAnswer(answer: CommandAnswer): string {
   if (answer.waitingFor) lines.push(`waiting for: ${answer.waitingFor} (the orchestrator continues; follow with fcp status)`);
   lines.push(`command id: ${command.id}`);
   return lines.join('\n');
+}
+
+/**
+ * The commands the executor has not taken yet, oldest first, with what to type to cancel one.
+ *
+ * @example
+ * console.log(renderPendingCommands(answer));
+ */
+export function renderPendingCommands(answer: PendingCommands): string {
+  if (answer.commands.length === 0) return `${answer.groupId}: no pending commands`;
+  const rows = answer.commands.map((command) => [
+    command.id,
+    command.type + (command.targetRegion === undefined ? '' : ` → ${command.targetRegion}`) + (command.targetCommandId === undefined ? '' : ` ${command.targetCommandId}`),
+    time(command.requestedAt),
+    command.principalArn,
+    command.reason.replace(/\s+/g, ' ').slice(0, 60),
+  ]);
+  return [
+    `${answer.groupId}: ${answer.commands.length} pending command(s), oldest first`,
+    table([['ID', 'COMMAND', 'QUEUED', 'BY', 'REASON'], ...rows]),
+    `cancel one: fcp cancel <id> --reason "..."`,
+  ].join('\n');
 }
 
 /**

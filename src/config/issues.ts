@@ -43,6 +43,8 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
       if (issue.origin === 'number') {
         return issue.inclusive ? `must be at most ${issue.maximum}` : `must be less than ${issue.maximum}`;
       }
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} character(s) long`;
+      if (issue.origin === 'array') return `must have at most ${issue.maximum} item(s)`;
       return undefined;
     case 'invalid_value':
       return `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((value) => String(value)).join(', ')} (got ${describeValue(issue.input)})`;

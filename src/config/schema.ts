@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AWS_REGIONS } from './awsRegions.js';
 
 /**
  * The control plane's configuration: one deployment manages many failover groups.
@@ -8,9 +9,19 @@ import * as z from 'zod';
  * docs/configuration.md is the full reference.
  */
 
+/**
+ * A region the AWS SDK knows (its partition data, derived into awsRegions.ts at build time): a well-formed but
+ * made-up name such as eu-west-9 would pass a pattern and then fail every probe and every API call. The known names
+ * are one alternation, so the generated JSON Schema checks them too; the shape is checked first (and alone) so a
+ * malformed name gets the plainer message.
+ */
 const regionName = z
   .string()
-  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
+  .regex(/^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/, { error: 'must be an AWS region name such as eu-west-1', abort: true })
+  .regex(
+    new RegExp(`^(?:${AWS_REGIONS.join('|')})$`),
+    'is not an AWS region: the AWS SDK\'s partition data has no region of that name (a typo? see docs/configuration.md, "Regions")',
+  );
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/, 'must be an ARN');
 
@@ -315,6 +326,16 @@ export const GroupSchema = z
       }
     } else if (dns.arc !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'arc'], message: 'applies only when dns.switch is arc-routing-control' });
+    }
+    if (group.policy.fencing === 'stop-instance' && kinds.has('rds-instance')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'fencing'],
+        message:
+          'stop-instance cannot fence an rds-instance primary: RDS refuses to stop a DB instance that has read replicas, ' +
+          'and the primary of a group always has them (the other regions). Use read-only-parameter-group (with ' +
+          'database.readOnlyParameterGroup in each region), or none',
+      });
     }
     const priorities = new Map<number, string>();
     for (const [name, region] of regions) {

@@ -11,7 +11,9 @@ export type OperatorCommandType =
   | 'resume'
   | 'acknowledge'
   /** Create a new replica of the primary in `targetRegion` (src/application/reprotect.ts, not the failover machine). */
-  | 'reprotect';
+  | 'reprotect'
+  /** Cancels the pending command `targetCommandId`: taken before any other command, recorded with its caller. */
+  | 'cancel';
 
 /** An operator's command, waiting for the executor. `id` is the caller's idempotency key. */
 export interface OperatorCommand {
@@ -23,6 +25,8 @@ export interface OperatorCommand {
   readonly requestedAt: EpochMs;
   readonly targetRegion?: RegionName;
   readonly allowDataLoss?: boolean;
+  /** For a cancel: the id of the pending command it cancels. */
+  readonly targetCommandId?: string;
   /** Set for drill-triggered commands. */
   readonly drillScenario?: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
-import { handleOperatorRequest, type CommandAnswer, type OperatorRequest } from '../../src/application/operatorApi.js';
+import { handleOperatorRequest, parseOperatorBody, type CommandAnswer, type OperatorRequest } from '../../src/application/operatorApi.js';
 import type { GroupPlan } from '../../src/application/plan.js';
 import type { GroupStatus, FailoverHistoryEntry } from '../../src/application/status.js';
 import type { GroupConfig } from '../../src/config/schema.js';
@@ -504,5 +504,193 @@ describe('operator API: reading', () => {
 
     // Assess
     expect(responses.map((response) => response.status)).toEqual([404, 404, 405, 400]);
+  });
+});
+
+describe('operator API: bad input changes nothing', () => {
+  it('answers 400 naming the reason when it is over 1 KB (a 150 KB reason), and enqueues nothing', async () => {
+    // Prepare
+    const world = await healthyWorld();
+
+    // Act
+    const response = await command(world, { type: 'pause', reason: 'x'.repeat(150_000) });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect((response.body as { error: { issues: string[] } }).error.issues).toEqual([
+      expect.stringMatching(/^reason: must be at most 1024 bytes \(UTF-8\)/),
+    ]);
+    expect(world.deps.commands.calls.enqueue).toBe(0);
+    expect(JSON.stringify(response.body).length).toBeLessThan(1_000);
+  });
+
+  it.each([
+    [{ type: 'failover', reason: 'x', targetRegion: 'r'.repeat(10_000) }, /^targetRegion: must be at most 128 character\(s\) long/],
+    [{ type: 'x'.repeat(10_000), reason: 'x' }, /^type: must be one of failover, switchover/],
+    [{ type: 'cancel', reason: 'x' }, /^targetCommandId: is required for a cancel/],
+  ])('bounds every field and quotes a bad value instead of echoing it whole (%#)', async (body, issue) => {
+    // Prepare
+    const world = await healthyWorld();
+
+    // Act
+    const response = await command(world, body);
+
+    // Assess
+    expect(response.status).toBe(400);
+    const issues = (response.body as { error: { issues: string[] } }).error.issues;
+    expect(issues[0]).toMatch(issue);
+    expect(issues.every((line) => line.length <= 300)).toBe(true);
+    expect(world.deps.commands.calls.enqueue).toBe(0);
+  });
+
+  it('answers 400 naming the path for a path segment over 128 characters', async () => {
+    // Prepare
+    const world = await healthyWorld();
+
+    // Act
+    const response = await call(world, { method: 'GET', path: `/groups/${'g'.repeat(100_000)}/status` });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect((response.body as { error: { issues: string[] } }).error.issues[0]).toMatch(/^path: segment g+… \(100000 characters\) is longer than 128 characters$/);
+  });
+
+  it('answers 400 naming the body when it is over 8 KB, before parsing it', () => {
+    // Act
+    const tooLarge = parseOperatorBody(JSON.stringify({ type: 'pause', reason: 'x'.repeat(10_000) }));
+    const notUtf8 = parseOperatorBody(new Uint8Array([0x7b, 0xe9, 0x7d]));
+    const fine = parseOperatorBody(Buffer.from(JSON.stringify({ type: 'pause', reason: 'ok' })).toString('base64'), true);
+
+    // Assess
+    expect(tooLarge).toMatchObject({ status: 400, body: { error: { issues: [expect.stringMatching(/^body: is larger than the 8192-byte limit/)] } } });
+    expect(notUtf8).toMatchObject({ status: 400, body: { error: { issues: ['body: is not valid UTF-8'] } } });
+    expect(fine).toEqual({ value: { type: 'pause', reason: 'ok' } });
+  });
+
+  it('refuses a stored command that cannot be applied, takes it out of the pending set and takes the next one in the same pass', async () => {
+    // Prepare: what an older version stored (150 KB reason) and a command of a type no version knows
+    const world = await healthyWorld();
+    const queued = { groupId: world.group.id, principalArn: ALICE, requestedAt: world.clock.now() };
+    await world.deps.commands.enqueue({ ...queued, id: 'poison-0001', type: 'pause', reason: 'x'.repeat(150_000) });
+    await world.deps.commands.enqueue({ ...queued, id: 'poison-0002', type: 'explode' as 'pause', reason: 'unknown type' });
+    await world.deps.commands.enqueue({ ...queued, id: 'healthy-0003', type: 'pause', reason: 'maintenance', requestedAt: world.clock.now() + 1 });
+
+    // Act
+    const outcome = await reconcileGroup(world.deps, world.group, { owner: 'orchestrator', deadline: world.clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.state).toBe('paused');
+    expect(await world.deps.commands.pending(world.group.id)).toEqual([]);
+    expect(await world.deps.commands.get(world.group.id, 'poison-0001')).toMatchObject({
+      status: 'refused',
+      outcome: expect.stringMatching(/^malformed command, never applied: reason: must be at most 1024 bytes/),
+    });
+    expect(await world.deps.commands.get(world.group.id, 'poison-0002')).toMatchObject({ status: 'refused', outcome: expect.stringContaining('type: must be one of') });
+    expect((await world.deps.commands.get(world.group.id, 'healthy-0003'))?.status).toBe('accepted');
+    const refusals = (await world.deps.eventLog.list(world.group.id)).filter((event) => event.type === 'COMMAND_REFUSED');
+    expect(refusals).toHaveLength(2);
+    expect(JSON.stringify(refusals).length, 'the event log quotes the reason, never copies 150 KB').toBeLessThan(3_000);
+  });
+
+  it('refuses a command whose decision throws, and goes on with the rest of the pass', async () => {
+    // Prepare
+    const world = await healthyWorld();
+    const queued = { groupId: world.group.id, principalArn: ALICE, requestedAt: world.clock.now() };
+    await world.deps.commands.enqueue({ ...queued, id: 'throws-0001', type: 'pause', reason: 'first' });
+    await world.deps.commands.enqueue({ ...queued, id: 'healthy-0002', type: 'pause', reason: 'second', requestedAt: world.clock.now() + 1 });
+    let ids = 0;
+    const deps = {
+      ...world.deps,
+      newId: () => {
+        ids += 1;
+        if (ids === 2) throw new Error('id source failed');
+        return `fo-${ids}`;
+      },
+    };
+
+    // Act
+    const outcome = await reconcileGroup(deps, world.group, { owner: 'orchestrator', deadline: world.clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.state).toBe('paused');
+    expect(await world.deps.commands.get(world.group.id, 'throws-0001')).toMatchObject({
+      status: 'refused',
+      outcome: 'could not be applied: Error: id source failed',
+    });
+    expect((await world.deps.commands.get(world.group.id, 'healthy-0002'))?.status).toBe('accepted');
+  });
+});
+
+describe('operator API: pending commands and cancel', () => {
+  /** A pause queued while the scheduled orchestrator holds the group: it stays pending. */
+  async function queuedPause(): Promise<World> {
+    const world = await healthyWorld();
+    await world.deps.stateStore.acquireLease(world.group.id, 'orchestrator-run', world.clock.now(), 30_000);
+    const response = await command(world, { type: 'pause', reason: 'maintenance at 02:00' }, { key: 'pause-key-0001', principalArn: ALICE });
+    expect(response.status).toBe(202);
+    return world;
+  }
+
+  it('lists the pending commands of a group, oldest first, with who queued them and why', async () => {
+    // Prepare
+    const world = await queuedPause();
+
+    // Act
+    const response = await call(world, { method: 'GET', path: '/groups/orders/commands' });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      groupId: 'orders',
+      commands: [{ id: 'pause-key-0001', type: 'pause', principalArn: ALICE, reason: 'maintenance at 02:00', requestedAt: expect.any(Number) }],
+    });
+  });
+
+  it('cancels a pending command: it is never applied, and the event log records who cancelled it and why', async () => {
+    // Prepare
+    const world = await queuedPause();
+
+    // Act
+    const response = await call(world, {
+      method: 'POST',
+      path: '/commands/pause-key-0001/cancel',
+      body: { reason: 'maintenance postponed' },
+      idempotencyKey: 'cancel-key-0001',
+      principalArn: BOB,
+    });
+    world.clock.advance(31_000);
+    const outcome = await reconcileGroup(world.deps, world.group, { owner: 'orchestrator-run', deadline: world.clock.now() + MINUTE });
+
+    // Assess
+    expect(response.status).toBe(202);
+    expect(outcome.state).toBe('monitoring');
+    expect(await world.deps.commands.get(world.group.id, 'pause-key-0001')).toMatchObject({
+      status: 'refused',
+      outcome: `cancelled by ${BOB}: maintenance postponed`,
+    });
+    expect(await world.deps.commands.get(world.group.id, 'cancel-key-0001')).toMatchObject({ status: 'accepted', type: 'cancel', targetCommandId: 'pause-key-0001' });
+    const events = await world.deps.eventLog.list(world.group.id);
+    expect(events.find((event) => event.type === 'COMMAND_CANCELLED')).toMatchObject({
+      actor: BOB,
+      detail: { commandId: 'pause-key-0001', cancelCommandId: 'cancel-key-0001', reason: 'maintenance postponed' },
+    });
+    expect(events.some((event) => event.type === 'PAUSE')).toBe(false);
+    expect(await world.deps.commands.pending(world.group.id)).toEqual([]);
+  });
+
+  it('answers 404 for a command no group has, and refuses to cancel one already taken', async () => {
+    // Prepare
+    const world = await healthyWorld();
+    await command(world, { type: 'pause', reason: 'maintenance' }, { key: 'taken-key-0001' });
+
+    // Act
+    const unknown = await call(world, { method: 'POST', path: '/commands/ghost-key-0001/cancel', body: { reason: 'x' }, idempotencyKey: newKey() });
+    const taken = await call(world, { method: 'POST', path: '/commands/taken-key-0001/cancel', body: { reason: 'too late' }, idempotencyKey: newKey() });
+
+    // Assess
+    expect(unknown.status).toBe(404);
+    expect(taken.status).toBe(422);
+    expect((taken.body as CommandAnswer).command.outcome).toMatch(/^command taken-key-0001 is not pending/);
+    expect((await world.deps.commands.get(world.group.id, 'taken-key-0001'))?.status).toBe('accepted');
   });
 });

@@ -438,8 +438,67 @@ describe('fcp validate', () => {
     expect(code).toBe(2);
     expect(term.json()).toEqual({
       valid: false,
-      issues: ['fleet.observerRegions[0]: must be an AWS region name such as eu-west-1', 'groups: needs at least one failover group'],
+      issues: [
+        'fleet.observerRegions[0]: is not an AWS region: the AWS SDK\'s partition data has no region of that name (a typo? see docs/configuration.md, "Regions")',
+        'groups: needs at least one failover group',
+      ],
     });
+  });
+});
+
+describe('fcp commands and fcp cancel', () => {
+  it('lists the pending commands of a group, then cancels one, recorded with the caller and reason', async () => {
+    // Prepare: a pause queued while the scheduled orchestrator holds the group
+    const world = await healthyWorld();
+    await world.deps.stateStore.acquireLease('orders', 'orchestrator', world.clock.now(), 30_000);
+    await runCli(['pause', 'orders', '--reason', 'maintenance', '--idempotency-key', 'pause-key-0001', '--wait', '0'], terminal(world.transport).io);
+    const listing = terminal(world.transport);
+    const cancelling = terminal(world.transport);
+
+    // Act
+    const listed = await runCli(['commands', 'orders'], listing.io);
+    const cancelled = await runCli(['cancel', 'pause-key-0001', '--reason', 'postponed'], cancelling.io);
+    world.clock.advance(31_000);
+    await reconcileGroup(world.deps, world.group, { owner: 'orchestrator', deadline: world.clock.now() + MINUTE });
+
+    // Assess
+    expect(listed).toBe(0);
+    expect(listing.out().split('\n')[0]).toBe('orders: 1 pending command(s), oldest first');
+    expect(listing.out()).toMatch(/pause-key-0001\s+pause\s+\S+ \S+\s+arn:aws:iam::123456789012:user\/alice\s+maintenance/);
+    expect(listing.out()).toContain('fcp cancel <id> --reason');
+    expect(cancelled).toBe(0);
+    expect(cancelling.out()).toContain('cancel queued');
+    expect(world.transport.posts().at(-1)).toMatchObject({ path: '/commands/pause-key-0001/cancel', body: { reason: 'postponed' } });
+    expect(await world.deps.commands.get('orders', 'pause-key-0001')).toMatchObject({ status: 'refused', outcome: `cancelled by ${OPERATOR}: postponed` });
+    const [event] = (await world.deps.eventLog.list('orders')).filter((logged) => logged.type === 'COMMAND_CANCELLED');
+    expect(event).toMatchObject({ actor: OPERATOR, detail: { commandId: 'pause-key-0001', reason: 'postponed' } });
+  });
+
+  it('says so when nothing is pending', async () => {
+    // Prepare
+    const world = await healthyWorld();
+    const term = terminal(world.transport);
+
+    // Act
+    const code = await runCli(['commands', 'orders'], term.io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(term.out()).toBe('orders: no pending commands');
+  });
+
+  it('exits 2 naming the reason when it is over 1 KB, and nothing is queued', async () => {
+    // Prepare
+    const world = await healthyWorld();
+    const term = terminal(world.transport);
+
+    // Act
+    const code = await runCli(['pause', 'orders', '--reason', 'x'.repeat(150_000)], term.io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(term.err()).toMatch(/^bad-request \(400\): the command is malformed; nothing changed\n {2}- reason: must be at most 1024 bytes/);
+    expect(await world.deps.commands.pending('orders')).toEqual([]);
   });
 });
 

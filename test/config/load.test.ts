@@ -1,10 +1,27 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as Yaml from 'yaml';
 import { stringify } from 'yaml';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { ValidationError } from '../../src/domain/errors.js';
+import { comparisons, LARGE_CONFIG_FIRST_EXTRA_LINE, largeConfigYaml } from './largeConfig.js';
+
+// Counts the pairwise key comparisons the YAML library makes (its duplicate-key check compares each key with every
+// earlier key of its map): the work that made a 5 MB file take minutes. A caller that turns the check off makes none.
+vi.mock('yaml', async (importOriginal) => {
+  const yaml = await importOriginal<typeof Yaml>();
+  const counting = (a: unknown, b: unknown) => {
+    comparisons.count += 1;
+    return a === b || (yaml.isScalar(a) && yaml.isScalar(b) && a.value === b.value);
+  };
+  return {
+    ...yaml,
+    parseDocument: (text: string, options?: Parameters<typeof yaml.parseDocument>[1]) =>
+      yaml.parseDocument(text, { ...options, uniqueKeys: options?.uniqueKeys === false ? false : counting }),
+  };
+});
 
 /** A minimal valid configuration as plain data; each test breaks one thing. */
 function validConfig() {
@@ -212,6 +229,69 @@ describe('parseConfig with a malformed file names the field and the reason', () 
 
     // Assess
     expect(issues).toEqual(['groups[0].regions.eu-west: invalid key: must be an AWS region name such as eu-west-1']);
+  });
+
+  it.each([
+    ['fleet.controlPlaneRegion', (config: Config) => void (config.fleet.controlPlaneRegion = 'us-west-9')],
+    ['fleet.observerRegions[2]', (config: Config) => void (config.fleet.observerRegions[2] = 'eu-fake-1')],
+  ])('rejects %s when it is well formed but not a region the AWS SDK knows', (path, breakIt) => {
+    // Prepare
+    const config = validConfig();
+    breakIt(config);
+
+    // Act
+    const issues = issuesOfConfig(config);
+
+    // Assess
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(new RegExp(`^${path.replace(/[.[\]]/g, '\\$&')}: is not an AWS region: the AWS SDK's partition data has no region of that name`));
+  });
+
+  it('rejects a group region key that is well formed but not a region the AWS SDK knows', () => {
+    // Prepare
+    const config = validConfig();
+    const regions = groupOf(config).regions as Record<string, unknown>;
+    regions['ap-southeast-9'] = regions['ap-southeast-2'];
+    delete regions['ap-southeast-2'];
+
+    // Act
+    const issues = issuesOfConfig(config);
+
+    // Assess
+    expect(issues[0]).toMatch(/^groups\[0\]\.regions\.ap-southeast-9: invalid key: is not an AWS region/);
+  });
+
+  it('accepts regions of every partition the AWS SDK knows', () => {
+    // Prepare
+    const config = validConfig();
+    config.fleet.observerRegions = ['us-gov-west-1', 'cn-north-1', 'eusc-de-east-1'];
+
+    // Act
+    const issues = (() => {
+      try {
+        parseConfig(stringify(config), 'yaml');
+        return [];
+      } catch (error) {
+        return (error as ValidationError).issues;
+      }
+    })();
+
+    // Assess
+    expect(issues.filter((issue) => issue.startsWith('fleet.observerRegions'))).toEqual([]);
+  });
+
+  it('rejects stop-instance fencing for rds-instance databases and says what to use instead', () => {
+    // Prepare
+    const config = validConfig();
+    (groupOf(config).policy as Record<string, unknown>).fencing = 'stop-instance';
+
+    // Act
+    const issues = issuesOfConfig(config);
+
+    // Assess
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^groups\[0\]\.policy\.fencing: stop-instance cannot fence an rds-instance primary: RDS refuses to stop a DB instance that has read replicas/);
+    expect(issues[0]).toContain('Use read-only-parameter-group');
   });
 
   it('rejects a malformed ARN', () => {
@@ -554,6 +634,34 @@ describe('parseConfig with a malformed file names the field and the reason', () 
     expect(issues[0]).toMatch(/^line 3, column 1: /);
   });
 
+  it.each([
+    ['an unexpected token', '{\n  "fleet": {\n    "controlPlaneRegion": tru\n  }\n}\n', 'line 3, column 30: '],
+    ['an unexpected token in a list', '{\n  "groups": [1,,2]\n}', 'line 2, column 16: '],
+    ['a text that ends early', '{\n  "fleet": {', 'line 2, column 13: '],
+    ['a text that ends inside a string', '{\n  "fleet', 'line 2, column 9: '],
+  ])('gives the line and column of %s in JSON', (_, text, position) => {
+    // Act
+    const issues = issuesOf(text, 'json');
+
+    // Assess
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.startsWith(position), issues[0]).toBe(true);
+    expect(issues[0]).not.toContain('is not valid JSON');
+  });
+
+  it('reports a YAML key written twice in a map of 10 000 keys without comparing keys pairwise', () => {
+    // Prepare
+    const text = largeConfigYaml(10_000, { duplicateKeyAt: 7_500 });
+    comparisons.count = 0;
+
+    // Act
+    const issues = issuesOf(text);
+
+    // Assess
+    expect(issues).toEqual([`line ${LARGE_CONFIG_FIRST_EXTRA_LINE + 7_500}, column 5: Map keys must be unique`]);
+    expect(comparisons.count, 'pairwise key comparisons made by the YAML library').toBeLessThanOrEqual(10_000);
+  });
+
   it('names the top level when the file is empty', () => {
     // Prepare
     const text = '';
@@ -603,6 +711,41 @@ describe('loadConfig', () => {
     // Prepare
     const path = join(directory, 'control-plane.json');
     await writeFile(path, JSON.stringify(validConfig()));
+
+    // Act
+    const config = await loadConfig(path);
+
+    // Assess
+    expect(config.fleet.controlPlaneRegion).toBe('us-west-2');
+  });
+
+  it('rejects a file with a byte that is not UTF-8 and gives its line and column, instead of replacing it', async () => {
+    // Prepare
+    const path = join(directory, 'latin1.yaml');
+    const config = validConfig();
+    const endpoint = groupOf(config).regions['us-east-1'].healthEndpoints[0] as Record<string, unknown>;
+    endpoint.bodyContains = 'caf\u00e9';
+    const text = stringify(config);
+    const latin1 = Buffer.from(text, 'latin1');
+    const line = text.slice(0, text.indexOf('caf')).split('\n').length;
+
+    await writeFile(path, latin1);
+
+    // Act
+    const error = await loadConfig(path).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toContain(`${path} is not valid UTF-8`);
+    expect((error as ValidationError).issues).toEqual([
+      expect.stringMatching(new RegExp(`^line ${line}, column \\d+: byte 0xE9 \\(byte offset \\d+\\) is not valid UTF-8`)),
+    ]);
+  });
+
+  it('reads a UTF-8 file with a byte-order mark', async () => {
+    // Prepare
+    const path = join(directory, 'bom.json');
+    await writeFile(path, `\uFEFF${JSON.stringify(validConfig())}`);
 
     // Act
     const config = await loadConfig(path);

@@ -13,7 +13,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
-import type { ExecutorDeps } from '../../src/application/executor.js';
+import { reconcileGroup, type ExecutorDeps } from '../../src/application/executor.js';
 import type { FailoverHistoryEntry } from '../../src/application/status.js';
 import { connect } from '../../src/cli/connection.js';
 import { serveOperatorApiLocally, type LocalOperatorServer } from '../../src/cli/localServer.js';
@@ -170,5 +170,47 @@ describe('fcp failover end to end', () => {
     expect(code).toBe(3);
     expect(term.err()).toContain(`${REPLICA} is already the primary of ${group.id}`);
     expect(rds.commandCalls(PromoteReadReplicaCommand)).toHaveLength(promotions);
+  });
+});
+
+describe('bad input end to end', () => {
+  it('refuses a stored 150 KB-reason command instead of failing every pass on the DynamoDB item size, and lists nothing pending after', async () => {
+    // Prepare: a pause stored before requests were bounded (its reason would push the state item past 400 KB)
+    await deps.commands.enqueue({
+      id: 'legacy-pause-0001',
+      groupId: group.id,
+      type: 'pause',
+      principalArn: DRILL_OPERATOR,
+      reason: 'x'.repeat(150_000),
+      requestedAt: deps.clock.now(),
+    });
+    const listing = terminal(undefined, { connect, cwd: workdir, env: {} });
+    expect(await runCli(['commands', group.id, '--local', '--json'], listing.io)).toBe(0);
+    expect((listing.json() as { commands: { id: string; reason: string }[] }).commands).toEqual([
+      expect.objectContaining({ id: 'legacy-pause-0001', reason: expect.stringMatching(/… \(150000 characters\)$/) }),
+    ]);
+
+    // Act
+    const first = await reconcileGroup(deps, group, { owner: 'orchestrator', deadline: deps.clock.now() + 60_000 });
+    const second = await reconcileGroup(deps, group, { owner: 'orchestrator', deadline: deps.clock.now() + 60_000 });
+
+    // Assess
+    expect(first.state).toBe('failedOver');
+    expect(second.result).not.toBe('stale');
+    expect(await deps.commands.get(group.id, 'legacy-pause-0001')).toMatchObject({ status: 'refused', outcome: expect.stringMatching(/^malformed command, never applied: reason: must be at most 1024 bytes/) });
+    expect(await deps.commands.pending(group.id)).toEqual([]);
+  });
+
+  it('answers 400 naming the body for a request over 8 KB, reading no more of it than the limit', async () => {
+    // Prepare
+    const term = terminal(undefined, { connect, cwd: workdir, env: {} });
+
+    // Act
+    const code = await runCli(['pause', group.id, '--reason', 'x'.repeat(150_000), '--local'], term.io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(term.err()).toContain('body: is larger than the 8192-byte limit');
+    expect(await deps.commands.pending(group.id)).toEqual([]);
   });
 });

@@ -524,6 +524,37 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         });
       });
 
+      it('keeps the id a cancel names and lists the cancel pending after the command it names', async () => {
+        // Prepare
+        await stores.commandQueue.enqueue(command('g1', 'c-pause', 1_000));
+        const cancel = { ...command('g1', 'c-cancel', 2_000), type: 'cancel' as const, targetCommandId: 'c-pause' };
+
+        // Act
+        await stores.commandQueue.enqueue(cancel);
+
+        // Assess
+        const pending = await stores.commandQueue.pending('g1');
+        expect(pending.map((stored) => [stored.id, stored.type, stored.targetCommandId])).toEqual([
+          ['c-pause', command('g1', 'c-pause', 1_000).type, undefined],
+          ['c-cancel', 'cancel', 'c-pause'],
+        ]);
+      });
+
+      it('hands back a command stored with a 150 KB reason and drops it from the pending set once refused', async () => {
+        // Prepare: a command written before requests were bounded
+        const oversized = { ...command('g1', 'c-huge', 1_000), reason: 'x'.repeat(150_000) };
+        await stores.commandQueue.enqueue(oversized);
+
+        // Act
+        const [pending] = await stores.commandQueue.pending('g1');
+        await stores.commandQueue.complete('g1', 'c-huge', 'refused', 'malformed command, never applied', 2_000);
+
+        // Assess
+        expect(pending?.reason).toHaveLength(150_000);
+        expect(await stores.commandQueue.pending('g1')).toEqual([]);
+        expect(await stores.commandQueue.get('g1', 'c-huge')).toMatchObject({ status: 'refused', processedAt: 2_000 });
+      });
+
       it('refuses to complete a command that was never enqueued', async () => {
         // Act
         const completing = stores.commandQueue.complete('g1', 'ghost', 'accepted', 'x', 1_000);
