@@ -35,6 +35,7 @@ export class SimHostedZone implements Traffic {
   private value: string;
   private readonly changeLog: SimDnsChange[] = [];
   private throttled: { remaining: number; code: DnsThrottleCode } = { remaining: 0, code: 'Throttling' };
+  private deniedCalls = 0;
 
   constructor(
     group: GroupConfig,
@@ -62,6 +63,11 @@ export class SimHostedZone implements Traffic {
     this.throttled = { remaining: calls, code };
   }
 
+  /** The next `calls` pointTo calls fail with AccessDenied (a FatalStepError, as the Route 53 adapter maps it); 0 lifts it. */
+  denyAccess(calls: number): void {
+    this.deniedCalls = calls;
+  }
+
   async currentRegion(group: GroupConfig): Promise<RegionName | undefined> {
     this.calls.currentRegion += 1;
     await this.latency();
@@ -74,6 +80,13 @@ export class SimHostedZone implements Traffic {
     const target = group.regions[region];
     if (target === undefined) {
       throw new FatalStepError(`pointTo: group ${group.id} has no region ${region}`, { groupId: group.id, region, step: 'switchingTraffic' });
+    }
+    if (this.deniedCalls > 0) {
+      this.deniedCalls -= 1;
+      throw new FatalStepError(
+        `ChangeResourceRecordSets ${group.dns.recordName}: AccessDenied: not authorized to perform route53:ChangeResourceRecordSets`,
+        { groupId: group.id, region, step: 'switchingTraffic' },
+      );
     }
     if (this.throttled.remaining > 0) {
       this.throttled.remaining -= 1;
