@@ -30,7 +30,7 @@ const API_LATENCY_MS = 200;
 const EXIT_ROUND_MS = 3 * 60_000;
 const EXIT_ROUNDS = 4;
 /** How long every group must rest, quiet, after the heal before the liveness bound may end early. */
-export const QUIET_REST_MS = 120_000;
+export const QUIET_REST_MS = 90_000;
 
 export interface RunOptions {
   /** Keep a readable trace (slower; the pool re-runs a failing seed with it). */
@@ -89,6 +89,7 @@ class Simulation {
   private stopped = false;
   private lyingAbout?: { group: string; region: RegionName };
   private dropSplitBrainAlarms = false;
+  private dropAllNotifications = false;
   private quietSince?: EpochMs;
 
   constructor(
@@ -101,7 +102,7 @@ class Simulation {
     this.notifier = new SimTopic(this.clock);
     const publish = this.notifier.publish.bind(this.notifier);
     this.notifier.publish = async (notification: Notification, topicArn: string) => {
-      if (this.dropSplitBrainAlarms && notification.type === 'split-brain-risk') return;
+      if (this.dropAllNotifications || (this.dropSplitBrainAlarms && notification.type === 'split-brain-risk')) return;
       this.log(`notify [${notification.groupId}] ${notification.type}: ${notification.subject}`);
       await publish(notification, topicArn);
     };
@@ -470,8 +471,9 @@ class Simulation {
         });
         return;
       case 'acknowledgement':
-        at(60_000, () => this.tamper(group, (snapshot) => ({ ...snapshot, context: { ...snapshot.context, awaitingAcknowledgement: true } })));
-        at(61_000, () =>
+        // Off the orchestrator's beat, so the checker sees each tampered record before an executor moves it on.
+        at(62_500, () => this.tamper(group, (snapshot) => ({ ...snapshot, context: { ...snapshot.context, awaitingAcknowledgement: true } })));
+        at(63_700, () =>
           this.tamper(group, (snapshot) => ({
             ...snapshot,
             value: 'blocked',
@@ -480,7 +482,11 @@ class Simulation {
         );
         return;
       case 'event-log':
+        // Three logged commands; the second line never reaches the log.
         this.eventLog.drop = (event) => event.groupId === group.id && event.seq === 2;
+        at(30_000, () => this.operatorCommand(group.id, { type: 'pause', reason: 'planted' }));
+        at(60_000, () => this.operatorCommand(group.id, { type: 'resume', reason: 'planted' }));
+        at(90_000, () => this.operatorCommand(group.id, { type: 'pause', reason: 'planted' }));
         return;
       case 'failover-records':
         at(60_000, () =>
@@ -502,10 +508,13 @@ class Simulation {
         at(60_000, () => this.traffic.pointTo(group, replica, 'planted: a hijacked record').then(() => undefined));
         return;
       case 'liveness':
-        at(this.schedule.healAt + 1_000, () => this.cloud.rogue.fence(group.id, primary));
+        // A real crash, a completed failover that needs acknowledging, and a notifier that loses every message.
+        this.dropAllNotifications = true;
+        at(30_000, () => this.cloud.setCrashed(group.id, primary, 'failed', true));
+        at(120_000, () => this.cloud.setCrashed(group.id, primary, undefined));
         return;
       case 'operator-exit':
-        at(this.schedule.endAt - 1_000, () =>
+        at(this.schedule.healAt + 1_000, () =>
           this.tamper(group, (snapshot) => ({
             ...snapshot,
             value: 'stalled',

@@ -77,7 +77,7 @@ export const LIVENESS_BOUND_MS = 6 * MINUTE;
  */
 export function generateSchedule(seed: number, options: { faultWindowMs?: number; maxFaults?: number } = {}): Schedule {
   const random = new Random(seed);
-  const faultWindowMs = options.faultWindowMs ?? 3 * MINUTE;
+  const faultWindowMs = options.faultWindowMs ?? 150_000;
   const regions = random.sample(REGIONS, random.int(2, 3));
   const observerCandidates = [...regions, ...(random.chance(0.5) ? [OUTSIDE_OBSERVER] : [])];
   const observers = observerCandidates.length >= 3 && random.chance(0.3) ? random.sample(observerCandidates, observerCandidates.length - 1) : observerCandidates;

@@ -1,5 +1,5 @@
 import type { InvariantName } from './invariants.js';
-import { runSchedule } from './runner.js';
+import { runSchedule, type RunOptions } from './runner.js';
 import type { Schedule } from './schedule.js';
 
 /**
@@ -9,13 +9,17 @@ import type { Schedule } from './schedule.js';
  * @example
  * const small = await shrink(schedule, 'split-brain-alarm'); // often one or two faults
  */
-export async function shrink(schedule: Schedule, invariant: InvariantName, options: { maxRuns?: number } = {}): Promise<{ schedule: Schedule; runs: number }> {
+export async function shrink(
+  schedule: Schedule,
+  invariant: InvariantName,
+  options: { maxRuns?: number; run?: RunOptions } = {},
+): Promise<{ schedule: Schedule; runs: number }> {
   let current = schedule;
   let runs = 0;
   const maxRuns = options.maxRuns ?? 60;
   const fails = async (candidate: Schedule): Promise<boolean> => {
     runs += 1;
-    const result = await runSchedule(candidate);
+    const result = await runSchedule(candidate, options.run);
     return result.violations.some((violation) => violation.invariant === invariant);
   };
   let changed = true;

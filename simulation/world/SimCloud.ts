@@ -396,7 +396,8 @@ export class SimCloud {
     if (db.lagMetricMissing) return undefined;
     if (!this.linkUp(db)) return db.lastLag;
     const source = this.db(db.group, db.source!);
-    const lag = { seconds: Math.round(Math.max(0, source.lastWriteAt - db.appliedUpTo) / 1000), at: this.clock.now() };
+    // Whole seconds, rounded up: a replica a fraction of a second behind never reports 0 (it would pass a drain check).
+    const lag = { seconds: Math.ceil(Math.max(0, source.lastWriteAt - db.appliedUpTo) / 1000), at: this.clock.now() };
     db.lastLag = lag;
     return lag;
   }
