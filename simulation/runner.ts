@@ -91,6 +91,8 @@ class Simulation {
   private dropSplitBrainAlarms = false;
   private dropAllNotifications = false;
   private quietSince?: EpochMs;
+  /** A freeze waiting for the next executor call of its method, whichever executor makes it. */
+  private armed?: { method: string; phase: 'before' | 'after'; freezeMs: number };
 
   constructor(
     private readonly schedule: Schedule,
@@ -279,7 +281,7 @@ class Simulation {
       leaseTtlMs: 30_000,
       safetyMarginMs: 2_000,
     };
-    if (plan === undefined) return deps;
+    if (plan === undefined) return this.armed === undefined ? deps : this.armedDeps(deps);
     const counter = { calls: 0 };
     const wrap = <T extends object>(port: T): T => portCallFault(port, plan, counter, this.clock, (what) => this.log(what));
     return {
@@ -293,6 +295,35 @@ class Simulation {
       traffic: wrap(deps.traffic),
       notifier: wrap(deps.notifier),
       prober: wrap(deps.prober),
+    };
+  }
+
+  /** Every port of `deps`, watched for the armed method: its first call (by any executor) freezes, once. */
+  private armedDeps(deps: ExecutorDeps): ExecutorDeps {
+    const watch = <T extends object>(port: T): T =>
+      new Proxy(port, {
+        get: (target, property, receiver) => {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            const call = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            const armed = this.armed;
+            if (armed === undefined || armed.method !== property) return call();
+            this.armed = undefined;
+            this.log(`executor freezes ${armed.phase} ${String(property)} for ${armed.freezeMs} ms`);
+            if (armed.phase === 'before') await this.clock.sleep(armed.freezeMs);
+            const result = await call();
+            if (armed.phase === 'after') await this.clock.sleep(armed.freezeMs);
+            this.log(`frozen executor resumes after ${String(property)}`);
+            return result;
+          };
+        },
+      });
+    return {
+      ...deps,
+      stateStore: watch(deps.stateStore),
+      database: watch(deps.database),
+      traffic: watch(deps.traffic),
     };
   }
 
@@ -394,6 +425,9 @@ class Simulation {
         return undefined;
       case 'executor-frozen':
         this.invokeOrchestrator(`frozen-${this.nextExecutor++}`, { kind: 'freeze', portCall: fault.portCall, phase: fault.phase, freezeMs: fault.freezeMs });
+        return undefined;
+      case 'executor-frozen-at':
+        this.armed = { method: fault.method, phase: fault.phase, freezeMs: fault.freezeMs };
         return undefined;
       case 'second-executor':
         this.invokeOrchestrator(`second-${this.nextExecutor++}`);

@@ -43,6 +43,8 @@ export type Fault =
   | { readonly kind: 'dns-access-denied'; readonly group: string; readonly calls: number }
   | { readonly kind: 'executor-crash'; readonly portCall: number; readonly phase: 'before' | 'after' }
   | { readonly kind: 'executor-frozen'; readonly portCall: number; readonly phase: 'before' | 'after'; readonly freezeMs: number }
+  /** Whichever executor next calls the port method `method` (the operator's inline one too) freezes at that call. */
+  | { readonly kind: 'executor-frozen-at'; readonly method: 'fence' | 'promote' | 'pointTo' | 'save'; readonly phase: 'before' | 'after'; readonly freezeMs: number }
   | { readonly kind: 'second-executor' }
   | { readonly kind: 'operator'; readonly group: string; readonly command: OperatorCommandType; readonly targetRegion?: RegionName; readonly allowDataLoss?: boolean };
 
@@ -103,13 +105,46 @@ export function generateSchedule(seed: number, options: { faultWindowMs?: number
   const shape: WorldShape = { regions, observers, groups, orchestratePassSeconds: random.pick([shortestProbe, 30, 60, 60]) };
   const count = random.int(1, options.maxFaults ?? 6);
   const faults: ScheduledFault[] = [];
+  // A third of the schedules also play an episode (several faults that only matter together) in a longer window.
+  const episode = random.chance(0.33) ? randomEpisode(random, shape) : [];
+  const window = episode.length > 0 ? faultWindowMs + 4 * MINUTE : faultWindowMs;
   for (let index = 0; index < count; index += 1) {
-    const at = random.int(20_000, faultWindowMs);
+    const at = random.int(20_000, window);
     faults.push({ at, ...randomFault(random, shape) } as ScheduledFault);
   }
+  faults.push(...episode);
   faults.sort((a, b) => a.at - b.at);
-  const healAt = faultWindowMs + MINUTE / 2;
+  const healAt = window + MINUTE / 2;
   return { seed, shape, faults, healAt, endAt: healAt + LIVENESS_BOUND_MS };
+}
+
+/**
+ * Faults that only matter together: a second failover after the first (the topology and acknowledgement rules), and
+ * an executor frozen at its fence while the operator aborts (a side effect landing after the lease moved on).
+ */
+function randomEpisode(random: Random, shape: WorldShape): ScheduledFault[] {
+  const group = random.pick(shape.groups);
+  const start = random.int(20_000, 60_000);
+  // The config gives the first region of the shape the highest priority: the first failover's target.
+  const firstTarget = shape.regions.find((region) => region !== group.primary)!;
+  const third = shape.regions.find((region) => region !== group.primary && region !== firstTarget);
+  if (random.chance(0.6)) {
+    const second: Fault = random.pick<Fault>([
+      { kind: 'region-outage', region: firstTarget, durationMs: 3 * MINUTE },
+      { kind: 'operator', group: group.id, command: 'failover' },
+      ...(third === undefined ? [] : [{ kind: 'operator', group: group.id, command: 'failover', targetRegion: third } as const]),
+    ]);
+    return [
+      { at: start, kind: 'region-outage', region: group.primary, durationMs: 90_000 },
+      { at: start + 200_000, kind: 'operator', group: group.id, command: 'acknowledge' },
+      { at: start + 240_000, ...second },
+    ];
+  }
+  return [
+    { at: start, kind: 'executor-frozen-at', method: 'fence', phase: 'before', freezeMs: random.pick([45_000, 60_000, 90_000]) },
+    { at: start + 1_000, kind: 'operator', group: group.id, command: 'failover', targetRegion: firstTarget },
+    { at: start + random.pick([35_000, 40_000, 50_000]), kind: 'operator', group: group.id, command: 'abort' },
+  ];
 }
 
 function randomFault(random: Random, shape: WorldShape): Fault {

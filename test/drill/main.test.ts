@@ -58,7 +58,7 @@ describe('npm start (src/drill/main.ts)', () => {
     );
 
     // Assess
-    expect(list.stdout.split('\n').filter((line) => line.trim() !== '')).toHaveLength(10);
+    expect(list.stdout.split('\n').filter((line) => line.trim() !== '')).toHaveLength(14);
     expect(list.stdout).toMatch(/^control-plane-crash +The executor dies/m);
     expect('code' in unknown ? unknown.code : 0).toBe(2);
     expect(unknown.stderr).toMatch(/no scenario named meteor-strike; scenarios: primary-region-outage, /);
