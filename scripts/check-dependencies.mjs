@@ -12,6 +12,8 @@ function layerOf(file) {
   const path = relative(root, file).split('\\').join('/');
   if (path.startsWith('state-machines/')) return 'machine';
   if (path.startsWith('handlers/')) return 'handlers';
+  if (path.startsWith('simulation/')) return 'simulation';
+  if (path.startsWith('test/doubles/')) return 'doubles';
   if (path.replace(/\.js$/, '.ts') === 'src/composition.ts') return 'composition';
   const match = /^src\/([^/]+)\//.exec(path);
   return match ? match[1] : undefined;
@@ -30,8 +32,13 @@ const allowed = {
   // The local drill serves the operator API (src/cli/localServer.ts) for `fcp --local`.
   drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'cli'],
   handlers: ['handlers', 'application', 'composition', 'domain', 'ports', 'config'],
+  // The deterministic simulator (docs/simulation.md) runs the use cases unchanged over the in-memory doubles and the
+  // pure simulated world; nothing in src/ may import it, and it never builds a real adapter (no composition, no SDK).
+  simulation: ['simulation', 'application', 'machine', 'domain', 'ports', 'config', 'adapters', 'doubles'],
 };
 const mayImportAwsSdk = new Set(['adapters', 'composition']);
+// The simulation imports adapters only from the pure simulated world.
+const simulationAdapters = /^src\/adapters\/sim\//;
 const pureLayers = new Set(['machine', 'domain']);
 const nodeBuiltins = /^node:/;
 
@@ -46,7 +53,7 @@ function* sourceFiles(dir) {
 const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems = [];
 let checked = 0;
-for (const top of ['src', 'state-machines', 'handlers']) {
+for (const top of ['src', 'state-machines', 'handlers', 'simulation']) {
   for (const file of sourceFiles(join(root, top))) {
     const layer = layerOf(file);
     if (layer === undefined || allowed[layer] === undefined) {
@@ -61,6 +68,9 @@ for (const top of ['src', 'state-machines', 'handlers']) {
       if (specifier.startsWith('.')) {
         const target = layerOf(resolve(dirname(file), specifier));
         if (!allowed[layer].includes(target)) problems.push(`${where}: ${layer} may not depend on ${target}`);
+        else if (layer === 'simulation' && target === 'adapters' && !simulationAdapters.test(relative(root, resolve(dirname(file), specifier)))) {
+          problems.push(`${where}: the simulation uses only the pure simulated adapters (src/adapters/sim/)`);
+        }
       } else if (specifier.startsWith('@aws-sdk/') && !mayImportAwsSdk.has(layer)) {
         problems.push(`${where}: @aws-sdk/* belongs under src/adapters/ only`);
       } else if (pureLayers.has(layer) && nodeBuiltins.test(specifier)) {

@@ -22,7 +22,7 @@ function describeFailures(result: DrillResult): string {
 }
 
 describe('the scenario library', () => {
-  it('has the ten scenarios, each with a distinct name, the default first', () => {
+  it('has the fourteen scenarios, each with a distinct name, the default first', () => {
     // Prepare
     const names = SCENARIOS.map((scenario) => scenario.name);
 
@@ -30,6 +30,7 @@ describe('the scenario library', () => {
     const distinct = new Set(names);
 
     // Assess
+    expect(names).toHaveLength(14);
     expect(names[0]).toBe('primary-region-outage');
     expect(distinct.size).toBe(names.length);
     expect(names).toEqual(
@@ -44,6 +45,10 @@ describe('the scenario library', () => {
         'control-plane-crash',
         'planned-switchover',
         'approval-mode',
+        'rds-status-blip',
+        'rds-api-brownout',
+        'second-failover-returned-primary',
+        'zombie-primary',
       ]),
     );
   });

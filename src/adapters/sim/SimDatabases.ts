@@ -38,6 +38,9 @@ export interface SimDatabaseTimings {
 /** The status a crashed instance reports. */
 export type CrashStatus = 'failed' | 'stopped';
 
+/** How a regional RDS API misbehaves: `server-error` (5xx) or `throttling`. */
+export type SimApiError = 'server-error' | 'throttling';
+
 interface RegionDb {
   readonly region: RegionName;
   readonly instanceId: string;
@@ -48,6 +51,10 @@ interface RegionDb {
   promotion?: { readonly startedAt: EpochMs; readonly failoverId: string; stuckSince?: EpochMs; unstuckAt?: EpochMs };
   promotionStuck: boolean;
   invalidStateAttemptsLeft: number;
+  /** A transitional status the RDS API reports while the instance keeps serving (`storage-optimization`...). */
+  statusBlip?: string;
+  /** The regional RDS API answers 5xx or throttles every call naming this instance. */
+  apiError?: SimApiError;
   readonly stream?: ReplicaStream;
 }
 
@@ -164,6 +171,23 @@ export class SimDatabases {
     });
   }
 
+  /**
+   * The RDS API reports `status` for the instance in `region` (undefined: back to its real status) while the database
+   * keeps serving reads and writes: storage autoscaling's `storage-optimization`, a `backing-up`, a `modifying`.
+   */
+  setStatusBlip(region: RegionName, status: string | undefined): void {
+    this.change(region, (db) => {
+      db.statusBlip = status;
+    });
+  }
+
+  /** Every API call about `region` answers 5xx (`server-error`) or is throttled; undefined lifts it. The data plane is untouched. */
+  setApiError(region: RegionName, error: SimApiError | undefined): void {
+    this.change(region, (db) => {
+      db.apiError = error;
+    });
+  }
+
   /** The next `attempts` promote calls on `region` fail with InvalidDBInstanceState. */
   setInvalidStateAttempts(region: RegionName, attempts: number): void {
     this.change(region, (db) => {
@@ -223,6 +247,8 @@ export class SimDatabases {
     this.count('describe', region);
     await this.latency();
     if (this.hidden(observer, region)) return { region, role: 'unknown', status: 'unreachable', writable: false };
+    this.throwOnApiError(group, region, 'rds:DescribeDBInstances');
+    if (this.dbs.get(region)?.apiError === 'server-error') return { region, role: 'unknown', status: 'unreachable', writable: false };
     const db = this.known(group, region);
     const created = this.createdFor(group, region);
     if (created !== undefined) return this.stateOfCreated(region, created, db.regionDown);
@@ -275,7 +301,8 @@ export class SimDatabases {
     const db = this.known(group, region);
     const now = this.clock.now();
     this.advanceAll(now);
-    if (db.regionDown || db.crashed === 'failed') return 'unreachable';
+    if (db.regionDown || db.crashed === 'failed' || db.apiError === 'server-error') return 'unreachable';
+    this.throwOnApiError(group, region, 'rds:ModifyDBInstance');
     if (db.fence !== undefined || db.crashed === 'stopped') return 'already-fenced';
     db.fence = { mode, at: now };
     this.applyLinks(now);
@@ -298,6 +325,8 @@ export class SimDatabases {
     const now = this.clock.now();
     this.advanceAll(now);
     if (db.regionDown) throw new RetryableStepError(`promote ${db.instanceId}: region ${region} is unreachable`, context);
+    if (db.apiError === 'server-error') throw new RetryableStepError(`unreachable: rds:PromoteReadReplica on ${db.instanceId} (InternalFailure)`, context);
+    this.throwOnApiError(group, region, 'rds:PromoteReadReplica');
     const created = this.createdFor(group, region);
     if (created !== undefined) {
       if (created.promotedAt !== undefined) return this.stateOfCreated(region, created, false).role === 'standalone' ? 'already-promoted' : 'in-progress';
@@ -320,6 +349,12 @@ export class SimDatabases {
     return 'started';
   }
 
+  /** As the adapters map RDS throttling: a retryable error, naming the call. */
+  private throwOnApiError(group: GroupConfig, region: RegionName, action: string): void {
+    if (this.dbs.get(region)?.apiError !== 'throttling') return;
+    throw new RetryableStepError(`throttled: ${action} in ${region} (ThrottlingException: Rate exceeded)`, { groupId: group.id, region });
+  }
+
   private roleOf(db: RegionDb, now: EpochMs): DatabaseRole {
     if (db.initialRole === 'primary') return 'primary';
     return this.promotionDone(db, now) ? 'standalone' : 'replica';
@@ -331,7 +366,7 @@ export class SimDatabases {
       return now < db.fence.at + this.timings.stopSeconds * 1000 ? 'stopping' : 'stopped';
     }
     if (db.promotion !== undefined && !this.promotionDone(db, now)) return 'modifying';
-    return 'available';
+    return db.statusBlip ?? 'available';
   }
 
   private promotionDone(db: RegionDb, now: EpochMs): boolean {

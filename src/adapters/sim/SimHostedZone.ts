@@ -38,6 +38,7 @@ export class SimHostedZone implements Traffic {
   private controlPlaneDown = false;
   /** Change ids made through a data-plane switch (ARC): their status comes from DNS answers, not the Route 53 API. */
   private readonly dataPlaneChanges = new Set<string>();
+  private deniedCalls = 0;
 
   constructor(
     group: GroupConfig,
@@ -73,6 +74,11 @@ export class SimHostedZone implements Traffic {
     this.controlPlaneDown = down;
   }
 
+  /** The next `calls` pointTo calls fail with AccessDenied (a FatalStepError, as the Route 53 adapter maps it); 0 lifts it. */
+  denyAccess(calls: number): void {
+    this.deniedCalls = calls;
+  }
+
   async currentRegion(group: GroupConfig): Promise<RegionName | undefined> {
     this.calls.currentRegion += 1;
     await this.latency();
@@ -88,6 +94,13 @@ export class SimHostedZone implements Traffic {
     }
     const dataPlane = group.dns.switch !== 'record';
     if (this.controlPlaneDown && !dataPlane) throw controlPlaneUnavailable('ChangeResourceRecordSets', group, region);
+    if (this.deniedCalls > 0) {
+      this.deniedCalls -= 1;
+      throw new FatalStepError(
+        `ChangeResourceRecordSets ${group.dns.recordName}: AccessDenied: not authorized to perform route53:ChangeResourceRecordSets`,
+        { groupId: group.id, region, step: 'switchingTraffic' },
+      );
+    }
     if (this.throttled.remaining > 0) {
       this.throttled.remaining -= 1;
       const message =

@@ -25,6 +25,11 @@ export class SimTopic implements Notifier {
     this.published.push({ topicArn, publishedAt: this.clock.now(), notification: structuredClone(notification) });
   }
 
+  /** How many messages were published. */
+  get count(): number {
+    return this.published.length;
+  }
+
   messages(): readonly SimMessage[] {
     return [...this.published];
   }

@@ -6,7 +6,7 @@ import type { Prober } from '../../ports/Prober.js';
 import { HealthServer } from './HealthServer.js';
 import type { HealthBehaviour, HealthyAnswer } from './HealthServer.js';
 import { SimDatabases } from './SimDatabases.js';
-import type { CrashStatus, DataLossFacts, SimReplicaTimings } from './SimDatabases.js';
+import type { CrashStatus, DataLossFacts, SimApiError, SimReplicaTimings } from './SimDatabases.js';
 import { SimHostedZone } from './SimHostedZone.js';
 import type { DnsThrottleCode } from './SimHostedZone.js';
 import { SimTopic } from './SimTopic.js';
@@ -60,6 +60,10 @@ export type SimFault =
   | { readonly kind: 'http'; readonly region: RegionName; readonly behaviour: HealthBehaviour }
   /** The observer cannot reach the region: its probes fail and its database view shows `unreachable`. */
   | { readonly kind: 'partition'; readonly observer: RegionName; readonly region: RegionName }
+  /** The RDS API reports a transitional `status` (e.g. `storage-optimization`) while the database serves as usual. */
+  | { readonly kind: 'status-blip'; readonly region: RegionName; readonly status: string }
+  /** The region's RDS API answers 5xx (`server-error`) or throttles; the database itself is fine. */
+  | { readonly kind: 'rds-api-errors'; readonly region: RegionName; readonly error: SimApiError }
   /** The region's replica falls behind: extra transport lag and/or a slower apply rate. */
   | ({ readonly kind: 'replica-lag'; readonly region: RegionName } & SimReplicaTimings);
 
@@ -229,6 +233,14 @@ export class SimWorld {
       case 'database-crash':
         this.databases.setCrashed(fault.region, fault.status ?? 'failed');
         return async () => this.databases.setCrashed(fault.region, undefined);
+      case 'status-blip':
+        this.requireRegion(fault.region);
+        this.databases.setStatusBlip(fault.region, fault.status);
+        return async () => this.databases.setStatusBlip(fault.region, undefined);
+      case 'rds-api-errors':
+        this.requireRegion(fault.region);
+        this.databases.setApiError(fault.region, fault.error);
+        return async () => this.databases.setApiError(fault.region, undefined);
       case 'promotion-stuck':
         this.databases.setPromotionStuck(fault.region, true);
         return async () => this.databases.setPromotionStuck(fault.region, false);

@@ -149,6 +149,71 @@ export const approvalMode: Scenario = {
   timeBoxSeconds: FAILOVER_TIME_BOX,
 };
 
+export const rdsStatusBlip: Scenario = {
+  name: 'rds-status-blip',
+  description:
+    'Storage autoscaling puts the healthy primary in `storage-optimization` (fully operational; RDS may keep it there ' +
+    'for hours). A control-plane status is not a dead primary: no failover (#8 §1).',
+  script: [{ at: { seconds: 10 }, action: { kind: 'inject', fault: { kind: 'status-blip', region: PRIMARY, status: 'storage-optimization' } } }],
+  expect: { endState: 'monitoring', primaryRegion: PRIMARY, failover: false },
+  timeBoxSeconds: WATCH_TIME_BOX,
+};
+
+export const rdsApiBrownout: Scenario = {
+  name: 'rds-api-brownout',
+  description:
+    "The primary region's RDS API answers 5xx for 30 s, then throttles for 30 s, while the database serves as usual: " +
+    'API errors are unknown, never a failure, so there is no failover (#8 §1).',
+  script: [
+    { at: { seconds: 10 }, action: { kind: 'inject', fault: { kind: 'rds-api-errors', region: PRIMARY, error: 'server-error' }, id: '5xx' } },
+    { at: { seconds: 40 }, action: { kind: 'clear', id: '5xx' } },
+    { at: { seconds: 40 }, action: { kind: 'inject', fault: { kind: 'rds-api-errors', region: PRIMARY, error: 'throttling' }, id: 'throttling' } },
+    { at: { seconds: 70 }, action: { kind: 'clear', id: 'throttling' } },
+  ],
+  expect: { endState: 'monitoring', primaryRegion: PRIMARY, failover: false },
+  timeBoxSeconds: WATCH_TIME_BOX + 30,
+};
+
+export const secondFailoverReturnedPrimary: Scenario = {
+  name: 'second-failover-returned-primary',
+  description:
+    'eu-west-1 fails over to us-east-1; eu-west-1 comes back and the operator acknowledges; then us-east-1 fails. ' +
+    'ap-southeast-2 still replicates from eu-west-1, so it has none of the writes made on us-east-1: it is orphaned, ' +
+    'never promoted automatically, and the group stays blocked until the operator pauses it (#8 §2). No cooldown, so ' +
+    'only the topology rule stops a second promotion.',
+  overrides: { policy: { cooldownSeconds: 1 } },
+  script: [
+    { at: { seconds: 10 }, action: { ...OUTAGE, id: 'first-outage' } },
+    { at: { state: 'failedOver', plusSeconds: 5 }, action: { kind: 'clear', id: 'first-outage' } },
+    { at: { state: 'failedOver', plusSeconds: 30 }, action: { kind: 'command', type: 'acknowledge', reason: 'drill: first failover reviewed' } },
+    { at: { state: 'failedOver', plusSeconds: 60 }, action: { kind: 'inject', fault: { kind: 'region-outage', region: REPLICA } } },
+    {
+      at: { state: 'failedOver', plusSeconds: 180 },
+      action: { kind: 'command', type: 'pause', reason: 'drill: us-east-1 is down and no replica follows it; reprotect before anything else' },
+    },
+  ],
+  // The first failover is the last one: the orphaned ap-southeast-2 is never promoted.
+  expect: { endState: 'paused', primaryRegion: REPLICA, failover: true, promotions: 1, visits: ['failedOver'] },
+  timeBoxSeconds: FAILOVER_TIME_BOX + 180,
+};
+
+export const zombiePrimary: Scenario = {
+  name: 'zombie-primary',
+  description:
+    'eu-west-1 fails over to us-east-1 (fencing none: the old primary was unreachable anyway); eu-west-1 comes back ' +
+    'writable. Two writers: the control plane raises `split-brain-risk` at once (#8 §5); the operator then pauses the group.',
+  script: [
+    { at: { seconds: 10 }, action: { ...OUTAGE, id: 'outage' } },
+    { at: { state: 'failedOver', plusSeconds: 5 }, action: { kind: 'clear', id: 'outage' } },
+    {
+      at: { state: 'failedOver', plusSeconds: 60 },
+      action: { kind: 'command', type: 'pause', reason: 'drill: two writers; automation off while eu-west-1 is fenced' },
+    },
+  ],
+  expect: { endState: 'paused', primaryRegion: REPLICA, failover: true, promotions: 1, events: { SPLIT_BRAIN_RISK: 1 } },
+  timeBoxSeconds: FAILOVER_TIME_BOX + 120,
+};
+
 /** Every scenario, the default first. */
 export const SCENARIOS: readonly Scenario[] = [
   primaryRegionOutage,
@@ -161,6 +226,10 @@ export const SCENARIOS: readonly Scenario[] = [
   controlPlaneCrash,
   plannedSwitchover,
   approvalMode,
+  rdsStatusBlip,
+  rdsApiBrownout,
+  secondFailoverReturnedPrimary,
+  zombiePrimary,
   ...CONTROL_PLANE_SCENARIOS,
 ];
 

@@ -165,6 +165,48 @@ describe('SimDatabases', () => {
     expect(stopped).toMatchObject({ status: 'stopped', writable: false, fenced: true });
   });
 
+  it('reports a status blip on a primary that keeps taking writes, as the RDS API would', async () => {
+    // Prepare
+    const { clock, databases, database } = build();
+    await clock.advance(10_000);
+    databases.setStatusBlip('eu-west-1', 'storage-optimization');
+    const before = databases.dataLoss().primaryAcceptedWrites;
+
+    // Act
+    await clock.advance(10_000);
+    const during = await database.describe(group, 'eu-west-1');
+    databases.setStatusBlip('eu-west-1', undefined);
+    const after = await database.describe(group, 'eu-west-1');
+
+    // Assess
+    expect(during).toMatchObject({ role: 'primary', status: 'storage-optimization', writable: false });
+    expect(databases.dataLoss().primaryAcceptedWrites - before).toBe(100);
+    expect(after).toMatchObject({ status: 'available', writable: true });
+  });
+
+  it('answers unreachable during an RDS API 5xx brownout and throws a retryable error while throttled', async () => {
+    // Prepare
+    const { databases, database } = build();
+
+    // Act
+    databases.setApiError('eu-west-1', 'server-error');
+    databases.setApiError('eu-central-1', 'server-error');
+    const brownout = await database.describe(group, 'eu-west-1');
+    const promoteDuringBrownout = await database.promote(group, 'eu-central-1', promoteOptions).catch((error: unknown) => error);
+    databases.setApiError('eu-west-1', 'throttling');
+    const throttled = await database.describe(group, 'eu-west-1').catch((error: unknown) => error);
+    databases.setApiError('eu-west-1', undefined);
+    const healed = await database.describe(group, 'eu-west-1');
+
+    // Assess
+    expect(brownout).toMatchObject({ role: 'unknown', status: 'unreachable', writable: false });
+    expect(promoteDuringBrownout).toBeInstanceOf(RetryableStepError);
+    expect(databases.calls.promote).toBe(1);
+    expect(throttled).toBeInstanceOf(RetryableStepError);
+    expect(String(throttled)).toContain('ThrottlingException');
+    expect(healed).toMatchObject({ role: 'primary', status: 'available', writable: true });
+  });
+
   it('answers unreachable when fencing a region that is down', async () => {
     // Prepare
     const { databases, database } = build();

@@ -1,0 +1,32 @@
+import type { GroupId, ObserverReport, RegionName } from '../../src/domain/types.js';
+import type { ObservationStore } from '../../src/ports/ObservationStore.js';
+
+/**
+ * The observation store of test/doubles/InMemoryObservationStore.ts (one report per group, region and observer; an
+ * older report never overwrites a newer one) without its defensive copies: reports are immutable values here, and the
+ * simulator reads and writes thousands of them per schedule.
+ */
+export class SimObservationStore implements ObservationStore {
+  private readonly byGroup = new Map<GroupId, Map<string, ObserverReport>>();
+
+  async put(report: ObserverReport): Promise<void> {
+    let reports = this.byGroup.get(report.groupId);
+    if (reports === undefined) this.byGroup.set(report.groupId, (reports = new Map()));
+    const key = `${report.region}\u0000${report.observerRegion}`;
+    const stored = reports.get(key);
+    if (stored === undefined || stored.observedAt <= report.observedAt) reports.set(key, Object.freeze(report));
+  }
+
+  async get(groupId: GroupId, region: RegionName, observerRegion: RegionName): Promise<ObserverReport | undefined> {
+    return this.byGroup.get(groupId)?.get(`${region}\u0000${observerRegion}`);
+  }
+
+  async listForGroup(groupId: GroupId): Promise<ObserverReport[]> {
+    const reports = [...(this.byGroup.get(groupId)?.values() ?? [])];
+    return reports.sort((a, b) => compare(a.region, b.region) || compare(a.observerRegion, b.observerRegion));
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
