@@ -103,6 +103,10 @@ interface GroupWatch {
   splitBrainSince?: EpochMs;
   splitBrainVisibleSince?: EpochMs;
   splitBrainReported: boolean;
+  /** When each region that accepts writes now most recently began to (gone once it stops). */
+  writerSince: Map<RegionName, EpochMs>;
+  /** The newest `split-brain-risk` notification of the group. */
+  lastSplitBrainAlarmAt?: EpochMs;
   lastBadAt: Map<RegionName, EpochMs>;
   seenFailovers: Set<string>;
   awaitingAcknowledgement: boolean;
@@ -141,6 +145,7 @@ export class InvariantChecker {
     for (const group of world.config.groups) {
       this.watches.set(group.id, {
         splitBrainReported: false,
+        writerSince: new Map(),
         lastBadAt: new Map(Object.keys(group.regions).map((region) => [region, start - 3_600_000])),
         seenFailovers: new Set(),
         awaitingAcknowledgement: false,
@@ -181,7 +186,7 @@ export class InvariantChecker {
     for (const group of this.world.config.groups) {
       const watch = this.watches.get(group.id)!;
       for (const message of newNotifications) {
-        if (message.notification.groupId === group.id && message.notification.type === 'split-brain-risk') watch.splitBrainReported = true;
+        if (message.notification.groupId === group.id && message.notification.type === 'split-brain-risk') watch.lastSplitBrainAlarmAt = now;
       }
       const record = this.world.stateStore.saved(group.id);
       const saved = savedState(record, group);
@@ -285,6 +290,8 @@ export class InvariantChecker {
 
   private checkSplitBrain(group: GroupConfig, watch: GroupWatch, saved: SavedState, now: EpochMs): void {
     const writers = this.world.cloud.writers(group.id);
+    for (const region of [...watch.writerSince.keys()]) if (!writers.includes(region)) watch.writerSince.delete(region);
+    for (const region of writers) if (!watch.writerSince.has(region)) watch.writerSince.set(region, now);
     if (writers.length < 2) {
       watch.splitBrainSince = undefined;
       watch.splitBrainVisibleSince = undefined;
@@ -292,6 +299,13 @@ export class InvariantChecker {
       return;
     }
     watch.splitBrainSince ??= now;
+    // An alarm counts for this episode when it was raised while a writer other than the saved primary was already
+    // writing without a break: the control plane may (and should) flag a rogue writer before the second one appears,
+    // e.g. an unfenced old primary once the target's promotion has started.
+    const rogueSince = Math.min(...writers.filter((region) => region !== saved.primaryRegion).map((region) => watch.writerSince.get(region) ?? now));
+    if (watch.lastSplitBrainAlarmAt !== undefined && watch.lastSplitBrainAlarmAt >= Math.min(rogueSince, watch.splitBrainSince)) {
+      watch.splitBrainReported = true;
+    }
     const observers = this.world.runningObservers();
     const visible = writers
       .filter((region) => region !== saved.primaryRegion)

@@ -2,7 +2,7 @@ import type { GroupConfig } from '../config/schema.js';
 import { transition } from 'xstate';
 import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
 import { pastPointOfNoReturn } from '../domain/phases.js';
-import { lagBudgetProblem, usableHealthLag } from '../domain/replicaLag.js';
+import { lagBudgetProblem, lagReferenceAt, usableHealthLag } from '../domain/replicaLag.js';
 import { orphanReason } from '../domain/topology.js';
 import type { RegionHealth, RegionName } from '../domain/types.js';
 import type { OperatorCommand, OperatorCommandType } from '../ports/CommandQueue.js';
@@ -46,8 +46,8 @@ function failoverTarget(
  * @example
  * targetLag(group, health['us-east-1'], now); // 2, or undefined when unknown or stale
  */
-export function targetLag(group: GroupConfig, health: RegionHealth | undefined, now: number): number | undefined {
-  return usableHealthLag(health, now, group.policy.probeIntervalSeconds);
+export function targetLag(group: GroupConfig, health: RegionHealth | undefined, now: number, primaryHealth?: RegionHealth): number | undefined {
+  return usableHealthLag(health, now, group.policy.probeIntervalSeconds, lagReferenceAt(primaryHealth, now));
 }
 
 /**
@@ -119,7 +119,7 @@ export function decideCommand(input: {
       }
       const diverged = divergedTarget(target.region, context.primaryRegion, targetHealth, stalled ? current?.to : undefined);
       if (diverged !== undefined) return { kind: 'refused', reason: diverged };
-      const lag = targetLag(group, targetHealth, now);
+      const lag = targetLag(group, targetHealth, now, health[context.primaryRegion]);
       const budget = group.policy.maxReplicaLagSeconds;
       const orphaned = orphanReason(targetHealth, context.primaryRegion);
       if (planned) {

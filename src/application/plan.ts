@@ -172,7 +172,7 @@ export function previewFailover(
   health: Readonly<Record<RegionName, RegionHealth>>,
   now: EpochMs,
 ): FailoverPreview {
-  const lagSeconds = failover.replicaLagAtPromotionSeconds ?? targetLag(group, health[failover.to], now);
+  const lagSeconds = failover.replicaLagAtPromotionSeconds ?? targetLag(group, health[failover.to], now, health[failover.from]);
   return {
     id: failover.id,
     from: failover.from,
@@ -268,7 +268,7 @@ function dataLossHint(group: GroupConfig, ahead: LookAhead, command: OperatorCom
   if (command.type !== 'failover' || command.allowDataLoss === true) return undefined;
   const target = command.targetRegion;
   if (target === undefined || group.regions[target] === undefined || target === ahead.observed.context.primaryRegion) return undefined;
-  const lag = targetLag(group, ahead.health[target], ahead.assessment.at);
+  const lag = targetLag(group, ahead.health[target], ahead.assessment.at, ahead.health[ahead.observed.context.primaryRegion]);
   if (lagWithinBudget(lag, group.policy.maxReplicaLagSeconds)) return undefined;
   return {
     ...expectedDataLoss({ planned: false, lagSeconds: lag }),

@@ -2,11 +2,12 @@ import type { ControlPlaneConfig, GroupConfig } from '../config/schema.js';
 import { FatalStepError, LeaseHeldError, RetryableStepError, StaleStateError } from '../domain/errors.js';
 import type { FailoverRecord, FailoverStep, RegionHealth } from '../domain/types.js';
 import type { Clock } from '../ports/Clock.js';
-import type { Database } from '../ports/Database.js';
+import type { Database, DatabaseState } from '../ports/Database.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { FleetLedger } from '../ports/FleetLedger.js';
 import type { Prober } from '../ports/Prober.js';
 import type { Traffic } from '../ports/Traffic.js';
+import { lagBudgetProblem, lagReferenceAt, usableLag, type ReplicaLagReading } from '../domain/replicaLag.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
 
 export interface StepPorts {
@@ -97,14 +98,24 @@ async function runStep(ports: StepPorts, input: StepInput): Promise<StepResult> 
     }
     case 'draining': {
       if (kind === 'aurora-global') return { event: { type: 'DRAINED', at: now() } };
+      const readAt = now();
       const target = await database.describe(group, failover.to);
-      if (target.replicaLagSeconds === 0) return { event: { type: 'DRAINED', at: now() } };
-      return { waiting: `replica lag of ${failover.to} is ${target.replicaLagSeconds ?? 'unknown'} s, waiting for 0` };
+      // Drained only on a lag of 0 measured after the fence took effect: a datapoint from before it proves nothing.
+      const measuredAt = target.replicaLagMeasuredAt ?? readAt;
+      const fencedAt = failover.timestamps.fencedAt ?? 0;
+      if (target.replicaLagSeconds === 0 && measuredAt >= fencedAt) return { event: { type: 'DRAINED', at: now() } };
+      return {
+        waiting:
+          target.replicaLagSeconds === 0
+            ? `replica lag of ${failover.to} is 0 s but was measured before the fence, waiting for a reading taken after it`
+            : `replica lag of ${failover.to} is ${target.replicaLagSeconds === undefined ? 'unknown' : `${target.replicaLagSeconds} s`}, waiting for 0`,
+      };
     }
     case 'promoting': {
+      const readAt = now();
       const target = await database.describe(group, failover.to);
       const alreadyPromoted = target.role === 'primary' || target.role === 'standalone';
-      const lag = target.replicaLagSeconds ?? health[failover.to]?.replicaLagSeconds;
+      const lag = decidingLag(group, failover, target, health, readAt);
       if (!alreadyPromoted && !failover.planned && !failover.allowDataLoss) {
         const overBudget = lagVerdict(group, failover, lag, now(), 'at promotion');
         if (overBudget !== undefined) return { event: overBudget };
@@ -185,14 +196,35 @@ function lagVerdict(
   at: number,
   when: string,
 ): FailoverEvent | undefined {
-  const budget = group.policy.maxReplicaLagSeconds;
-  if (lag !== undefined && lag <= budget) return undefined;
+  const problem = lagBudgetProblem(failover.to, lag, group.policy.maxReplicaLagSeconds);
+  if (problem === undefined) return undefined;
   return {
     type: 'LAG_OVER_BUDGET',
     at,
     replicaLagSeconds: lag,
-    detail: `replica lag of ${failover.to} is ${lag === undefined ? 'unknown' : `${lag} s`} ${when}, over the ${budget} s budget; an operator may accept the loss with fcp failover --allow-data-loss`,
+    detail: `${problem} (${when}); an operator may accept the loss with fcp failover --allow-data-loss`,
   };
+}
+
+/**
+ * The target's lag that may decide this step: the newer of what the database says now and what the observers last
+ * saw, judged against the old primary's last sign of life (`lagReferenceAt`); older than two intervals: unknown.
+ */
+function decidingLag(
+  group: GroupConfig,
+  failover: FailoverRecord,
+  target: DatabaseState,
+  health: Readonly<Record<string, RegionHealth>>,
+  readAt: number,
+): number | undefined {
+  const readings: ReplicaLagReading[] = [];
+  if (target.replicaLagSeconds !== undefined) readings.push({ seconds: target.replicaLagSeconds, measuredAt: target.replicaLagMeasuredAt ?? readAt });
+  const observed = health[failover.to];
+  if (observed?.replicaLagSeconds !== undefined && observed.replicaLagMeasuredAt !== undefined) {
+    readings.push({ seconds: observed.replicaLagSeconds, measuredAt: observed.replicaLagMeasuredAt });
+  }
+  const newest = readings.sort((a, b) => b.measuredAt - a.measuredAt)[0];
+  return usableLag(newest, readAt, group.policy.probeIntervalSeconds, lagReferenceAt(health[failover.from], readAt));
 }
 
 async function lagOverBudget(
@@ -202,7 +234,8 @@ async function lagOverBudget(
   health: Readonly<Record<string, RegionHealth>>,
   now: () => number,
 ): Promise<FailoverEvent | undefined> {
+  const readAt = now();
   const target = await database.describe(group, failover.to);
   if (target.role === 'primary' || target.role === 'standalone') return undefined;
-  return lagVerdict(group, failover, target.replicaLagSeconds ?? health[failover.to]?.replicaLagSeconds, now(), 'before fencing');
+  return lagVerdict(group, failover, decidingLag(group, failover, target, health, readAt), now(), 'before fencing');
 }

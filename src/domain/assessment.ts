@@ -1,5 +1,5 @@
 import type { GroupConfig } from '../config/schema.js';
-import { usableLag } from './replicaLag.js';
+import { lagReferenceAt, usableHealthLag } from './replicaLag.js';
 import { orphanReason } from './topology.js';
 import type { Assessment, EpochMs, RegionHealth, RegionName } from './types.js';
 
@@ -31,7 +31,7 @@ export function assessGroup(input: {
   for (const [region, regionConfig] of Object.entries(group.regions)) {
     if (region === primaryRegion) continue;
     const regionHealth = health[region];
-    const lag = lagOf(regionHealth, now, group.policy.probeIntervalSeconds);
+    const lag = lagOf(regionHealth, now, group.policy.probeIntervalSeconds, lagReferenceAt(health[primaryRegion], now));
     const orphaned = orphanReason(regionHealth, primaryRegion);
     if (regionHealth === undefined || regionHealth.verdict !== 'healthy') {
       ineligible.push({ region, reason: `verdict is ${regionHealth?.verdict ?? 'unknown'}` });
@@ -75,9 +75,8 @@ export function assessGroup(input: {
 }
 
 /** The region's lag if it may decide now: measured within two probe intervals (a lag without a time is unknown). */
-function lagOf(health: RegionHealth | undefined, now: EpochMs, probeIntervalSeconds: number): number | undefined {
-  if (health?.replicaLagSeconds === undefined || health.replicaLagMeasuredAt === undefined) return undefined;
-  return usableLag({ seconds: health.replicaLagSeconds, measuredAt: health.replicaLagMeasuredAt }, now, probeIntervalSeconds);
+function lagOf(health: RegionHealth | undefined, now: EpochMs, probeIntervalSeconds: number, referenceAt: EpochMs): number | undefined {
+  return usableHealthLag(health, now, probeIntervalSeconds, referenceAt);
 }
 
 function ago(ms: number): string {

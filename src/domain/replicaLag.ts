@@ -17,11 +17,16 @@ export interface ReplicaLagReading {
  * usableLag({ seconds: 2, measuredAt: now - 5_000 }, now, 10); // 2
  * usableLag({ seconds: 2, measuredAt: now - 3_600_000 }, now, 10); // undefined: an hour old
  */
-export function usableLag(reading: ReplicaLagReading | undefined, now: EpochMs, probeIntervalSeconds: number): number | undefined {
+export function usableLag(
+  reading: ReplicaLagReading | undefined,
+  now: EpochMs,
+  probeIntervalSeconds: number,
+  referenceAt: EpochMs = now,
+): number | undefined {
   if (reading === undefined) return undefined;
   const maxAgeMs = STALE_AFTER_INTERVALS * probeIntervalSeconds * 1_000;
-  const ageMs = now - reading.measuredAt;
-  if (ageMs > maxAgeMs || ageMs < -maxAgeMs) return undefined;
+  // Too old for the moment it must describe (now, or the dead primary's last sign of life), or from a clock ahead.
+  if (Math.min(referenceAt, now) - reading.measuredAt > maxAgeMs || reading.measuredAt - now > maxAgeMs) return undefined;
   return reading.seconds;
 }
 
@@ -32,9 +37,28 @@ export function usableLag(reading: ReplicaLagReading | undefined, now: EpochMs, 
  * @example
  * usableHealthLag(health['us-east-1'], now, 10); // 2, or undefined when unknown or stale
  */
-export function usableHealthLag(health: RegionHealth | undefined, now: EpochMs, probeIntervalSeconds: number): number | undefined {
+export function usableHealthLag(
+  health: RegionHealth | undefined,
+  now: EpochMs,
+  probeIntervalSeconds: number,
+  referenceAt: EpochMs = now,
+): number | undefined {
   if (health?.replicaLagSeconds === undefined || health.replicaLagMeasuredAt === undefined) return undefined;
-  return usableLag({ seconds: health.replicaLagSeconds, measuredAt: health.replicaLagMeasuredAt }, now, probeIntervalSeconds);
+  return usableLag({ seconds: health.replicaLagSeconds, measuredAt: health.replicaLagMeasuredAt }, now, probeIntervalSeconds, referenceAt);
+}
+
+/**
+ * The moment a replica's lag reading is judged against: now while the primary lives; once its verdict is unhealthy,
+ * the last moment an observer saw it alive. Replication stops with the primary, so no replica can report a newer lag
+ * after that, and the last reading taken just before (within two intervals of it) is the data-loss window. A reading
+ * older than that still never decides.
+ *
+ * @example
+ * lagReferenceAt(health['eu-west-1'], now); // health['eu-west-1'].lastHealthyAt when eu-west-1 (the primary) is unhealthy
+ */
+export function lagReferenceAt(primaryHealth: RegionHealth | undefined, now: EpochMs): EpochMs {
+  if (primaryHealth?.verdict !== 'unhealthy' || primaryHealth.lastHealthyAt === undefined) return now;
+  return Math.min(now, primaryHealth.lastHealthyAt);
 }
 
 /** The lag-budget rule, in one place: a known lag within the budget may be promoted over without an operator. */

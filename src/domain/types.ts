@@ -107,6 +107,12 @@ export interface RegionHealth {
   /** When `replicaLagSeconds` was measured (by the database or its metric), not when it was read. */
   readonly replicaLagMeasuredAt?: EpochMs;
   readonly databaseRole?: DatabaseRole;
+  /**
+   * The newest moment an observer saw this region pass a round (a failing report's streak says when its passing
+   * rounds stopped). A dead primary's replicas stop receiving changes then, so their last lag readings are judged
+   * against this moment, not against now (`lagReferenceAt`).
+   */
+  readonly lastHealthyAt?: EpochMs;
   /** For a replica: the region it replicates from, as its freshest report says (the topology rule needs it). */
   readonly replicationSource?: RegionName;
   readonly reasons: readonly string[];

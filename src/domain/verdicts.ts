@@ -122,10 +122,12 @@ export function evaluateRegion(input: {
   }
 
   const database = freshestDatabase(fresh, now);
+  const lastHealthyAt = lastSeenHealthy(latest, policy.probeIntervalSeconds, now, previous?.lastHealthyAt);
   return {
     region,
     verdict,
     since: previous !== undefined && previous.verdict === verdict ? previous.since : now,
+    ...(lastHealthyAt === undefined ? {} : { lastHealthyAt }),
     failingObservers,
     recoveredObservers,
     staleObservers,
@@ -204,4 +206,22 @@ function freshestDatabase(
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * The newest moment any observer saw the region pass a round: a passing report's own time, or for a failing one the
+ * interval before its failure streak began. Never later than `now` (a clock ahead of ours proves nothing newer).
+ */
+function lastSeenHealthy(
+  latest: ReadonlyMap<RegionName, ObserverReport>,
+  probeIntervalSeconds: number,
+  now: EpochMs,
+  previous: EpochMs | undefined,
+): EpochMs | undefined {
+  let newest = previous;
+  for (const report of latest.values()) {
+    const seen = report.ok ? report.observedAt : report.observedAt - report.consecutiveFailures * probeIntervalSeconds * 1_000;
+    if (report.ok || report.consecutiveSuccesses > 0 || report.consecutiveFailures > 0) newest = Math.max(newest ?? seen, seen);
+  }
+  return newest === undefined ? undefined : Math.min(newest, now);
 }

@@ -162,11 +162,16 @@ describe('the way on, end to end', () => {
   // Regression test (#8 §4): on main a promotion the database refuses without AllowDataLoss (Aurora global) stalled the
   // failover for good: RETRY repeated the refusal, ABORT was past the point of no return, failover answered 409.
   it('plans the ways on from a failover stalled at promoting, and completes it with failover --allow-data-loss', async () => {
-    // Prepare: a database that, like Aurora's FailoverGlobalCluster, refuses a promotion that does not accept data loss.
+    // Prepare: a database that refuses the first promotion for good (a fatal answer, as Aurora's FailoverGlobalCluster
+    // gave without AllowDataLoss before the executor passed it, or an access denied), then accepts the next.
     const { deps, group, clock } = inMemoryWorld();
     const promote = deps.database.promote.bind(deps.database);
+    let refusals = 1;
     deps.database.promote = async (...args: Parameters<typeof promote>) => {
-      if (!args[2].allowDataLoss) throw new FatalStepError('FailoverGlobalCluster needs AllowDataLoss', { groupId: group.id, step: 'promoting' });
+      if (refusals > 0) {
+        refusals -= 1;
+        throw new FatalStepError('FailoverGlobalCluster refused the promotion', { groupId: group.id, step: 'promoting' });
+      }
       return promote(...args);
     };
     await probeRound(deps, group);

@@ -30,7 +30,7 @@ describe('the simulator', () => {
 
   it('plays one seed into one trace, every time', async () => {
     // Prepare
-    const schedule = generateSchedule(5261);
+    const schedule = generateSchedule(4); // a seed whose schedule makes the group fail over and back: a trace worth comparing
 
     // Act
     const first = await runSchedule(schedule, { trace: true });
