@@ -85,8 +85,9 @@ export function suspectedWriters(
  * The split-brain rule: any writer other than the one that may write raises `split-brain-risk`, once per episode,
  * whatever the reason (a region newly reporting a writer role, an old primary whose role never changed through a
  * failover, a stalled failover whose old primary came back). An episode stays open while the region is a suspect or
- * its role is unknown (no fresh report: silence is not a fix), and closes when fresh health shows it a replica or it
- * becomes the writer. Pure: the caller saves `open` with the group's state and raises one alarm per `opened` region.
+ * its role is unknown (no fresh report: silence is not a fix), and closes when fresh health shows it a replica, it
+ * becomes the writer, or its data plane is confirmed down (verdict unhealthy): a return as a writer after that is a
+ * new episode with a new alarm. Pure: the caller saves `open` with the group's state and raises one alarm per `opened` region.
  *
  * @example
  * const { open, opened } = splitBrainEpisodes({ health, view, open: record.splitBrain ?? {}, now });
@@ -104,7 +105,10 @@ export function splitBrainEpisodes(input: {
   const next: Record<RegionName, EpochMs> = {};
   for (const [region, since] of Object.entries(input.open)) {
     const role = health[region]?.databaseRole;
-    const cleared = region === view.writer || role === 'replica' || input.notWriters?.has(region) === true;
+    // Confirmed down by the data plane (a quorum of observers sees it fail) ends the episode too: it takes no writes
+    // from clients while down, and coming back as a writer is a new episode that must be told again.
+    const confirmedDown = health[region]?.verdict === 'unhealthy';
+    const cleared = region === view.writer || role === 'replica' || confirmedDown || input.notWriters?.has(region) === true;
     if (suspects.has(region) || !cleared) next[region] = since;
   }
   const opened = [...suspects].filter((region) => input.open[region] === undefined);
