@@ -108,7 +108,7 @@ interface GroupWatch {
   /** When each region that accepts writes now most recently began to (gone once it stops). */
   writerSince: Map<RegionName, EpochMs>;
   /** When a region last stopped accepting writes, and since when it had been writing before that. */
-  writerEnded: Map<RegionName, { at: EpochMs; since: EpochMs; confirmable: boolean }>;
+  writerEnded: Map<RegionName, { at: EpochMs; since: EpochMs; visibleMs: number; lastAt: EpochMs }>;
   /** The newest `split-brain-risk` notification of the group. */
   lastSplitBrainAlarmAt?: EpochMs;
   lastBadAt: Map<RegionName, EpochMs>;
@@ -197,8 +197,9 @@ export class InvariantChecker {
       const saved = savedState(record, group);
       this.trackDataPlane(group, watch, now);
       this.checkSplitBrain(group, watch, saved, now);
-      this.checkNewFailover(group, watch, saved, now);
+      // The acknowledgement first: an ack and the failover it re-armed can land in the same save.
       this.checkAcknowledgement(group, watch, saved, now);
+      this.checkNewFailover(group, watch, saved, now);
       if (record !== undefined) this.checkEventLog(group, watch, record, now);
       this.checkFailoverRecords(group, watch, saved, now);
       this.checkDns(group, saved, now);
@@ -301,10 +302,13 @@ export class InvariantChecker {
     for (const [region, since] of [...watch.writerSince.entries()]) {
       if (writers.includes(region)) continue;
       watch.writerSince.delete(region);
-      watch.writerEnded.set(region, { at: now, since, confirmable: canConfirm(region) });
+      watch.writerEnded.set(region, { at: now, since, visibleMs: 0, lastAt: now });
     }
+    // How long each paused writer's pause was visible to a quorum of running observers outside its region.
     for (const [region, ended] of watch.writerEnded) {
-      if (!writers.includes(region) && !ended.confirmable && canConfirm(region)) watch.writerEnded.set(region, { ...ended, confirmable: true });
+      if (writers.includes(region)) continue;
+      const visibleMs = ended.visibleMs + (canConfirm(region) ? now - ended.lastAt : 0);
+      watch.writerEnded.set(region, { ...ended, visibleMs, lastAt: now });
     }
     for (const region of writers) {
       if (watch.writerSince.has(region)) continue;
@@ -313,8 +317,8 @@ export class InvariantChecker {
       // then it is unknown, and silence is not a fix).
       const ended = watch.writerEnded.get(region);
       const unseenGapMs = this.world.orchestratePassMs + (group.policy.failureThreshold + 1) * group.policy.probeIntervalSeconds * 1000;
-      // Nor does a pause no quorum of observers could see (the observers were down with the region, or cut off).
-      const unseen = ended !== undefined && (now - ended.at < unseenGapMs || !ended.confirmable);
+      // Nor does a pause a quorum of observers saw for less than that (they were down with the region, or cut off).
+      const unseen = ended !== undefined && (now - ended.at < unseenGapMs || ended.visibleMs < unseenGapMs);
       watch.writerSince.set(region, unseen ? ended.since : now);
     }
     if (writers.length < 2) {
