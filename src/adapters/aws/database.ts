@@ -17,7 +17,7 @@ import type { EffectOptions } from '../../ports/EffectOptions.js';
 import { AuroraGlobalDatabase } from './aurora/AuroraGlobalDatabase.js';
 import { perRegion } from './clientConfig.js';
 import { LatestMetric } from './cloudwatch/LatestMetric.js';
-import { systemClock } from './databaseConfig.js';
+import { systemClock } from '../clock/systemClock.js';
 import { RdsInstanceDatabase } from './rds/RdsInstanceDatabase.js';
 
 export interface AwsDatabaseOptions {

@@ -1,5 +1,4 @@
 import type { DatabaseConfig, GroupConfig } from '../../config/schema.js';
-import type { Clock } from '../../ports/Clock.js';
 import type { RegionName } from '../../domain/types.js';
 import { FatalStepError } from '../../domain/errors.js';
 
@@ -27,8 +26,3 @@ export function databaseConfigOf<K extends DatabaseConfig['kind']>(
   return database as Extract<DatabaseConfig, { kind: K }>;
 }
 
-/** Wall-clock time, for adapters built without an injected clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
