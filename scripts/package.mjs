@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Builds one Lambda artifact per handler: handlers/<name>.ts bundled by esbuild into .esbuild/<name>.zip, holding
-// index.mjs (the bundle) and the deployment's configuration file. osls has no built-in esbuild support, so this file
+// index.mjs (the bundle) and the deployment's configuration, validated here and written as JSON. osls has no built-in esbuild support, so this file
 // is both a command (`node scripts/package.mjs --config config/example.yaml probe orchestrate`) and a local osls
 // plugin (serverless.yml `plugins: [./scripts/package.mjs]`) that builds the artifacts before osls packages them.
 //
 // Each bundle contains only the code its handler reaches: the AWS SDK clients are bundled (not taken from the Lambda
-// runtime) so the deployed SDK version is the one the tests ran against, and esbuild drops the clients a handler
-// does not use (the @aws-sdk packages declare `sideEffects: false`).
+// runtime) so the deployed SDK version is the one the tests ran against (package.json pins it), and esbuild drops the
+// clients a handler does not use (the @aws-sdk packages declare `sideEffects: false`). What a cold start would not
+// use stays out: the YAML parser and the schema library (the configuration is checked here, at package time, and
+// shipped as JSON), and the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
+// `fromEnv()`, see src/composition.ts; the chain is replaced by a stub that says so if anything still reaches it).
 import { build } from 'esbuild';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -16,11 +19,42 @@ import { crc32, deflateRawSync } from 'node:zlib';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const artifactDirectory = '.esbuild';
 
+/** The name of the configuration file inside each artifact (serverless.yml sets FCP_CONFIG to it). */
+export const BUNDLED_CONFIG = 'config.json';
+
 /**
- * The name of the configuration file inside each artifact (serverless.yml sets CONFIG_PATH to it). A JSON
- * configuration keeps working under this name: YAML is a superset of JSON.
+ * Packages that must never be in a Lambda bundle: the configuration is validated at package time (zod, yaml), and a
+ * Lambda's clients use only the environment's credentials (the default chain and the SSO/STS clients it reaches).
+ * `test/deploy/bundles.test.ts` checks the built bundles against this list.
  */
-export const BUNDLED_CONFIG = 'config.yaml';
+export const EXCLUDED_FROM_BUNDLES = [
+  'zod',
+  'yaml',
+  '@aws-sdk/credential-provider-node',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+  '@aws-sdk/client-sso',
+  '@aws-sdk/client-sts',
+];
+
+/** The SDK's default credential chain, as a Lambda bundle carries it: nothing, and a clear error if reached. */
+const credentialChainStub = {
+  name: 'lambda-credentials-only',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: 'credential-provider-node', namespace: 'lambda-credentials-only' }));
+    build.onLoad({ filter: /.*/, namespace: 'lambda-credentials-only' }, () => ({
+      contents: `export const defaultProvider = () => async () => {
+  throw new Error('this Lambda bundle has no default credential chain: give the SDK client credentials: fromEnv() (src/composition.ts)');
+};`,
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * Bundles handlers/<name>.ts for Node 22 on Lambda (ESM, minified) without writing it to disk.
@@ -44,6 +78,7 @@ export async function bundleHandler(name, { minify = true } = {}) {
     outfile: join(artifactDirectory, name, 'index.mjs'),
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [credentialChainStub],
     // Some bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
@@ -53,14 +88,30 @@ export async function bundleHandler(name, { minify = true } = {}) {
 }
 
 /**
- * Builds .esbuild/<name>.zip for each handler name, with the configuration file beside the bundle.
+ * Validates a configuration file with the project's loader (through tsx: this file runs under plain node and osls)
+ * and answers it packaged: JSON that the functions read without a schema. Throws the loader's `ValidationError`.
+ *
+ * @example
+ * const json = await packagedConfig('config/example.yaml');
+ */
+export async function packagedConfig(configPath) {
+  const { tsImport } = await import('tsx/esm/api');
+  const [{ loadConfig }, { packageConfig }] = await Promise.all([
+    tsImport('../src/config/load.ts', import.meta.url),
+    tsImport('../src/config/packaged.ts', import.meta.url),
+  ]);
+  return packageConfig(await loadConfig(resolve(root, configPath)), configPath);
+}
+
+/**
+ * Builds .esbuild/<name>.zip for each handler name, with the validated configuration (config.json) beside the bundle.
  * Also writes .esbuild/<name>.meta.json (esbuild's metafile). Returns the artifact paths.
  *
  * @example
  * await buildArtifacts({ functions: ['probe'], configPath: 'config/example.yaml' });
  */
 export async function buildArtifacts({ functions, configPath }) {
-  const config = await readFile(resolve(root, configPath));
+  const config = await packagedConfig(configPath);
   await mkdir(join(root, artifactDirectory), { recursive: true });
   const artifacts = [];
   for (const name of functions) {

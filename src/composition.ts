@@ -5,14 +5,14 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
-import { clientConfig } from './adapters/aws/clientConfig.js';
+import { fromEnv } from '@aws-sdk/credential-providers';
+import { clientConfig, type AwsClientConfig } from './adapters/aws/clientConfig.js';
 import { AwsDatabase } from './adapters/aws/database.js';
-import { systemClock } from './adapters/aws/databaseConfig.js';
 import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
 import { ArcRoutingControlTraffic, isRoutingControlChange } from './adapters/aws/arc/ArcRoutingControlTraffic.js';
 import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
+import { systemClock } from './adapters/clock/systemClock.js';
 import { AuthoritativeAnswers } from './adapters/dns/AuthoritativeAnswers.js';
 import { TrafficBySwitch } from './adapters/dns/TrafficBySwitch.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
@@ -20,46 +20,20 @@ import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
 import { trackedDatabase } from './application/trackedDatabase.js';
 import type { DatabaseProbe } from './ports/DatabaseProbe.js';
-import { formatIssues } from './config/issues.js';
-import { loadConfig, parseConfig } from './config/load.js';
+import { ENV, readDeployedSettings, type DeployedSettings, type Environment } from './config/environment.js';
+import { loadPackagedConfig } from './config/packaged.js';
 import type { ControlPlaneConfig } from './config/schema.js';
 import { ValidationError } from './domain/errors.js';
 import type { RegionName } from './domain/types.js';
 
 /**
- * The composition root: the one place that builds real AWS adapters, from the Lambda's environment variables.
- * Handlers call it once per cold start; tests build the same dependency shapes from in-memory doubles instead.
+ * The composition root: the one place that builds real AWS adapters, from the environment names of
+ * `src/config/environment.ts` and the configuration packaged (validated) beside the code. Handlers call it once per
+ * cold start; tests build the same dependency shapes from in-memory doubles instead. Nothing here parses YAML or runs
+ * a schema: a Lambda's cold start reads JSON checked when it was packaged.
  */
 
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as eu-west-1');
-
-const CommonEnvironment = z.object({
-  /** The configuration file bundled beside the code (serverless.yml sets `config.yaml`); relative to the cwd. */
-  CONFIG_PATH: z.string().min(1).optional(),
-  /** The configuration inline, as JSON: for local runs and tests. Wins over CONFIG_PATH. */
-  CONFIG_JSON: z.string().min(1).optional(),
-  TABLE_NAME: z.string({ error: 'is required (the name of the control-plane state table)' }).min(1),
-  /** Where the table lives: the control-plane region, which observers in other regions write across to. */
-  TABLE_REGION: region.optional(),
-  /** Set by Lambda: the region this function runs in. */
-  AWS_REGION: region.optional(),
-  /** E.g. http://127.0.0.1:8000 for DynamoDB Local. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-});
-
-const ProbeEnvironment = CommonEnvironment.extend({
-  OBSERVER_REGION: z.string({ error: 'is required (the region this probe observes from)' }).pipe(region),
-});
-
-/** The environment, checked: where the configuration comes from and where the table is. */
-interface Settings {
-  readonly config: { readonly json: string } | { readonly path: string };
-  readonly tableName: string;
-  readonly tableRegion: RegionName;
-  readonly dynamoDbEndpoint?: string;
-}
+export type { Environment };
 
 export interface ProbeRuntime {
   readonly deps: ProbeDeps;
@@ -77,11 +51,12 @@ export interface ProbeRuntime {
  * await runProbeRounds(deps, { observerRegion, deadline: Date.now() + 50_000 });
  */
 export async function buildProbeDeps(env: Environment, options: ProbeBuildOptions = {}): Promise<ProbeRuntime> {
-  const [settings, { OBSERVER_REGION: observerRegion }] = parseEnvironment(ProbeEnvironment, env, 'probe');
-  const config = await configFrom(settings);
+  const settings = readDeployedSettings(env, 'probe', [ENV.observerRegion]);
+  const observerRegion = env[ENV.observerRegion] as RegionName;
+  const config = await loadPackagedConfig(resolve(settings.configPath));
   if (!config.fleet.observerRegions.includes(observerRegion)) {
     throw new ValidationError('the probe function is deployed to an observer region the configuration does not list', [
-      `OBSERVER_REGION: ${observerRegion} is not one of fleet.observerRegions (${config.fleet.observerRegions.join(', ')}); its reports would never count`,
+      `${ENV.observerRegion}: ${observerRegion} is not one of fleet.observerRegions (${config.fleet.observerRegions.join(', ')}); its reports would never count`,
     ]);
   }
   const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
@@ -146,8 +121,8 @@ export function buildDatabaseProbe(
  * await orchestrate({ ...deps, logger }, { owner: context.awsRequestId, deadline });
  */
 export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps> {
-  const [settings] = parseEnvironment(CommonEnvironment, env, 'orchestrate');
-  const config = await configFrom(settings);
+  const settings = readDeployedSettings(env, 'orchestrate');
+  const config = await loadPackagedConfig(resolve(settings.configPath));
   const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
   return {
     config,
@@ -158,54 +133,24 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     fleet: stores.fleetLedger,
     database: awsDatabase(),
     traffic: trafficFor(config),
-    notifier: new SnsNotifier((topicRegion) => new SNSClient(clientConfig(topicRegion))),
+    notifier: new SnsNotifier((topicRegion) => new SNSClient(lambdaClientConfig(topicRegion))),
     prober: new HttpProber(),
     clock: systemClock,
   };
 }
 
 /**
- * Checks the environment against `schema` and the either-or rules, reporting every problem at once.
- * Answers the common settings and the schema's parsed output (for function-specific variables).
+ * An SDK client's settings in a Lambda: the shared timeouts and retries, and only the credential provider a Lambda
+ * uses (its role's keys, which Lambda puts in the environment). The default chain's SSO, STS and INI providers are
+ * never reached, so scripts/package.mjs leaves them out of the bundles.
  */
-function parseEnvironment<T extends z.infer<typeof CommonEnvironment>>(
-  schema: z.ZodType<T>,
-  env: Environment,
-  functionName: string,
-): [Settings, T] {
-  const result = schema.safeParse(env);
-  const issues = result.success ? [] : formatIssues(result.error.issues);
-  if (env.CONFIG_PATH === undefined && env.CONFIG_JSON === undefined) {
-    issues.push('CONFIG_PATH: is required: set CONFIG_PATH (a configuration file) or CONFIG_JSON (the configuration inline)');
-  }
-  if (env.TABLE_REGION === undefined && env.AWS_REGION === undefined) {
-    issues.push('TABLE_REGION: is required when AWS_REGION is not set');
-  }
-  if (!result.success || issues.length > 0) {
-    throw new ValidationError(`the ${functionName} function's environment is incomplete`, issues);
-  }
-  const parsed = result.data;
-  const tableRegion = parsed.TABLE_REGION ?? parsed.AWS_REGION;
-  const config = parsed.CONFIG_JSON !== undefined ? { json: parsed.CONFIG_JSON } : parsed.CONFIG_PATH !== undefined ? { path: parsed.CONFIG_PATH } : undefined;
-  // Unreachable after the checks above; narrows the types without a cast.
-  if (tableRegion === undefined || config === undefined) throw new Error('environment check out of step with its schema');
-  const settings: Settings = {
-    config,
-    tableName: parsed.TABLE_NAME,
-    tableRegion,
-    ...(parsed.DYNAMODB_ENDPOINT === undefined ? {} : { dynamoDbEndpoint: parsed.DYNAMODB_ENDPOINT }),
-  };
-  return [settings, parsed];
+function lambdaClientConfig(region: string): AwsClientConfig {
+  return clientConfig(region, { credentials: fromEnv() });
 }
 
-async function configFrom(settings: Settings): Promise<ControlPlaneConfig> {
-  if ('json' in settings.config) return parseConfig(settings.config.json, 'json', 'CONFIG_JSON');
-  return loadConfig(resolve(settings.config.path));
-}
-
-function dynamoDbClient(settings: Settings): DynamoDBClient {
+function dynamoDbClient(settings: DeployedSettings): DynamoDBClient {
   return new DynamoDBClient({
-    ...clientConfig(settings.tableRegion),
+    ...lambdaClientConfig(settings.tableRegion),
     ...(settings.dynamoDbEndpoint === undefined ? {} : { endpoint: settings.dynamoDbEndpoint }),
   });
 }
@@ -220,7 +165,7 @@ function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
     client: ({ region: endpointRegion, endpoint }) => {
       let client = arcClients.get(endpoint);
       if (client === undefined) {
-        client = new Route53RecoveryClusterClient({ ...clientConfig(endpointRegion), endpoint });
+        client = new Route53RecoveryClusterClient({ ...lambdaClientConfig(endpointRegion), endpoint });
         arcClients.set(endpoint, client);
       }
       return client;
@@ -229,14 +174,14 @@ function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
     groups: (groupId) => config.groups.find((group) => group.id === groupId),
   });
   return new TrafficBySwitch(
-    { record: new Route53Traffic((apiRegion) => new Route53Client(clientConfig(apiRegion))), 'arc-routing-control': arc },
+    { record: new Route53Traffic((apiRegion) => new Route53Client(lambdaClientConfig(apiRegion))), 'arc-routing-control': arc },
     isRoutingControlChange,
   );
 }
 
 function awsDatabase(): AwsDatabase {
   return new AwsDatabase({
-    rds: (databaseRegion) => new RDSClient(clientConfig(databaseRegion)),
-    cloudWatch: (metricRegion) => new CloudWatchClient(clientConfig(metricRegion)),
+    rds: (databaseRegion) => new RDSClient(lambdaClientConfig(databaseRegion)),
+    cloudWatch: (metricRegion) => new CloudWatchClient(lambdaClientConfig(metricRegion)),
   });
 }

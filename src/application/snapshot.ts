@@ -1,5 +1,6 @@
 import { createActor, initialTransition, type SnapshotFrom } from 'xstate';
-import { initialPrimaryOf, type GroupConfig } from '../config/schema.js';
+import { initialPrimaryOf } from '../config/groups.js';
+import type { GroupConfig } from '../config/schema.js';
 import type { EpochMs } from '../domain/types.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { systemClock } from '../adapters/aws/databaseConfig.js';
+import { systemClock } from '../adapters/clock/systemClock.js';
 import { createDynamoDbStores, DynamoDbDrillReportStore } from '../adapters/aws/dynamodb/index.js';
+import { ENV } from '../config/environment.js';
 import { loadConfig } from '../config/load.js';
 import { UnknownGroupError, ValidationError } from '../domain/errors.js';
 import { DrillRefusedError } from '../drill/errors.js';
@@ -50,9 +51,9 @@ export function registerDrillCommand(program: Command, io: DrillCommandIo, state
     .option('--allow-production', 'allow a production group (it must also be in approval mode)')
     .option('--duration <seconds>', 'the injected fault expires after this long, even if this command dies', positiveSeconds, DEFAULT_DURATION_SECONDS)
     .option('--as <principal ARN>', 'your IAM identity, recorded with the drill (default: $FCP_PRINCIPAL_ARN)')
-    .option('--config <file>', 'the control-plane configuration (default: $FCP_CONFIG)')
-    .option('--table <name>', 'the control-plane table (default: $FCP_TABLE_NAME)')
-    .option('--table-region <region>', 'where the table lives (default: $AWS_REGION)')
+    .option('--config <file>', `the control-plane configuration (default: $${ENV.config})`)
+    .option('--table <name>', `the control-plane table (default: $${ENV.tableName})`)
+    .option('--table-region <region>', `where the table lives (default: $${ENV.tableRegion}, else $AWS_REGION)`)
     .option('--json', 'print the stored drill (with its report) as JSON')
     .action(async (groupId: string, options: DrillOptions) => {
       state.exitCode = await runDrillCommand(io, deps, groupId, options);
@@ -107,19 +108,19 @@ function positiveSeconds(value: string): number {
 
 /**
  * The real dependencies: the configuration file, the control-plane table in AWS (default credential chain), the
- * wall clock.
+ * wall clock. Reads the environment names the deployed functions use (src/config/environment.ts).
  *
  * @example
  * registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
  */
 export const stagingDrillDepsFromAws: StagingDrillDepsFactory = async (options, env) => {
-  const configPath = options.config ?? env.FCP_CONFIG;
-  const tableName = options.table ?? env.FCP_TABLE_NAME;
-  const region = options.tableRegion ?? env.AWS_REGION;
+  const configPath = options.config ?? env[ENV.config];
+  const tableName = options.table ?? env[ENV.tableName];
+  const region = options.tableRegion ?? env[ENV.tableRegion] ?? env.AWS_REGION;
   const missing = [
-    ...(configPath === undefined ? ['--config: the control-plane configuration file (or FCP_CONFIG)'] : []),
-    ...(tableName === undefined ? ['--table: the control-plane table (or FCP_TABLE_NAME)'] : []),
-    ...(region === undefined ? ['--table-region: where the table lives (or AWS_REGION)'] : []),
+    ...(configPath === undefined ? [`--config: the control-plane configuration file (or ${ENV.config})`] : []),
+    ...(tableName === undefined ? [`--table: the control-plane table (or ${ENV.tableName})`] : []),
+    ...(region === undefined ? [`--table-region: where the table lives (or ${ENV.tableRegion} or AWS_REGION)`] : []),
   ];
   if (configPath === undefined || tableName === undefined || region === undefined) {
     throw new ValidationError('fcp drill needs to know where the control plane keeps its state', missing);

@@ -544,9 +544,5 @@ export function controlPlaneRegionsOf(fleet: Pick<FleetConfig, 'controlPlaneRegi
   return [fleet.controlPlaneRegion, ...(fleet.controlPlaneReplicaRegions ?? [])];
 }
 
-/** The region a group starts with as primary (validated to be exactly one). */
-export function initialPrimaryOf(group: GroupConfig): string {
-  const entry = Object.entries(group.regions).find(([, region]) => region.initialPrimary);
-  if (entry === undefined) throw new Error(`group ${group.id} has no initial primary`);
-  return entry[0];
-}
+/** Kept apart from the schema (src/config/groups.ts) so code that runs in a Lambda does not pull in zod. */
+export { initialPrimaryOf } from './groups.js';

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../handlers/shared/telemetry.js';
 import { tableDefinition } from '../../src/adapters/aws/dynamodb/table.js';
+import { loadConfig } from '../../src/config/load.js';
+import { parsePackagedConfig } from '../../src/config/packaged.js';
 import {
   actionsOf,
   packageStack,
@@ -253,7 +255,7 @@ describe('an observer stack', () => {
     expect(probe.Role).toEqual({ 'Fn::GetAtt': ['ProbeRole', 'Arn'] });
     expect(probe.Architectures).toEqual(['arm64']);
     expect(probe.Environment).toMatchObject({
-      Variables: { OBSERVER_REGION: 'eu-central-1', TABLE_REGION: 'us-west-2', TABLE_NAME: 'failover-control-plane-staging' },
+      Variables: { FCP_OBSERVER_REGION: 'eu-central-1', FCP_TABLE_REGION: 'us-west-2', FCP_TABLE_NAME: 'failover-control-plane-staging' },
     });
     expect(schedules).toEqual(['rate(1 minute)']);
     expect(resourcesOfType(template, 'AWS::DynamoDB::Table')).toEqual([]);
@@ -310,25 +312,25 @@ describe('both stacks', () => {
     for (const [, logGroup] of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(30);
   });
 
-  it('ship each handler as a zip holding the bundle and the configuration', async () => {
+  it('ship each handler as a zip holding the bundle and the configuration, validated and packaged as JSON', async () => {
     // Prepare
-    const fixture = await readFile(join(repositoryRoot, config), 'utf8');
+    const validated = await loadConfig(join(repositoryRoot, config));
 
     // Act
     const listings = ['probe', 'orchestrate', 'operator'].map((name) =>
       execFileSync('unzip', ['-Z1', join(repositoryRoot, '.esbuild', `${name}.zip`)], { encoding: 'utf8' }).trim().split('\n'),
     );
-    const bundledConfig = execFileSync('unzip', ['-p', join(repositoryRoot, '.esbuild', 'probe.zip'), 'config.yaml'], {
+    const bundledConfig = execFileSync('unzip', ['-p', join(repositoryRoot, '.esbuild', 'probe.zip'), 'config.json'], {
       encoding: 'utf8',
     });
 
     // Assess
     expect(listings).toEqual([
-      ['index.mjs', 'config.yaml'],
-      ['index.mjs', 'config.yaml'],
-      ['index.mjs', 'config.yaml'],
+      ['index.mjs', 'config.json'],
+      ['index.mjs', 'config.json'],
+      ['index.mjs', 'config.json'],
     ]);
-    expect(bundledConfig).toBe(fixture);
+    expect(parsePackagedConfig(bundledConfig, 'config.json')).toEqual(validated);
   });
 
   it('bundle only the AWS SDK clients each handler uses', async () => {
@@ -399,7 +401,7 @@ describe('the control plane in three regions, packaged offline', () => {
       'OperatorLambdaFunction',
       'OrchestrateLambdaFunction',
     ]);
-    expect(orchestrate.Environment.Variables).toMatchObject({ TABLE_NAME: 'failover-control-plane-staging-mrsc', TABLE_REGION: 'us-east-2' });
+    expect(orchestrate.Environment.Variables).toMatchObject({ FCP_TABLE_NAME: 'failover-control-plane-staging-mrsc', FCP_TABLE_REGION: 'us-east-2' });
     expect(resourcesFor(template, 'OperatorRole', 'dynamodb:UpdateItem')).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:us-east-2:${AWS::AccountId}:table/failover-control-plane-staging-mrsc' },
     ]);

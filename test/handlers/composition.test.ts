@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildDatabaseProbe, buildExecutorDeps, buildProbeDeps } from '../../src/composition.js';
-import { parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { packageConfig } from '../../src/config/packaged.js';
 import { ValidationError } from '../../src/domain/errors.js';
 
 const fixture = 'test/handlers/fixtures/orders.yaml';
@@ -10,6 +13,13 @@ const fixture = 'test/handlers/fixtures/orders.yaml';
 async function configJson(): Promise<string> {
   return JSON.stringify(parse(await readFile(fixture, 'utf8')));
 }
+
+/** The fixture as scripts/package.mjs ships it: validated, then written as config.json. */
+let packaged: string;
+beforeAll(async () => {
+  packaged = join(await mkdtemp(join(tmpdir(), 'composition-')), 'config.json');
+  await writeFile(packaged, packageConfig(await loadConfig(fixture), fixture));
+});
 
 describe('the composition root', () => {
   it('names every missing variable of the probe environment at once', async () => {
@@ -19,37 +29,37 @@ describe('the composition root', () => {
     // Assess
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues).toEqual([
-      'TABLE_NAME: is required (the name of the control-plane state table)',
-      'OBSERVER_REGION: is required (the region this probe observes from)',
-      'CONFIG_PATH: is required: set CONFIG_PATH (a configuration file) or CONFIG_JSON (the configuration inline)',
-      'TABLE_REGION: is required when AWS_REGION is not set',
+      'FCP_CONFIG: is required (the packaged configuration file, config.json in each artifact)',
+      'FCP_TABLE_NAME: is required (the name of the control-plane state table)',
+      'FCP_OBSERVER_REGION: is required (the region this probe observes from)',
+      'FCP_TABLE_REGION: is required when AWS_REGION is not set',
     ]);
   });
 
   it('rejects a malformed observer region by name', async () => {
     // Act
-    const act = buildProbeDeps({ CONFIG_JSON: await configJson(), TABLE_NAME: 'state', AWS_REGION: 'eu-west-1', OBSERVER_REGION: 'Mars' });
+    const act = buildProbeDeps({ FCP_CONFIG: packaged, FCP_TABLE_NAME: 'state', AWS_REGION: 'eu-west-1', FCP_OBSERVER_REGION: 'Mars' });
 
     // Assess
-    await expect(act).rejects.toThrow(/OBSERVER_REGION: must be an AWS region name such as eu-west-1/);
+    await expect(act).rejects.toThrow(/FCP_OBSERVER_REGION: must be an AWS region name such as eu-west-1/);
   });
 
   it('refuses to probe as an observer the configuration does not list', async () => {
     // Act
-    const act = buildProbeDeps({ CONFIG_JSON: await configJson(), TABLE_NAME: 'state', AWS_REGION: 'sa-east-1', OBSERVER_REGION: 'sa-east-1' });
+    const act = buildProbeDeps({ FCP_CONFIG: packaged, FCP_TABLE_NAME: 'state', AWS_REGION: 'sa-east-1', FCP_OBSERVER_REGION: 'sa-east-1' });
 
     // Assess
-    await expect(act).rejects.toThrow(/OBSERVER_REGION: sa-east-1 is not one of fleet.observerRegions \(eu-west-1, us-east-1, ap-southeast-2\)/);
+    await expect(act).rejects.toThrow(/FCP_OBSERVER_REGION: sa-east-1 is not one of fleet.observerRegions \(eu-west-1, us-east-1, ap-southeast-2\)/);
   });
 
-  it('builds the probe from inline configuration without calling AWS', async () => {
+  it('builds the probe from the packaged configuration without calling AWS', async () => {
     // Act
     const { deps, observerRegion } = await buildProbeDeps({
-      CONFIG_JSON: await configJson(),
-      TABLE_NAME: 'state',
-      TABLE_REGION: 'us-west-2',
+      FCP_CONFIG: packaged,
+      FCP_TABLE_NAME: 'state',
+      FCP_TABLE_REGION: 'us-west-2',
       AWS_REGION: 'eu-west-1',
-      OBSERVER_REGION: 'eu-west-1',
+      FCP_OBSERVER_REGION: 'eu-west-1',
     });
 
     // Assess
@@ -102,9 +112,9 @@ describe('the composition root', () => {
     ]);
   });
 
-  it('builds the executor from the bundled configuration file', async () => {
+  it('builds the executor from the packaged configuration file', async () => {
     // Act
-    const deps = await buildExecutorDeps({ CONFIG_PATH: fixture, TABLE_NAME: 'state', AWS_REGION: 'us-west-2' });
+    const deps = await buildExecutorDeps({ FCP_CONFIG: packaged, FCP_TABLE_NAME: 'state', AWS_REGION: 'us-west-2' });
 
     // Assess
     expect(deps.config.fleet.controlPlaneRegion).toBe('us-west-2');
@@ -115,9 +125,31 @@ describe('the composition root', () => {
 
   it('reports a configuration problem with the file it came from', async () => {
     // Act
-    const act = buildExecutorDeps({ CONFIG_PATH: 'test/handlers/fixtures/missing.yaml', TABLE_NAME: 'state', AWS_REGION: 'us-west-2' });
+    const act = buildExecutorDeps({ FCP_CONFIG: 'test/handlers/fixtures/missing.json', FCP_TABLE_NAME: 'state', AWS_REGION: 'us-west-2' });
 
     // Assess
-    await expect(act).rejects.toThrow(/cannot read configuration file .*missing\.yaml/);
+    await expect(act).rejects.toThrow(/cannot read configuration file .*missing\.json/);
+  });
+
+  it('refuses a configuration that was not packaged (and so never validated), naming the file', async () => {
+    // Act
+    const act = buildExecutorDeps({ FCP_CONFIG: fixture, FCP_TABLE_NAME: 'state', AWS_REGION: 'us-west-2' });
+
+    // Assess
+    await expect(act).rejects.toThrow(ValidationError);
+    await expect(act).rejects.toThrow(/orders\.yaml is not a packaged configuration/);
+  });
+
+  it('names a malformed table region and DynamoDB endpoint', async () => {
+    // Act
+    const error = await buildExecutorDeps({ FCP_CONFIG: packaged, FCP_TABLE_NAME: 'state', FCP_TABLE_REGION: 'moon', FCP_DYNAMODB_ENDPOINT: 'not a url' }).catch(
+      (caught: unknown) => caught,
+    );
+
+    // Assess
+    expect((error as ValidationError).issues).toEqual([
+      'FCP_TABLE_REGION: must be an AWS region name such as eu-west-1',
+      'FCP_DYNAMODB_ENDPOINT: must be a URL such as http://127.0.0.1:8000',
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { RetryableStepError } from '../../domain/errors.js';
 import { AWS_CONNECTION_TIMEOUT_MS, AWS_MAX_ATTEMPTS, AWS_REQUEST_TIMEOUT_MS } from '../../domain/timing.js';
 import type { EffectOptions } from '../../ports/EffectOptions.js';
@@ -11,6 +12,8 @@ import type { EffectOptions } from '../../ports/EffectOptions.js';
  *   `RetryableStepError` that the executor retries on its own schedule (`policy.maxStepAttempts`).
  * - Short socket timeouts: a region in an outage must answer "unreachable" within a probe interval, not hang
  *   the Lambda until its own timeout.
+ * - `credentials`: a Lambda passes its one provider (`fromEnv()`: the role's keys in the environment); without it the
+ *   SDK's default chain runs, which a CLI on a laptop needs (profiles, SSO) and a Lambda bundle does not carry.
  */
 export interface AwsClientConfig {
   readonly region: string;
@@ -22,6 +25,7 @@ export interface AwsClientConfig {
     /** Without it the SDK's HTTP handler only logs a warning when `requestTimeout` passes, and keeps waiting. */
     readonly throwOnRequestTimeout: boolean;
   };
+  readonly credentials?: AwsCredentialIdentityProvider;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = AWS_MAX_ATTEMPTS;
@@ -34,6 +38,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = AWS_REQUEST_TIMEOUT_MS;
  * @example
  * const rdsFor = (region: string) => new RDSClient(clientConfig(region));
  * const database = new AwsDatabase({ rds: rdsFor, cloudWatch: (region) => new CloudWatchClient(clientConfig(region)) });
+ * new DynamoDBClient(clientConfig('us-west-2', { credentials: fromEnv() })); // in a Lambda
  */
 export function clientConfig(region: string, overrides: Partial<Omit<AwsClientConfig, 'region'>> = {}): AwsClientConfig {
   return {
@@ -45,6 +50,7 @@ export function clientConfig(region: string, overrides: Partial<Omit<AwsClientCo
       requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS,
       throwOnRequestTimeout: true,
     },
+    ...(overrides.credentials === undefined ? {} : { credentials: overrides.credentials }),
   };
 }
 
