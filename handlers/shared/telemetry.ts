@@ -1,5 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, type MetricUnit } from '@aws-lambda-powertools/metrics';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import type { ExecutorLogger } from '../../src/application/executor.js';
 
 /** The Powertools service name: the `service` dimension of every metric, which the FailoverStalled alarm matches. */
@@ -17,9 +21,7 @@ export interface Telemetry {
  * handler. Log level comes from POWERTOOLS_LOG_LEVEL (INFO by default).
  *
  * @example
- * const { logger, metrics } = createTelemetry();
- * metrics.addMetric('ProbeRounds', MetricUnit.Count, 5);
- * metrics.publishStoredMetrics();
+ * export const handler = createProbeHandler({ load: () => buildProbeDeps(process.env), ...createTelemetry() });
  */
 export function createTelemetry(): Telemetry {
   return {
@@ -28,26 +30,27 @@ export function createTelemetry(): Telemetry {
   };
 }
 
-export interface MetricValue {
-  readonly name: string;
-  readonly unit: (typeof MetricUnit)[keyof typeof MetricUnit];
-  readonly value: number;
-}
-
 /**
- * Publishes metrics with extra dimensions (group, region...) at once, apart from the invocation's stored metrics,
- * whose only dimension is `service` (the alarms match on exactly that).
- * Powertools clears a single metric's dimensions when it publishes, so each value gets its own single metric.
+ * A handler with the control plane's middleware (middy): Powertools' `injectLambdaContext` (every log line carries
+ * the invocation), `logMetrics` (the stored metrics are published when the invocation ends, failed or not), and a
+ * last line at error level, `failure`, before a thrown error goes back to Lambda (so the Errors alarm counts it).
  *
  * @example
- * publishWithDimensions(metrics, { group: 'payments', region: 'eu-west-1' }, [{ name: 'ProbeFailed', unit: MetricUnit.Count, value: 2 }]);
+ * export const handler = withTelemetry(createTelemetry(), 'probe invocation failed', async (event, context) => ...);
  */
-export function publishWithDimensions(metrics: Metrics, dimensions: Readonly<Record<string, string>>, values: readonly MetricValue[]): void {
-  for (const { name, unit, value } of values) {
-    const single = metrics.singleMetric();
-    for (const [dimension, dimensionValue] of Object.entries(dimensions)) single.addDimension(dimension, dimensionValue);
-    single.addMetric(name, unit, value);
-  }
+export function withTelemetry<TEvent, TResult>(
+  { logger, metrics }: Telemetry,
+  failure: string,
+  handler: (event: TEvent, context: Context) => Promise<TResult>,
+): middy.MiddyfiedHandler<TEvent, TResult> {
+  return middy<TEvent, TResult>(handler)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use({
+      onError: async (request) => {
+        logger.error(failure, request.error as Error);
+      },
+    });
 }
 
 /**
