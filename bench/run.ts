@@ -5,6 +5,7 @@
  * Quote ratios from one run: the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
+import { bundleBench } from './bundles.js';
 import { reconcileGroup, type ExecutorDeps } from '../src/application/executor.js';
 import { parseConfig } from '../src/config/load.js';
 import { evaluateGroup } from '../src/domain/verdicts.js';
@@ -134,6 +135,7 @@ async function main() {
   verdictThroughput();
   await recordSize();
   configValidation();
+  await bundleBench();
   if (process.argv.includes('--dynamodb')) {
     const { startDynamoDbLocal, localClient } = await import('../test/support/dynamodbLocal.js');
     const { createDynamoDbStores, createTable } = await import('../src/adapters/aws/dynamodb/index.js');

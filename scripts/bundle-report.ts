@@ -1,72 +1,32 @@
-// Bundle size and cold import time of each Lambda handler, as deployed (esbuild, minified, ESM, platform node).
+// Bundle size, cold import and contents of each Lambda handler, as deployed (esbuild, minified, ESM, platform node).
 //
-//   npx tsx scripts/bundle-report.ts [--runs 15] [probe orchestrate operator]
+//   npx tsx scripts/bundle-report.ts [--runs 9] [--top 12] [probe orchestrate operator]
 //
-// Import time is measured in a fresh `node` process per run: the time from just before `await import(bundle)` to
-// just after, i.e. the module's load and top-level evaluation (what a Lambda cold start adds on top of the runtime's
-// own start). Process time is the whole `node` process, start to exit. Both are medians over the runs.
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { bundleHandler } from './package.mjs';
+// Cold import CPU: a fresh `node` that imports the bundle, minus an empty `node` started in the same run (medians;
+// bench/bundles.ts). Contents: esbuild's metafile, the bytes each package (or project folder) put into the bundle.
+import { BUNDLE_GOAL_BYTES, contents, HANDLERS, IMPORT_CPU_GOAL_MS, measureBundles } from '../bench/bundles.js';
 
-interface Report {
-  readonly handler: string;
-  readonly bytes: number;
-  readonly gzipBytes: number;
-  readonly importMs: number;
-  readonly processMs: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function coldImport(bundlePath: string): { importMs: number; processMs: number } {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); console.log(performance.now() - t);`;
-  const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-  const processMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`importing ${bundlePath} failed:\n${child.stderr}`);
-  return { importMs: Number(child.stdout.trim()), processMs };
-}
-
-async function report(handler: string, runs: number, directory: string): Promise<Report> {
-  const { code } = await bundleHandler(handler);
-  const bundlePath = join(directory, `${handler}.mjs`);
-  await writeFile(bundlePath, code);
-  const samples = Array.from({ length: runs }, () => coldImport(bundlePath));
-  return {
-    handler,
-    bytes: code.byteLength,
-    gzipBytes: gzipSync(code, { level: 9 }).byteLength,
-    importMs: median(samples.map((sample) => sample.importMs)),
-    processMs: median(samples.map((sample) => sample.processMs)),
-  };
+function flag(args: readonly string[], name: string, fallback: number): number {
+  const index = args.indexOf(name);
+  const value = index === -1 ? fallback : Number(args[index + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
 }
 
 async function main(args: readonly string[]): Promise<void> {
-  const runsFlag = args.indexOf('--runs');
-  const runs = runsFlag === -1 ? 15 : Number(args[runsFlag + 1]);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
-  const named = args.filter((_arg, index) => runsFlag === -1 || (index !== runsFlag && index !== runsFlag + 1));
-  const handlers = named.length > 0 ? named : ['probe', 'orchestrate', 'operator'];
-  const directory = await mkdtemp(join(tmpdir(), 'bundle-report-'));
-  try {
-    console.log(`node ${process.version}, ${runs} cold imports per handler (medians)\n`);
-    console.log('| handler | bundle (bytes) | gzip (bytes) | cold import (ms) | node process (ms) |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const handler of handlers) {
-      const row = await report(handler, runs, directory);
-      console.log(`| ${row.handler} | ${row.bytes} | ${row.gzipBytes} | ${row.importMs.toFixed(1)} | ${row.processMs.toFixed(1)} |`);
-    }
-  } finally {
-    await rm(directory, { recursive: true, force: true });
+  const runs = flag(args, '--runs', 9);
+  const top = flag(args, '--top', 12);
+  const named = args.filter((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--'));
+  const figures = await measureBundles(named.length > 0 ? named : HANDLERS, runs);
+  console.log(`node ${process.version}, ${runs} cold imports per handler (medians); goals: ≤ ${BUNDLE_GOAL_BYTES} bytes, ≤ ${IMPORT_CPU_GOAL_MS} ms CPU\n`);
+  console.log('| handler | bundle (bytes) | gzip (bytes) | import CPU over empty node (ms) | import wall (ms) |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const figure of figures) {
+    console.log(`| ${figure.handler} | ${figure.bytes} | ${figure.gzipBytes} | ${figure.importCpuMs.toFixed(0)} | ${figure.importMs.toFixed(0)} |`);
+  }
+  for (const figure of figures) {
+    console.log(`\n${figure.handler}: largest parts (bytes in the bundle)`);
+    for (const [part, bytes] of contents(figure.metafile).slice(0, top)) console.log(`  ${String(bytes).padStart(7)}  ${part}`);
   }
 }
 

@@ -11,7 +11,7 @@
 // shipped as JSON), and the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
 // `fromEnv()`, see src/composition.ts; the chain is replaced by a stub that says so if anything still reaches it).
 import { build } from 'esbuild';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -57,6 +57,20 @@ const credentialChainStub = {
 };
 
 /**
+ * An SDK client reads one field of its package.json, `version` (for the user agent); the rest (~2 KB a client) is
+ * left out of the bundle.
+ */
+const clientVersionOnly = {
+  name: 'sdk-client-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async ({ path }) => ({
+      contents: JSON.stringify({ version: JSON.parse(await readFile(path, 'utf8')).version }),
+      loader: 'json',
+    }));
+  },
+};
+
+/**
  * Bundles handlers/<name>.ts for Node 22 on Lambda (ESM, minified) without writing it to disk.
  * Returns the bundle text and esbuild's metafile (which inputs went in: the bundle report and the tests use it).
  *
@@ -78,7 +92,7 @@ export async function bundleHandler(name, { minify = true } = {}) {
     outfile: join(artifactDirectory, name, 'index.mjs'),
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [credentialChainStub],
+    plugins: [credentialChainStub, clientVersionOnly],
     // Some bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
