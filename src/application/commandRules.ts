@@ -1,5 +1,4 @@
-import * as z from 'zod';
-import { configErrorMap, formatIssues } from '../config/issues.js';
+import { describeValue } from '../config/issues.js';
 import type { GroupConfig } from '../config/schema.js';
 import type { OperatorCommand, OperatorCommandType } from '../ports/CommandQueue.js';
 
@@ -64,60 +63,112 @@ function utf8Bytes(text: string): number {
   return new TextEncoder().encode(text).length;
 }
 
-const Reason = z
-  .string()
-  .trim()
-  .min(1, 'is required and must not be empty: it is recorded with your identity')
-  .refine((reason) => utf8Bytes(reason) <= MAX_REASON_BYTES, {
-    message: `must be at most ${MAX_REASON_BYTES} bytes (UTF-8): it is stored with the group's state and the event log; link a ticket for more`,
-  });
+/** A command as the API accepts it: the caller's fields, checked; `reason` trimmed. */
+export interface CommandBody {
+  readonly type: OperatorCommandType;
+  readonly reason: string;
+  readonly targetRegion?: string;
+  readonly allowDataLoss?: boolean;
+  readonly targetCommandId?: string;
+}
 
-export const CommandBodySchema = z
-  .strictObject({
-    type: z.enum(COMMAND_TYPES as [OperatorCommandType, ...OperatorCommandType[]]),
-    reason: Reason,
-    targetRegion: z.string().min(1).max(MAX_NAME_LENGTH).optional(),
-    allowDataLoss: z.boolean().optional(),
-    targetCommandId: z.string().regex(COMMAND_ID, 'must be the id of a command (8 to 128 letters, digits, ".", "_", ":" or "-")').optional(),
-  })
-  .superRefine((body, ctx) => {
-    const rule: CommandRule = COMMAND_RULES[body.type];
-    if (body.targetRegion !== undefined && rule.targetRegion === 'forbidden') {
-      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: `applies to ${TYPES_WITH_TARGET.join(' and ')} only, not ${body.type}` });
-    }
-    if (body.targetRegion === undefined && typeof rule.targetRegion === 'object') {
-      ctx.addIssue({ code: 'custom', path: ['targetRegion'], message: rule.targetRegion.required });
-    }
-    if (body.allowDataLoss !== undefined && rule.allowDataLoss !== true) {
-      ctx.addIssue({ code: 'custom', path: ['allowDataLoss'], message: rule.allowDataLoss.forbidden });
-    }
-    if (body.targetCommandId === undefined && rule.targetCommandId === 'required') {
-      ctx.addIssue({ code: 'custom', path: ['targetCommandId'], message: `is required for a ${body.type}: name the pending command (fcp commands <group>)` });
-    }
-    if (body.targetCommandId !== undefined && rule.targetCommandId === 'forbidden') {
-      ctx.addIssue({ code: 'custom', path: ['targetCommandId'], message: `applies to cancel only, not ${body.type}` });
-    }
-  });
+const FIELDS = ['type', 'reason', 'targetRegion', 'allowDataLoss', 'targetCommandId'] as const;
 
-export type CommandBody = z.infer<typeof CommandBodySchema>;
+/**
+ * One field's check: the value to keep, and why it is refused if it is. A value of the wrong type is `fatal` (the
+ * type's rules cannot be judged on it); a well-typed value that breaks a bound is reported and still judged.
+ */
+type FieldCheck = (value: unknown) => { readonly value?: unknown; readonly issue?: string; readonly fatal?: true };
+
+const mustBe = (kind: string, value: unknown) =>
+  ({ issue: value === undefined ? 'is required' : `must be a ${kind} (got ${describeValue(value)})`, fatal: true }) as const;
+
+const FIELD_CHECKS: Record<(typeof FIELDS)[number], FieldCheck> = {
+  type: (value) =>
+    typeof value === 'string' && (COMMAND_TYPES as readonly string[]).includes(value)
+      ? { value }
+      : { issue: `must be one of ${COMMAND_TYPES.join(', ')} (got ${describeValue(value)})`, fatal: true },
+  reason: (value) => {
+    if (typeof value !== 'string') return mustBe('string', value);
+    const reason = value.trim();
+    if (reason.length === 0) return { value: reason, issue: 'is required and must not be empty: it is recorded with your identity' };
+    if (utf8Bytes(reason) > MAX_REASON_BYTES) {
+      return {
+        value: reason,
+        issue: `must be at most ${MAX_REASON_BYTES} bytes (UTF-8): it is stored with the group's state and the event log; link a ticket for more`,
+      };
+    }
+    return { value: reason };
+  },
+  targetRegion: (value) => {
+    if (value === undefined) return { value };
+    if (typeof value !== 'string') return mustBe('string', value);
+    // Characters are code points (an emoji is one), as the API has always counted them.
+    const characters = [...value].length;
+    if (characters < 1) return { value, issue: 'must be at least 1 character(s) long' };
+    if (characters > MAX_NAME_LENGTH) return { value, issue: `must be at most ${MAX_NAME_LENGTH} character(s) long` };
+    return { value };
+  },
+  allowDataLoss: (value) => (value === undefined || typeof value === 'boolean' ? { value } : mustBe('boolean', value)),
+  targetCommandId: (value) => {
+    if (value === undefined) return { value };
+    if (typeof value !== 'string') return mustBe('string', value);
+    if (!COMMAND_ID.test(value)) return { value, issue: 'must be the id of a command (8 to 128 letters, digits, ".", "_", ":" or "-")' };
+    return { value };
+  },
+};
+
+/** What the command's type allows, checked once every field is well formed: one issue per rule broken. */
+function ruleIssues(body: CommandBody): string[] {
+  const rule: CommandRule = COMMAND_RULES[body.type];
+  const issues: string[] = [];
+  if (body.targetRegion !== undefined && rule.targetRegion === 'forbidden') {
+    issues.push(`targetRegion: applies to ${TYPES_WITH_TARGET.join(' and ')} only, not ${body.type}`);
+  }
+  if (body.targetRegion === undefined && typeof rule.targetRegion === 'object') issues.push(`targetRegion: ${rule.targetRegion.required}`);
+  if (body.allowDataLoss !== undefined && rule.allowDataLoss !== true) issues.push(`allowDataLoss: ${rule.allowDataLoss.forbidden}`);
+  if (body.targetCommandId === undefined && rule.targetCommandId === 'required') {
+    issues.push(`targetCommandId: is required for a ${body.type}: name the pending command (fcp commands <group>)`);
+  }
+  if (body.targetCommandId !== undefined && rule.targetCommandId === 'forbidden') issues.push(`targetCommandId: applies to cancel only, not ${body.type}`);
+  return issues;
+}
 
 /**
  * Checks a command body (or a stored command's fields) against the rules: one line per problem, each naming its
- * field, each at most MAX_ISSUE_LENGTH characters (a bad value is quoted, never copied whole). With a group, a
- * target region must be one of its regions.
+ * field, each at most MAX_ISSUE_LENGTH characters (a bad value is quoted, never copied whole). Field by field first
+ * (then unknown keys); the rules of the command's type only once every field is well formed. With a group, a
+ * target region must be one of its regions. Written by hand, not with a schema library: the orchestrator checks every
+ * stored command with it, and its Lambda bundle carries no zod.
  *
  * @example
  * parseCommand({ type: 'pause', reason: 'x'.repeat(2_000) }, group); // { issues: ['reason: must be at most 1024 bytes ...'] }
  */
 export function parseCommand(body: unknown, group: GroupConfig | undefined): { body: CommandBody } | { issues: string[] } {
-  const result = CommandBodySchema.safeParse(body, { error: configErrorMap });
-  const issues = result.success ? [] : formatIssues(result.error.issues).map(boundIssue);
-  const target = result.success ? result.data.targetRegion : undefined;
-  if (group !== undefined && target !== undefined && group.regions[target] === undefined) {
-    issues.push(`targetRegion: ${target} is not a region of group ${group.id} (regions: ${Object.keys(group.regions).join(', ')})`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { issues: [`(top level): ${body === undefined ? 'is required' : `must be an object (got ${describeValue(body)})`}`].map(boundIssue) };
   }
-  if (issues.length > 0 || !result.success) return { issues };
-  return { body: result.data };
+  const input = body as Record<string, unknown>;
+  const issues: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  let fatal = false;
+  for (const field of FIELDS) {
+    const checked = FIELD_CHECKS[field](input[field]);
+    if (checked.issue !== undefined) issues.push(`${field}: ${checked.issue}`);
+    if (checked.fatal === true) fatal = true;
+    else if (Object.hasOwn(input, field)) parsed[field] = checked.value;
+  }
+  for (const key of Object.keys(input)) {
+    if (!(FIELDS as readonly string[]).includes(key)) issues.push(`${key}: unknown key (not part of the configuration schema)`);
+  }
+  const command = parsed as unknown as CommandBody;
+  if (!fatal) issues.push(...ruleIssues(command));
+  if (issues.length > 0) return { issues: issues.map(boundIssue) };
+  const broken: string[] = [];
+  if (group !== undefined && command.targetRegion !== undefined && group.regions[command.targetRegion] === undefined) {
+    broken.push(boundIssue(`targetRegion: ${command.targetRegion} is not a region of group ${group.id} (regions: ${Object.keys(group.regions).join(', ')})`));
+  }
+  return broken.length > 0 ? { issues: broken } : { body: command };
 }
 
 /**

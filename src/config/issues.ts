@@ -85,7 +85,13 @@ function article(word: string): string {
   return /^[aeiou]/.test(word) ? 'an' : 'a';
 }
 
-function describeValue(value: unknown): string {
+/**
+ * A value as an issue line quotes it: strings in quotes, objects and lists by kind.
+ *
+ * @example
+ * describeValue('yes'); // '"yes"'
+ */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
