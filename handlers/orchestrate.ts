@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { ExecutorDeps } from '../src/application/executor.js';
-import { orchestrateUntil } from '../src/application/orchestrate.js';
+import { orchestrateUntil, type Outcome } from '../src/application/orchestrate.js';
 import { buildExecutorDeps } from '../src/composition.js';
 import { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
@@ -29,7 +29,7 @@ export function createOrchestrateHandler({ load, safetyMarginMs = ORCHESTRATE_SA
     const deps: ExecutorDeps = { ...(await runtime()), logger: executorLogger(telemetry.logger) };
     const deadline = deps.clock.now() + context.getRemainingTimeInMillis() - safetyMarginMs;
     const intervalMs = passIntervalMs ?? Math.min(...deps.config.groups.map((group) => group.policy.probeIntervalSeconds * 1_000));
-    const onOutcome = recordOutcome.bind(undefined, telemetry);
+    const onOutcome = (outcome: Outcome) => recordOutcome(telemetry, outcome);
     const { passes, outcomes } = await orchestrateUntil(deps, { owner: context.awsRequestId, deadline, intervalMs, minPassMs: MIN_PASS_MS, onOutcome });
     publish(telemetry.metrics, [count('OrchestratorPasses', passes)]);
     failIfAnyGroupFailed(outcomes);
