@@ -8,7 +8,9 @@ import { DEFAULT_SCENARIO, SCENARIOS } from './scenarios/library.js';
 import { localDrillStores } from './stores.js';
 
 // `npm start`: the local drill. DynamoDB Local (a JVM) holds the control plane's state; the world is simulated on
-// 127.0.0.1. Exit 0 when the scenario's expectations hold, 1 when they do not, 2 on a usage error.
+// 127.0.0.1. Exit 0 when the scenario's expectations hold, 1 when they do not, 2 on a usage error, 3 when the machine
+// was too busy for the result to be trusted (no verdict either way).
+const EXIT_CODES = { pass: 0, fail: 1, 'not-trusted': 3 } as const;
 
 interface Options {
   readonly scenario: string;
@@ -91,7 +93,7 @@ async function main(): Promise<number> {
       } finally {
         await session.close();
       }
-      return result.pass ? 0 : 1;
+      return EXIT_CODES[result.outcome];
     } finally {
       close();
     }

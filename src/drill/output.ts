@@ -61,16 +61,38 @@ export function renderSummary(result: DrillResult): string {
     lines.push(renderTimelineText(result.report));
   }
   lines.push('', `scenario ${result.scenario.name}:`);
-  for (const expectation of result.expectationResults) lines.push(`  ${expectationLine(expectation)}`);
-  const failed = result.expectationResults.filter((expectation) => !expectation.pass).length;
-  const timedOut = result.endState.timedOut ? ` (time box of ${formatDuration(result.scenario.timeBoxSeconds * 1000)} reached)` : '';
+  for (const expectation of [...result.expectationResults, ...result.physics]) lines.push(`  ${expectationLine(expectation)}`);
+  const { starvation } = result.trust;
   lines.push(
     '',
-    result.pass
-      ? `PASS  ${result.scenario.name}: every expectation held`
-      : `FAIL  ${result.scenario.name}: ${failed} expectation(s) did not hold${timedOut}`,
+    starvation.measured
+      ? `the machine kept the drill waiting ${formatDuration(starvation.cpuWaitMs + starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (for a CPU ${formatDuration(starvation.cpuWaitMs)}, stalled ${formatDuration(starvation.stalledMs)}, longest stall ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile`
+      : `the drill stalled ${formatDuration(starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (longest ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile (CPU waits are not measurable on this system)`,
   );
+  lines.push('', verdictLine(result));
+  for (const reason of result.trust.reasons) lines.push(`  ${reason}`);
   return lines.join('\n');
+}
+
+/**
+ * The last line of a drill: PASS, FAIL with what did not hold, or NOT TRUSTED (no verdict: the machine was too busy).
+ *
+ * @example
+ * verdictLine(result); // 'PASS  primary-region-outage: every expectation held'
+ */
+export function verdictLine(result: DrillResult): string {
+  const name = result.scenario.name;
+  switch (result.outcome) {
+    case 'not-trusted':
+      return `NOT TRUSTED  ${name}: the machine was too busy; result not trusted (no verdict)`;
+    case 'pass':
+      return `PASS  ${name}: every expectation held`;
+    case 'fail': {
+      const failed = [...result.expectationResults, ...result.physics].filter((expectation) => !expectation.pass);
+      const timedOut = result.endState.timedOut ? ` (time box of ${formatDuration(result.scenario.timeBoxSeconds * 1000)} reached)` : '';
+      return `FAIL  ${name}: ${failed.map((expectation) => expectation.name).join(', ')} did not hold${timedOut}`;
+    }
+  }
 }
 
 function expectationLine(expectation: ExpectationResult): string {

@@ -1,6 +1,9 @@
 import type { GroupConfig } from '../config/schema.js';
 import type { EpochMs, FailoverOutcome, FailoverRecord, FailoverTimestamps, LoggedEvent, RegionName } from '../domain/types.js';
 import { failoverPhases, windowStartKey, type PhaseName, type PhaseTimeoutKey } from '../domain/phases.js';
+import { formatDuration, formatOffset, formatSeconds } from './format.js';
+export { formatDuration } from './format.js';
+import { minimumDetectionMs } from './physics.js';
 import { renderTimelineSvg } from './timeline-svg.js';
 
 /** What a drill is checked against: the group's `policy.targets`, its RPO budget and its step timeouts. */
@@ -9,6 +12,8 @@ export interface ReportTargets {
   readonly detectionSeconds: number;
   /** The RPO budget: the data-loss window (replica lag at promotion) may not exceed it. */
   readonly maxReplicaLagSeconds: number;
+  /** The fastest detection the probe schedule allows (see `minimumDetectionMs`); a faster one is not believed. */
+  readonly minDetectionMs?: number;
   /** Per-step timeouts (`policy.stepTimeouts`); a step that ran longer than its own is flagged. */
   readonly stepTimeouts?: Readonly<Partial<Record<StepTimeoutKey, number>>>;
 }
@@ -113,6 +118,7 @@ export function targetsOf(group: GroupConfig): ReportTargets {
     rtoSeconds: group.policy.targets.rtoSeconds,
     detectionSeconds: group.policy.targets.detectionSeconds,
     maxReplicaLagSeconds: group.policy.maxReplicaLagSeconds,
+    minDetectionMs: minimumDetectionMs(group.policy),
     stepTimeouts: group.policy.stepTimeouts,
   };
 }
@@ -215,11 +221,15 @@ function checksOf(
     { name: 'outcome', pass: outcome === 'completed', actual: outcome, target: 'completed' },
   ];
   if (figures.detectionMs !== undefined) {
+    const floor = targets.minDetectionMs;
+    const tooFast = floor !== undefined && figures.detectionMs < floor;
     checks.push({
       name: 'detection',
-      pass: figures.detectionMs <= targets.detectionSeconds * 1000,
-      actual: formatDuration(figures.detectionMs),
-      target: `≤ ${formatDuration(targets.detectionSeconds * 1000)}`,
+      pass: figures.detectionMs <= targets.detectionSeconds * 1000 && !tooFast,
+      actual: tooFast
+        ? `${formatDuration(figures.detectionMs)}: faster than the probe schedule allows (failure threshold − 1 probe intervals)`
+        : formatDuration(figures.detectionMs),
+      target: floor === undefined ? `≤ ${formatDuration(targets.detectionSeconds * 1000)}` : `${formatDuration(floor)} – ${formatDuration(targets.detectionSeconds * 1000)}`,
     });
   }
   checks.push({
@@ -257,30 +267,6 @@ function headlineOf(report: Omit<DrillReport, 'headline'>): string {
 
 function firstEventAt(events: readonly LoggedEvent[]): EpochMs | undefined {
   return events.length === 0 ? undefined : Math.min(...events.map((event) => event.at));
-}
-
-/**
- * A duration for people: `850 ms`, `32.0 s`, `2 min 04 s`, `5 min`.
- *
- * @example
- * formatDuration(124_000); // '2 min 04 s'
- * formatDuration(300_000); // '5 min'
- */
-export function formatDuration(ms: number): string {
-  if (Math.abs(ms) < 1_000) return `${Math.round(ms)} ms`;
-  if (Math.abs(ms) < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const seconds = totalSeconds % 60;
-  const minutes = `${Math.floor(totalSeconds / 60)} min`;
-  return seconds === 0 ? minutes : `${minutes} ${String(seconds).padStart(2, '0')} s`;
-}
-
-function formatSeconds(seconds: number): string {
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
-}
-
-function formatOffset(ms: number): string {
-  return `T+${(ms / 1000).toFixed(1)}s`;
 }
 
 /**

@@ -18,8 +18,11 @@ import type { FaultStore } from '../ports/FaultStore.js';
 import type { FleetLedger } from '../ports/FleetLedger.js';
 import type { ObservationStore } from '../ports/ObservationStore.js';
 import type { StateStore } from '../ports/StateStore.js';
-import { DrillClock } from './DrillClock.js';
+import { DrillClock, type Starvation } from './DrillClock.js';
+import { DrillProber } from './DrillProber.js';
+import { minimumDetectionMs, physicsChecks, type ProbeSighting } from './physics.js';
 import { checkExpectations, isInState, type DrillFacts, type ExpectationResult } from './expectations.js';
+import { formatDuration } from './format.js';
 import { buildDrillReport, targetsOf, type DrillReport } from './report.js';
 import type { CrashPoint, DrillAction, DrillTrigger, GroupOverrides, Scenario } from './scenarios/types.js';
 
@@ -30,8 +33,6 @@ import type { CrashPoint, DrillAction, DrillTrigger, GroupOverrides, Scenario } 
  * the sub-second steps stay within about a second of their simulated cost and the default scenario runs in 6-9 s.
  */
 export const DEFAULT_CLOCK_FACTOR = 100;
-/** Every health endpoint's timeout in the drill, in real milliseconds (HTTP runs in real time). */
-export const DRILL_ENDPOINT_TIMEOUT_MS = 250;
 export const DRILL_PRINCIPAL = 'arn:aws:iam::000000000000:user/drill-operator';
 export const DRILL_CONFIG_PATH = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
 
@@ -77,13 +78,31 @@ export interface DrillEndState {
   readonly timedOut: boolean;
 }
 
+/**
+ * How a drill ended: `pass` and `fail` are verdicts; `not-trusted` is none: the machine was too busy for the run's
+ * timings to mean anything (see `trust`).
+ */
+export type DrillOutcome = 'pass' | 'fail' | 'not-trusted';
+
+/** Whether the run's timings can be believed, and what the machine did to it. */
+export interface DrillTrust {
+  readonly trusted: boolean;
+  /** Why not, in words; empty when trusted. */
+  readonly reasons: readonly string[];
+  readonly starvation: Starvation;
+}
+
 export interface DrillResult {
   readonly scenario: Scenario;
+  readonly outcome: DrillOutcome;
+  readonly trust: DrillTrust;
+  /** What physics allows the drill to have seen (no failure before a fault, no detection faster than the probes). */
+  readonly physics: readonly ExpectationResult[];
   /** The failover's report; absent when no failover started. */
   readonly report?: DrillReport;
   readonly endState: DrillEndState;
   readonly expectationResults: readonly ExpectationResult[];
-  /** Every expectation held. */
+  /** Every expectation held and physics was respected (a verdict only when `trust.trusted`). */
   readonly pass: boolean;
   readonly facts: DrillFacts;
   /** The group's event log, oldest first. */
@@ -130,7 +149,6 @@ export async function startDrill(options: DrillOptions): Promise<DrillSession> {
   const group = withOverrides(first, options.scenario.overrides);
   const world = await SimWorld.create(group, {
     clock,
-    endpointTimeoutMs: DRILL_ENDPOINT_TIMEOUT_MS,
     ...(options.scenario.timings === undefined ? {} : { timings: options.scenario.timings }),
   });
   const regions = options.scenario.controlPlaneRegions;
@@ -199,7 +217,8 @@ export class DrillSession {
   readonly group: GroupConfig;
   readonly deps: ExecutorDeps;
   private readonly stores: DrillStores;
-  private readonly prober: HttpProber;
+  private readonly prober: DrillProber;
+  private readonly sightings: ProbeSighting[] = [];
   private readonly faultHandles = new Map<string, SimFaultHandle>();
   private readonly downRegions = new Set<RegionName>();
   private readonly firstVisit = new Map<string, EpochMs>();
@@ -227,7 +246,15 @@ export class DrillSession {
   ) {
     this.group = world.group;
     this.pending = options.scenario.script.map((entry, index) => ({ index, ...entry }));
-    this.prober = clock.holding(new HttpProber());
+    this.prober = new DrillProber(new HttpProber(), clock, {
+      behaviourAt: (url) => {
+        for (const region of Object.keys(world.group.regions)) {
+          const server = world.server(region);
+          if (url.startsWith(`${server.origin}/`)) return { region, behaviour: server.current };
+        }
+        return undefined;
+      },
+    });
     const stores = holdingStores(clock, options.stores);
     this.stores = stores;
     this.deps = {
@@ -299,6 +326,7 @@ export class DrillSession {
   }
 
   async close(): Promise<void> {
+    this.clock.stop();
     await this.world.close();
   }
 
@@ -358,7 +386,7 @@ export class DrillSession {
   /** Every observer probes every region at once. An observer whose own region is down does not run: its Lambda is down too. */
   private async probeRound(): Promise<void> {
     const observers = this.config.fleet.observerRegions.filter((observer) => !this.downRegions.has(observer));
-    await Promise.all(
+    const rounds = await Promise.all(
       observers.map((observer) =>
         runProbeRound(
         {
@@ -370,9 +398,14 @@ export class DrillSession {
           clock: this.clock,
         },
           { observerRegion: observer, groups: [this.group] },
-        ),
+        ).then((round) => ({ observer, round })),
       ),
     );
+    for (const { observer, round } of rounds) {
+      for (const region of round.regions) {
+        this.sightings.push({ at: round.startedAt, observer, region: region.region, ok: region.ok, reasons: region.failureReasons });
+      }
+    }
   }
 
   /**
@@ -516,8 +549,20 @@ export class DrillSession {
       eventCounts,
     };
     const expectationResults = checkExpectations(this.scenario.expect, facts);
+    const physics = physicsChecks({
+      sightings: this.sightings,
+      faultLog: this.world.faultLog(),
+      startedAt: this.startedAt,
+      minDetectionMs: minimumDetectionMs(this.group.policy),
+      ...(report?.detectionMs === undefined || failover?.trigger.kind !== 'automatic' ? {} : { detectionMs: report.detectionMs }),
+    });
+    const trust = this.trust();
+    const pass = expectationResults.every((result) => result.pass) && physics.every((check) => check.pass);
     return {
       scenario: this.scenario,
+      outcome: !trust.trusted ? 'not-trusted' : pass ? 'pass' : 'fail',
+      trust,
+      physics,
       ...(report === undefined ? {} : { report }),
       endState: {
         state: facts.state,
@@ -528,11 +573,25 @@ export class DrillSession {
         timedOut,
       },
       expectationResults,
-      pass: expectationResults.every((result) => result.pass),
+      pass,
       facts,
       events: [...this.events],
       notifications: this.world.notifier.messages().map((message) => message.notification),
     };
+  }
+
+  /** The machine was too busy when a probe hit its real-time bound, or a stall moved the clock further than it may. */
+  private trust(): DrillTrust {
+    const starvation = this.clock.starvation();
+    const reasons = [
+      ...this.prober.starved.map(
+        (probe) => `a probe of ${probe.url} waited ${formatDuration(probe.realMs)} of real time for an answer the server gives at once (T+${((probe.at - this.startedAt) / 1000).toFixed(1)} s)`,
+      ),
+      ...starvation.stalls.map(
+        (stall) => `the machine stopped the drill for ${formatDuration(stall.realMs)} of real time (T+${((stall.at - this.startedAt) / 1000).toFixed(1)} s)`,
+      ),
+    ];
+    return { trusted: reasons.length === 0, reasons, starvation };
   }
 
   /** The first fault that hits the initial primary: detection is measured from it. */
