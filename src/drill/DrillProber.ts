@@ -46,6 +46,7 @@ export class DrillProber implements Prober {
     private readonly http: Prober,
     private readonly clock: DrillClock,
     private readonly world: ProbedWorld,
+    private readonly realTimeBoundMs = PROBE_REAL_TIME_BOUND_MS,
   ) {}
 
   async probe(endpoints: readonly HealthEndpoint[]): Promise<HttpProbeResult[]> {
@@ -60,12 +61,12 @@ export class DrillProber implements Prober {
     }
     if (delayMs > 0) await this.clock.sleep(delayMs);
     const startedAt = performance.now();
-    const [result] = await this.clock.hold(() => this.http.probe([{ ...endpoint, timeoutMs: PROBE_REAL_TIME_BOUND_MS }]));
+    const [result] = await this.clock.hold(() => this.http.probe([{ ...endpoint, timeoutMs: this.realTimeBoundMs }]));
     const realMs = performance.now() - startedAt;
     if (result === undefined) throw new Error(`the prober gave no result for ${endpoint.url}`);
-    if (realMs >= PROBE_REAL_TIME_BOUND_MS) {
+    if (realMs >= this.realTimeBoundMs) {
       this.starved.push({ at: this.clock.now(), url: endpoint.url, realMs: Math.round(realMs) });
-      return { url: endpoint.url, ok: false, latencyMs: delayMs, error: `no answer in ${PROBE_REAL_TIME_BOUND_MS} ms of real time: the machine was too busy` };
+      return { url: endpoint.url, ok: false, latencyMs: delayMs, error: `no answer in ${this.realTimeBoundMs} ms of real time: the machine was too busy` };
     }
     return { ...result, latencyMs: delayMs };
   }

@@ -24,8 +24,9 @@ export function minimumDetectionMs(policy: { readonly failureThreshold: number; 
 }
 
 /**
- * What physics allows a drill to have seen, as checks: no region seen failing before a fault touched it, and no
- * detection faster than the probe schedule allows. A broken one means the drill measured the machine, not the
+ * What physics allows a drill to have seen, as checks: no region seen failing before a fault touched it (while only
+ * faults changed the world: until the first operator command or the group's first move out of `monitoring`, after
+ * which a fenced or orphaned database may fail on purpose), and no detection faster than the probe schedule allows. A broken one means the drill measured the machine, not the
  * control plane: the drill fails with that reason. Pure.
  *
  * @example
@@ -36,6 +37,8 @@ export function physicsChecks(input: {
   readonly sightings: readonly ProbeSighting[];
   readonly faultLog: readonly SimFaultLogEntry[];
   readonly startedAt: EpochMs;
+  /** When an operator command or the control plane first changed the world; sightings from then on are not judged. */
+  readonly worldChangedAt?: EpochMs;
   readonly detectionMs?: number;
   readonly minDetectionMs: number;
 }): ExpectationResult[] {
@@ -45,7 +48,7 @@ export function physicsChecks(input: {
     if (!firstTouch.has(entry.fault.region)) firstTouch.set(entry.fault.region, entry.at);
   }
   const early = input.sightings.find((sighting) => {
-    if (sighting.ok) return false;
+    if (sighting.ok || (input.worldChangedAt !== undefined && sighting.at >= input.worldChangedAt)) return false;
     const touched = firstTouch.get(sighting.region);
     return touched === undefined || sighting.at < touched;
   });

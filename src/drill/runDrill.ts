@@ -232,6 +232,7 @@ export class DrillSession {
   private executorGeneration = 1;
   private state = 'monitoring';
   private startedAt: EpochMs = 0;
+  private firstCommandAt: EpochMs | undefined;
   private roundsDone = 0;
   private roundsSeen = 0;
   private roundWaiter: (() => void) | undefined;
@@ -491,6 +492,7 @@ export class DrillSession {
       }
       case 'command': {
         const requestedAt = this.clock.now();
+        this.firstCommandAt ??= requestedAt;
         await this.deps.commands.enqueue({
           id: `${this.scenario.name}-${entry.index}-${this.startedAt}`,
           groupId: this.group.id,
@@ -553,6 +555,7 @@ export class DrillSession {
       sightings: this.sightings,
       faultLog: this.world.faultLog(),
       startedAt: this.startedAt,
+      ...(this.worldChangedAt() === undefined ? {} : { worldChangedAt: this.worldChangedAt() }),
       minDetectionMs: minimumDetectionMs(this.group.policy),
       ...(report?.detectionMs === undefined || failover?.trigger.kind !== 'automatic' ? {} : { detectionMs: report.detectionMs }),
     });
@@ -578,6 +581,13 @@ export class DrillSession {
       events: [...this.events],
       notifications: this.world.notifier.messages().map((message) => message.notification),
     };
+  }
+
+  /** The first operator command or the group's first move out of `monitoring`. */
+  private worldChangedAt(): EpochMs | undefined {
+    const moves = [...this.firstVisit].filter(([state]) => state !== 'monitoring').map(([, at]) => at);
+    const times = [...moves, ...(this.firstCommandAt === undefined ? [] : [this.firstCommandAt])];
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /** The machine was too busy when a probe hit its real-time bound, or a stall moved the clock further than it may. */
