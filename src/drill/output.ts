@@ -1,7 +1,11 @@
 import { extname } from 'node:path';
 import type { LoggedEvent } from '../domain/types.js';
 import type { ExpectationResult } from './expectations.js';
-import { escapeHtml, formatDuration, renderHtml, renderMarkdown, renderTimelineText } from './report.js';
+import { formatDuration } from './format.js';
+import { escapeHtml } from './render/escapeHtml.js';
+import { renderHtml } from './render/html.js';
+import { renderMarkdown } from './render/markdown.js';
+import { renderTimelineText } from './render/text.js';
 import type { DrillProgress, DrillResult } from './runDrill.js';
 
 /** Room for one event line in a terminal. */

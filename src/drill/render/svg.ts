@@ -1,5 +1,6 @@
-import type { DrillReport, ReportStepName } from './report.js';
-import { escapeHtml, formatDuration } from './report.js';
+import { formatDuration } from '../format.js';
+import type { DrillReport, ReportStepName } from '../report.js';
+import { escapeHtml } from './escapeHtml.js';
 
 const WIDTH = 960;
 const PLOT_LEFT = 170;

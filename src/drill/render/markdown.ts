@@ -1,0 +1,56 @@
+import { formatDuration, formatOffset, formatSeconds } from '../format.js';
+import type { DrillReport } from '../report.js';
+import { dataLossLines } from './dataLoss.js';
+import { renderTimelineText } from './text.js';
+
+/**
+ * The report as Markdown: headline, ASCII timeline, checks, steps, data loss, events.
+ *
+ * @example
+ * await writeFile('reports/drill.md', renderMarkdown(report));
+ */
+export function renderMarkdown(report: DrillReport): string {
+  const lines = [
+    `# Drill report: ${report.scenario ?? report.failoverId}`,
+    '',
+    `**${report.headline}**`,
+    '',
+    `Group \`${report.groupId}\`, failover \`${report.failoverId}\`, trigger ${report.trigger}, ${report.planned ? 'planned switchover' : 'unplanned failover'}.`,
+    '',
+    '```text',
+    renderTimelineText(report).trimEnd(),
+    '```',
+    '',
+    '## Checks',
+    '',
+    '| check | actual | target | result |',
+    '| --- | --- | --- | --- |',
+    ...report.checks.map((check) => `| ${check.name} | ${check.actual} | ${check.target} | ${check.pass ? 'pass' : '**FAIL**'} |`),
+    '',
+    '## Steps',
+    '',
+    '| step | starts | duration | step timeout |',
+    '| --- | --- | --- | --- |',
+    ...report.steps.map(
+      (step) =>
+        `| ${step.name} | ${formatOffset(step.startOffsetMs)} | ${formatDuration(step.durationMs)} | ${
+          step.timeoutSeconds === undefined ? '' : `${formatSeconds(step.timeoutSeconds)}${step.withinTimeout === false ? ' **exceeded**' : ''}`
+        } |`,
+    ),
+    ...(report.rtoMs === undefined ? [] : [`| **total (RTO)** | | **${formatDuration(report.rtoMs)}** | |`]),
+    '',
+    '## Data loss',
+    '',
+    ...dataLossLines(report).map((line) => `- ${line}`),
+    '',
+    '## Events',
+    '',
+    '| time | event | state | message |',
+    '| --- | --- | --- | --- |',
+    ...report.events.map(
+      (event) => `| ${formatOffset(event.offsetMs)} | ${event.type} | ${event.state} | ${event.message.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
