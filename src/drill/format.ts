@@ -21,3 +21,23 @@ export function formatSeconds(seconds: number): string {
 export function formatOffset(ms: number): string {
   return `T+${(ms / 1000).toFixed(1)}s`;
 }
+
+/**
+ * A moment as UTC wall-clock time to the tenth of a second, for next to a T+ offset.
+ *
+ * @example
+ * formatUtc(Date.UTC(2026, 10, 30, 13, 5, 9, 450)); // '13:05:09.4Z'
+ */
+export function formatUtc(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 21)}Z`;
+}
+
+/**
+ * A moment as a full UTC timestamp, for a header.
+ *
+ * @example
+ * formatUtcDate(Date.UTC(2026, 10, 30, 13, 5, 9)); // '2026-11-30 13:05:09 UTC'
+ */
+export function formatUtcDate(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

@@ -34,6 +34,18 @@ export interface DrillReportInput {
   readonly faultInjectedAt?: EpochMs;
   readonly scenario?: string;
   readonly sim?: MeasuredDataLoss;
+  /** Time zero of every offset; default: the fault. The local drill passes its own start, as its console does. */
+  readonly originAt?: EpochMs;
+  /** When the drill ended: a failover still in progress then is drawn up to here. */
+  readonly endedAt?: EpochMs;
+}
+
+/** The step a failover was in when the drill ended, from its start up to the end of the drill. */
+export interface InProgressStep {
+  readonly name: ReportStepName;
+  readonly startedAt: EpochMs;
+  readonly startOffsetMs: number;
+  readonly durationMs: number;
 }
 
 /** The phases of src/domain/phases.ts, then the tail of the window to its end. */
@@ -80,8 +92,15 @@ export interface DrillReport {
   readonly pass: boolean;
   /** One line: verdict, route, RTO against target, and what failed. */
   readonly headline: string;
-  /** Time zero of every offset: the fault if known, else the start of the recovery window. */
+  /** Time zero of every offset: the drill's start (local drills), the fault if known, else the recovery window's start. */
   readonly originAt: EpochMs;
+  /** The fault's offset from the origin (0 when the origin is the fault). */
+  readonly faultOffsetMs: number;
+  /** Who approved the failover (approval mode), and who asked for it (operator trigger). */
+  readonly approvedBy?: string;
+  readonly requestedBy?: string;
+  /** The step still running when the drill ended (a failover in progress). */
+  readonly inProgress?: InProgressStep;
   readonly faultInjectedAt?: EpochMs;
   /** Start of the recovery window: detection, or the decision for an operator failover. */
   readonly windowStartAt?: EpochMs;
@@ -135,7 +154,7 @@ export function buildDrillReport(input: DrillReportInput): DrillReport {
   const timestamps = record.timestamps;
   const windowStartAt = timestamps[windowStartKey(timestamps)];
   const finishedAt = record.outcome === 'completed' ? timestamps.completedAt : timestamps.abortedAt;
-  const originAt = faultInjectedAt ?? windowStartAt ?? finishedAt ?? firstEventAt(input.events) ?? 0;
+  const originAt = input.originAt ?? faultInjectedAt ?? windowStartAt ?? finishedAt ?? firstEventAt(input.events) ?? 0;
   const steps = windowStartAt === undefined ? [] : stepsOf(timestamps, windowStartAt, finishedAt, originAt, targets);
   const windowEndAt = steps.length === 0 ? windowStartAt : (steps[steps.length - 1] as ReportStep).endedAt;
   const completedAt = record.outcome === 'completed' ? windowEndAt : undefined;
@@ -146,6 +165,8 @@ export function buildDrillReport(input: DrillReportInput): DrillReport {
   const dataLoss = dataLossOf(record, targets, input.sim);
   const checks = checksOf(record.outcome, targets, { detectionMs, rtoMs, ...dataLoss });
   const pass = checks.every((check) => check.pass);
+  const approvedBy = input.events.find((event) => event.type === 'APPROVE' && event.failoverId === record.id)?.actor;
+  const inProgress = record.outcome === 'in-progress' ? inProgressStep(input.events, windowEndAt, input.endedAt, originAt) : undefined;
   const report: Omit<DrillReport, 'headline'> = {
     groupId: record.groupId,
     failoverId: record.id,
@@ -157,6 +178,10 @@ export function buildDrillReport(input: DrillReportInput): DrillReport {
     outcome: record.outcome,
     pass,
     originAt,
+    faultOffsetMs: (faultInjectedAt ?? originAt) - originAt,
+    ...(approvedBy === undefined ? {} : { approvedBy }),
+    ...(record.trigger.kind === 'automatic' ? {} : { requestedBy: record.trigger.principalArn }),
+    ...(inProgress === undefined ? {} : { inProgress }),
     ...(faultInjectedAt === undefined ? {} : { faultInjectedAt }),
     ...(windowStartAt === undefined ? {} : { windowStartAt }),
     ...(windowEndAt === undefined ? {} : { windowEndAt }),
@@ -170,6 +195,32 @@ export function buildDrillReport(input: DrillReportInput): DrillReport {
     events: [...input.events].sort((a, b) => a.seq - b.seq).map((event) => ({ ...event, offsetMs: event.at - originAt })),
   };
   return { ...report, headline: headlineOf(report) };
+}
+
+/** The phase each step of the machine's `failingOver` state works on (the phase its timestamp ends). */
+const PHASE_OF_STEP: Readonly<Record<string, ReportStepName>> = {
+  awaitingApproval: 'approval',
+  fencing: 'fencing',
+  draining: 'draining',
+  promoting: 'promotion request',
+  awaitingPromotion: 'promotion',
+  switchingTraffic: 'traffic switch',
+  awaitingDnsSync: 'DNS sync',
+  verifying: 'verification',
+};
+
+/** The step the last event left the failover in, from the last timestamp it recorded to the drill's end. */
+function inProgressStep(
+  events: readonly LoggedEvent[],
+  lastRecordedAt: EpochMs | undefined,
+  endedAt: EpochMs | undefined,
+  originAt: EpochMs,
+): InProgressStep | undefined {
+  const last = [...events].sort((a, b) => a.seq - b.seq).at(-1);
+  const name = last === undefined ? undefined : PHASE_OF_STEP[last.state.split('.').at(-1) ?? ''];
+  if (name === undefined || endedAt === undefined) return undefined;
+  const startedAt = lastRecordedAt ?? last?.at ?? endedAt;
+  return { name, startedAt, startOffsetMs: startedAt - originAt, durationMs: Math.max(0, endedAt - startedAt) };
 }
 
 function stepsOf(

@@ -10,7 +10,8 @@ import { formatIssues } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import { controlPlaneRegionsOf, GroupSchema, initialPrimaryOf, type ControlPlaneConfig, type GroupConfig } from '../config/schema.js';
 import { ValidationError } from '../domain/errors.js';
-import type { EpochMs, FailoverRecord, LoggedEvent, Notification, RegionName } from '../domain/types.js';
+import { evaluateGroup } from '../domain/verdicts.js';
+import type { EpochMs, FailoverRecord, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
 import type { Database, PromoteOutcome } from '../ports/Database.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -47,8 +48,13 @@ export interface DrillStores {
 }
 
 /** Live output: what the drill did, each logged event (state changes, step results) with its simulated time. */
-export type DrillProgress =
-  | { readonly kind: 'started'; readonly scenario: Scenario; readonly groupId: string; readonly factor: number }
+export type DrillProgress = ProgressWithoutTime & {
+  /** The simulated moment, as a date (printed in UTC next to the T+ offset `atMs`). */
+  readonly at: EpochMs;
+};
+
+type ProgressWithoutTime =
+  | { readonly kind: 'started'; readonly atMs: 0; readonly scenario: Scenario; readonly groupId: string; readonly factor: number }
   | { readonly kind: 'action'; readonly atMs: number; readonly description: string }
   | { readonly kind: 'event'; readonly atMs: number; readonly event: LoggedEvent }
   | { readonly kind: 'finished'; readonly atMs: number; readonly state: string; readonly realMs: number };
@@ -92,8 +98,21 @@ export interface DrillTrust {
   readonly starvation: Starvation;
 }
 
+/** A region's verdict changed (or its failing observers or reasons did) after a probe round. */
+export interface VerdictChange {
+  readonly at: EpochMs;
+  readonly region: RegionName;
+  readonly verdict: Verdict;
+  readonly failingObservers: readonly RegionName[];
+  readonly reasons: readonly string[];
+}
+
 export interface DrillResult {
   readonly scenario: Scenario;
+  /** When the drill started (T+0 of the console and the report). */
+  readonly startedAt: EpochMs;
+  /** Why things happened or did not: each change of a region's verdict, with its failing observers and reasons. */
+  readonly verdicts: readonly VerdictChange[];
   readonly outcome: DrillOutcome;
   readonly trust: DrillTrust;
   /** What physics allows the drill to have seen (no failure before a fault, no detection faster than the probes). */
@@ -219,6 +238,8 @@ export class DrillSession {
   private readonly stores: DrillStores;
   private readonly prober: DrillProber;
   private readonly sightings: ProbeSighting[] = [];
+  private readonly verdicts: VerdictChange[] = [];
+  private health: Record<RegionName, RegionHealth> = {};
   private readonly faultHandles = new Map<string, SimFaultHandle>();
   private readonly downRegions = new Set<RegionName>();
   private readonly firstVisit = new Map<string, EpochMs>();
@@ -287,7 +308,7 @@ export class DrillSession {
   async run(): Promise<DrillResult> {
     this.startedAt = this.clock.now();
     const realStart = performance.now();
-    this.emit({ kind: 'started', scenario: this.scenario, groupId: this.group.id, factor: this.factor });
+    this.emit({ kind: 'started', atMs: 0, scenario: this.scenario, groupId: this.group.id, factor: this.factor });
     const timeBoxMs = this.scenario.timeBoxSeconds * 1000;
     const expect = this.scenario.expect;
     let timedOut = false;
@@ -407,6 +428,30 @@ export class DrillSession {
         this.sightings.push({ at: round.startedAt, observer, region: region.region, ok: region.ok, reasons: region.failureReasons });
       }
     }
+    await this.recordVerdicts();
+  }
+
+  /** The verdicts the observers' reports give now (the rule of src/domain/verdicts.ts); a change is a history line. */
+  private async recordVerdicts(): Promise<void> {
+    const now = this.clock.now();
+    const health = evaluateGroup({
+      group: this.group,
+      previous: this.health,
+      reports: await this.stores.observations.listForGroup(this.group.id),
+      observerRegions: this.config.fleet.observerRegions,
+      now,
+    });
+    for (const [region, verdict] of Object.entries(health)) {
+      const before = this.health[region];
+      const changed =
+        before === undefined
+          ? verdict.verdict !== 'healthy'
+          : before.verdict !== verdict.verdict || before.failingObservers.join() !== verdict.failingObservers.join() || before.reasons.join() !== verdict.reasons.join();
+      if (changed) {
+        this.verdicts.push({ at: now, region, verdict: verdict.verdict, failingObservers: verdict.failingObservers, reasons: verdict.reasons });
+      }
+    }
+    this.health = health;
   }
 
   /**
@@ -534,6 +579,8 @@ export class DrillSession {
             targets: targetsOf(this.group),
             scenario: this.scenario.name,
             sim: dataLoss,
+            originAt: this.startedAt,
+            endedAt: now,
             ...(faultInjectedAt === undefined ? {} : { faultInjectedAt }),
           });
     const eventCounts: Record<string, number> = {};
@@ -564,6 +611,8 @@ export class DrillSession {
     return {
       scenario: this.scenario,
       outcome: !trust.trusted ? 'not-trusted' : pass ? 'pass' : 'fail',
+      startedAt: this.startedAt,
+      verdicts: [...this.verdicts],
       trust,
       physics,
       ...(report === undefined ? {} : { report }),
@@ -634,8 +683,8 @@ export class DrillSession {
     if (waitMs > 0) await this.clock.sleep(waitMs);
   }
 
-  private emit(progress: DrillProgress): void {
-    this.options.onProgress?.(progress);
+  private emit(progress: ProgressWithoutTime): void {
+    this.options.onProgress?.({ ...progress, at: this.startedAt + progress.atMs });
   }
 }
 

@@ -250,7 +250,7 @@ describe('renderers', () => {
     // Assess
     expect(markdown).toContain(`**${report.headline}**`);
     expect(markdown).toContain('| rto | 2 min 34 s | ≤ 5 min | pass |');
-    expect(markdown).toContain('| **total (RTO)** | | **2 min 34 s** | |');
+    expect(markdown).toContain('| **total (RTO)** | | | **2 min 34 s** | |');
     expect(markdown).toContain('| T+32.0s | RegionUnhealthy |');
     expect(markdown).toContain('```text\nPASS');
   });

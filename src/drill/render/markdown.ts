@@ -1,4 +1,4 @@
-import { formatDuration, formatOffset, formatSeconds } from '../format.js';
+import { formatDuration, formatOffset, formatSeconds, formatUtc, formatUtcDate } from '../format.js';
 import type { DrillReport } from '../report.js';
 import { dataLossLines } from './dataLoss.js';
 import { renderTimelineText } from './text.js';
@@ -16,6 +16,10 @@ export function renderMarkdown(report: DrillReport): string {
     `**${report.headline}**`,
     '',
     `Group \`${report.groupId}\`, failover \`${report.failoverId}\`, trigger ${report.trigger}, ${report.planned ? 'planned switchover' : 'unplanned failover'}.`,
+    ...(report.requestedBy === undefined ? [] : ['', `Requested by \`${report.requestedBy}\`.`]),
+    ...(report.approvedBy === undefined ? [] : ['', `Approved by \`${report.approvedBy}\`.`]),
+    '',
+    `T+0 = ${formatUtcDate(report.originAt)}.`,
     '',
     '```text',
     renderTimelineText(report).trimEnd(),
@@ -29,15 +33,20 @@ export function renderMarkdown(report: DrillReport): string {
     '',
     '## Steps',
     '',
-    '| step | starts | duration | step timeout |',
-    '| --- | --- | --- | --- |',
+    '| step | starts | UTC | duration | step timeout |',
+    '| --- | --- | --- | --- | --- |',
     ...report.steps.map(
       (step) =>
-        `| ${step.name} | ${formatOffset(step.startOffsetMs)} | ${formatDuration(step.durationMs)} | ${
+        `| ${step.name} | ${formatOffset(step.startOffsetMs)} | ${formatUtc(step.startedAt)} | ${formatDuration(step.durationMs)} | ${
           step.timeoutSeconds === undefined ? '' : `${formatSeconds(step.timeoutSeconds)}${step.withinTimeout === false ? ' **exceeded**' : ''}`
         } |`,
     ),
-    ...(report.rtoMs === undefined ? [] : [`| **total (RTO)** | | **${formatDuration(report.rtoMs)}** | |`]),
+    ...(report.inProgress === undefined
+      ? []
+      : [
+          `| ${report.inProgress.name} | ${formatOffset(report.inProgress.startOffsetMs)} | ${formatUtc(report.inProgress.startedAt)} | ${formatDuration(report.inProgress.durationMs)} so far | in progress when the drill ended |`,
+        ]),
+    ...(report.rtoMs === undefined ? [] : [`| **total (RTO)** | | | **${formatDuration(report.rtoMs)}** | |`]),
     '',
     '## Data loss',
     '',
@@ -45,10 +54,11 @@ export function renderMarkdown(report: DrillReport): string {
     '',
     '## Events',
     '',
-    '| time | event | state | message |',
-    '| --- | --- | --- | --- |',
+    '| time | UTC | event | state | actor | message |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...report.events.map(
-      (event) => `| ${formatOffset(event.offsetMs)} | ${event.type} | ${event.state} | ${event.message.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
+      (event) =>
+        `| ${formatOffset(event.offsetMs)} | ${formatUtc(event.at)} | ${event.type} | ${event.state} | ${event.actor ?? ''} | ${event.message.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
     ),
     '',
   ];

@@ -12,8 +12,8 @@ const TEXT_WIDTH = 60;
  * // fencing        |     ##                        |   5.3 s
  */
 export function renderTimelineText(report: DrillReport): string {
-  const rows: { label: string; startMs: number; durationMs: number; note?: string }[] = [];
-  if (report.detectionMs !== undefined) rows.push({ label: 'detection', startMs: 0, durationMs: report.detectionMs });
+  const rows: { label: string; startMs: number; durationMs: number; note?: string; inProgress?: boolean }[] = [];
+  if (report.detectionMs !== undefined) rows.push({ label: 'detection', startMs: report.faultOffsetMs, durationMs: report.detectionMs });
   for (const step of report.steps) {
     rows.push({
       label: step.name,
@@ -21,6 +21,10 @@ export function renderTimelineText(report: DrillReport): string {
       durationMs: step.durationMs,
       ...(step.withinTimeout === false ? { note: `over ${formatSeconds(step.timeoutSeconds ?? 0)} timeout` } : {}),
     });
+  }
+  const running = report.inProgress;
+  if (running !== undefined) {
+    rows.push({ label: running.name, startMs: running.startOffsetMs, durationMs: running.durationMs, note: 'in progress when the drill ended', inProgress: true });
   }
   const rtoTargetOffset = (report.windowStartAt ?? report.originAt) - report.originAt + report.targets.rtoSeconds * 1000;
   const spanMs = Math.max(1, rtoTargetOffset, ...rows.map((row) => row.startMs + row.durationMs));
@@ -32,14 +36,14 @@ export function renderTimelineText(report: DrillReport): string {
     const cells = Array.from<unknown, string>({ length: TEXT_WIDTH }, (_, index) => (index === targetColumn ? ':' : ' '));
     const first = column(row.startMs);
     const last = row.durationMs === 0 ? first : Math.max(first, column(row.startMs + row.durationMs) - 1);
-    for (let index = first; index <= last; index += 1) cells[index] = row.durationMs === 0 ? '+' : '#';
+    for (let index = first; index <= last; index += 1) cells[index] = row.durationMs === 0 ? '+' : row.inProgress === true ? '=' : '#';
     const duration = formatDuration(row.durationMs).padStart(11);
     lines.push(`${row.label.padEnd(labelWidth)}|${cells.join('')}|${duration}${row.note === undefined ? '' : `  ${row.note}`}`);
   }
   const axis = Array.from({ length: TEXT_WIDTH }, (_, index) => (index === targetColumn ? '^' : '-'));
   lines.push(`${''.padEnd(labelWidth)}+${axis.join('')}+`);
   const end = formatDuration(spanMs);
-  lines.push(`${'fault'.padEnd(labelWidth)}0${' '.repeat(Math.max(1, TEXT_WIDTH + 1 - end.length))}${end}`);
+  lines.push(`${(report.faultOffsetMs === 0 && report.faultInjectedAt !== undefined ? 'fault' : 'T+0').padEnd(labelWidth)}0${' '.repeat(Math.max(1, TEXT_WIDTH + 1 - end.length))}${end}`);
   lines.push(`${'RTO target'.padEnd(labelWidth)}${' '.repeat(targetColumn + 1)}^ ${formatDuration(report.targets.rtoSeconds * 1000)} after detection`);
   lines.push('');
   for (const check of report.checks) {
