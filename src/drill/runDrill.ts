@@ -21,6 +21,7 @@ import type { ObservationStore } from '../ports/ObservationStore.js';
 import type { StateStore } from '../ports/StateStore.js';
 import { DrillClock, type Starvation } from './DrillClock.js';
 import { DrillProber } from './DrillProber.js';
+import type { FaultControl } from './interactiveFaults.js';
 import { minimumDetectionMs, physicsChecks, type ProbeSighting } from './physics.js';
 import { checkExpectations, isInState, type DrillFacts, type ExpectationResult } from './expectations.js';
 import { formatDuration } from './format.js';
@@ -251,6 +252,7 @@ export class DrillSession {
   /** Control-plane regions gone down with their executor: no executor runs there again. */
   private readonly downControlPlaneRegions = new Set<RegionName>();
   private executorGeneration = 1;
+  private interactiveFaults = 0;
   private state = 'monitoring';
   private startedAt: EpochMs = 0;
   private firstCommandAt: EpochMs | undefined;
@@ -345,6 +347,33 @@ export class DrillSession {
         await this.orchestrate();
       }
     });
+  }
+
+  /**
+   * What `fcp --local inject|clear` may do to this world while it keeps running: inject a fault now (as a scripted
+   * `inject` would), clear one or all of those injected so.
+   */
+  faultControl(): FaultControl {
+    const interactive = new Map<string, string>();
+    return {
+      regions: Object.keys(this.group.regions),
+      inject: async (fault) => {
+        this.interactiveFaults += 1;
+        const id = `fault-${this.interactiveFaults}`;
+        await this.perform({ index: -1, at: { seconds: 0 }, action: { kind: 'inject', fault, id } });
+        interactive.set(id, describeFault(fault));
+        return { id, description: describeFault(fault) };
+      },
+      clear: async (id) => {
+        const ids = id === undefined ? [...interactive.keys()] : interactive.has(id) ? [id] : [];
+        for (const each of ids) {
+          await this.perform({ index: -1, at: { seconds: 0 }, action: { kind: 'clear', id: each } });
+          interactive.delete(each);
+        }
+        return ids;
+      },
+      active: () => [...interactive].map(([id, description]) => ({ id, description })),
+    };
   }
 
   async close(): Promise<void> {
