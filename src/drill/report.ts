@@ -112,6 +112,11 @@ export interface DrillReport {
   readonly rtoMs?: number;
   /** Fault → completed: what users lived through. */
   readonly outageMs?: number;
+  /**
+   * RTO less the waits of the (simulated) AWS promotion and DNS sync: what the control plane itself adds (its decisions,
+   * API calls, polling delays, saves). Goal: `CONTROL_PLANE_OVERHEAD_GOAL_MS` at the default time factor (#11).
+   */
+  readonly controlPlaneOverheadMs?: number;
   readonly targets: ReportTargets;
   readonly dataLoss: {
     readonly replicaLagAtPromotionSeconds?: number;
@@ -122,6 +127,21 @@ export interface DrillReport {
   };
   readonly checks: readonly ReportCheck[];
   readonly events: readonly ReportEvent[];
+}
+
+/** The control plane's own share of a drill's RTO may not exceed this (#11): printed next to the figure, never a check. */
+export const CONTROL_PLANE_OVERHEAD_GOAL_MS = 2_000;
+
+/**
+ * The overhead figure in words, next to its goal.
+ *
+ * @example
+ * overheadLine(report); // 'control-plane overhead 1.4 s (goal ≤ 2.0 s): RTO − promotion − DNS sync'
+ */
+export function overheadLine(report: DrillReport): string | undefined {
+  if (report.controlPlaneOverheadMs === undefined) return undefined;
+  const within = report.controlPlaneOverheadMs <= CONTROL_PLANE_OVERHEAD_GOAL_MS;
+  return `control-plane overhead ${formatDuration(report.controlPlaneOverheadMs)} (goal ≤ ${formatDuration(CONTROL_PLANE_OVERHEAD_GOAL_MS)}${within ? '' : ', MISSED'}): RTO − promotion − DNS sync`;
 }
 
 /**
@@ -167,6 +187,8 @@ export function buildDrillReport(input: DrillReportInput): DrillReport {
   const pass = checks.every((check) => check.pass);
   const approvedBy = input.events.find((event) => event.type === 'APPROVE' && event.failoverId === record.id)?.actor;
   const inProgress = record.outcome === 'in-progress' ? inProgressStep(input.events, windowEndAt, input.endedAt, originAt) : undefined;
+  const waits = steps.filter((step) => step.name === 'promotion' || step.name === 'DNS sync').reduce((sum, step) => sum + step.durationMs, 0);
+  const controlPlaneOverheadMs = rtoMs === undefined ? undefined : rtoMs - waits;
   const report: Omit<DrillReport, 'headline'> = {
     groupId: record.groupId,
     failoverId: record.id,
@@ -189,6 +211,7 @@ export function buildDrillReport(input: DrillReportInput): DrillReport {
     steps,
     ...(rtoMs === undefined ? {} : { rtoMs }),
     ...(outageMs === undefined ? {} : { outageMs }),
+    ...(controlPlaneOverheadMs === undefined ? {} : { controlPlaneOverheadMs }),
     targets,
     dataLoss,
     checks,

@@ -1,5 +1,5 @@
 import { formatDuration, formatOffset, formatSeconds, formatUtc, formatUtcDate } from '../format.js';
-import type { DrillReport } from '../report.js';
+import { overheadLine, type DrillReport } from '../report.js';
 import { dataLossLines } from './dataLoss.js';
 import { escapeHtml } from './escapeHtml.js';
 import { renderTimelineSvg } from './svg.js';
@@ -137,7 +137,10 @@ export function reportSections(report: DrillReport): HtmlSection[] {
         report.checks.map((check) => ({ cells: [check.name, check.actual, check.target, check.pass ? '✔ pass' : '✘ FAIL'], className: check.pass ? 'pass' : 'fail' })),
       ),
     },
-    { title: 'Steps', content: table(['step', 'starts', 'UTC', 'duration', 'step timeout'], steps) },
+    {
+      title: 'Steps',
+      content: { html: [table(['step', 'starts', 'UTC', 'duration', 'step timeout'], steps).html, paragraphs([overheadLine(report) ?? '']).html].join('\n') },
+    },
     { title: 'Data loss', content: paragraphs(dataLossLines(report)) },
     {
       title: 'Events',

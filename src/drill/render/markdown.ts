@@ -1,5 +1,5 @@
 import { formatDuration, formatOffset, formatSeconds, formatUtc, formatUtcDate } from '../format.js';
-import type { DrillReport } from '../report.js';
+import { overheadLine, type DrillReport } from '../report.js';
 import { dataLossLines } from './dataLoss.js';
 import { renderTimelineText } from './text.js';
 
@@ -48,6 +48,7 @@ export function renderMarkdown(report: DrillReport): string {
         ]),
     ...(report.rtoMs === undefined ? [] : [`| **total (RTO)** | | | **${formatDuration(report.rtoMs)}** | |`]),
     '',
+    ...(overheadLine(report) === undefined ? [] : [`${overheadLine(report) ?? ''}.`, '']),
     '## Data loss',
     '',
     ...dataLossLines(report).map((line) => `- ${line}`),

@@ -1,5 +1,5 @@
 import { formatDuration, formatSeconds } from '../format.js';
-import type { DrillReport } from '../report.js';
+import { overheadLine, type DrillReport } from '../report.js';
 
 const TEXT_WIDTH = 60;
 
@@ -49,5 +49,7 @@ export function renderTimelineText(report: DrillReport): string {
   for (const check of report.checks) {
     lines.push(`${check.pass ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(16)} ${check.actual}  (target ${check.target})`);
   }
+  const overhead = overheadLine(report);
+  if (overhead !== undefined) lines.push(`info  ${overhead}`);
   return `${lines.join('\n')}\n`;
 }
