@@ -2,6 +2,7 @@
  * Benchmarks: print figures, assert nothing (timed assertions flake on shared machines).
  *   npm run bench                 in-memory figures
  *   npm run bench -- --dynamodb   also the executor against DynamoDB Local (starts a JVM, ~5 s)
+ *   npm run bench -- --drills     the control plane's share of every failing-over drill's RTO (bench/drillOverhead.ts)
  * Quote ratios from one run: the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
@@ -136,6 +137,7 @@ async function main() {
   await recordSize();
   configValidation();
   await bundleBench();
+  if (process.argv.includes('--drills')) await (await import('./drillOverhead.js')).drillOverhead();
   if (process.argv.includes('--dynamodb')) {
     const { startDynamoDbLocal, localClient } = await import('../test/support/dynamodbLocal.js');
     const { createDynamoDbStores, createTable } = await import('../src/adapters/aws/dynamodb/index.js');

@@ -28,9 +28,10 @@ const allowed = {
   application: ['application', 'machine', 'domain', 'ports', 'config'],
   adapters: ['adapters', 'ports', 'domain', 'config'],
   composition: ['composition', 'adapters', 'application', 'ports', 'domain', 'config', 'machine'],
+  // The command line runs the drills (`npm start` is src/cli/localDrill.ts, `fcp drill` the staging drill).
   cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'drill'],
-  // The local drill serves the operator API (src/cli/localServer.ts) for `fcp --local`.
-  drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'cli'],
+  // The drill never imports the command line: the CLI drives the drill, not the other way round.
+  drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters'],
   handlers: ['handlers', 'application', 'composition', 'domain', 'ports', 'config'],
   // The deterministic simulator (docs/simulation.md) runs the use cases unchanged over the in-memory doubles and the
   // pure simulated world; nothing in src/ may import it, and it never builds a real adapter (no composition, no SDK).
@@ -50,6 +51,20 @@ function* sourceFiles(dir) {
   }
 }
 
+// Two layers that import each other are one layer in disguise. The known pair is on its way out (#14, "domain and
+// ports stop importing config types"); no new pair may appear.
+const knownCycles = new Set(['config<->domain']);
+for (const [layer, targets] of Object.entries(allowed)) {
+  for (const target of targets) {
+    const pair = [layer, target].sort().join('<->');
+    if (target !== layer && allowed[target]?.includes(layer) && !knownCycles.has(pair)) {
+      console.error(`dependency rules: ${layer} and ${target} may import each other (a cycle); allow one direction only`);
+      process.exit(1);
+    }
+  }
+}
+const edges = new Set();
+
 const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems = [];
 let checked = 0;
@@ -67,6 +82,7 @@ for (const top of ['src', 'state-machines', 'handlers', 'simulation']) {
       const where = `${relative(root, file)} imports ${specifier}`;
       if (specifier.startsWith('.')) {
         const target = layerOf(resolve(dirname(file), specifier));
+        if (target !== layer) edges.add(`${layer}->${target}`);
         if (!allowed[layer].includes(target)) problems.push(`${where}: ${layer} may not depend on ${target}`);
         else if (layer === 'simulation' && target === 'adapters' && !simulationAdapters.test(relative(root, resolve(dirname(file), specifier)))) {
           problems.push(`${where}: the simulation uses only the pure simulated adapters (src/adapters/sim/)`);
@@ -77,6 +93,13 @@ for (const top of ['src', 'state-machines', 'handlers', 'simulation']) {
         problems.push(`${where}: ${layer} is pure and may not use Node built-ins`);
       }
     }
+  }
+}
+
+for (const edge of edges) {
+  const [from, to] = edge.split('->');
+  if (edges.has(`${to}->${from}`) && !knownCycles.has([from, to].sort().join('<->')) && from < to) {
+    problems.push(`${from} and ${to} import each other: a cycle between layers`);
   }
 }
 

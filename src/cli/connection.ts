@@ -46,7 +46,12 @@ export async function resolveConnection(
     } catch (error) {
       throw new UsageError(`--local: ${path} not found; start the local drill (npm start) in this directory first`, { cause: error });
     }
-    const url = (JSON.parse(text) as { url?: unknown }).url;
+    let url: unknown;
+    try {
+      url = (JSON.parse(text) as { url?: unknown }).url;
+    } catch (error) {
+      throw new UsageError(`--local: ${path} is not JSON (${error instanceof Error ? error.message : String(error)}); delete it and start the local drill again`, { cause: error });
+    }
     if (typeof url !== 'string') throw new UsageError(`--local: ${path} has no "url"`);
     return { kind: 'local', endpoint: url };
   }

@@ -5,7 +5,9 @@ import { ENV } from '../config/environment.js';
 import { loadConfig } from '../config/load.js';
 import { UnknownGroupError, ValidationError } from '../domain/errors.js';
 import { DrillRefusedError } from '../drill/errors.js';
-import { formatDuration, renderTimelineText, type DrillReport } from '../drill/report.js';
+import { formatDuration } from '../drill/format.js';
+import { renderTimelineText } from '../drill/render/text.js';
+import type { DrillReport } from '../drill/report.js';
 import { awaitStagingDrill, startStagingDrill, STAGING_SCENARIOS, type StagingDrillDeps } from '../drill/stagingDrill.js';
 import { EXIT } from './render.js';
 

@@ -9,6 +9,7 @@ import { ValidationError } from '../domain/errors.js';
 import type { OperatorCommandType } from '../ports/CommandQueue.js';
 import { resolveConnection, UsageError, type Connection, type ConnectionOptions } from './connection.js';
 import { registerDrillCommand, stagingDrillDepsFromAws } from './drillCommand.js';
+import { registerLocalFaultCommands } from './localFaults.js';
 import {
   EXIT,
   exitCodeFor,
@@ -203,6 +204,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     });
 
   registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
+  registerLocalFaultCommands(program, io, state);
   return program;
 }
 

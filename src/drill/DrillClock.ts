@@ -1,38 +1,104 @@
+import { readFileSync } from 'node:fs';
 import type { EpochMs } from '../domain/types.js';
 import type { Clock } from '../ports/Clock.js';
 
 /**
+ * Real milliseconds this thread has spent runnable but waiting for a CPU, from Linux's `/proc/thread-self/schedstat`
+ * (second field, nanoseconds). Undefined where the kernel does not say (then no wait is compensated).
+ */
+export type CpuWaitMeter = () => number | undefined;
+
+const SCHEDSTAT = '/proc/thread-self/schedstat';
+
+/** The kernel's count of how long the drill's thread waited in the run queue; undefined off Linux. */
+export const schedstatCpuWait: CpuWaitMeter = () => {
+  try {
+    const waitNs = Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[1]);
+    return Number.isFinite(waitNs) ? waitNs / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The longest a single stall may stop the drill, in real milliseconds, before the run is not trusted: the clock stands
+ * still through it, but the real-time parts of the run (sockets to DynamoDB Local and the health servers) may not.
+ */
+export const DEFAULT_MAX_STALL_MS = 5_000;
+/** How often the clock looks at itself for a stall (real milliseconds). */
+const WATCH_INTERVAL_MS = 10;
+/** Real time after the watch's last look that still counts as running: a look later than this means a stall. */
+const STALL_ALLOWANCE_MS = 2 * WATCH_INTERVAL_MS;
+
+/** What the clock saw of the machine: how long it stood still for it, and its worst stalls. */
+export interface Starvation {
+  /** Real milliseconds the thread waited for a CPU while the clock was running; the clock stood still for them. */
+  readonly cpuWaitMs: number;
+  /** Real milliseconds the event loop was stopped beyond the watch's allowance (CPU waits, garbage collection). */
+  readonly stalledMs: number;
+  /** The longest single stop of the event loop, in real milliseconds. */
+  readonly longestStallMs: number;
+  /** Stalls longer than `maxStallMs`: when (simulated), and how long (real). */
+  readonly stalls: readonly { readonly at: EpochMs; readonly realMs: number }[];
+  /** False when the kernel does not report CPU waits (not Linux): only the event-loop watch compensates. */
+  readonly measured: boolean;
+}
+
+/**
  * The local drill's clock: compressed time (`now()` runs `factor` times faster than real time), except that it
- * **stands still while the control plane waits for storage or HTTP probes** (`hold`). DynamoDB Local
- * answers in milliseconds of real time, which a plain compressed clock multiplies into seconds of simulated time
- * (5 ms × 25 = 125 ms per call, a second or more per executor run on a loaded machine); holding the clock during
- * those calls keeps the simulated step timings what the simulated world says (promotion, DNS sync, API latency),
- * however slow the machine. `sleep` waits until `now()` has moved by `ms`, so a sleeper never wakes early.
+ * **stands still while the control plane waits for storage or HTTP probes** (`hold`) **and while the drill waits for
+ * the machine**: the kernel's count of the thread's run-queue wait, and any stop of the event loop longer than its
+ * watch allows (a look every 10 ms). DynamoDB Local answers in milliseconds of real time, which a plain compressed clock
+ * multiplies into seconds of simulated time; a busy machine that keeps the drill off the CPU for 100 ms would move a
+ * ×100 clock by 10 s, and timeouts, lease expiries and probe schedules would then see time the control plane never had.
+ * `sleep` waits until `now()` has moved by `ms`, so a sleeper never wakes early.
+ *
+ * `starvation()` says what the machine did; a stall longer than `maxStallMs` of real time is named there, so that
+ * the run is reported as not trusted instead of turned into a verdict.
  *
  * @example
  * const clock = new DrillClock({ factor: 100 });
  * await clock.hold(() => stores.stateStore.load('orders')); // no simulated time passes during the call
  * await clock.sleep(5_000);                                 // about 50 ms of real time
+ * clock.stop();                                             // ends the stall watch
  */
 export class DrillClock implements Clock {
   readonly factor: number;
   private readonly start: EpochMs;
-  private readonly realStart: number;
+  private readonly cpuWait: CpuWaitMeter;
+  private readonly cpuWaitStart: number | undefined;
+  private readonly maxStallMs: number;
   private held = 0;
-  private heldSince = 0;
-  private heldTotal = 0;
+  /** Simulated milliseconds since `start`. */
+  private simulatedMs = 0;
+  private lastReal: number;
+  private lastWait: number;
+  private lastLook: number;
+  private waitedMs = 0;
+  private stalledMs = 0;
+  private longestStall = 0;
+  private readonly stalls: { at: EpochMs; realMs: number }[] = [];
+  private readonly watch: NodeJS.Timeout | undefined;
 
-  constructor(options: { factor: number; start?: EpochMs }) {
+  constructor(options: { factor: number; start?: EpochMs; cpuWait?: CpuWaitMeter; maxStallMs?: number; watch?: boolean }) {
     if (!(options.factor >= 1)) throw new RangeError(`factor must be at least 1 (got ${options.factor})`);
     this.factor = options.factor;
     this.start = options.start ?? Date.now();
-    this.realStart = performance.now();
+    this.cpuWait = options.cpuWait ?? schedstatCpuWait;
+    this.maxStallMs = options.maxStallMs ?? DEFAULT_MAX_STALL_MS;
+    this.cpuWaitStart = this.cpuWait();
+    this.lastWait = this.cpuWaitStart ?? 0;
+    this.lastReal = performance.now();
+    this.lastLook = options.watch === false ? Number.POSITIVE_INFINITY : this.lastReal;
+    if (options.watch !== false) {
+      this.watch = setInterval(() => this.look(), WATCH_INTERVAL_MS);
+      this.watch.unref();
+    }
   }
 
   now(): EpochMs {
-    const real = performance.now();
-    const frozen = this.heldTotal + (this.held > 0 ? real - this.heldSince : 0);
-    return Math.round(this.start + (real - this.realStart - frozen) * this.factor);
+    this.sample();
+    return Math.round(this.start + this.simulatedMs);
   }
 
   async sleep(ms: number): Promise<void> {
@@ -44,13 +110,13 @@ export class DrillClock implements Clock {
 
   /** Runs `work` with the clock standing still (nested and concurrent holds are fine). */
   async hold<T>(work: () => Promise<T>): Promise<T> {
-    if (this.held === 0) this.heldSince = performance.now();
+    if (this.held === 0) this.sample();
     this.held += 1;
     try {
       return await work();
     } finally {
+      if (this.held === 1) this.sample();
       this.held -= 1;
-      if (this.held === 0) this.heldTotal += performance.now() - this.heldSince;
     }
   }
 
@@ -68,5 +134,55 @@ export class DrillClock implements Clock {
         return (...args: unknown[]) => this.hold(() => (value as (...callArgs: unknown[]) => Promise<unknown>).apply(target, args));
       },
     });
+  }
+
+  /** What the machine did to the run so far. */
+  starvation(): Starvation {
+    this.sample();
+    return {
+      cpuWaitMs: Math.round(this.waitedMs),
+      stalledMs: Math.round(this.stalledMs),
+      longestStallMs: Math.round(this.longestStall),
+      stalls: [...this.stalls],
+      measured: this.cpuWaitStart !== undefined,
+    };
+  }
+
+  /** Ends the stall watch (the clock still tells the time, compensating CPU waits only). */
+  stop(): void {
+    if (this.watch !== undefined) clearInterval(this.watch);
+    this.lastLook = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Moves simulated time by the real time since the last sample that the drill really ran: not held, not waiting
+   * for a CPU, and not past the watch's allowance (the watch looks every 10 ms when the event loop runs).
+   */
+  private sample(): void {
+    const real = performance.now();
+    const wait = this.cpuWait() ?? this.lastWait;
+    const elapsed = real - this.lastReal;
+    const waited = Math.max(0, wait - this.lastWait);
+    const withinWatch = Math.max(0, Math.min(real, this.lastLook + STALL_ALLOWANCE_MS) - this.lastReal);
+    if (this.held === 0) {
+      const ran = Math.max(0, Math.min(elapsed - waited, withinWatch));
+      this.simulatedMs += ran * this.factor;
+      this.waitedMs += Math.min(waited, elapsed);
+      this.stalledMs += Math.max(0, elapsed - waited - withinWatch);
+    }
+    this.lastReal = real;
+    this.lastWait = wait;
+  }
+
+  /** One look of the watch: a look later than the allowance after the previous one was a stall. */
+  private look(): void {
+    const real = performance.now();
+    const stall = real - this.lastLook - WATCH_INTERVAL_MS;
+    this.sample();
+    this.lastLook = real;
+    if (stall > this.longestStall) this.longestStall = stall;
+    if (stall > this.maxStallMs && this.stalls.length < 100) {
+      this.stalls.push({ at: Math.round(this.start + this.simulatedMs), realMs: Math.round(stall) });
+    }
   }
 }

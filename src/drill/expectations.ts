@@ -1,5 +1,5 @@
 import type { FailoverRecord, RegionName } from '../domain/types.js';
-import { formatDuration } from './report.js';
+import { formatDuration } from './format.js';
 import type { ScenarioExpectation } from './scenarios/types.js';
 
 /** What a drill measured at its end, for the checks of its scenario. */

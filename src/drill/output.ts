@@ -1,7 +1,10 @@
 import { extname } from 'node:path';
 import type { LoggedEvent } from '../domain/types.js';
 import type { ExpectationResult } from './expectations.js';
-import { escapeHtml, formatDuration, renderHtml, renderMarkdown, renderTimelineText } from './report.js';
+import { formatDuration, formatUtc, formatUtcDate } from './format.js';
+import { htmlDocument, paragraphs, renderHtml, table, type HtmlSection } from './render/html.js';
+import { renderMarkdown } from './render/markdown.js';
+import { renderTimelineText } from './render/text.js';
 import type { DrillProgress, DrillResult } from './runDrill.js';
 
 /** Room for one event line in a terminal. */
@@ -20,16 +23,17 @@ export function progressLine(progress: DrillProgress): string | undefined {
       const { scenario } = progress;
       return [
         `drill ${scenario.name}: ${scenario.description}`,
-        `group ${progress.groupId}; simulated time runs ×${progress.factor} (and stands still during storage calls)`,
+        `group ${progress.groupId}; simulated time runs ×${progress.factor} (and stands still during storage calls, probes and CPU waits)`,
+        `T+0 = ${formatUtcDate(progress.at)} (simulated)`,
         '',
       ].join('\n');
     }
     case 'action':
-      return `${offset(progress.atMs)}  » ${progress.description}`;
+      return `${offset(progress.atMs)}  ${formatUtc(progress.at)}  » ${progress.description}`;
     case 'event':
-      return clip(`${offset(progress.atMs)}  ${eventLine(progress.event)}`);
+      return clip(`${offset(progress.atMs)}  ${formatUtc(progress.at)}  ${eventLine(progress.event)}`);
     case 'finished':
-      return `\n${offset(progress.atMs)}  drill ended in ${progress.state} after ${(progress.realMs / 1000).toFixed(1)} s of real time\n`;
+      return `\n${offset(progress.atMs)}  ${formatUtc(progress.at)}  drill ended in ${progress.state} after ${(progress.realMs / 1000).toFixed(1)} s of real time\n`;
   }
 }
 
@@ -61,16 +65,38 @@ export function renderSummary(result: DrillResult): string {
     lines.push(renderTimelineText(result.report));
   }
   lines.push('', `scenario ${result.scenario.name}:`);
-  for (const expectation of result.expectationResults) lines.push(`  ${expectationLine(expectation)}`);
-  const failed = result.expectationResults.filter((expectation) => !expectation.pass).length;
-  const timedOut = result.endState.timedOut ? ` (time box of ${formatDuration(result.scenario.timeBoxSeconds * 1000)} reached)` : '';
+  for (const expectation of [...result.expectationResults, ...result.physics]) lines.push(`  ${expectationLine(expectation)}`);
+  const { starvation } = result.trust;
   lines.push(
     '',
-    result.pass
-      ? `PASS  ${result.scenario.name}: every expectation held`
-      : `FAIL  ${result.scenario.name}: ${failed} expectation(s) did not hold${timedOut}`,
+    starvation.measured
+      ? `the machine kept the drill waiting ${formatDuration(starvation.cpuWaitMs + starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (for a CPU ${formatDuration(starvation.cpuWaitMs)}, stalled ${formatDuration(starvation.stalledMs)}, longest stall ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile`
+      : `the drill stalled ${formatDuration(starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (longest ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile (CPU waits are not measurable on this system)`,
   );
+  lines.push('', verdictLine(result));
+  for (const reason of result.trust.reasons) lines.push(`  ${reason}`);
   return lines.join('\n');
+}
+
+/**
+ * The last line of a drill: PASS, FAIL with what did not hold, or NOT TRUSTED (no verdict: the machine was too busy).
+ *
+ * @example
+ * verdictLine(result); // 'PASS  primary-region-outage: every expectation held'
+ */
+export function verdictLine(result: DrillResult): string {
+  const name = result.scenario.name;
+  switch (result.outcome) {
+    case 'not-trusted':
+      return `NOT TRUSTED  ${name}: the machine was too busy; result not trusted (no verdict)`;
+    case 'pass':
+      return `PASS  ${name}: every expectation held`;
+    case 'fail': {
+      const failed = [...result.expectationResults, ...result.physics].filter((expectation) => !expectation.pass);
+      const timedOut = result.endState.timedOut ? ` (time box of ${formatDuration(result.scenario.timeBoxSeconds * 1000)} reached)` : '';
+      return `FAIL  ${name}: ${failed.map((expectation) => expectation.name).join(', ')} did not hold${timedOut}`;
+    }
+  }
 }
 
 function expectationLine(expectation: ExpectationResult): string {
@@ -79,7 +105,8 @@ function expectationLine(expectation: ExpectationResult): string {
 
 /**
  * The drill written to a file whose extension picks the format: `.json`, `.md` or `.html`.
- * A drill without a failover (its scenario expects none) still gets its expectations and events.
+ * A drill without a failover (its scenario expects none) still gets its expectations, its verdict history (why nothing
+ * happened) and its events.
  *
  * @example
  * await writeFile('drill.html', renderResultFile(result, 'drill.html'));
@@ -91,10 +118,15 @@ export function renderResultFile(result: DrillResult, path: string): string {
       return `${JSON.stringify(
         {
           scenario: result.scenario.name,
+          outcome: result.outcome,
           pass: result.pass,
+          trust: result.trust,
+          startedAt: result.startedAt,
           expectations: result.expectationResults,
+          physics: result.physics,
           endState: result.endState,
           report: result.report,
+          verdicts: result.verdicts,
           events: result.report === undefined ? result.events : undefined,
         },
         null,
@@ -102,18 +134,68 @@ export function renderResultFile(result: DrillResult, path: string): string {
       )}\n`;
     case '.md':
       return [
-        `# Drill ${result.scenario.name}: ${result.pass ? 'PASS' : 'FAIL'}`,
+        `# Drill ${result.scenario.name}: ${verdictWord(result)}`,
         '',
         result.scenario.description,
         '',
+        `T+0 = ${formatUtcDate(result.startedAt)}.`,
+        '',
         '| expectation | result | actual | expected |',
         '| --- | --- | --- | --- |',
-        ...result.expectationResults.map((e) => `| ${e.name} | ${e.pass ? 'ok' : 'FAIL'} | ${e.actual} | ${e.expected} |`),
+        ...checksOf(result).map((e) => `| ${e.name} | ${e.pass ? 'ok' : 'FAIL'} | ${e.actual} | ${e.expected} |`),
         '',
-        result.report === undefined ? eventsMarkdown(result.events) : renderMarkdown(result.report),
+        ...trustLines(result).map((line) => `- ${line}`),
+        '',
+        ...(result.report === undefined
+          ? [
+              '## Verdict history',
+              '',
+              '| time | UTC | region | verdict | failing observers | reasons |',
+              '| --- | --- | --- | --- | --- | --- |',
+              ...verdictRows(result).map((cells) => `| ${cells.join(' | ')} |`),
+              '',
+              eventsMarkdown(result),
+            ]
+          : [renderMarkdown(result.report)]),
       ].join('\n');
-    case '.html':
-      return result.report === undefined ? noFailoverHtml(result) : withExpectations(renderHtml(result.report), result);
+    case '.html': {
+      const sections: HtmlSection[] = [
+        {
+          title: `Scenario ${result.scenario.name}: ${verdictWord(result)}`,
+          className: 'expectations',
+          content: {
+            html: `${paragraphs([result.scenario.description, ...trustLines(result)]).html}\n${
+              table(
+                ['expectation', 'result', 'actual', 'expected'],
+                checksOf(result).map((e) => ({ cells: [e.name, e.pass ? 'ok' : 'FAIL', e.actual, e.expected], className: e.pass ? 'pass' : 'fail' })),
+              ).html
+            }`,
+          },
+        },
+        { title: 'Verdict history', content: table(['time', 'UTC', 'region', 'verdict', 'failing observers', 'reasons'], verdictRows(result).map((cells) => ({ cells }))) },
+      ];
+      const verdict = result.outcome;
+      if (result.report !== undefined) return renderHtml(result.report, { sections, verdict });
+      return htmlDocument({
+        title: `Drill ${result.scenario.name} (${verdictWord(result)})`,
+        verdict,
+        heading: verdictLine(result),
+        facts: [
+          `No failover: ${result.endState.state}, primary ${result.endState.primaryRegion}`,
+          `T+0 = ${formatUtcDate(result.startedAt)}`,
+        ],
+        sections: [
+          ...sections,
+          {
+            title: 'Events',
+            content: table(
+              ['time', 'UTC', 'event', 'state', 'actor', 'message'],
+              result.events.map((event) => ({ cells: [offset(event.at - result.startedAt), formatUtc(event.at), event.type, event.state, event.actor ?? '', event.message] })),
+            ),
+          },
+        ],
+      });
+    }
     default:
       throw new RangeError(`--report ${path}: the extension must be .json, .md or .html`);
   }
@@ -124,22 +206,38 @@ export function isReportPath(path: string): boolean {
   return ['.json', '.md', '.html'].includes(extname(path).toLowerCase());
 }
 
-function eventsMarkdown(events: readonly LoggedEvent[]): string {
-  return ['## Events', '', ...events.map((event) => `- \`${event.state}\` ${event.type}: ${event.message}`)].join('\n');
+function verdictWord(result: DrillResult): string {
+  return result.outcome === 'not-trusted' ? 'NOT TRUSTED' : result.outcome.toUpperCase();
 }
 
-function expectationsHtml(result: DrillResult): string {
-  const rows = result.expectationResults
-    .map((e) => `<tr><td>${escapeHtml(e.name)}</td><td>${e.pass ? 'ok' : 'FAIL'}</td><td>${escapeHtml(e.actual)}</td><td>${escapeHtml(e.expected)}</td></tr>`)
-    .join('');
-  return `<section class="expectations"><h2>Scenario ${escapeHtml(result.scenario.name)}: ${result.pass ? 'PASS' : 'FAIL'}</h2><p>${escapeHtml(result.scenario.description)}</p><table><tr><th>expectation</th><th>result</th><th>actual</th><th>expected</th></tr>${rows}</table></section>`;
+function checksOf(result: DrillResult): ExpectationResult[] {
+  return [...result.expectationResults, ...result.physics];
 }
 
-function withExpectations(html: string, result: DrillResult): string {
-  return html.replace('</body>', `${expectationsHtml(result)}</body>`);
+function trustLines(result: DrillResult): string[] {
+  const { starvation } = result.trust;
+  return [
+    `The machine kept the drill waiting ${formatDuration(starvation.cpuWaitMs + starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} of real time (the clock stood still meanwhile).`,
+    ...(result.trust.trusted ? [] : ['The machine was too busy; result not trusted:', ...result.trust.reasons]),
+  ];
 }
 
-function noFailoverHtml(result: DrillResult): string {
-  const events = result.events.map((event) => `<li><code>${escapeHtml(event.state)}</code> ${escapeHtml(event.type)}: ${escapeHtml(event.message)}</li>`).join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Drill ${escapeHtml(result.scenario.name)}</title></head><body>${expectationsHtml(result)}<h2>Events</h2><ul>${events}</ul></body></html>\n`;
+/** The verdict history as table cells: time, UTC, region, verdict, failing observers, reasons. */
+function verdictRows(result: DrillResult): string[][] {
+  return result.verdicts.map((change) => [
+    offset(change.at - result.startedAt).replace(/\s+/g, ' '),
+    formatUtc(change.at),
+    change.region,
+    change.verdict,
+    change.failingObservers.length === 0 ? 'none' : change.failingObservers.join(', '),
+    change.reasons.join('; '),
+  ]);
+}
+
+function eventsMarkdown(result: DrillResult): string {
+  return [
+    '## Events',
+    '',
+    ...result.events.map((event) => `- ${offset(event.at - result.startedAt)} ${formatUtc(event.at)} \`${event.state}\` ${event.type}: ${event.message}`),
+  ].join('\n');
 }

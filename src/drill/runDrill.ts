@@ -10,7 +10,8 @@ import { formatIssues } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import { controlPlaneRegionsOf, GroupSchema, initialPrimaryOf, type ControlPlaneConfig, type GroupConfig } from '../config/schema.js';
 import { ValidationError } from '../domain/errors.js';
-import type { EpochMs, FailoverRecord, LoggedEvent, Notification, RegionName } from '../domain/types.js';
+import { evaluateGroup } from '../domain/verdicts.js';
+import type { EpochMs, FailoverRecord, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import type { CommandQueue } from '../ports/CommandQueue.js';
 import type { Database, PromoteOutcome } from '../ports/Database.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -18,8 +19,12 @@ import type { FaultStore } from '../ports/FaultStore.js';
 import type { FleetLedger } from '../ports/FleetLedger.js';
 import type { ObservationStore } from '../ports/ObservationStore.js';
 import type { StateStore } from '../ports/StateStore.js';
-import { DrillClock } from './DrillClock.js';
+import { DrillClock, type Starvation } from './DrillClock.js';
+import { DrillProber } from './DrillProber.js';
+import type { FaultControl } from './interactiveFaults.js';
+import { minimumDetectionMs, physicsChecks, type ProbeSighting } from './physics.js';
 import { checkExpectations, isInState, type DrillFacts, type ExpectationResult } from './expectations.js';
+import { formatDuration } from './format.js';
 import { buildDrillReport, targetsOf, type DrillReport } from './report.js';
 import type { CrashPoint, DrillAction, DrillTrigger, GroupOverrides, Scenario } from './scenarios/types.js';
 
@@ -30,8 +35,6 @@ import type { CrashPoint, DrillAction, DrillTrigger, GroupOverrides, Scenario } 
  * the sub-second steps stay within about a second of their simulated cost and the default scenario runs in 6-9 s.
  */
 export const DEFAULT_CLOCK_FACTOR = 100;
-/** Every health endpoint's timeout in the drill, in real milliseconds (HTTP runs in real time). */
-export const DRILL_ENDPOINT_TIMEOUT_MS = 250;
 export const DRILL_PRINCIPAL = 'arn:aws:iam::000000000000:user/drill-operator';
 export const DRILL_CONFIG_PATH = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
 
@@ -46,8 +49,13 @@ export interface DrillStores {
 }
 
 /** Live output: what the drill did, each logged event (state changes, step results) with its simulated time. */
-export type DrillProgress =
-  | { readonly kind: 'started'; readonly scenario: Scenario; readonly groupId: string; readonly factor: number }
+export type DrillProgress = ProgressWithoutTime & {
+  /** The simulated moment, as a date (printed in UTC next to the T+ offset `atMs`). */
+  readonly at: EpochMs;
+};
+
+type ProgressWithoutTime =
+  | { readonly kind: 'started'; readonly atMs: 0; readonly scenario: Scenario; readonly groupId: string; readonly factor: number }
   | { readonly kind: 'action'; readonly atMs: number; readonly description: string }
   | { readonly kind: 'event'; readonly atMs: number; readonly event: LoggedEvent }
   | { readonly kind: 'finished'; readonly atMs: number; readonly state: string; readonly realMs: number };
@@ -77,13 +85,44 @@ export interface DrillEndState {
   readonly timedOut: boolean;
 }
 
+/**
+ * How a drill ended: `pass` and `fail` are verdicts; `not-trusted` is none: the machine was too busy for the run's
+ * timings to mean anything (see `trust`).
+ */
+export type DrillOutcome = 'pass' | 'fail' | 'not-trusted';
+
+/** Whether the run's timings can be believed, and what the machine did to it. */
+export interface DrillTrust {
+  readonly trusted: boolean;
+  /** Why not, in words; empty when trusted. */
+  readonly reasons: readonly string[];
+  readonly starvation: Starvation;
+}
+
+/** A region's verdict changed (or its failing observers or reasons did) after a probe round. */
+export interface VerdictChange {
+  readonly at: EpochMs;
+  readonly region: RegionName;
+  readonly verdict: Verdict;
+  readonly failingObservers: readonly RegionName[];
+  readonly reasons: readonly string[];
+}
+
 export interface DrillResult {
   readonly scenario: Scenario;
+  /** When the drill started (T+0 of the console and the report). */
+  readonly startedAt: EpochMs;
+  /** Why things happened or did not: each change of a region's verdict, with its failing observers and reasons. */
+  readonly verdicts: readonly VerdictChange[];
+  readonly outcome: DrillOutcome;
+  readonly trust: DrillTrust;
+  /** What physics allows the drill to have seen (no failure before a fault, no detection faster than the probes). */
+  readonly physics: readonly ExpectationResult[];
   /** The failover's report; absent when no failover started. */
   readonly report?: DrillReport;
   readonly endState: DrillEndState;
   readonly expectationResults: readonly ExpectationResult[];
-  /** Every expectation held. */
+  /** Every expectation held and physics was respected (a verdict only when `trust.trusted`). */
   readonly pass: boolean;
   readonly facts: DrillFacts;
   /** The group's event log, oldest first. */
@@ -130,7 +169,6 @@ export async function startDrill(options: DrillOptions): Promise<DrillSession> {
   const group = withOverrides(first, options.scenario.overrides);
   const world = await SimWorld.create(group, {
     clock,
-    endpointTimeoutMs: DRILL_ENDPOINT_TIMEOUT_MS,
     ...(options.scenario.timings === undefined ? {} : { timings: options.scenario.timings }),
   });
   const regions = options.scenario.controlPlaneRegions;
@@ -199,7 +237,10 @@ export class DrillSession {
   readonly group: GroupConfig;
   readonly deps: ExecutorDeps;
   private readonly stores: DrillStores;
-  private readonly prober: HttpProber;
+  private readonly prober: DrillProber;
+  private readonly sightings: ProbeSighting[] = [];
+  private readonly verdicts: VerdictChange[] = [];
+  private health: Record<RegionName, RegionHealth> = {};
   private readonly faultHandles = new Map<string, SimFaultHandle>();
   private readonly downRegions = new Set<RegionName>();
   private readonly firstVisit = new Map<string, EpochMs>();
@@ -211,8 +252,10 @@ export class DrillSession {
   /** Control-plane regions gone down with their executor: no executor runs there again. */
   private readonly downControlPlaneRegions = new Set<RegionName>();
   private executorGeneration = 1;
+  private interactiveFaults = 0;
   private state = 'monitoring';
   private startedAt: EpochMs = 0;
+  private firstCommandAt: EpochMs | undefined;
   private roundsDone = 0;
   private roundsSeen = 0;
   private roundWaiter: (() => void) | undefined;
@@ -227,7 +270,15 @@ export class DrillSession {
   ) {
     this.group = world.group;
     this.pending = options.scenario.script.map((entry, index) => ({ index, ...entry }));
-    this.prober = clock.holding(new HttpProber());
+    this.prober = new DrillProber(new HttpProber(), clock, {
+      behaviourAt: (url) => {
+        for (const region of Object.keys(world.group.regions)) {
+          const server = world.server(region);
+          if (url.startsWith(`${server.origin}/`)) return { region, behaviour: server.current };
+        }
+        return undefined;
+      },
+    });
     const stores = holdingStores(clock, options.stores);
     this.stores = stores;
     this.deps = {
@@ -259,7 +310,7 @@ export class DrillSession {
   async run(): Promise<DrillResult> {
     this.startedAt = this.clock.now();
     const realStart = performance.now();
-    this.emit({ kind: 'started', scenario: this.scenario, groupId: this.group.id, factor: this.factor });
+    this.emit({ kind: 'started', atMs: 0, scenario: this.scenario, groupId: this.group.id, factor: this.factor });
     const timeBoxMs = this.scenario.timeBoxSeconds * 1000;
     const expect = this.scenario.expect;
     let timedOut = false;
@@ -298,7 +349,35 @@ export class DrillSession {
     });
   }
 
+  /**
+   * What `fcp --local inject|clear` may do to this world while it keeps running: inject a fault now (as a scripted
+   * `inject` would), clear one or all of those injected so.
+   */
+  faultControl(): FaultControl {
+    const interactive = new Map<string, string>();
+    return {
+      regions: Object.keys(this.group.regions),
+      inject: async (fault) => {
+        this.interactiveFaults += 1;
+        const id = `fault-${this.interactiveFaults}`;
+        await this.perform({ index: -1, at: { seconds: 0 }, action: { kind: 'inject', fault, id } });
+        interactive.set(id, describeFault(fault));
+        return { id, description: describeFault(fault) };
+      },
+      clear: async (id) => {
+        const ids = id === undefined ? [...interactive.keys()] : interactive.has(id) ? [id] : [];
+        for (const each of ids) {
+          await this.perform({ index: -1, at: { seconds: 0 }, action: { kind: 'clear', id: each } });
+          interactive.delete(each);
+        }
+        return ids;
+      },
+      active: () => [...interactive].map(([id, description]) => ({ id, description })),
+    };
+  }
+
   async close(): Promise<void> {
+    this.clock.stop();
     await this.world.close();
   }
 
@@ -358,7 +437,7 @@ export class DrillSession {
   /** Every observer probes every region at once. An observer whose own region is down does not run: its Lambda is down too. */
   private async probeRound(): Promise<void> {
     const observers = this.config.fleet.observerRegions.filter((observer) => !this.downRegions.has(observer));
-    await Promise.all(
+    const rounds = await Promise.all(
       observers.map((observer) =>
         runProbeRound(
         {
@@ -370,9 +449,38 @@ export class DrillSession {
           clock: this.clock,
         },
           { observerRegion: observer, groups: [this.group] },
-        ),
+        ).then((round) => ({ observer, round })),
       ),
     );
+    for (const { observer, round } of rounds) {
+      for (const region of round.regions) {
+        this.sightings.push({ at: round.startedAt, observer, region: region.region, ok: region.ok, reasons: region.failureReasons });
+      }
+    }
+    await this.recordVerdicts();
+  }
+
+  /** The verdicts the observers' reports give now (the rule of src/domain/verdicts.ts); a change is a history line. */
+  private async recordVerdicts(): Promise<void> {
+    const now = this.clock.now();
+    const health = evaluateGroup({
+      group: this.group,
+      previous: this.health,
+      reports: await this.stores.observations.listForGroup(this.group.id),
+      observerRegions: this.config.fleet.observerRegions,
+      now,
+    });
+    for (const [region, verdict] of Object.entries(health)) {
+      const before = this.health[region];
+      const changed =
+        before === undefined
+          ? verdict.verdict !== 'healthy'
+          : before.verdict !== verdict.verdict || before.failingObservers.join() !== verdict.failingObservers.join() || before.reasons.join() !== verdict.reasons.join();
+      if (changed) {
+        this.verdicts.push({ at: now, region, verdict: verdict.verdict, failingObservers: verdict.failingObservers, reasons: verdict.reasons });
+      }
+    }
+    this.health = health;
   }
 
   /**
@@ -458,6 +566,7 @@ export class DrillSession {
       }
       case 'command': {
         const requestedAt = this.clock.now();
+        this.firstCommandAt ??= requestedAt;
         await this.deps.commands.enqueue({
           id: `${this.scenario.name}-${entry.index}-${this.startedAt}`,
           groupId: this.group.id,
@@ -499,6 +608,8 @@ export class DrillSession {
             targets: targetsOf(this.group),
             scenario: this.scenario.name,
             sim: dataLoss,
+            originAt: this.startedAt,
+            endedAt: now,
             ...(faultInjectedAt === undefined ? {} : { faultInjectedAt }),
           });
     const eventCounts: Record<string, number> = {};
@@ -516,8 +627,23 @@ export class DrillSession {
       eventCounts,
     };
     const expectationResults = checkExpectations(this.scenario.expect, facts);
+    const physics = physicsChecks({
+      sightings: this.sightings,
+      faultLog: this.world.faultLog(),
+      startedAt: this.startedAt,
+      ...(this.worldChangedAt() === undefined ? {} : { worldChangedAt: this.worldChangedAt() }),
+      minDetectionMs: minimumDetectionMs(this.group.policy),
+      ...(report?.detectionMs === undefined || failover?.trigger.kind !== 'automatic' ? {} : { detectionMs: report.detectionMs }),
+    });
+    const trust = this.trust();
+    const pass = expectationResults.every((result) => result.pass) && physics.every((check) => check.pass);
     return {
       scenario: this.scenario,
+      outcome: !trust.trusted ? 'not-trusted' : pass ? 'pass' : 'fail',
+      startedAt: this.startedAt,
+      verdicts: [...this.verdicts],
+      trust,
+      physics,
       ...(report === undefined ? {} : { report }),
       endState: {
         state: facts.state,
@@ -528,11 +654,32 @@ export class DrillSession {
         timedOut,
       },
       expectationResults,
-      pass: expectationResults.every((result) => result.pass),
+      pass,
       facts,
       events: [...this.events],
       notifications: this.world.notifier.messages().map((message) => message.notification),
     };
+  }
+
+  /** The first operator command or the group's first move out of `monitoring`. */
+  private worldChangedAt(): EpochMs | undefined {
+    const moves = [...this.firstVisit].filter(([state]) => state !== 'monitoring').map(([, at]) => at);
+    const times = [...moves, ...(this.firstCommandAt === undefined ? [] : [this.firstCommandAt])];
+    return times.length === 0 ? undefined : Math.min(...times);
+  }
+
+  /** The machine was too busy when a probe hit its real-time bound, or a stall moved the clock further than it may. */
+  private trust(): DrillTrust {
+    const starvation = this.clock.starvation();
+    const reasons = [
+      ...this.prober.starved.map(
+        (probe) => `a probe of ${probe.url} waited ${formatDuration(probe.realMs)} of real time for an answer the server gives at once (T+${((probe.at - this.startedAt) / 1000).toFixed(1)} s)`,
+      ),
+      ...starvation.stalls.map(
+        (stall) => `the machine stopped the drill for ${formatDuration(stall.realMs)} of real time (T+${((stall.at - this.startedAt) / 1000).toFixed(1)} s)`,
+      ),
+    ];
+    return { trusted: reasons.length === 0, reasons, starvation };
   }
 
   /** The first fault that hits the initial primary: detection is measured from it. */
@@ -565,8 +712,8 @@ export class DrillSession {
     if (waitMs > 0) await this.clock.sleep(waitMs);
   }
 
-  private emit(progress: DrillProgress): void {
-    this.options.onProgress?.(progress);
+  private emit(progress: ProgressWithoutTime): void {
+    this.options.onProgress?.({ ...progress, at: this.startedAt + progress.atMs });
   }
 }
 

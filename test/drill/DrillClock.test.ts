@@ -54,9 +54,9 @@ describe('DrillClock', () => {
     expect(wokeAt - start).toBeGreaterThanOrEqual(2_000);
   });
 
-  it('moves simulated time factor times faster than real time when nothing holds it', async () => {
+  it('moves simulated time factor times faster than real time when nothing holds it, no CPU is waited for and no stall is watched', async () => {
     // Prepare
-    const clock = new DrillClock({ factor: 100, start: 0 });
+    const clock = new DrillClock({ factor: 100, start: 0, cpuWait: () => 0, watch: false });
     const realStart = performance.now();
 
     // Act
@@ -67,6 +67,60 @@ describe('DrillClock', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(2_000);
     expect(clock.now()).toBeGreaterThanOrEqual(Math.floor(realElapsed * 100) - 100);
     expect(realElapsed).toBeLessThan(2_000);
+  });
+
+  it('stands still for the time the thread waited for a CPU outside holds, and only once for a wait inside a hold', async () => {
+    // Prepare
+    let waitedMs = 0;
+    const clock = new DrillClock({ factor: 1, start: 0, cpuWait: () => waitedMs, watch: false });
+    const realStart = performance.now();
+    await realDelay(40);
+
+    // Act
+    waitedMs = 30;
+    const afterWait = clock.now();
+    const beforeHold = performance.now();
+    let holdStart = 0;
+    let holdEnd = 0;
+    await clock.hold(async () => {
+      holdStart = performance.now();
+      await realDelay(20);
+      waitedMs = 45;
+      holdEnd = performance.now();
+    });
+    const afterHold = clock.now();
+    const afterHoldReal = performance.now();
+
+    // Assess
+    expect(afterWait).toBeLessThanOrEqual(beforeHold - realStart - 30 + 2);
+    // The hold froze its own time (with the 15 ms of CPU wait inside it) once: the clock moved by what ran outside it.
+    const outside = afterHoldReal - beforeHold - (holdEnd - holdStart);
+    expect(afterHold - afterWait).toBeGreaterThanOrEqual(-1);
+    expect(afterHold - afterWait).toBeLessThanOrEqual(Math.ceil(outside) + 1);
+    expect(afterHold - afterWait).toBeGreaterThan(Math.floor(outside) - 15);
+  });
+
+  it('stands still through a stop of the event loop and names a stop longer than it may be', async () => {
+    // Prepare
+    const clock = new DrillClock({ factor: 1_000, start: 0, cpuWait: () => 0, maxStallMs: 40 });
+    await realDelay(15);
+    const before = clock.now();
+
+    // Act
+    const until = performance.now() + 200;
+    while (performance.now() < until) {
+      // a synchronous burst: 200 ms of real time would be 200 s of simulated time at ×1000
+    }
+    const after = clock.now();
+    await realDelay(15);
+    const starvation = clock.starvation();
+    clock.stop();
+
+    // Assess
+    expect(after - before).toBeLessThanOrEqual(40_000);
+    expect(starvation.longestStallMs).toBeGreaterThanOrEqual(150);
+    expect(starvation.stalledMs).toBeGreaterThanOrEqual(150);
+    expect(starvation.stalls.map((stall) => stall.realMs).some((realMs) => realMs >= 150)).toBe(true);
   });
 
   it('refuses a factor below 1', () => {

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { GroupSchema } from '../../src/config/schema.js';
-import { buildDrillReport, formatDuration, renderHtml, renderJson, renderMarkdown, renderTimelineText, targetsOf } from '../../src/drill/report.js';
+import { formatDuration, formatUtc } from '../../src/drill/format.js';
+import { renderHtml } from '../../src/drill/render/html.js';
+import { renderJson } from '../../src/drill/render/json.js';
+import { renderMarkdown } from '../../src/drill/render/markdown.js';
+import { renderTimelineText } from '../../src/drill/render/text.js';
+import { buildDrillReport, targetsOf } from '../../src/drill/report.js';
 import type { DrillReportInput, ReportTargets } from '../../src/drill/report.js';
 import type { FailoverRecord, FailoverTimestamps, LoggedEvent } from '../../src/domain/types.js';
 import { threeRegionGroup } from '../adapters/sim/group.js';
@@ -61,6 +66,53 @@ function input(overrides: Partial<DrillReportInput> = {}): DrillReportInput {
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 describe('buildDrillReport', () => {
+  it('measures offsets from the origin it is given, keeps detection from the fault, and says who approved', () => {
+    // Prepare
+    const approval: LoggedEvent = { groupId: 'shop', seq: 3, at: at(40), type: 'APPROVE', state: 'failingOver.fencing', failoverId: 'f-1', actor: 'arn:aws:iam::123456789012:user/lead', message: 'approved' };
+
+    // Act
+    const report = buildDrillReport(input({ originAt: at(-10), events: [...events, approval] }));
+
+    // Assess
+    expect(report.originAt).toBe(at(-10));
+    expect(report.faultOffsetMs).toBe(10_000);
+    expect(report.detectionMs).toBe(32_000);
+    expect(report.steps[0]?.startOffsetMs).toBe(42_000);
+    expect(report.approvedBy).toBe('arn:aws:iam::123456789012:user/lead');
+    expect(report.requestedBy).toBe('arn:aws:iam::123456789012:user/ops');
+    expect(renderHtml(report)).toContain('Approved by arn:aws:iam::123456789012:user/lead');
+  });
+
+  it('draws the step a failover was in when the drill ended as an in-progress bar up to the end', () => {
+    // Prepare
+    const inPromotion = record({
+      outcome: 'in-progress',
+      timestamps: { detectedAt: at(32), decidedAt: at(32.4), fencedAt: at(33.1), promotionStartedAt: at(33.5) },
+    });
+    const waiting: LoggedEvent = { groupId: 'shop', seq: 3, at: at(33.5), type: 'PROMOTION_STARTED', state: 'failingOver.awaitingPromotion', failoverId: 'f-1', message: 'promotion started' };
+
+    // Act
+    const report = buildDrillReport(input({ record: inPromotion, events: [...events, waiting], endedAt: at(93.5) }));
+    const document = new JSDOM(renderHtml(report)).window.document;
+
+    // Assess
+    expect(report.inProgress).toMatchObject({ name: 'promotion', startedAt: at(33.5), durationMs: 60_000 });
+    expect(document.querySelector('rect.in-progress')?.getAttribute('data-duration-ms')).toBe('60000');
+    expect(renderTimelineText(report)).toMatch(/promotion +\|[ #]*=+/);
+  });
+
+  it('fails a detection faster than the probe schedule allows and says so', () => {
+    // Act
+    const report = buildDrillReport(input({ targets: { ...targets, minDetectionMs: 40_000 } }));
+
+    // Assess
+    expect(report.checks.find((check) => check.name === 'detection')).toMatchObject({
+      pass: false,
+      actual: '32.0 s: faster than the probe schedule allows (failure threshold − 1 probe intervals)',
+      target: '40.0 s – 1 min',
+    });
+  });
+
   it('cuts the recovery window into steps whose durations sum to the RTO', () => {
     // Act
     const report = buildDrillReport(input());
@@ -245,8 +297,8 @@ describe('renderers', () => {
     // Assess
     expect(markdown).toContain(`**${report.headline}**`);
     expect(markdown).toContain('| rto | 2 min 34 s | ≤ 5 min | pass |');
-    expect(markdown).toContain('| **total (RTO)** | | **2 min 34 s** | |');
-    expect(markdown).toContain('| T+32.0s | RegionUnhealthy |');
+    expect(markdown).toContain('| **total (RTO)** | | | **2 min 34 s** | |');
+    expect(markdown).toContain(`| T+32.0s | ${formatUtc(at(32))} | RegionUnhealthy |`);
     expect(markdown).toContain('```text\nPASS');
   });
 

@@ -1,5 +1,6 @@
-import type { DrillReport, ReportStepName } from './report.js';
-import { escapeHtml, formatDuration } from './report.js';
+import { formatDuration, formatUtcDate } from '../format.js';
+import type { DrillReport, ReportStepName } from '../report.js';
+import { escapeHtml } from './escapeHtml.js';
 
 const WIDTH = 960;
 const PLOT_LEFT = 170;
@@ -40,10 +41,16 @@ const TICK_SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600,
  */
 export function renderTimelineSvg(report: DrillReport): string {
   const rtoTargetOffset = (report.windowStartAt ?? report.originAt) - report.originAt + report.targets.rtoSeconds * 1000;
-  const lastOffset = Math.max(0, ...report.steps.map((step) => step.startOffsetMs + step.durationMs), report.detectionMs ?? 0);
+  const running = report.inProgress;
+  const lastOffset = Math.max(
+    0,
+    ...report.steps.map((step) => step.startOffsetMs + step.durationMs),
+    report.faultOffsetMs + (report.detectionMs ?? 0),
+    running === undefined ? 0 : running.startOffsetMs + running.durationMs,
+  );
   const spanMs = Math.max(1_000, rtoTargetOffset, lastOffset) * 1.02;
   const x = (offsetMs: number) => PLOT_LEFT + (offsetMs / spanMs) * PLOT_WIDTH;
-  const rowCount = report.steps.length + (report.detectionMs === undefined ? 0 : 1);
+  const rowCount = report.steps.length + (report.detectionMs === undefined ? 0 : 1) + (running === undefined ? 0 : 1);
   const bracketY = ROWS_TOP + rowCount * ROW_HEIGHT + 6;
   const axisY = bracketY + (report.rtoMs === undefined ? 0 : 26);
   const height = axisY + 56;
@@ -65,19 +72,20 @@ export function renderTimelineSvg(report: DrillReport): string {
   }
   parts.push(`<line x1="${PLOT_LEFT}" y1="${axisY}" x2="${PLOT_RIGHT}" y2="${axisY}" stroke="#9aa5b1" stroke-width="1"/>`);
   parts.push(
-    `<text x="${PLOT_LEFT}" y="${axisY + 40}" font-size="12" fill="#52606d">time since ${report.faultInjectedAt === undefined ? 'detection' : 'the fault was injected'}</text>`,
+    `<text x="${PLOT_LEFT}" y="${axisY + 40}" font-size="12" fill="#52606d">time since ${report.faultOffsetMs > 0 ? 'the drill started' : report.faultInjectedAt === undefined ? 'detection' : 'the fault was injected'} (T+0 = ${escapeHtml(formatUtcDate(report.originAt))})</text>`,
   );
 
   let row = 0;
   const rowY = () => ROWS_TOP + row * ROW_HEIGHT;
   if (report.detectionMs !== undefined) {
     const y = rowY();
-    const width = Math.max(0, x(report.detectionMs) - PLOT_LEFT);
+    const faultX = x(report.faultOffsetMs);
+    const width = Math.max(0, x(report.faultOffsetMs + report.detectionMs) - faultX);
     const detectionPass = report.checks.find((check) => check.name === 'detection')?.pass ?? true;
     parts.push(
       label(y, 'detection', detectionPass ? '#1f2933' : FAIL),
-      `<path class="detection" d="M${PLOT_LEFT} ${y}h${width.toFixed(2)}v${BAR_HEIGHT}h${(-width).toFixed(2)}z" fill="url(#hatch)" stroke="#d97706" stroke-width="1"/>`,
-      durationLabel(PLOT_LEFT, PLOT_LEFT + width, y, report.detectionMs, detectionPass ? '#1f2933' : FAIL),
+      `<path class="detection" d="M${faultX.toFixed(2)} ${y}h${width.toFixed(2)}v${BAR_HEIGHT}h${(-width).toFixed(2)}z" fill="url(#hatch)" stroke="#d97706" stroke-width="1"/>`,
+      durationLabel(faultX, faultX + width, y, report.detectionMs, detectionPass ? '#1f2933' : FAIL),
     );
     row += 1;
   }
@@ -97,6 +105,19 @@ export function renderTimelineSvg(report: DrillReport): string {
     row += 1;
   }
 
+  if (running !== undefined) {
+    const y = rowY();
+    const barX = x(running.startOffsetMs);
+    const width = (running.durationMs / spanMs) * PLOT_WIDTH;
+    const colour = STEP_COLOURS[running.name];
+    parts.push(
+      label(y, running.name, '#1f2933'),
+      `<rect class="step in-progress" data-step="${escapeHtml(running.name)}" data-duration-ms="${running.durationMs}" x="${barX.toFixed(2)}" y="${y}" width="${width.toFixed(3)}" height="${BAR_HEIGHT}" rx="2" fill="${colour}" fill-opacity="0.35" stroke="${colour}" stroke-width="1.5" stroke-dasharray="4 3"><title>${escapeHtml(`${running.name}: in progress for ${formatDuration(running.durationMs)} when the drill ended`)}</title></rect>`,
+      durationLabel(barX, barX + width, y, running.durationMs, '#1f2933', ' so far (in progress)'),
+    );
+    row += 1;
+  }
+
   if (report.rtoMs !== undefined && report.windowStartAt !== undefined) {
     const startX = x(report.windowStartAt - report.originAt);
     const endX = x(report.windowStartAt - report.originAt + report.rtoMs);
@@ -113,9 +134,10 @@ export function renderTimelineSvg(report: DrillReport): string {
     `<text x="${targetX}" y="${ROWS_TOP - 18}" font-size="12" fill="${FAIL}" text-anchor="middle">RTO target ${escapeHtml(formatDuration(report.targets.rtoSeconds * 1000))}</text>`,
   );
   if (report.faultInjectedAt !== undefined) {
+    const faultX = x(report.faultOffsetMs).toFixed(1);
     parts.push(
-      `<line x1="${PLOT_LEFT}" y1="${ROWS_TOP - 14}" x2="${PLOT_LEFT}" y2="${axisY}" stroke="#d97706" stroke-width="2"/>`,
-      `<text x="${PLOT_LEFT}" y="${ROWS_TOP - 18}" font-size="12" fill="#b45309" text-anchor="middle">fault</text>`,
+      `<line x1="${faultX}" y1="${ROWS_TOP - 14}" x2="${faultX}" y2="${axisY}" stroke="#d97706" stroke-width="2"/>`,
+      `<text x="${faultX}" y="${ROWS_TOP - 18}" font-size="12" fill="#b45309" text-anchor="middle">fault</text>`,
     );
   }
 

@@ -1,24 +1,34 @@
+import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodbLocal.js';
-import { isReportPath, progressLine, renderResultFile, renderSummary } from './output.js';
-import { serveOperatorApiLocally } from '../cli/localServer.js';
-import { DEFAULT_CLOCK_FACTOR, DRILL_PRINCIPAL, startDrill } from './runDrill.js';
-import { DEFAULT_SCENARIO, SCENARIOS } from './scenarios/library.js';
-import { localDrillStores } from './stores.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../drill/dynamodbLocal.js';
+import { serveFaults } from '../drill/interactiveFaults.js';
+import { isReportPath, progressLine, renderResultFile, renderSummary } from '../drill/output.js';
+import { DEFAULT_CLOCK_FACTOR, DRILL_PRINCIPAL, startDrill } from '../drill/runDrill.js';
+import { DEFAULT_SCENARIO, SCENARIOS } from '../drill/scenarios/library.js';
+import { localDrillStores } from '../drill/stores.js';
+import { LOCAL_ENDPOINT_FILE, serveOperatorApiLocally } from './localServer.js';
 
 // `npm start`: the local drill. DynamoDB Local (a JVM) holds the control plane's state; the world is simulated on
-// 127.0.0.1. Exit 0 when the scenario's expectations hold, 1 when they do not, 2 on a usage error.
+// 127.0.0.1. Exit 0 when the scenario's expectations hold, 1 when they do not, 2 on a usage error, 3 when the machine
+// was too busy for the result to be trusted (no verdict either way).
+const EXIT_CODES = { pass: 0, fail: 1, 'not-trusted': 3 } as const;
 
 interface Options {
   readonly scenario: string;
   readonly list?: boolean;
   readonly report?: string;
-  readonly factor: number;
+  readonly factor?: number;
   readonly keepRunning?: boolean;
 }
 
 let local: DynamoDbLocal | undefined;
+/** `.fcp/local.json` once written: removed at exit, so `fcp --local` never finds a server that is gone. */
+let endpointFile: string | undefined;
+process.once('exit', () => {
+  if (endpointFile !== undefined) rmSync(endpointFile, { force: true });
+});
 
 // Ctrl-C and kill: stop the JVM first (an 'exit' handler in startDynamoDbLocal covers normal exits and errors).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -38,12 +48,12 @@ const program = new Command('npm start --')
     if (!isReportPath(path)) throw new InvalidArgumentError('the extension must be .md, .json or .html');
     return path;
   })
-  .option('--factor <n>', 'simulated time runs n times faster than real time', (value: string) => {
+  .option('--factor <n>', `simulated time runs n times faster than real time (default ${DEFAULT_CLOCK_FACTOR}, or 1 with --keep-running)`, (value: string) => {
     const factor = Number(value);
     if (!(factor >= 1)) throw new InvalidArgumentError('must be a number of at least 1');
     return factor;
-  }, DEFAULT_CLOCK_FACTOR)
-  .option('--keep-running', 'after the scenario, keep the world and the control plane running for fcp --local (Ctrl-C stops)')
+  })
+  .option('--keep-running', 'after the scenario, keep the world and the control plane running in real time for fcp --local (Ctrl-C stops)')
   .exitOverride();
 
 process.exitCode = await main();
@@ -73,7 +83,8 @@ async function main(): Promise<number> {
       const session = await startDrill({
         scenario,
         stores,
-        factor: options.factor,
+        // A person at the keyboard reads cooldowns and timestamps in real time.
+        factor: options.factor ?? (options.keepRunning === true ? 1 : DEFAULT_CLOCK_FACTOR),
         onProgress: (progress) => {
           const line = progressLine(progress);
           if (line !== undefined) console.log(line);
@@ -91,7 +102,7 @@ async function main(): Promise<number> {
       } finally {
         await session.close();
       }
-      return result.pass ? 0 : 1;
+      return EXIT_CODES[result.outcome];
     } finally {
       close();
     }
@@ -100,9 +111,15 @@ async function main(): Promise<number> {
   }
 }
 
-/** Serves the operator API over the drill's world until Ctrl-C (the signal handler above stops the JVM and exits). */
+/**
+ * Serves the operator API and the fault server over the drill's world until Ctrl-C (the signal handler above stops the
+ * JVM and exits; `.fcp/local.json` goes with the process).
+ */
 async function keepServing(session: Awaited<ReturnType<typeof startDrill>>): Promise<void> {
   const server = await serveOperatorApiLocally(session.deps, { port: 0, principalArn: DRILL_PRINCIPAL });
+  const faults = await serveFaults(session.faultControl(), 0);
+  endpointFile = join(process.cwd(), LOCAL_ENDPOINT_FILE);
+  await writeFile(endpointFile, `${JSON.stringify({ url: server.url, faultsUrl: faults.url }, null, 2)}\n`);
   const group = session.group.id;
   console.log(
     [
@@ -113,6 +130,7 @@ async function keepServing(session: Awaited<ReturnType<typeof startDrill>>): Pro
       `  npx fcp --local ack ${group} --reason "drill reviewed"`,
       `  npx fcp --local failover ${group} --to ap-southeast-2 --reason "drill: second failover" --yes`,
       `  npx fcp --local history ${group}`,
+      `  npx fcp --local inject region-outage us-east-1      # a fault now; fcp --local clear undoes it`,
       'Ctrl-C stops everything.',
     ].join('\n'),
   );

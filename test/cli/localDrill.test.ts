@@ -27,13 +27,13 @@ function isRunning(pid: number): boolean {
   }
 }
 
-describe('npm start (src/drill/main.ts)', () => {
+describe('npm start (src/cli/localDrill.ts)', () => {
   it('plays the default scenario, prints the timeline and verdict, writes the JSON report and exits 0', { timeout: 240_000 }, async () => {
     // Prepare
     const report = join(directory, 'drill.json');
 
     // Act
-    const { stdout } = await run('npx', ['tsx', 'src/drill/main.ts', '--scenario', 'primary-region-outage', '--report', report], {
+    const { stdout } = await run('npx', ['tsx', 'src/cli/localDrill.ts', '--scenario', 'primary-region-outage', '--report', report], {
       cwd: root,
       timeout: 200_000,
     });
@@ -53,8 +53,8 @@ describe('npm start (src/drill/main.ts)', () => {
 
   it('lists the scenarios, and exits 2 for one it does not know, without starting DynamoDB Local', { timeout: 60_000 }, async () => {
     // Act
-    const list = await run('npx', ['tsx', 'src/drill/main.ts', '--list'], { cwd: root });
-    const unknown = await run('npx', ['tsx', 'src/drill/main.ts', '--scenario', 'meteor-strike'], { cwd: root }).catch(
+    const list = await run('npx', ['tsx', 'src/cli/localDrill.ts', '--list'], { cwd: root });
+    const unknown = await run('npx', ['tsx', 'src/cli/localDrill.ts', '--scenario', 'meteor-strike'], { cwd: root }).catch(
       (error: { code: number; stderr: string; stdout: string }) => error,
     );
 
@@ -69,7 +69,7 @@ describe('npm start (src/drill/main.ts)', () => {
 
   it('stops the DynamoDB Local JVM when interrupted with Ctrl-C', { timeout: 240_000 }, async () => {
     // Prepare
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/drill/main.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/localDrill.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const started = new Promise<number>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
