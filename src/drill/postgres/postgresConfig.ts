@@ -1,0 +1,52 @@
+import { ControlPlaneConfigSchema, type ControlPlaneConfig, type ControlPlaneConfigInput } from '../../config/schema.js';
+import type { LocalPostgresCluster } from './LocalPostgresCluster.js';
+
+/** The three "regions" of the postgres world: one server each, the first the primary. */
+export const POSTGRES_WORLD_REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
+
+export interface PostgresWorldConfigOptions {
+  readonly cluster: LocalPostgresCluster;
+  /** Health endpoint per region (the drill's HTTP servers); default a placeholder URL. */
+  readonly healthUrls?: Readonly<Record<string, string>>;
+  readonly policy?: NonNullable<ControlPlaneConfigInput['groups'][number]['policy']>;
+  readonly mode?: 'automatic' | 'approval' | 'manual';
+}
+
+/**
+ * A validated configuration for a group whose regions are the servers of a local cluster (`kind: postgres`, each
+ * region's url the server's), as a self-hosting team would write it, with the world's observers.
+ *
+ * @example
+ * const config = postgresWorldConfig({ cluster });
+ * config.groups[0].regions['us-east-1'].database; // { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:41234/postgres', ... }
+ */
+export function postgresWorldConfig(options: PostgresWorldConfigOptions): ControlPlaneConfig {
+  const names = options.cluster.servers.map((server) => server.name);
+  const regions = Object.fromEntries(
+    options.cluster.servers.map((server, index) => [
+      server.name,
+      {
+        initialPrimary: index === 0,
+        failoverPriority: 100 - index * 10,
+        database: { kind: 'postgres' as const, url: server.url, connectTimeoutMs: 1_000, promoteWaitSeconds: 30 },
+        healthEndpoints: [{ url: options.healthUrls?.[server.name] ?? `http://127.0.0.1:1/${server.name}/health`, timeoutMs: 500 }],
+        dnsTarget: { type: 'CNAME' as const, value: `orders.${server.name}.postgres.internal` },
+      },
+    ]),
+  );
+  const input: ControlPlaneConfigInput = {
+    fleet: { observerRegions: names, controlPlaneRegion: 'us-west-2' },
+    groups: [
+      {
+        id: 'orders',
+        environment: 'staging',
+        mode: options.mode ?? 'automatic',
+        regions,
+        dns: { hostedZoneId: 'Z0POSTGRES0000', recordName: 'orders.postgres.internal', type: 'CNAME', ttlSeconds: 5 },
+        notifications: { topicArn: 'arn:aws:sns:us-west-2:000000000000:failover-postgres-drill' },
+        policy: { fencing: 'read-only-parameter-group', ...options.policy },
+      },
+    ],
+  };
+  return ControlPlaneConfigSchema.parse(input);
+}
