@@ -156,7 +156,7 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
           const { partition: dbPartition, account } = arnParts(database.instanceArn);
           rdsParameterGroups.add(`arn:${dbPartition}:rds:${regionName}:${account}:pg:${database.readOnlyParameterGroup}`);
         }
-      } else {
+      } else if (database.kind === 'aurora-global') {
         rdsClusters.add(database.clusterArn);
         const { partition: dbPartition, account } = arnParts(database.clusterArn);
         // Global clusters are global resources: no region in the ARN.

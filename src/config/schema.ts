@@ -44,8 +44,62 @@ export const AuroraGlobalDatabaseSchema = z.strictObject({
   clusterArn: arn,
 });
 
-export const DatabaseSchema = z.discriminatedUnion('kind', [RdsInstanceDatabaseSchema, AuroraGlobalDatabaseSchema], {
-  error: 'must be rds-instance or aurora-global',
+export const PasswordSourceSchema = z.union(
+  [
+    z.strictObject({
+      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').describe('Read the password from this environment variable.'),
+    }),
+    z.strictObject({
+      secret: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN')
+        .describe('Read the password from this Secrets Manager secret (a plain string, or JSON with a "password" field).'),
+    }),
+  ],
+  { error: 'must be { env: NAME } or { secret: ARN }' },
+);
+
+/** A self-managed PostgreSQL server (EC2, on premises, Kubernetes without an operator) reached with the pg client. */
+export const PostgresDatabaseSchema = z
+  .strictObject({
+    kind: z.literal('postgres'),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^/]+/, 'must be a postgres:// URL such as postgres://fcp@10.0.1.5:5432/postgres')
+      .refine((value) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(value), 'must not contain a password: use passwordFrom')
+      .optional()
+      .describe('Connection URL without a password; or give host, port and user.'),
+    host: z.string().min(1).optional().describe('Host name or address of this region\'s server (when url is not set).'),
+    port: z.number().int().min(1).max(65_535).optional().describe('Default 5432 (when url is not set).'),
+    user: z.string().min(1).optional().describe('A superuser, or a role allowed pg_promote, ALTER SYSTEM and pg_terminate_backend.'),
+    database: z.string().min(1).optional().describe('Default postgres.'),
+    passwordFrom: PasswordSourceSchema.optional(),
+    connectTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(2_000)
+      .describe('A connection or query slower than this counts as unreachable.'),
+    promoteWaitSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(60)
+      .describe('pg_promote(wait => true, wait_seconds => N): how long one promote call waits for the end of recovery.'),
+  })
+  .superRefine((database, ctx) => {
+    if ((database.url === undefined) === (database.host === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of url or host' });
+    }
+    if (database.url !== undefined && (database.port !== undefined || database.user !== undefined || database.database !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'port, user and database go in the url when url is set' });
+    }
+  });
+
+export const DatabaseSchema = z.discriminatedUnion('kind', [RdsInstanceDatabaseSchema, AuroraGlobalDatabaseSchema, PostgresDatabaseSchema], {
+  error: 'must be rds-instance, aurora-global or postgres',
 });
 
 export const DnsTargetSchema = z.discriminatedUnion(
@@ -214,6 +268,14 @@ export const GroupSchema = z
             message: `must end with :db:${database.instanceId} (the instanceId of this region)`,
           });
         }
+      } else if (database.kind === 'postgres') {
+        if (group.policy.fencing === 'stop-instance') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policy', 'fencing'],
+            message: `stop-instance cannot be done over SQL (region ${name} is postgres): use read-only-parameter-group (ALTER SYSTEM SET default_transaction_read_only) or none`,
+          });
+        }
       } else {
         if (!database.clusterArn.includes(`:rds:${name}:`) || !database.clusterArn.includes(':cluster:')) {
           ctx.addIssue({
@@ -321,6 +383,7 @@ export type ControlPlaneConfigInput = z.input<typeof ControlPlaneConfigSchema>;
 export type GroupConfig = z.infer<typeof GroupSchema>;
 export type RegionConfig = z.infer<typeof RegionSchema>;
 export type DatabaseConfig = z.infer<typeof DatabaseSchema>;
+export type PostgresDatabaseConfig = z.infer<typeof PostgresDatabaseSchema>;
 export type HealthEndpoint = z.infer<typeof HealthEndpointSchema>;
 export type DnsTarget = z.infer<typeof DnsTargetSchema>;
 export type GroupPolicy = z.infer<typeof PolicySchema>;

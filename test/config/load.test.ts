@@ -273,7 +273,7 @@ describe('parseConfig with a malformed file names the field and the reason', () 
     const issues = issuesOfConfig(config);
 
     // Assess
-    expect(issues).toEqual(['groups[0].regions.eu-west-1.database.kind: must be rds-instance or aurora-global']);
+    expect(issues).toEqual(['groups[0].regions.eu-west-1.database.kind: must be rds-instance, aurora-global or postgres']);
   });
 
   it('rejects a group mixing database kinds', () => {
