@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { clientConfig } from './adapters/aws/clientConfig.js';
@@ -12,13 +13,16 @@ import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
 import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
+import { passwordFromEnvironment, type PasswordLookup } from './adapters/postgres/connection.js';
+import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
 import { formatIssues } from './config/issues.js';
 import { loadConfig, parseConfig } from './config/load.js';
-import type { ControlPlaneConfig } from './config/schema.js';
+import type { ControlPlaneConfig, GroupConfig } from './config/schema.js';
 import { ValidationError } from './domain/errors.js';
-import type { RegionName } from './domain/types.js';
+import type { FencingMode, RegionName } from './domain/types.js';
+import type { Database, PromoteOptions } from './ports/Database.js';
 
 /**
  * The composition root: the one place that builds real AWS adapters, from the Lambda's environment variables.
@@ -84,7 +88,7 @@ export async function buildProbeDeps(env: Environment): Promise<ProbeRuntime> {
     deps: {
       config,
       prober: new HttpProber(),
-      database: awsDatabase(),
+      database: groupDatabase(),
       observations: stores.observationStore,
       faults: stores.faultStore,
       clock: systemClock,
@@ -111,7 +115,7 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     observations: stores.observationStore,
     commands: stores.commandQueue,
     fleet: stores.fleetLedger,
-    database: awsDatabase(),
+    database: groupDatabase(),
     traffic: new Route53Traffic((apiRegion) => new Route53Client(clientConfig(apiRegion))),
     notifier: new SnsNotifier((topicRegion) => new SNSClient(clientConfig(topicRegion))),
     prober: new HttpProber(),
@@ -165,9 +169,34 @@ function dynamoDbClient(settings: Settings): DynamoDBClient {
   });
 }
 
-function awsDatabase(): AwsDatabase {
-  return new AwsDatabase({
+/**
+ * The Database port for every kind a group may use: `postgres` regions go to the pg adapter (passwords from the
+ * environment or Secrets Manager), RDS and Aurora regions to the AWS adapter.
+ */
+function groupDatabase(): Database {
+  const aws = new AwsDatabase({
     rds: (databaseRegion) => new RDSClient(clientConfig(databaseRegion)),
     cloudWatch: (metricRegion) => new CloudWatchClient(clientConfig(metricRegion)),
   });
+  const postgres = new PostgresDatabase({ passwords: postgresPasswords });
+  const forRegion = (group: GroupConfig, region: RegionName): Database =>
+    group.regions[region]?.database.kind === 'postgres' ? postgres : aws;
+  return {
+    describe: (group, region) => forRegion(group, region).describe(group, region),
+    fence: (group, region, mode: FencingMode) => forRegion(group, region).fence(group, region, mode),
+    promote: (group, region, options: PromoteOptions) => forRegion(group, region).promote(group, region, options),
+  };
 }
+
+/** A postgres password from the environment, or from a Secrets Manager secret in the secret's own region. */
+const postgresPasswords: PasswordLookup = async (source) => {
+  if ('env' in source) return passwordFromEnvironment(source);
+  const secretRegion = source.secret.split(':')[3] ?? '';
+  const output = await new SecretsManagerClient(clientConfig(secretRegion)).send(new GetSecretValueCommand({ SecretId: source.secret }));
+  const text = output.SecretString ?? '';
+  if (text.startsWith('{')) {
+    const parsed = JSON.parse(text) as { password?: unknown };
+    if (typeof parsed.password === 'string') return parsed.password;
+  }
+  return text;
+};
