@@ -14,6 +14,7 @@ import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
 import { passwordFromEnvironment, type PasswordLookup } from './adapters/postgres/connection.js';
+import { HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
 import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
@@ -23,6 +24,7 @@ import type { ControlPlaneConfig, GroupConfig } from './config/schema.js';
 import { ValidationError } from './domain/errors.js';
 import type { FencingMode, RegionName } from './domain/types.js';
 import type { Database, PromoteOptions } from './ports/Database.js';
+import type { Traffic } from './ports/Traffic.js';
 
 /**
  * The composition root: the one place that builds real AWS adapters, from the Lambda's environment variables.
@@ -116,7 +118,7 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     commands: stores.commandQueue,
     fleet: stores.fleetLedger,
     database: groupDatabase(),
-    traffic: new Route53Traffic((apiRegion) => new Route53Client(clientConfig(apiRegion))),
+    traffic: groupTraffic(),
     notifier: new SnsNotifier((topicRegion) => new SNSClient(clientConfig(topicRegion))),
     prober: new HttpProber(),
     clock: systemClock,
@@ -185,6 +187,19 @@ function groupDatabase(): Database {
     describe: (group, region) => forRegion(group, region).describe(group, region),
     fence: (group, region, mode: FencingMode) => forRegion(group, region).fence(group, region, mode),
     promote: (group, region, options: PromoteOptions) => forRegion(group, region).promote(group, region, options),
+  };
+}
+
+/** Route 53 for a group's DNS record; HAProxy's runtime API for a group with `trafficSwitch: { kind: haproxy }`. */
+function groupTraffic(): Traffic {
+  const route53 = new Route53Traffic((apiRegion) => new Route53Client(clientConfig(apiRegion)));
+  const haproxy = new HaproxyTraffic({ passwords: postgresPasswords });
+  const forGroup = (group: GroupConfig): Traffic => (group.trafficSwitch?.kind === 'haproxy' ? haproxy : route53);
+  return {
+    currentRegion: (group) => forGroup(group).currentRegion(group),
+    pointTo: (group, region, comment) => forGroup(group).pointTo(group, region, comment),
+    // Only Route 53 hands out change ids: HAProxy applies a switch at once and answers without one.
+    changeStatus: (changeId) => route53.changeStatus(changeId),
   };
 }
 

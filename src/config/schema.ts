@@ -132,6 +132,26 @@ export const RegionSchema = z.strictObject({
     .describe('Exactly one region per group: the writer when the group is first seen.'),
 });
 
+/**
+ * A connection proxy in front of the databases whose backend server is switched at run time, instead of (or before)
+ * the DNS record: HAProxy's runtime API (`set server <backend>/<region> state ready|maint`). Each region is a server
+ * of `backend` named as the region.
+ */
+export const HaproxyTrafficSchema = z.strictObject({
+  kind: z.literal('haproxy'),
+  runtimeApi: z
+    .string()
+    .regex(/^tcp:\/\/[^/:]+:\d{1,5}$/, 'must be tcp://host:port (HAProxy stats socket with level admin on a TCP address)')
+    .describe('HAProxy runtime API: stats socket ipv4@host:port level admin.'),
+  backend: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'must be an HAProxy backend name').describe('The backend whose servers are the regions.'),
+  clientUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^/]+/, 'must be a postgres:// URL through the proxy')
+    .refine((value) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(value), 'must not contain a password: use passwordFrom')
+    .describe('How clients connect through the proxy; the switch is verified by connecting here as a client.'),
+  passwordFrom: PasswordSourceSchema.optional(),
+});
+
 export const DnsSchema = z.strictObject({
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
   recordName: z.string().min(1),
@@ -208,6 +228,10 @@ export const GroupSchema = z
       .describe('automatic fails over alone; approval waits for an operator; manual only detects and notifies.'),
     regions: z.record(regionName, RegionSchema),
     dns: DnsSchema,
+    trafficSwitch: z
+      .discriminatedUnion('kind', [HaproxyTrafficSchema], { error: 'must be haproxy' })
+      .optional()
+      .describe('Switch traffic through this proxy instead of the Route 53 record.'),
     notifications: z.strictObject({ topicArn: arn }),
     policy: PolicySchema.prefault({}),
   })
@@ -384,6 +408,7 @@ export type GroupConfig = z.infer<typeof GroupSchema>;
 export type RegionConfig = z.infer<typeof RegionSchema>;
 export type DatabaseConfig = z.infer<typeof DatabaseSchema>;
 export type PostgresDatabaseConfig = z.infer<typeof PostgresDatabaseSchema>;
+export type HaproxyTrafficConfig = z.infer<typeof HaproxyTrafficSchema>;
 export type HealthEndpoint = z.infer<typeof HealthEndpointSchema>;
 export type DnsTarget = z.infer<typeof DnsTargetSchema>;
 export type GroupPolicy = z.infer<typeof PolicySchema>;

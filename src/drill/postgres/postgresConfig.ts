@@ -10,6 +10,8 @@ export interface PostgresWorldConfigOptions {
   readonly healthUrls?: Readonly<Record<string, string>>;
   readonly policy?: NonNullable<ControlPlaneConfigInput['groups'][number]['policy']>;
   readonly mode?: 'automatic' | 'approval' | 'manual';
+  /** HAProxy in front of the servers: the group switches traffic there instead of a DNS record. */
+  readonly proxy?: { readonly runtimeApi: string; readonly clientUrl: string; readonly backend: string };
 }
 
 /**
@@ -43,6 +45,7 @@ export function postgresWorldConfig(options: PostgresWorldConfigOptions): Contro
         mode: options.mode ?? 'automatic',
         regions,
         dns: { hostedZoneId: 'Z0POSTGRES0000', recordName: 'orders.postgres.internal', type: 'CNAME', ttlSeconds: 5 },
+        ...(options.proxy === undefined ? {} : { trafficSwitch: { kind: 'haproxy' as const, ...options.proxy } }),
         notifications: { topicArn: 'arn:aws:sns:us-west-2:000000000000:failover-postgres-drill' },
         policy: { fencing: 'read-only-parameter-group', ...options.policy },
       },
