@@ -14,7 +14,7 @@ import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
 import { passwordFromEnvironment, type PasswordLookup } from './adapters/postgres/connection.js';
-import { HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
+import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
 import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
@@ -198,8 +198,7 @@ function groupTraffic(): Traffic {
   return {
     currentRegion: (group) => forGroup(group).currentRegion(group),
     pointTo: (group, region, comment) => forGroup(group).pointTo(group, region, comment),
-    // Only Route 53 hands out change ids: HAProxy applies a switch at once and answers without one.
-    changeStatus: (changeId) => route53.changeStatus(changeId),
+    changeStatus: (changeId) => (changeId.startsWith(HAPROXY_CHANGE_PREFIX) ? haproxy : route53).changeStatus(changeId),
   };
 }
 

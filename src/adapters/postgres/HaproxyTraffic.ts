@@ -5,6 +5,9 @@ import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
 import type { ChangeStatus, PointToResult, Traffic } from '../../ports/Traffic.js';
 import { endpointOf, passwordFromEnvironment, regionAt, withClient, type PasswordLookup } from './connection.js';
 
+/** Change ids this adapter hands out start with this, so a composite Traffic can route `changeStatus` here. */
+export const HAPROXY_CHANGE_PREFIX = 'haproxy:';
+
 export interface HaproxyTrafficOptions {
   readonly passwords?: PasswordLookup;
   /** Bound on one runtime API exchange and one client connection through the proxy; default 2000 ms. */
@@ -17,7 +20,7 @@ export interface HaproxyTrafficOptions {
  * in maintenance and ends its sessions, then makes the target ready, in one runtime API exchange (no moment with two
  * writers behind the proxy). `currentRegion` connects through the proxy as a client does and asks the server which
  * address it is (`inet_server_addr()`, `inet_server_port()`), so the switch is verified by where a client really
- * lands, not by HAProxy's own view. Changes apply at once: there is no change id to wait on.
+ * lands, not by HAProxy's own view. Changes apply at once: their change ids are in sync as soon as they exist.
  *
  * HAProxy forgets runtime changes on restart unless it saves them (`server-state-file`, `load-server-state-from-file`).
  */
@@ -87,10 +90,10 @@ export class HaproxyTraffic implements Traffic {
         step: 'switchingTraffic',
       });
     }
-    return { changed: true };
+    return { changed: true, changeId: `${HAPROXY_CHANGE_PREFIX}${Date.now()}` };
   }
 
-  /** HAProxy applies runtime changes at once. */
+  /** HAProxy applies runtime changes at once: every change it made is in sync. */
   async changeStatus(_changeId: string): Promise<ChangeStatus> {
     return 'INSYNC';
   }

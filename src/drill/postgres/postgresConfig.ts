@@ -10,6 +10,8 @@ export interface PostgresWorldConfigOptions {
   readonly healthUrls?: Readonly<Record<string, string>>;
   readonly policy?: NonNullable<ControlPlaneConfigInput['groups'][number]['policy']>;
   readonly mode?: 'automatic' | 'approval' | 'manual';
+  /** Each health endpoint's timeout; default 1500 ms (shorter than the probe interval). */
+  readonly endpointTimeoutMs?: number;
   /** HAProxy in front of the servers: the group switches traffic there instead of a DNS record. */
   readonly proxy?: { readonly runtimeApi: string; readonly clientUrl: string; readonly backend: string };
 }
@@ -30,8 +32,8 @@ export function postgresWorldConfig(options: PostgresWorldConfigOptions): Contro
       {
         initialPrimary: index === 0,
         failoverPriority: 100 - index * 10,
-        database: { kind: 'postgres' as const, url: server.url, connectTimeoutMs: 1_000, promoteWaitSeconds: 30 },
-        healthEndpoints: [{ url: options.healthUrls?.[server.name] ?? `http://127.0.0.1:1/${server.name}/health`, timeoutMs: 500 }],
+        database: { kind: 'postgres' as const, url: server.url, connectTimeoutMs: 1_500, promoteWaitSeconds: 30 },
+        healthEndpoints: [{ url: options.healthUrls?.[server.name] ?? `http://127.0.0.1:1/${server.name}/health`, timeoutMs: options.endpointTimeoutMs ?? 1_500 }],
         dnsTarget: { type: 'CNAME' as const, value: `orders.${server.name}.postgres.internal` },
       },
     ]),

@@ -58,7 +58,7 @@ describe('HaproxyTraffic against a real HAProxy', () => {
     const result = await traffic.pointTo(group, REPLICA, 'failover f-1');
 
     // Assess
-    expect(result).toEqual({ changed: true });
+    expect(result).toEqual({ changed: true, changeId: expect.stringMatching(/^haproxy:\d+$/) });
     expect(await landsOn()).toBe(cluster.server(REPLICA).port);
     expect(await traffic.currentRegion(group)).toBe(REPLICA);
     await expect(before.query('SELECT 1')).rejects.toThrow();
@@ -71,7 +71,7 @@ describe('HaproxyTraffic against a real HAProxy', () => {
 
     // Assess
     expect(result).toEqual({ changed: false });
-    expect(await traffic.changeStatus('none')).toBe('INSYNC');
+    expect(await traffic.changeStatus('haproxy:1')).toBe('INSYNC');
   });
 
   it('answers undefined when no server answers through the proxy, and a RetryableStepError when the runtime API does not answer', async () => {
