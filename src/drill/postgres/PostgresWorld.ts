@@ -12,6 +12,8 @@ import { WriteLoad } from './WriteLoad.js';
 export interface PostgresWorldOptions {
   readonly policy?: PostgresWorldConfigOptions['policy'];
   readonly mode?: PostgresWorldConfigOptions['mode'];
+  /** Region names, the first the primary; default eu-west-1, us-east-1, ap-southeast-2. */
+  readonly regions?: readonly string[];
   /** The client write load through the traffic switch; default 100 writes/s. */
   readonly writesPerSecond?: number;
 }
@@ -40,15 +42,16 @@ export class PostgresWorld {
   ) {}
 
   static async start(options: PostgresWorldOptions = {}): Promise<PostgresWorld> {
-    const cluster = await LocalPostgresCluster.start({ names: POSTGRES_WORLD_REGIONS });
+    const regions = options.regions ?? POSTGRES_WORLD_REGIONS;
+    const cluster = await LocalPostgresCluster.start({ names: regions });
     let proxy: LocalHaproxy | undefined;
     const servers: Server[] = [];
     const pools: pg.Pool[] = [];
     try {
-      await execute(cluster.server(POSTGRES_WORLD_REGIONS[0]).url, WriteLoad.TABLE_SQL);
-      proxy = await LocalHaproxy.start(cluster.servers, POSTGRES_WORLD_REGIONS[0]);
+      await execute(cluster.servers[0]!.url, WriteLoad.TABLE_SQL);
+      proxy = await LocalHaproxy.start(cluster.servers, cluster.servers[0]!.name);
       const healthUrls: Record<string, string> = {};
-      for (const region of POSTGRES_WORLD_REGIONS) {
+      for (const region of regions) {
         // As an application's health check: a query on its own connection pool, which a dead server empties.
         const pool = new pg.Pool({ connectionString: cluster.server(region).url, max: 2, connectionTimeoutMillis: 1_000, query_timeout: 1_000 });
         pool.on('error', () => undefined);

@@ -48,7 +48,11 @@ export async function runPostgresWorld(options: PostgresWorldCliOptions, onDynam
         scenario,
         stores,
         onProgress: (progress) => {
-          const line = progressLine(progress);
+          // The simulated world's first line speaks of a clock factor; this world runs in real time.
+          const line =
+            progress.kind === 'started'
+              ? `drill ${progress.scenario.name}: ${progress.scenario.description}\ngroup ${progress.groupId}; real time, real processes\n`
+              : progressLine(progress);
           if (line !== undefined) console.log(line);
         },
       });

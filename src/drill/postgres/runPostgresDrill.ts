@@ -15,6 +15,9 @@ import type { DrillTrigger, Scenario } from '../scenarios/types.js';
 import { PostgresWorld } from './PostgresWorld.js';
 import { POSTGRES_POLICY, type PostgresAction, type PostgresScenario } from './scenarios.js';
 
+/** How often a scripted command with `retryIfRefused` is asked again. */
+const COMMAND_ATTEMPTS = 10;
+
 export const POSTGRES_DRILL_PRINCIPAL = 'arn:aws:iam::000000000000:user/drill-operator';
 
 export interface PostgresDrillOptions {
@@ -23,6 +26,8 @@ export interface PostgresDrillOptions {
   readonly onProgress?: (progress: DrillProgress) => void;
   /** Default 100. */
   readonly writesPerSecond?: number;
+  /** Default the three regions of POSTGRES_WORLD_REGIONS (the benchmark uses two). */
+  readonly regions?: readonly string[];
 }
 
 /** A postgres drill's result: the simulated drill's shape, plus what only real clients measured. */
@@ -50,6 +55,7 @@ export async function runPostgresDrill(options: PostgresDrillOptions): Promise<P
   const world = await PostgresWorld.start({
     policy: scenario.policy ?? POSTGRES_POLICY,
     ...(options.writesPerSecond === undefined ? {} : { writesPerSecond: options.writesPerSecond }),
+    ...(options.regions === undefined ? {} : { regions: options.regions }),
   });
   try {
     return await new PostgresDrill(options, world).run();
@@ -67,10 +73,13 @@ class PostgresDrill {
   private trafficChanges = 0;
   private readonly events: LoggedEvent[] = [];
   private readonly firstVisit = new Map<string, EpochMs>();
-  private pending: { at: DrillTrigger; action: PostgresAction }[];
+  /** Script entries not yet done; a refused command asked again carries the attempts it has left. */
+  private pending: { at: DrillTrigger; action: PostgresAction; attemptsLeft?: number }[];
   private lastActionAt = 0;
   private faultAt: EpochMs | undefined;
   private faultPort: number | undefined;
+  /** Scripted commands to ask again if refused: command id → the action and the attempts left. */
+  private readonly retryable = new Map<string, { action: PostgresAction & { kind: 'command' }; attemptsLeft: number }>();
   private state = 'monitoring';
   private startedAt = 0;
 
@@ -196,6 +205,10 @@ class PostgresDrill {
       this.state = event.state;
       if (!this.firstVisit.has(event.state)) this.firstVisit.set(event.state, event.at);
       this.emit({ kind: 'event', atMs: event.at - this.startedAt, event });
+      const retry = event.type === 'COMMAND_REFUSED' ? this.retryable.get(String(event.detail?.commandId)) : undefined;
+      if (retry !== undefined && retry.attemptsLeft > 0) {
+        this.pending.push({ at: { seconds: 0 }, action: retry.action, attemptsLeft: retry.attemptsLeft - 1 });
+      }
     }
   }
 
@@ -203,7 +216,7 @@ class PostgresDrill {
     const now = Date.now();
     const due = this.pending.filter((entry) => this.isDue(entry.at, now));
     this.pending = this.pending.filter((entry) => !due.includes(entry));
-    for (const entry of due) await this.perform(entry.action);
+    for (const entry of due) await this.perform(entry.action, entry.attemptsLeft ?? COMMAND_ATTEMPTS);
   }
 
   private isDue(trigger: DrillTrigger, now: EpochMs): boolean {
@@ -212,7 +225,7 @@ class PostgresDrill {
     return visitedAt !== undefined && now >= visitedAt + (trigger.plusSeconds ?? 0) * 1000;
   }
 
-  private async perform(action: PostgresAction): Promise<void> {
+  private async perform(action: PostgresAction, attemptsLeft: number): Promise<void> {
     const at = Date.now();
     this.lastActionAt = at;
     switch (action.kind) {
@@ -233,8 +246,10 @@ class PostgresDrill {
         this.emit({ kind: 'action', atMs: at - this.startedAt, description: `${action.region} stops applying WAL (pg_wal_replay_pause): its lag grows` });
         return;
       case 'command': {
+        const id = `${this.options.scenario.name}-${action.type}-${at}`;
+        if (action.retryIfRefused === true) this.retryable.set(id, { action, attemptsLeft });
         await this.deps.commands.enqueue({
-          id: `${this.options.scenario.name}-${action.type}-${at}`,
+          id,
           groupId: this.group.id,
           type: action.type,
           principalArn: POSTGRES_DRILL_PRINCIPAL,

@@ -17,6 +17,11 @@ export type PostgresAction =
       readonly reason: string;
       readonly targetRegion?: RegionName;
       readonly allowDataLoss?: boolean;
+      /**
+       * Asked again on the next round when refused, up to 10 times, as an operator would (a refusal because the
+       * target looked unhealthy on a starved machine is not the scenario's point).
+       */
+      readonly retryIfRefused?: boolean;
     };
 
 export interface PostgresScenario {
@@ -80,7 +85,7 @@ export const postgresPlannedSwitchover: PostgresScenario = {
   name: 'postgres-planned-switchover',
   description:
     'An operator moves the primary to us-east-1 under a write load: the old primary is fenced read-only, us-east-1 drains to 0 bytes behind, is promoted, HAProxy switches. No acknowledged write is lost.',
-  script: [{ at: FAULT_AT, action: { kind: 'command', type: 'switchover', targetRegion: NEAR, reason: 'drill: planned move to us-east-1' } }],
+  script: [{ at: FAULT_AT, action: { kind: 'command', type: 'switchover', targetRegion: NEAR, reason: 'drill: planned move to us-east-1', retryIfRefused: true } }],
   expect: { endState: 'failedOver', primaryRegion: NEAR, failover: true, maxLostWrites: 0, visits: ['failingOver.draining'], promotions: 1 },
   timeBoxSeconds: 120,
 };
@@ -111,7 +116,7 @@ export const postgresSecondFailoverAfterReturn: PostgresScenario = {
   ],
   // The first failover completed and stays the latest; the second is never started: one promotion in all.
   expect: { endState: 'blocked', primaryRegion: NEAR, failover: true, visits: ['blocked'], promotions: 1 },
-  timeBoxSeconds: 120,
+  timeBoxSeconds: 75,
   settleSeconds: 5,
 };
 
