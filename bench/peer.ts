@@ -45,8 +45,6 @@ interface Contender {
   readonly samples: Sample[];
 }
 
-process.exitCode = await main();
-
 async function main(): Promise<number> {
   const tools = ensureTools();
   if (typeof tools === 'string') {
@@ -151,6 +149,7 @@ async function patroniRun(tools: Tools, dcs: { ttl: number; loop_wait: number; r
     await execute(`postgres://postgres@127.0.0.1:${leader.pgPort}/postgres`, 'CREATE TABLE writes (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
     const load = new MultiHostLoad(nodes.map((node) => `postgres://postgres@127.0.0.1:${node.pgPort}/postgres`));
     await delay(3_000);
+    if (load.acked.length === 0) console.log(`  no write acknowledged before the kill: ${load.lastError}`);
     const postmaster = Number((await readFile(join(leader.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
     const killedAt = Date.now();
     agents.get(leader.name)!.kill('SIGKILL');
@@ -162,7 +161,14 @@ async function patroniRun(tools: Tools, dcs: { ttl: number; loop_wait: number; r
   } finally {
     killAll();
     process.removeListener('exit', killAll);
-    spawnSync('pkill', ['-KILL', '-f', `-D ${dir}`]);
+    // Patroni's postmasters are its children, not ours: stop each by the pid in its data directory.
+    for (const name of ['node1', 'node2']) {
+      try {
+        process.kill(Number((await readFile(join(dir, name, 'postmaster.pid'), 'utf8')).split('\n')[0]), 'SIGKILL');
+      } catch {
+        // Not running.
+      }
+    }
     await delay(500);
     await rm(dir, { recursive: true, force: true });
   }
@@ -224,6 +230,7 @@ async function oursRun(policy: { probeIntervalSeconds: number; failureThreshold:
 /** Four clients that each keep a connection to whichever node accepts writes, as target_session_attrs=read-write. */
 class MultiHostLoad {
   readonly acked: { id: number; at: number; port: number }[] = [];
+  lastError = '';
   #running = true;
   #nextId = 1;
   readonly #writers: Promise<void>[];
@@ -261,13 +268,14 @@ class MultiHostLoad {
           client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000, query_timeout: 2_000 });
           client.on('error', () => undefined);
           await client.connect();
-          const { rows } = await client.query<{ ro: string }>('SHOW transaction_read_only');
+          const { rows } = await client.query<{ ro: string }>(`SELECT current_setting('transaction_read_only') AS ro`);
           if (rows[0]?.ro !== 'off') throw new Error('read-only node');
         }
         const id = this.#nextId++;
         const { rows } = await client.query<{ port: number }>('INSERT INTO writes (id) VALUES ($1) RETURNING inet_server_port() AS port', [id]);
         this.acked.push({ id, at: Date.now(), port: rows[0]?.port ?? 0 });
-      } catch {
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
         await client?.end().catch(() => undefined);
         client = undefined;
         await delay(20);
@@ -359,3 +367,6 @@ async function query(url: string, sql: string, params: unknown[] = []): Promise<
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// Last: the classes above are initialised before the run starts.
+process.exitCode = await main();

@@ -3,7 +3,6 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { clientConfig } from './adapters/aws/clientConfig.js';
@@ -13,7 +12,6 @@ import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
 import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
-import { passwordFromEnvironment, type PasswordLookup } from './adapters/postgres/connection.js';
 import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
 import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
 import type { ExecutorDeps } from './application/executor.js';
@@ -173,14 +171,14 @@ function dynamoDbClient(settings: Settings): DynamoDBClient {
 
 /**
  * The Database port for every kind a group may use: `postgres` regions go to the pg adapter (passwords from the
- * environment or Secrets Manager), RDS and Aurora regions to the AWS adapter.
+ * environment: a deployment keeps them in Secrets Manager with a dynamic reference), RDS and Aurora to the AWS one.
  */
 function groupDatabase(): Database {
   const aws = new AwsDatabase({
     rds: (databaseRegion) => new RDSClient(clientConfig(databaseRegion)),
     cloudWatch: (metricRegion) => new CloudWatchClient(clientConfig(metricRegion)),
   });
-  const postgres = new PostgresDatabase({ passwords: postgresPasswords });
+  const postgres = new PostgresDatabase();
   const forRegion = (group: GroupConfig, region: RegionName): Database =>
     group.regions[region]?.database.kind === 'postgres' ? postgres : aws;
   return {
@@ -193,7 +191,7 @@ function groupDatabase(): Database {
 /** Route 53 for a group's DNS record; HAProxy's runtime API for a group with `trafficSwitch: { kind: haproxy }`. */
 function groupTraffic(): Traffic {
   const route53 = new Route53Traffic((apiRegion) => new Route53Client(clientConfig(apiRegion)));
-  const haproxy = new HaproxyTraffic({ passwords: postgresPasswords });
+  const haproxy = new HaproxyTraffic();
   const forGroup = (group: GroupConfig): Traffic => (group.trafficSwitch?.kind === 'haproxy' ? haproxy : route53);
   return {
     currentRegion: (group) => forGroup(group).currentRegion(group),
@@ -201,16 +199,3 @@ function groupTraffic(): Traffic {
     changeStatus: (changeId) => (changeId.startsWith(HAPROXY_CHANGE_PREFIX) ? haproxy : route53).changeStatus(changeId),
   };
 }
-
-/** A postgres password from the environment, or from a Secrets Manager secret in the secret's own region. */
-const postgresPasswords: PasswordLookup = async (source) => {
-  if ('env' in source) return passwordFromEnvironment(source);
-  const secretRegion = source.secret.split(':')[3] ?? '';
-  const output = await new SecretsManagerClient(clientConfig(secretRegion)).send(new GetSecretValueCommand({ SecretId: source.secret }));
-  const text = output.SecretString ?? '';
-  if (text.startsWith('{')) {
-    const parsed = JSON.parse(text) as { password?: unknown };
-    if (typeof parsed.password === 'string') return parsed.password;
-  }
-  return text;
-};

@@ -44,19 +44,15 @@ export const AuroraGlobalDatabaseSchema = z.strictObject({
   clusterArn: arn,
 });
 
-export const PasswordSourceSchema = z.union(
-  [
-    z.strictObject({
-      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').describe('Read the password from this environment variable.'),
-    }),
-    z.strictObject({
-      secret: z
-        .string()
-        .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN')
-        .describe('Read the password from this Secrets Manager secret (a plain string, or JSON with a "password" field).'),
-    }),
-  ],
-  { error: 'must be { env: NAME } or { secret: ARN }' },
+/**
+ * Where a password comes from: an environment variable. To keep it in Secrets Manager, set the variable from the
+ * secret when deploying (a CloudFormation dynamic reference `{{resolve:secretsmanager:...}}`).
+ */
+export const PasswordSourceSchema = z.strictObject(
+  {
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').describe('Read the password from this environment variable.'),
+  },
+  { error: 'must be { env: NAME }' },
 );
 
 /** A self-managed PostgreSQL server (EC2, on premises, Kubernetes without an operator) reached with the pg client. */

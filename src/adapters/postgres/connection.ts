@@ -3,17 +3,14 @@ import type { GroupConfig, PostgresDatabaseConfig } from '../../config/schema.js
 import type { RegionName } from '../../domain/types.js';
 import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
 
-/** Reads a password from where `passwordFrom` says: the composition root answers `{ secret }` from Secrets Manager. */
+/** Reads a password from where `passwordFrom` says (tests may pass their own). */
 export type PasswordLookup = (source: NonNullable<PostgresDatabaseConfig['passwordFrom']>) => Promise<string>;
 
-/** Environment variables only: a `{ secret }` source needs the composition root's Secrets Manager lookup. */
+/** The password in the environment variable `passwordFrom.env` names. */
 export const passwordFromEnvironment: PasswordLookup = async (source) => {
-  if ('env' in source) {
-    const value = process.env[source.env];
-    if (value === undefined) throw new Error(`environment variable ${source.env} (passwordFrom.env) is not set`);
-    return value;
-  }
-  throw new Error(`passwordFrom.secret ${source.secret}: no Secrets Manager lookup was wired`);
+  const value = process.env[source.env];
+  if (value === undefined) throw new Error(`environment variable ${source.env} (passwordFrom.env) is not set`);
+  return value;
 };
 
 /** Where a region's server listens and who we are there. */

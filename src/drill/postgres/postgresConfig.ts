@@ -10,7 +10,7 @@ export interface PostgresWorldConfigOptions {
   readonly healthUrls?: Readonly<Record<string, string>>;
   readonly policy?: NonNullable<ControlPlaneConfigInput['groups'][number]['policy']>;
   readonly mode?: 'automatic' | 'approval' | 'manual';
-  /** Each health endpoint's timeout; default 1500 ms (shorter than the probe interval). */
+  /** Each health endpoint's timeout; default 1500 ms, less for probes every second (it must fit in an interval). */
   readonly endpointTimeoutMs?: number;
   /** HAProxy in front of the servers: the group switches traffic there instead of a DNS record. */
   readonly proxy?: { readonly runtimeApi: string; readonly clientUrl: string; readonly backend: string };
@@ -33,7 +33,7 @@ export function postgresWorldConfig(options: PostgresWorldConfigOptions): Contro
         initialPrimary: index === 0,
         failoverPriority: 100 - index * 10,
         database: { kind: 'postgres' as const, url: server.url, connectTimeoutMs: 1_500, promoteWaitSeconds: 30 },
-        healthEndpoints: [{ url: options.healthUrls?.[server.name] ?? `http://127.0.0.1:1/${server.name}/health`, timeoutMs: options.endpointTimeoutMs ?? 1_500 }],
+        healthEndpoints: [{ url: options.healthUrls?.[server.name] ?? `http://127.0.0.1:1/${server.name}/health`, timeoutMs: options.endpointTimeoutMs ?? endpointTimeoutFor(options.policy?.probeIntervalSeconds) }],
         dnsTarget: { type: 'CNAME' as const, value: `orders.${server.name}.postgres.internal` },
       },
     ]),
@@ -54,4 +54,9 @@ export function postgresWorldConfig(options: PostgresWorldConfigOptions): Contro
     ],
   };
   return ControlPlaneConfigSchema.parse(input);
+}
+
+/** 1500 ms, or 80 % of a shorter probe interval: an endpoint's timeout must fit in one interval. */
+function endpointTimeoutFor(probeIntervalSeconds: number | undefined): number {
+  return Math.min(1_500, Math.floor((probeIntervalSeconds ?? 10) * 800));
 }

@@ -75,12 +75,12 @@ describe('kind: postgres in the configuration', () => {
     ]);
   });
 
-  it('rejects a password written in the url and a secret that is not a Secrets Manager ARN', () => {
+  it('rejects a password written in the url and a password source other than an environment variable', () => {
     // Prepare
     const config = postgresConfig((name) =>
       name === 'eu-west-1'
         ? { kind: 'postgres', url: 'postgres://fcp:hunter2@10.0.1.5/app' }
-        : { kind: 'postgres', host: '10.0.1.6', passwordFrom: { secret: 'my-password' } },
+        : { kind: 'postgres', host: '10.0.1.6', passwordFrom: { file: '/etc/password' } },
     );
 
     // Act
@@ -89,7 +89,8 @@ describe('kind: postgres in the configuration', () => {
     // Assess
     expect(issues).toEqual([
       'groups[0].regions.eu-west-1.database.url: must not contain a password: use passwordFrom',
-      expect.stringMatching(/^groups\[0\]\.regions\.us-east-1\.database\.passwordFrom/),
+      'groups[0].regions.us-east-1.database.passwordFrom.env: is required',
+      'groups[0].regions.us-east-1.database.passwordFrom.file: unknown key (not part of the configuration schema)',
     ]);
   });
 
