@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, rmSync } from 'node:fs';
-import { appendFile, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { appendFile, chown, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinaries, type PostgresBinaries } from './binaries.js';
 
@@ -177,8 +177,8 @@ export class LocalPostgresCluster {
   static async start(options: LocalClusterOptions): Promise<LocalPostgresCluster> {
     const [primaryName, ...replicaNames] = options.names;
     if (primaryName === undefined) throw new RangeError('a cluster needs at least one server');
-    const binaries = await findPostgresBinaries();
     const root = process.getuid?.() === 0;
+    const binaries = root ? await runnableBy(UNPRIVILEGED, await findPostgresBinaries()) : await findPostgresBinaries();
     const baseDir = await mkdtemp(join(tmpdir(), 'fcp-postgres-'));
     const cluster = new LocalPostgresCluster(baseDir, binaries, root ? UNPRIVILEGED : {});
     try {
@@ -265,6 +265,22 @@ export class LocalPostgresCluster {
     this.#servers.set(name, server);
     return server;
   }
+}
+
+/**
+ * `binaries`, or a copy of their installation in the temporary directory when `user` cannot run them where they are
+ * (a clone under /root, which `nobody` cannot enter). The copy is made once per machine and reused.
+ */
+async function runnableBy(user: { uid: number; gid: number }, binaries: PostgresBinaries): Promise<PostgresBinaries> {
+  if (spawnSync(join(binaries.binDir, 'postgres'), ['--version'], { ...user, stdio: 'ignore' }).status === 0) return binaries;
+  const installDir = dirname(binaries.binDir);
+  const copy = join(tmpdir(), `fcp-postgres-binaries-${basename(dirname(installDir))}-${basename(installDir)}`);
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    await cp(installDir, `${copy}.partial`, { recursive: true, verbatimSymlinks: true });
+    await rm(copy, { recursive: true, force: true });
+    await rename(`${copy}.partial`, copy);
+  }
+  return { binDir: join(copy, 'bin'), source: `${binaries.source} (copied to ${copy}: ${user.uid} cannot reach the original)` };
 }
 
 /** A `primary_conninfo` pointing at `source`, naming the replica so the primary's pg_stat_replication shows who it is. */
