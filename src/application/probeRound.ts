@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
+import { connectionCheckOf, type ControlPlaneConfig, type GroupConfig, type HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
 import { nextObserverReport } from '../domain/observations.js';
 import type {
@@ -325,7 +325,8 @@ async function checkConnection(
   region: RegionName,
   errors: string[],
 ): Promise<ConnectionCheckResult | undefined> {
-  if (group.regions[region]?.database.connectionCheck === undefined) return undefined;
+  const database = group.regions[region]?.database;
+  if (database === undefined || connectionCheckOf(database) === undefined) return undefined;
   if (deps.databaseProbe === undefined) {
     errors.push(`${group.id}/${region}: database.connectionCheck is configured but no database probe is wired; checked without it`);
     return undefined;
@@ -354,7 +355,7 @@ function roundBudgetMs(groups: readonly GroupConfig[], marginMs: number): number
   for (const group of groups) {
     for (const region of Object.values(group.regions)) {
       for (const endpoint of region.healthEndpoints) longestTimeoutMs = Math.max(longestTimeoutMs, endpoint.timeoutMs);
-      const check = region.database.connectionCheck;
+      const check = connectionCheckOf(region.database);
       if (check !== undefined) longestTimeoutMs = Math.max(longestTimeoutMs, check.timeoutMs);
     }
   }

@@ -1,6 +1,7 @@
 import type { GroupConfig } from '../config/schema.js';
 import { FatalStepError } from '../domain/errors.js';
 import {
+  configuredIdentity,
   describeProtection,
   protectionOf,
   replicaIdentity,
@@ -113,6 +114,12 @@ export function decideReprotect(input: {
     return { kind: 'refused', reason: `region ${region} is not part of group ${group.id} (regions: ${Object.keys(group.regions).join(', ')})` };
   }
   if (region === primary) return { kind: 'refused', reason: `${region} is the primary of ${group.id}: a replica of the primary goes in another region` };
+  if (group.regions[region]?.database.kind === 'postgres') {
+    return {
+      kind: 'refused',
+      reason: `reprotect creates RDS read replicas; ${region} of ${group.id} is a self-managed postgres server: make it a standby of the primary ${primary} yourself (pg_basebackup, primary_conninfo), fcp status then shows it protecting the group`,
+    };
+  }
   if (!isResting(snapshot)) {
     return { kind: 'conflict', reason: `the group is ${stateName(snapshot)}: reprotect once the failover has ended (fcp status ${group.id})` };
   }
@@ -293,7 +300,7 @@ export async function advanceReprotect(
 function completed(input: { group: GroupConfig; snapshot: FailoverSnapshot; state: TopologyState }, operation: ReprotectOperation, now: EpochMs): TopologyEffects {
   const { group, snapshot, state } = input;
   const replaced = withLiveTopology(group, state.topology).regions[operation.region]?.database;
-  const old = replaced === undefined ? 'the database it replaced' : replaced.kind === 'rds-instance' ? replaced.instanceId : replaced.clusterArn;
+  const old = replaced === undefined ? 'the database it replaced' : replaced.kind === 'aurora-global' ? replaced.clusterArn : configuredIdentity(replaced).identifier;
   const text =
     `${operation.identifier} in ${operation.region} replicates from the primary ${operation.sourceRegion}: the group is protected again. ` +
     `The control plane now watches ${operation.identifier} for ${operation.region} and no longer ${old}: ` +

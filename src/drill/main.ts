@@ -6,6 +6,7 @@ import { serveOperatorApiLocally } from '../cli/localServer.js';
 import { DEFAULT_CLOCK_FACTOR, DRILL_PRINCIPAL, startDrill } from './runDrill.js';
 import { DEFAULT_SCENARIO, SCENARIOS } from './scenarios/library.js';
 import { localDrillStores } from './stores.js';
+import { runPostgresWorld } from './postgres/main.js';
 
 // `npm start`: the local drill. DynamoDB Local (a JVM) holds the control plane's state; the world is simulated on
 // 127.0.0.1. Exit 0 when the scenario's expectations hold, 1 when they do not, 2 on a usage error.
@@ -16,6 +17,7 @@ interface Options {
   readonly report?: string;
   readonly factor: number;
   readonly keepRunning?: boolean;
+  readonly world: string;
 }
 
 let local: DynamoDbLocal | undefined;
@@ -43,6 +45,7 @@ const program = new Command('npm start --')
     if (!(factor >= 1)) throw new InvalidArgumentError('must be a number of at least 1');
     return factor;
   }, DEFAULT_CLOCK_FACTOR)
+  .option('--world <sim|postgres>', 'sim: the simulated world; postgres: real PostgreSQL servers, HAProxy, kill -9 (see docs/drills.md)', 'sim')
   .option('--keep-running', 'after the scenario, keep the world and the control plane running for fcp --local (Ctrl-C stops)')
   .exitOverride();
 
@@ -53,6 +56,11 @@ async function main(): Promise<number> {
   try {
     options = program.parse(process.argv).opts<Options>();
   } catch {
+    return 2;
+  }
+  if (options.world === 'postgres') return runPostgresWorld(options, (started) => (local = started));
+  if (options.world !== 'sim') {
+    console.error(`--world must be sim or postgres, not ${options.world}`);
     return 2;
   }
   if (options.list === true) {

@@ -13,6 +13,10 @@ export interface DatabaseState {
   readonly replicaLagSeconds?: number;
   /** When `replicaLagSeconds` was measured (a metric datapoint's timestamp, or the query time), epoch ms. */
   readonly replicaLagMeasuredAt?: number;
+  /** For a replica: bytes of WAL the source has written that this replica has not replayed (when the source answers). */
+  readonly replicaLagBytes?: number;
+  /** PostgreSQL: the WAL timeline this server is on; a promotion starts a new one. */
+  readonly timeline?: number;
   /** For a replica: the region of its source. */
   readonly sourceRegion?: RegionName;
   /** True when fencing (stop, read-only parameter group) is applied or the instance is stopped. */

@@ -1,4 +1,5 @@
 import type { GroupConfig } from '../../src/config/schema.js';
+import { configuredIdentity } from '../../src/domain/liveTopology.js';
 import { RetryableStepError } from '../../src/domain/errors.js';
 import type { FencingMode, RegionName } from '../../src/domain/types.js';
 import type {
@@ -67,7 +68,7 @@ export class InMemoryDatabase implements Database {
   /** The database `group` names in `region`: a replica `createReplica` made, or the region's original one. */
   database(group: GroupConfig, region: RegionName): RegionDb {
     const config = group.regions[region]?.database;
-    const identifier = config === undefined ? undefined : config.kind === 'rds-instance' ? config.instanceId : config.clusterArn.slice(config.clusterArn.lastIndexOf(':') + 1);
+    const identifier = config === undefined ? undefined : configuredIdentity(config).identifier;
     return this.created.get(`${region}/${identifier}`) ?? this.region(region);
   }
 

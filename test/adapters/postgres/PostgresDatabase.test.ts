@@ -1,0 +1,190 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresDatabase } from '../../../src/adapters/postgres/PostgresDatabase.js';
+import { PostgresProbe } from '../../../src/adapters/postgres/PostgresProbe.js';
+import { GroupSchema, type GroupConfig } from '../../../src/config/schema.js';
+import { FatalStepError } from '../../../src/domain/errors.js';
+import type { PromoteOptions } from '../../../src/ports/Database.js';
+import { freePort, LocalPostgresCluster } from '../../../src/drill/postgres/LocalPostgresCluster.js';
+import { postgresWorldConfig } from '../../../src/drill/postgres/postgresConfig.js';
+
+// One real cluster for the file (a primary and two streaming replicas on 127.0.0.1), started once. The tests run in
+// order and the later ones change the cluster (fence, promote, kill): each says what it starts from.
+
+const PRIMARY = 'eu-west-1';
+const NEAR = 'us-east-1';
+const FAR = 'ap-southeast-2';
+const promotion: PromoteOptions = { failoverId: 'f-1', planned: false, allowDataLoss: false, fromRegion: PRIMARY };
+
+let cluster: LocalPostgresCluster;
+let group: GroupConfig;
+const database = new PostgresDatabase();
+
+beforeAll(async () => {
+  cluster = await LocalPostgresCluster.start({ names: [PRIMARY, NEAR, FAR], fast: true });
+  group = postgresWorldConfig({ cluster }).groups[0]!;
+  await sql(PRIMARY, 'CREATE TABLE writes (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())');
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function sql<T extends pg.QueryResultRow>(region: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: cluster.server(region).url, connectionTimeoutMillis: 2_000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('PostgresDatabase against real PostgreSQL servers', () => {
+  it('describes the primary as a writable primary on timeline 1, its replicas streaming from it', async () => {
+    // Act
+    const state = await database.describe(group, PRIMARY);
+
+    // Assess
+    expect(state).toMatchObject({ region: PRIMARY, role: 'primary', status: 'available', writable: true, fenced: false, timeline: 1 });
+  });
+
+  it('describes a caught-up replica: read-only, following the primary region, no lag in seconds or bytes, measured now', async () => {
+    // Prepare
+    await sql(PRIMARY, 'INSERT INTO writes DEFAULT VALUES');
+    const before = Date.now();
+
+    // Act
+    const state = await eventually(() => database.describe(group, NEAR), (value) => value.replicaLagBytes === 0);
+
+    // Assess
+    expect(state).toMatchObject({ role: 'replica', status: 'available', writable: false, sourceRegion: PRIMARY, replicaLagSeconds: 0, replicaLagBytes: 0, timeline: 1 });
+    expect(state.replicaLagMeasuredAt).toBeGreaterThanOrEqual(before);
+  });
+
+  it('measures a real lag in seconds and bytes on a replica whose replay is paused while the primary takes writes', async () => {
+    // Prepare
+    await sql(FAR, 'SELECT pg_wal_replay_pause()');
+    await sql(PRIMARY, 'INSERT INTO writes DEFAULT VALUES');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sql(PRIMARY, 'INSERT INTO writes SELECT FROM generate_series(1, 1000)');
+
+    // Act
+    const state = await database.describe(group, FAR);
+
+    // Assess
+    expect(state.replicaLagSeconds).toBeGreaterThanOrEqual(1);
+    expect(state.replicaLagBytes).toBeGreaterThan(0);
+    await sql(FAR, 'SELECT pg_wal_replay_resume()');
+    const caughtUp = await eventually(() => database.describe(group, FAR), (value) => value.replicaLagSeconds === 0);
+    expect(caughtUp.replicaLagSeconds).toBe(0);
+  });
+
+  it('fences the primary: new sessions cannot write, a session holding a write transaction is ended, and a second fence changes nothing', async () => {
+    // Prepare
+    const writer = new pg.Client({ connectionString: cluster.server(PRIMARY).url });
+    writer.on('error', () => undefined);
+    await writer.connect();
+    await writer.query('BEGIN');
+    await writer.query('INSERT INTO writes DEFAULT VALUES');
+
+    // Act
+    const first = await database.fence(group, PRIMARY, 'read-only-parameter-group');
+    const second = await database.fence(group, PRIMARY, 'read-only-parameter-group');
+
+    // Assess
+    expect([first, second]).toEqual(['fenced', 'already-fenced']);
+    await expect(writer.query('COMMIT')).rejects.toThrow();
+    await expect(sql(PRIMARY, 'INSERT INTO writes DEFAULT VALUES')).rejects.toMatchObject({ code: '25006' });
+    expect(await database.describe(group, PRIMARY)).toMatchObject({ role: 'primary', writable: false, fenced: true });
+    await writer.end().catch(() => undefined);
+  });
+
+  it('answers already-fenced for a replica and skipped for fencing none', async () => {
+    // Act
+    const replica = await database.fence(group, NEAR, 'read-only-parameter-group');
+    const none = await database.fence(group, NEAR, 'none');
+
+    // Assess
+    expect([replica, none]).toEqual(['already-fenced', 'skipped']);
+  });
+
+  it('promotes a replica so that a fresh session can write, on a new timeline; a second promote is already-promoted', async () => {
+    // Act
+    const first = await database.promote(group, NEAR, promotion);
+    const second = await database.promote(group, NEAR, promotion);
+
+    // Assess
+    expect([first, second]).toEqual(['started', 'already-promoted']);
+    await sql(NEAR, 'INSERT INTO writes DEFAULT VALUES');
+    expect(await database.describe(group, NEAR)).toMatchObject({ role: 'standalone', writable: true, fenced: false, timeline: 2 });
+  });
+
+  it('still names the source region of a replica whose primary was killed (from primary_conninfo)', async () => {
+    // Prepare: the far replica still follows the fenced old primary, which now dies.
+    await cluster.server(PRIMARY).kill();
+
+    // Act
+    const state = await database.describe(group, FAR);
+
+    // Assess
+    expect(state).toMatchObject({ role: 'replica', sourceRegion: PRIMARY, replicaLagSeconds: 0 });
+    expect(state.replicaLagBytes).toBeUndefined();
+  });
+
+  it('reports a server that does not answer as unreachable, for describe and for fence', async () => {
+    // Act
+    const state = await database.describe(group, PRIMARY);
+    const fence = await database.fence(group, PRIMARY, 'read-only-parameter-group');
+
+    // Assess
+    expect(state).toMatchObject({ role: 'unknown', status: 'unreachable', writable: false });
+    expect(fence).toBe('unreachable');
+  });
+
+  it('turns a wrong database name into a FatalStepError naming the region and the server', async () => {
+    // Prepare
+    const url = `${cluster.server(NEAR).url.replace(/\/postgres$/, '')}/no_such_database`;
+    const broken = GroupSchema.parse({ ...group, regions: { ...group.regions, [NEAR]: { ...group.regions[NEAR]!, database: { kind: 'postgres', url } } } });
+
+    // Act
+    const describing = database.describe(broken, NEAR);
+
+    // Assess
+    await expect(describing).rejects.toThrow(FatalStepError);
+    await expect(describing).rejects.toThrow(/region us-east-1: describe on postgres 127\.0\.0\.1:\d+ failed \(3D000\)/);
+  });
+});
+
+describe('PostgresProbe', () => {
+  it('passes with a latency for a server that answers SELECT 1', async () => {
+    // Act
+    const result = await new PostgresProbe().check(group, NEAR);
+
+    // Assess
+    expect(result.ok).toBe(true);
+    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(result.checkedAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('fails with the reason for a port nobody listens on, without throwing', async () => {
+    // Prepare
+    const url = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const silent = GroupSchema.parse({ ...group, regions: { ...group.regions, [FAR]: { ...group.regions[FAR]!, database: { kind: 'postgres', url } } } });
+
+    // Act
+    const result = await new PostgresProbe().check(silent, FAR);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED/) });
+  });
+});
