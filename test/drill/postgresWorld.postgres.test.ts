@@ -91,11 +91,10 @@ describe('npm start -- --world postgres: real databases, real kill -9, real traf
     expect(result.trafficRegion).toBe('us-east-1');
   });
 
-  // Needs the topology rule in the assessment (#8: a replica following anything but the primary is no candidate) and
-  // the probes carrying the replica's source region (the evidence work). Without them the orphaned ap-southeast-2,
-  // still following the returned old primary, is promoted and every write made on us-east-1 since is lost: this test
-  // shows that danger by failing. When both land it passes: remove `.fails`.
-  it.fails('does not promote a replica that follows the returned old primary when the new primary dies (topology rule)', DRILL, async () => {
+  // The topology rule in the assessment (#8: a replica following anything but the primary is no candidate) and the
+  // probes carrying the replica's source region (the evidence work) keep the orphaned ap-southeast-2, still following
+  // the returned old primary, from being promoted: without them every write made on us-east-1 since would be lost.
+  it('does not promote a replica that follows the returned old primary when the new primary dies (topology rule)', DRILL, async () => {
     // Act
     const result = await play(postgresSecondFailoverAfterReturn);
 
