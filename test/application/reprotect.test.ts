@@ -4,7 +4,7 @@ import { decideReprotect, watchProtection, type TopologyState } from '../../src/
 import { planGroup } from '../../src/application/plan.js';
 import { restoreSnapshot } from '../../src/application/snapshot.js';
 import { trackedDatabase } from '../../src/application/trackedDatabase.js';
-import { withLiveTopology } from '../../src/domain/liveTopology.js';
+import { databaseIdentity, withLiveTopology } from '../../src/domain/liveTopology.js';
 import type { RegionHealth } from '../../src/domain/types.js';
 import type { OperatorCommand } from '../../src/ports/CommandQueue.js';
 import { confirmDown, FAR_REPLICA, inMemoryWorld, PRIMARY, probeRound, REPLICA, T0 } from './harness.js';
@@ -193,6 +193,22 @@ describe('decideReprotect', () => {
     // Assess
     expect(outside).toMatchObject({ kind: 'refused', reason: expect.stringContaining('sa-east-1 is not part of group orders') });
     expect(none).toMatchObject({ kind: 'refused', reason: expect.stringContaining('--region') });
+  });
+
+  it('refuses to reprotect a region whose database is a self-managed postgres server, and says why', () => {
+    // Prepare
+    const regionConfig = group.regions[REPLICA]!;
+    const postgresGroup = {
+      ...group,
+      regions: { ...group.regions, [REPLICA]: { ...regionConfig, database: { kind: 'postgres' as const, host: '10.0.2.5', connectTimeoutMs: 2_000, promoteWaitSeconds: 60 } } },
+    };
+
+    // Act
+    const decision = decideReprotect({ group: postgresGroup, snapshot, health: {}, command: reprotectCommand('c-1', REPLICA), state: {}, now: T0 });
+
+    // Assess
+    expect(decision).toEqual({ kind: 'refused', reason: expect.stringContaining(`${REPLICA} of orders is a self-managed postgres server`) });
+    expect(databaseIdentity(postgresGroup, REPLICA)).toEqual({ identifier: '10.0.2.5:5432', arn: 'postgres://10.0.2.5:5432' });
   });
 
   it('names the next replica after the generation a previous reprotect of the region left', () => {
