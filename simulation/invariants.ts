@@ -97,6 +97,8 @@ export interface CheckedWorld {
   readonly stateStore: RecordingStateStore;
   /** Observers whose probes run right now (not in a region that is down, not stale). */
   readonly runningObservers: () => readonly RegionName[];
+  /** How often the orchestrator looks at a group: a writer's gap shorter than this is invisible to it. */
+  readonly orchestratePassMs: number;
 }
 
 interface GroupWatch {
@@ -105,6 +107,8 @@ interface GroupWatch {
   splitBrainReported: boolean;
   /** When each region that accepts writes now most recently began to (gone once it stops). */
   writerSince: Map<RegionName, EpochMs>;
+  /** When a region last stopped accepting writes, and since when it had been writing before that. */
+  writerEnded: Map<RegionName, { at: EpochMs; since: EpochMs; visibleMs: number; lastAt: EpochMs }>;
   /** The newest `split-brain-risk` notification of the group. */
   lastSplitBrainAlarmAt?: EpochMs;
   lastBadAt: Map<RegionName, EpochMs>;
@@ -146,6 +150,7 @@ export class InvariantChecker {
       this.watches.set(group.id, {
         splitBrainReported: false,
         writerSince: new Map(),
+        writerEnded: new Map(),
         lastBadAt: new Map(Object.keys(group.regions).map((region) => [region, start - 3_600_000])),
         seenFailovers: new Set(),
         awaitingAcknowledgement: false,
@@ -192,8 +197,9 @@ export class InvariantChecker {
       const saved = savedState(record, group);
       this.trackDataPlane(group, watch, now);
       this.checkSplitBrain(group, watch, saved, now);
-      this.checkNewFailover(group, watch, saved, now);
+      // The acknowledgement first: an ack and the failover it re-armed can land in the same save.
       this.checkAcknowledgement(group, watch, saved, now);
+      this.checkNewFailover(group, watch, saved, now);
       if (record !== undefined) this.checkEventLog(group, watch, record, now);
       this.checkFailoverRecords(group, watch, saved, now);
       this.checkDns(group, saved, now);
@@ -290,8 +296,31 @@ export class InvariantChecker {
 
   private checkSplitBrain(group: GroupConfig, watch: GroupWatch, saved: SavedState, now: EpochMs): void {
     const writers = this.world.cloud.writers(group.id);
-    for (const region of [...watch.writerSince.keys()]) if (!writers.includes(region)) watch.writerSince.delete(region);
-    for (const region of writers) if (!watch.writerSince.has(region)) watch.writerSince.set(region, now);
+    const observers = this.world.runningObservers();
+    const canConfirm = (region: RegionName) =>
+      observers.filter((observer) => observer !== region && !this.world.cloud.isPartitioned(observer, region)).length >= group.policy.observerQuorum;
+    for (const [region, since] of [...watch.writerSince.entries()]) {
+      if (writers.includes(region)) continue;
+      watch.writerSince.delete(region);
+      watch.writerEnded.set(region, { at: now, since, visibleMs: 0, lastAt: now });
+    }
+    // How long each paused writer's pause was visible to a quorum of running observers outside its region.
+    for (const [region, ended] of watch.writerEnded) {
+      if (writers.includes(region)) continue;
+      const visibleMs = ended.visibleMs + (canConfirm(region) ? now - ended.lastAt : 0);
+      watch.writerEnded.set(region, { ...ended, visibleMs, lastAt: now });
+    }
+    for (const region of writers) {
+      if (watch.writerSince.has(region)) continue;
+      // A pause the control plane could not have confirmed is one episode with what came before: it looks once per
+      // orchestrate pass, and a region is confirmed down only after its failure threshold of probe rounds (until
+      // then it is unknown, and silence is not a fix).
+      const ended = watch.writerEnded.get(region);
+      const unseenGapMs = this.world.orchestratePassMs + (group.policy.failureThreshold + 1) * group.policy.probeIntervalSeconds * 1000;
+      // Nor does a pause a quorum of observers saw for less than that (they were down with the region, or cut off).
+      const unseen = ended !== undefined && (now - ended.at < unseenGapMs || ended.visibleMs < unseenGapMs);
+      watch.writerSince.set(region, unseen ? ended.since : now);
+    }
     if (writers.length < 2) {
       watch.splitBrainSince = undefined;
       watch.splitBrainVisibleSince = undefined;
@@ -302,11 +331,16 @@ export class InvariantChecker {
     // An alarm counts for this episode when it was raised while a writer other than the saved primary was already
     // writing without a break: the control plane may (and should) flag a rogue writer before the second one appears,
     // e.g. an unfenced old primary once the target's promotion has started.
-    const rogueSince = Math.min(...writers.filter((region) => region !== saved.primaryRegion).map((region) => watch.writerSince.get(region) ?? now));
+    // The rogue is any writer but the one allowed to write: the saved primary, or, once a failover's promotion has
+    // started, its target (the old primary is then the rogue, as the control plane sees it).
+    const promoting = saved.failover?.outcome === 'in-progress' && saved.failover.timestamps.promotionStartedAt !== undefined;
+    const allowed = new Set([saved.primaryRegion, ...(promoting && saved.failover !== undefined ? [saved.failover.to] : [])]);
+    const rogueSince = Math.min(
+      ...[...allowed].map((writer) => Math.min(...writers.filter((region) => region !== writer).map((region) => watch.writerSince.get(region) ?? now))),
+    );
     if (watch.lastSplitBrainAlarmAt !== undefined && watch.lastSplitBrainAlarmAt >= Math.min(rogueSince, watch.splitBrainSince)) {
       watch.splitBrainReported = true;
     }
-    const observers = this.world.runningObservers();
     const visible = writers
       .filter((region) => region !== saved.primaryRegion)
       .some((region) => observers.some((observer) => !this.world.cloud.isPartitioned(observer, region)));

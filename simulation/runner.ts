@@ -118,6 +118,7 @@ class Simulation {
         notifier: this.notifier,
         stateStore: this.stateStore,
         runningObservers: () => this.runningObservers(),
+        orchestratePassMs: this.schedule.shape.orchestratePassSeconds * 1000,
       },
       SIM_START,
       () => this.clock.now(),

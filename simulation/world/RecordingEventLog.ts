@@ -35,9 +35,12 @@ export class RecordingEventLog implements EventLog {
 
   async saveFailover(record: FailoverRecord): Promise<void> {
     await this.store.saveFailover(record);
+    // What the store holds now, not what was asked: a stale copy the store refused (it never moves a record
+    // backwards) must not look like a write to the checker.
+    const stored = (await this.store.listFailovers(record.groupId)).find((candidate) => candidate.id === record.id) ?? record;
     const previous = this.failovers.get(record.id);
-    this.failovers.set(record.id, structuredClone(record));
-    this.onFailover(previous, record);
+    this.failovers.set(record.id, structuredClone(stored));
+    this.onFailover(previous, stored);
   }
 
   listFailovers(groupId?: GroupId, options?: { limit?: number }): Promise<FailoverRecord[]> {

@@ -193,8 +193,18 @@ export function decideCommand(input: {
       return accept(snapshot, { type: 'PAUSE', ...base }, 'automatic failover paused', `already ${state}`);
     case 'resume':
       return accept(snapshot, { type: 'RESUME', ...base }, 'automatic failover resumed', `not paused: ${describeCurrent}`);
-    case 'acknowledge':
+    case 'acknowledge': {
+      // An acknowledgement re-arms automatic failover: it must have been given after the failover it acknowledges
+      // completed, so the operator could see what they acknowledge. One queued during the failover is refused.
+      const completedAt = context.awaitingAcknowledgement ? current?.timestamps.completedAt : undefined;
+      if (completedAt !== undefined && command.requestedAt < completedAt) {
+        return {
+          kind: 'refused',
+          reason: `this acknowledgement was requested at ${new Date(command.requestedAt).toISOString()}, before failover ${current?.id ?? ''} completed at ${new Date(completedAt).toISOString()}: review the completed failover (fcp history ${group.id}), then acknowledge again`,
+        };
+      }
       return accept(snapshot, { type: 'ACKNOWLEDGE', ...base }, `acknowledged: ${ACKNOWLEDGEMENT_RULE}`, `nothing to acknowledge: ${describeCurrent}`);
+    }
     case 'reprotect':
       return { kind: 'refused', reason: 'reprotect is not a failover machine command: decideReprotect (src/application/reprotect.ts) decides it' };
     case 'cancel':

@@ -223,8 +223,9 @@ class GroupSession {
       failingOver: this.snapshot.matches('failingOver') || this.snapshot.matches('stalled'),
     });
     const notWriters = new Set<string>();
+    // Every suspect is checked with the provider, an open episode's too: one that stopped serving (stopped,
+    // rebooting, fenced) ends its episode, so its return as a writer is told again.
     for (const region of suspectedWriters(this.health, view)) {
-      if (this.splitBrain[region] !== undefined) continue;
       if (await this.providerSaysNotWriter(region)) notWriters.add(region);
     }
     const { open, opened } = splitBrainEpisodes({ health: this.health, view, open: this.splitBrain, now, notWriters });
@@ -232,9 +233,12 @@ class GroupSession {
     for (const region of opened) {
       const role = this.health[region]?.databaseRole;
       const writer = view.writer;
+      const claim =
+        role === 'primary' || role === 'standalone'
+          ? `The database in ${region} reports itself ${role} (writable) while ${writer} is the writer: two writers.`
+          : `The old primary in ${region} serves again, was never fenced, and its role cannot be read (its provider API does not answer): it may take writes while ${writer} is the writer.`;
       const text =
-        `The database in ${region} reports itself ${role} (writable) while ${writer} is the writer: ` +
-        `two writers. Writes reaching ${region} will be lost or diverge.\n` +
+        `${claim} Writes reaching ${region} will be lost or diverge.\n` +
         `Fence ${region} now (stop it, or apply its read-only parameter group), then check which writes landed where.`;
       this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail: { region, role, writer } });
       this.notifications.push({

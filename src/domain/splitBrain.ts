@@ -9,13 +9,24 @@ export interface WriterView {
   readonly writer: RegionName;
   /** The target of a failover whose promotion has not started yet: it may already report a writer role. */
   readonly excused?: RegionName;
+  /**
+   * The old primary of the last failover that promoted, when it was not fenced: serving again with a role nobody can
+   * read (its provider API errs or throttles) it is a suspect all the same. Doubt keeps the alarm.
+   */
+  readonly unfencedOldPrimary?: RegionName;
 }
+
+/** Fence outcomes after which the old primary takes no writes. */
+const FENCED_OUTCOMES = new Set(['fenced', 'already-fenced']);
 
 /**
  * Provider statuses in which a database cannot take writes whatever its role: failed, stopped, being deleted,
  * unreadable storage. A database in one of them is not a second writer (yet): when it recovers, it is.
  */
 const NOT_SERVING_STATUSES = new Set([
+  // Restarting: the instance accepts no connection until it is `available` again (then it is a suspect anew).
+  'rebooting',
+  'starting',
   'failed',
   'stopped',
   'stopping',
@@ -58,8 +69,11 @@ export function expectedWriter(input: {
   failingOver: boolean;
 }): WriterView {
   const { primaryRegion, failover, failingOver } = input;
-  if (!failingOver || failover === undefined) return { writer: primaryRegion };
-  if (failover.timestamps.promotionStartedAt !== undefined) return { writer: failover.to };
+  const promoted = failover?.timestamps.promotionStartedAt !== undefined;
+  const unfenced =
+    failover !== undefined && promoted && !FENCED_OUTCOMES.has(failover.fenceOutcome ?? '') ? { unfencedOldPrimary: failover.from } : {};
+  if (!failingOver || failover === undefined) return { writer: primaryRegion, ...(unfenced.unfencedOldPrimary === primaryRegion ? {} : unfenced) };
+  if (promoted) return { writer: failover.to, ...unfenced };
   return { writer: primaryRegion, excused: failover.to };
 }
 
@@ -77,7 +91,18 @@ export function suspectedWriters(
 ): RegionName[] {
   return Object.values(health)
     .filter((region) => region.region !== view.writer && region.region !== view.excused && !notWriters.has(region.region))
-    .filter((region) => region.databaseRole === 'primary' || region.databaseRole === 'standalone')
+    .filter(
+      (region) =>
+        region.databaseRole === 'primary' ||
+        region.databaseRole === 'standalone' ||
+        // An unfenced old primary that serves again (its data plane passes) while its role cannot be read.
+        // Serving: every observer has a fresh report and none sees it fail (its verdict may still say unknown, or
+        // unhealthy until recovery is confirmed, when only the database evidence is missing).
+        (region.region === view.unfencedOldPrimary &&
+          region.failingObservers.length === 0 &&
+          region.staleObservers.length === 0 &&
+          (region.databaseRole === undefined || region.databaseRole === 'unknown')),
+    )
     .map((region) => region.region);
 }
 
@@ -85,8 +110,9 @@ export function suspectedWriters(
  * The split-brain rule: any writer other than the one that may write raises `split-brain-risk`, once per episode,
  * whatever the reason (a region newly reporting a writer role, an old primary whose role never changed through a
  * failover, a stalled failover whose old primary came back). An episode stays open while the region is a suspect or
- * its role is unknown (no fresh report: silence is not a fix), and closes when fresh health shows it a replica or it
- * becomes the writer. Pure: the caller saves `open` with the group's state and raises one alarm per `opened` region.
+ * its role is unknown (no fresh report: silence is not a fix), and closes when fresh health shows it a replica, it
+ * becomes the writer, or its data plane is confirmed down (verdict unhealthy): a return as a writer after that is a
+ * new episode with a new alarm. Pure: the caller saves `open` with the group's state and raises one alarm per `opened` region.
  *
  * @example
  * const { open, opened } = splitBrainEpisodes({ health, view, open: record.splitBrain ?? {}, now });
@@ -104,7 +130,10 @@ export function splitBrainEpisodes(input: {
   const next: Record<RegionName, EpochMs> = {};
   for (const [region, since] of Object.entries(input.open)) {
     const role = health[region]?.databaseRole;
-    const cleared = region === view.writer || role === 'replica' || input.notWriters?.has(region) === true;
+    // Confirmed down by the data plane (a quorum of observers sees it fail) ends the episode too: it takes no writes
+    // from clients while down, and coming back as a writer is a new episode that must be told again.
+    const confirmedDown = health[region]?.verdict === 'unhealthy';
+    const cleared = region === view.writer || role === 'replica' || confirmedDown || input.notWriters?.has(region) === true;
     if (suspects.has(region) || !cleared) next[region] = since;
   }
   const opened = [...suspects].filter((region) => input.open[region] === undefined);

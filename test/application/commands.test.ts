@@ -197,3 +197,38 @@ describe('decideCommand: acknowledge', () => {
     expect(decision.kind === 'accept' && decision.summary).toContain('acknowledging re-arms it at once');
   });
 });
+
+describe('decideCommand: an acknowledgement acknowledges what the operator could see', () => {
+  /** An operator failover to REPLICA that completed at T0 + 7 s and awaits acknowledgement. */
+  function completed(): FailoverSnapshot {
+    const at = (seconds: number) => T0 + seconds * SECOND;
+    const events: FailoverEvent[] = [
+      { type: 'FAILOVER_REQUESTED', at: at(1), ...principal, failoverId: 'fo-1', to: REPLICA, allowDataLoss: false, trigger: { kind: 'operator', principalArn: principal.principalArn } },
+      { type: 'FENCED', at: at(2), outcome: 'fenced' },
+      { type: 'PROMOTION_STARTED', at: at(3), replicaLagSeconds: 1 },
+      { type: 'PROMOTED', at: at(4) },
+      { type: 'TRAFFIC_SWITCHED', at: at(5), changeId: 'C1' },
+      { type: 'DNS_IN_SYNC', at: at(6) },
+      { type: 'VERIFIED', at: at(7) },
+    ];
+    return events.reduce((snapshot, event) => transition(failoverMachine, snapshot, event)[0], monitoring());
+  }
+
+  // Regression test (found by the simulator on the merged #8 fixes, seed 796076848): an ack queued while the failover
+  // was still verifying was applied to the completion after it and re-armed automatic failover unseen.
+  it('refuses an acknowledgement requested before the failover it would acknowledge completed', () => {
+    // Prepare
+    const snapshot = completed();
+    const early: OperatorCommand = { ...failover(REPLICA), type: 'acknowledge', targetRegion: undefined, requestedAt: T0 + 6 * SECOND };
+    const late: OperatorCommand = { ...early, requestedAt: T0 + 8 * SECOND };
+
+    // Act
+    const [refused, accepted] = [decide(snapshot, {}, early), decide(snapshot, {}, late)];
+
+    // Assess
+    expect(snapshot.value).toBe('failedOver');
+    expect(refused.kind).toBe('refused');
+    expect(refused.kind === 'refused' ? refused.reason : '').toContain('before failover fo-1 completed');
+    expect(accepted.kind).toBe('accept');
+  });
+});

@@ -77,7 +77,7 @@ describe('reprotect', () => {
     await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
     clock.advance(deps.database.replicaCreationMs);
     await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
-    await deps.commands.enqueue({ ...reprotectCommand('cmd-ack-1', undefined), type: 'acknowledge' });
+    await deps.commands.enqueue({ ...reprotectCommand('cmd-ack-1', undefined), type: 'acknowledge', requestedAt: clock.now() });
     const probing = { ...deps, database: trackedDatabase(deps.database, deps.stateStore, clock) };
     clock.advance(group.policy.cooldownSeconds * 1000);
     await probeRound(probing, group);

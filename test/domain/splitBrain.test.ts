@@ -42,7 +42,7 @@ describe('split-brain rule', () => {
 
     // Assess
     expect(before).toEqual({ writer: 'a', excused: 'b' });
-    expect(after).toEqual({ writer: 'b' });
+    expect(after).toEqual({ writer: 'b', unfencedOldPrimary: 'a' });
     expect(idle).toEqual({ writer: 'b' });
   });
 

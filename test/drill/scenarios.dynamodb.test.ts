@@ -22,7 +22,7 @@ function describeFailures(result: DrillResult): string {
 }
 
 describe('the scenario library', () => {
-  it('has the fourteen scenarios, each with a distinct name, the default first', () => {
+  it('has the seventeen scenarios, each with a distinct name, the default first', () => {
     // Prepare
     const names = SCENARIOS.map((scenario) => scenario.name);
 
@@ -30,7 +30,7 @@ describe('the scenario library', () => {
     const distinct = new Set(names);
 
     // Assess
-    expect(names).toHaveLength(14);
+    expect(names).toHaveLength(17);
     expect(names[0]).toBe('primary-region-outage');
     expect(distinct.size).toBe(names.length);
     expect(names).toEqual(
@@ -49,6 +49,9 @@ describe('the scenario library', () => {
         'rds-api-brownout',
         'second-failover-returned-primary',
         'zombie-primary',
+        'control-plane-region-outage',
+        'route53-control-plane-outage',
+        'route53-control-plane-outage-data-plane-switch',
       ]),
     );
   });
