@@ -42,7 +42,8 @@ SELECT pg_is_in_recovery() AS in_recovery,
        (SELECT sender_port FROM pg_stat_wal_receiver) AS sender_port,
        (SELECT received_tli FROM pg_stat_wal_receiver) AS received_tli`;
 
-interface DescribeRow {
+/** One row of DESCRIBE_SQL, as pg returns it. */
+export interface DescribeRow {
   readonly in_recovery: boolean;
   readonly transaction_read_only: string;
   readonly default_read_only: string;
@@ -79,8 +80,8 @@ export class PostgresDatabase implements Database {
   /**
    * Role from `pg_is_in_recovery()`, writability from a real `transaction_read_only` in a fresh session, the timeline,
    * and for a replica: its source (from `pg_stat_wal_receiver`, else `primary_conninfo`) as a region of the group,
-   * and its lag in seconds (0 when it has replayed all it received and, when its source answers, all its source has
-   * written; else the time since its last replayed transaction) and in bytes (when the source answers), measured now.
+   * and its lag in seconds (`replicaLagSeconds`: unknown when no replayed transaction dates it) and in bytes (when the
+   * source answers), measured now.
    *
    * @example
    * const state = await database.describe(group, 'us-east-1');
@@ -127,10 +128,12 @@ export class PostgresDatabase implements Database {
   }
 
   /**
-   * Stops writes on a primary that still answers: `ALTER SYSTEM SET default_transaction_read_only = on`, reload, and
-   * terminate the client sessions holding a write transaction (new transactions in the others are read-only from
-   * their next statement). A replica takes no writes: `already-fenced`. An unreachable server: `unreachable` (the
-   * split-brain alarm watches for it coming back writable). Undo on the server with
+   * Stops writes on a primary that still answers: `ALTER SYSTEM SET default_transaction_read_only = on`, reload, wait
+   * until a fresh session sees the new default (the reload is asynchronous: a session opened before the postmaster
+   * read it would still write), then end every other client session and wait for each to exit, so a transaction that
+   * began read-write before the reload cannot commit after the fence answers. Clients reconnect (through the traffic
+   * switch) and get read-only sessions here. A replica takes no writes: `already-fenced`. An unreachable server:
+   * `unreachable` (the split-brain alarm watches for it coming back writable). Undo on the server with
    * `ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf();`.
    *
    * @example
@@ -158,10 +161,12 @@ export class PostgresDatabase implements Database {
           await client.query('ALTER SYSTEM SET default_transaction_read_only = on');
           await client.query('SELECT pg_reload_conf()');
         }
-        await terminateWriters(client);
+        await this.#untilReadOnlyByDefault(target);
+        await endOtherSessions(client, target);
         return already ? 'already-fenced' : 'fenced';
       });
     } catch (error) {
+      if (error instanceof RetryableStepError || error instanceof FatalStepError) throw error;
       if (isUnreachable(error)) return 'unreachable';
       throw stepErrorOf(error, target, 'fence');
     }
@@ -226,6 +231,27 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** Waits until a fresh session on `target` starts read-only by default: the fence's reload has taken effect. */
+  async #untilReadOnlyByDefault(target: CallTarget): Promise<void> {
+    const timeoutMs = target.config.connectTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const readOnly = await withClient(target, this.#passwords, async (client) => {
+        const { rows } = await client.query<{ read_only: string }>(`SELECT current_setting('default_transaction_read_only') AS read_only`);
+        return rows[0]?.read_only;
+      });
+      if (readOnly === 'on') return;
+      if (Date.now() > deadline) {
+        throw new RetryableStepError(`group ${target.group.id} region ${target.region}: default_transaction_read_only still off ${timeoutMs} ms after the reload`, {
+          groupId: target.group.id,
+          region: target.region,
+          step: 'fencing',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.#writablePollMs));
+    }
+  }
+
   /** The source's WAL write position, or undefined when it does not answer or is itself in recovery. */
   async #currentLsn(group: GroupConfig, region: RegionName): Promise<string | undefined> {
     try {
@@ -250,12 +276,32 @@ export class PostgresDatabase implements Database {
   }
 }
 
-/** Ends the client sessions that hold a transaction id (have written), except this one. */
-async function terminateWriters(client: pg.Client): Promise<void> {
-  await client.query(
-    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL`,
+/** How long fence waits for the sessions it ended to exit. */
+const SESSION_EXIT_WAIT_MS = 1_000;
+
+/**
+ * Ends every client session but this one and waits until they have exited: a session still there after
+ * `SESSION_EXIT_WAIT_MS` leaves the fence unfinished (retryable), since it might still commit a write.
+ */
+async function endOtherSessions(client: pg.Client, target: CallTarget): Promise<void> {
+  // In the select list, not the WHERE clause: the filter on our own pid must run first, and AND has no set order.
+  const { rows } = await client.query<{ pid: number; signalled: boolean }>(
+    `SELECT pid, pg_terminate_backend(pid) AS signalled FROM pg_stat_activity
+      WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
   );
+  let alive = rows.filter((row) => row.signalled).map((row) => row.pid);
+  const deadline = Date.now() + SESSION_EXIT_WAIT_MS;
+  while (alive.length > 0) {
+    if (Date.now() > deadline) {
+      throw new RetryableStepError(
+        `group ${target.group.id} region ${target.region}: fenced read-only, but session(s) ${alive.join(', ')} did not end within ${SESSION_EXIT_WAIT_MS} ms`,
+        { groupId: target.group.id, region: target.region, step: 'fencing' },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const remaining = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1::int[])', [alive]);
+    alive = remaining.rows.map((row) => row.pid);
+  }
 }
 
 function sourceOf(row: DescribeRow): { host: string; port: number } | undefined {
@@ -264,16 +310,30 @@ function sourceOf(row: DescribeRow): { host: string; port: number } | undefined 
 }
 
 /**
- * Seconds of writes a replica would lose if promoted now. When its source answered (`lagBytes` known): 0 when it has
- * replayed everything the source wrote, else the time since its last replayed transaction (at least 1 ms, so a
- * drain never mistakes a small lag for none). When the source did not answer: 0 when it replayed all it received,
- * else the time since its last replay. Undefined when it never received anything.
+ * Seconds of writes a replica would lose if promoted now, or undefined (unknown) when it cannot be bounded.
+ *
+ * - Its source answered (`lagBytes` known, read just after the replica): 0 when it has replayed everything the
+ *   source had written, else the time since its last replayed transaction (at least 1 ms, so a drain never mistakes a
+ *   small lag for none).
+ * - Its source did not answer: 0 when it replayed all it received, else the time since its last replay.
+ * - Unknown when it never received anything, or when `pg_last_xact_replay_timestamp()` is NULL (no transaction
+ *   replayed since it started) and no fresh reading of the source proves 0 bytes behind: then no time measures the
+ *   lag, and a made-up figure must never decide a promotion.
+ *
+ * @example
+ * replicaLagSeconds({ receive_lsn: '0/3000060', replay_lsn: '0/3000000', seconds_since_replay: null }, undefined); // undefined
+ * replicaLagSeconds({ receive_lsn: '0/3000060', replay_lsn: '0/3000060', seconds_since_replay: null }, 0); // 0
  */
-function replicaLagSeconds(row: DescribeRow, lagBytes: number | undefined): number | undefined {
+export function replicaLagSeconds(
+  row: Pick<DescribeRow, 'receive_lsn' | 'replay_lsn' | 'seconds_since_replay'>,
+  lagBytes: number | undefined,
+): number | undefined {
   if (row.receive_lsn === null || row.replay_lsn === null) return undefined;
+  if (lagBytes === 0) return 0;
+  if (row.seconds_since_replay === null) return undefined;
   const behind = lagBytes === undefined ? lsnToBigInt(row.receive_lsn) > lsnToBigInt(row.replay_lsn) : lagBytes > 0;
   if (!behind) return 0;
-  return Math.max(0.001, Math.round((row.seconds_since_replay ?? 0) * 1000) / 1000);
+  return Math.max(0.001, Math.round(row.seconds_since_replay * 1000) / 1000);
 }
 
 /**

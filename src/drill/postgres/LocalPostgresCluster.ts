@@ -120,6 +120,29 @@ export class LocalPostgresServer {
     await appendFile(join(this.dataDir, 'postgresql.conf'), `primary_conninfo = '${conninfoOf(source, this.name)}'\n`);
   }
 
+  /**
+   * Waits until every named replica streams from this server (`pg_stat_replication`, by application_name): a replica
+   * accepts read-only sessions before its WAL receiver has connected, and until then this server has no replica.
+   */
+  async untilStreamingTo(names: readonly string[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
+      let streaming: string[] = [];
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ name: string }>(`SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'`);
+        streaming = rows.map((row) => row.name);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      const missing = names.filter((name) => !streaming.includes(name));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`replica(s) ${missing.join(', ')} of ${this.name} not streaming after ${timeoutMs} ms`);
+      await delay(50);
+    }
+  }
+
   async #waitUntilAccepting(deadline: number): Promise<void> {
     for (;;) {
       if (!this.running) {
@@ -197,6 +220,7 @@ export class LocalPostgresCluster {
       }
       await primary.start();
       await Promise.all(replicas.map((replica) => replica.start()));
+      await primary.untilStreamingTo(replicas.map((replica) => replica.name));
       return cluster;
     } catch (error) {
       await cluster.stop();

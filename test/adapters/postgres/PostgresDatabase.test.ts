@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PostgresDatabase } from '../../../src/adapters/postgres/PostgresDatabase.js';
 import { PostgresProbe } from '../../../src/adapters/postgres/PostgresProbe.js';
 import { GroupSchema, type GroupConfig } from '../../../src/config/schema.js';
@@ -9,7 +9,10 @@ import { freePort, LocalPostgresCluster } from '../../../src/drill/postgres/Loca
 import { postgresWorldConfig } from '../../../src/drill/postgres/postgresConfig.js';
 
 // One real cluster for the file (a primary and two streaming replicas on 127.0.0.1), started once. The tests run in
-// order and the later ones change the cluster (fence, promote, kill): each says what it starts from.
+// order and the later ones change the cluster (fence, promote, kill): each says what it starts from, and waits for it.
+// Durability off for speed, but commits are written before they are acknowledged (synchronous_commit on, as by
+// default): pg_current_wal_lsn(), which the adapter's byte lag reads, then covers every write a test made.
+const SETTINGS = { synchronous_commit: 'on' } as const;
 
 const PRIMARY = 'eu-west-1';
 const NEAR = 'us-east-1';
@@ -21,7 +24,7 @@ let group: GroupConfig;
 const database = new PostgresDatabase();
 
 beforeAll(async () => {
-  cluster = await LocalPostgresCluster.start({ names: [PRIMARY, NEAR, FAR], fast: true });
+  cluster = await LocalPostgresCluster.start({ names: [PRIMARY, NEAR, FAR], fast: true, settings: SETTINGS });
   group = postgresWorldConfig({ cluster }).groups[0]!;
   await sql(PRIMARY, 'CREATE TABLE writes (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())');
 }, 120_000);
@@ -49,6 +52,33 @@ async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boole
   }
 }
 
+/**
+ * Precondition of the tests that start from a caught-up replica: `region` has replayed everything its primary wrote,
+ * read on the server (not through the adapter under test). On a loaded machine a replica may be seconds behind.
+ */
+async function untilCaughtUp(region: string, primary = PRIMARY, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lsn = (await sql<{ lsn: string }>(primary, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]!.lsn;
+    const caughtUp = (await sql<{ caught_up: boolean }>(region, `SELECT pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn AS caught_up`))[0]!.caught_up;
+    if (caughtUp) return;
+    if (Date.now() > deadline) throw new Error(`${region} did not replay up to ${lsn} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Pauses replay on `region` and waits until it is paused (pg_wal_replay_pause only asks); resumed when the test ends. */
+async function pauseReplay(region: string): Promise<void> {
+  await sql(region, 'SELECT pg_wal_replay_pause()');
+  onTestFinished(async () => {
+    await sql(region, 'SELECT pg_wal_replay_resume()');
+  });
+  await eventually(
+    async () => (await sql<{ state: string }>(region, 'SELECT pg_get_wal_replay_pause_state() AS state'))[0]!.state,
+    (state) => state === 'paused',
+  );
+}
+
 describe('PostgresDatabase against real PostgreSQL servers', () => {
   it('describes the primary as a writable primary on timeline 1, its replicas streaming from it', async () => {
     // Act
@@ -72,9 +102,10 @@ describe('PostgresDatabase against real PostgreSQL servers', () => {
   });
 
   it('measures a real lag in seconds and bytes on a replica whose replay is paused while the primary takes writes', async () => {
-    // Prepare
-    await sql(FAR, 'SELECT pg_wal_replay_pause()');
+    // Prepare: the far replica has replayed a transaction (so a replay time dates its lag), then stops replaying.
     await sql(PRIMARY, 'INSERT INTO writes DEFAULT VALUES');
+    await untilCaughtUp(FAR);
+    await pauseReplay(FAR);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await sql(PRIMARY, 'INSERT INTO writes SELECT FROM generate_series(1, 1000)');
 
@@ -85,16 +116,19 @@ describe('PostgresDatabase against real PostgreSQL servers', () => {
     expect(state.replicaLagSeconds).toBeGreaterThanOrEqual(1);
     expect(state.replicaLagBytes).toBeGreaterThan(0);
     await sql(FAR, 'SELECT pg_wal_replay_resume()');
-    const caughtUp = await eventually(() => database.describe(group, FAR), (value) => value.replicaLagSeconds === 0);
+    const caughtUp = await eventually(() => database.describe(group, FAR), (value) => value.replicaLagSeconds === 0, 30_000);
     expect(caughtUp.replicaLagSeconds).toBe(0);
   });
 
-  it('fences the primary: new sessions cannot write, a session holding a write transaction is ended, and a second fence changes nothing', async () => {
-    // Prepare
-    const writer = new pg.Client({ connectionString: cluster.server(PRIMARY).url });
-    writer.on('error', () => undefined);
-    await writer.connect();
-    await writer.query('BEGIN');
+  it('fences the primary: new sessions cannot write, sessions holding a write or an open read-write transaction are ended, and a second fence changes nothing', async () => {
+    // Prepare: one session holds a write, another began a read-write transaction that has not written yet.
+    const [writer, starter] = [new pg.Client({ connectionString: cluster.server(PRIMARY).url }), new pg.Client({ connectionString: cluster.server(PRIMARY).url })];
+    for (const client of [writer, starter]) {
+      client.on('error', () => undefined);
+      onTestFinished(() => client.end().catch(() => undefined));
+      await client.connect();
+      await client.query('BEGIN');
+    }
     await writer.query('INSERT INTO writes DEFAULT VALUES');
 
     // Act
@@ -104,9 +138,9 @@ describe('PostgresDatabase against real PostgreSQL servers', () => {
     // Assess
     expect([first, second]).toEqual(['fenced', 'already-fenced']);
     await expect(writer.query('COMMIT')).rejects.toThrow();
+    await expect(starter.query('INSERT INTO writes DEFAULT VALUES')).rejects.toThrow();
     await expect(sql(PRIMARY, 'INSERT INTO writes DEFAULT VALUES')).rejects.toMatchObject({ code: '25006' });
     expect(await database.describe(group, PRIMARY)).toMatchObject({ role: 'primary', writable: false, fenced: true });
-    await writer.end().catch(() => undefined);
   });
 
   it('answers already-fenced for a replica and skipped for fencing none', async () => {
@@ -130,7 +164,8 @@ describe('PostgresDatabase against real PostgreSQL servers', () => {
   });
 
   it('still names the source region of a replica whose primary was killed (from primary_conninfo)', async () => {
-    // Prepare: the far replica still follows the fenced old primary, which now dies.
+    // Prepare: the far replica still follows the fenced old primary and has replayed all it wrote; the primary dies.
+    await untilCaughtUp(FAR);
     await cluster.server(PRIMARY).kill();
 
     // Act
@@ -186,5 +221,76 @@ describe('PostgresProbe', () => {
 
     // Assess
     expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED/) });
+  });
+});
+
+// A replica that has replayed no transaction since it started: pg_last_xact_replay_timestamp() is NULL, so no time
+// dates its lag. Its own fresh cluster, with autovacuum off so that no background transaction gets replayed.
+describe('PostgresDatabase on a replica that has replayed no transaction yet', () => {
+  let fresh: LocalPostgresCluster;
+  let freshGroup: GroupConfig;
+
+  beforeAll(async () => {
+    fresh = await LocalPostgresCluster.start({ names: [PRIMARY, NEAR], fast: true, settings: { ...SETTINGS, autovacuum: 'off' } });
+    freshGroup = postgresWorldConfig({ cluster: fresh }).groups[0]!;
+  }, 120_000);
+
+  afterAll(async () => {
+    await fresh?.stop();
+  });
+
+  async function freshSql<T extends pg.QueryResultRow>(region: string, text: string): Promise<T[]> {
+    const client = new pg.Client({ connectionString: fresh.server(region).url, connectionTimeoutMillis: 5_000 });
+    await client.connect();
+    try {
+      return (await client.query<T>(text)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('reports 0 s once a fresh reading of its primary proves it 0 bytes behind', async () => {
+    // Prepare
+    const undated = (await freshSql<{ undated: boolean }>(NEAR, 'SELECT pg_last_xact_replay_timestamp() IS NULL AS undated'))[0]!.undated;
+    expect(undated).toBe(true);
+
+    // Act
+    const state = await eventually(() => database.describe(freshGroup, NEAR), (value) => value.replicaLagBytes === 0, 30_000);
+
+    // Assess
+    expect(state).toMatchObject({ role: 'replica', replicaLagBytes: 0, replicaLagSeconds: 0 });
+  });
+
+  it('reports its lag as unknown, not as a figure, while it is behind, whether or not its primary answers', async () => {
+    // Prepare: it receives a transaction but does not replay it.
+    await freshSql(NEAR, 'SELECT pg_wal_replay_pause()');
+    onTestFinished(async () => {
+      await freshSql(NEAR, 'SELECT pg_wal_replay_resume()');
+    });
+    await eventually(
+      async () => (await freshSql<{ state: string }>(NEAR, 'SELECT pg_get_wal_replay_pause_state() AS state'))[0]!.state,
+      (state) => state === 'paused',
+    );
+    await freshSql(PRIMARY, 'CREATE TABLE writes (id bigserial PRIMARY KEY)');
+    const lsn = (await freshSql<{ lsn: string }>(PRIMARY, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]!.lsn;
+    await eventually(
+      async () => (await freshSql<{ received: boolean }>(NEAR, `SELECT pg_last_wal_receive_lsn() >= '${lsn}'::pg_lsn AS received`))[0]!.received,
+      (received) => received,
+      30_000,
+    );
+    const undated = (await freshSql<{ undated: boolean }>(NEAR, 'SELECT pg_last_xact_replay_timestamp() IS NULL AS undated'))[0]!.undated;
+    expect(undated).toBe(true);
+
+    // Act
+    const primaryAnswers = await database.describe(freshGroup, NEAR);
+    await fresh.server(PRIMARY).kill();
+    const primaryDead = await database.describe(freshGroup, NEAR);
+
+    // Assess
+    expect(primaryAnswers.replicaLagBytes).toBeGreaterThan(0);
+    expect(primaryAnswers.replicaLagSeconds).toBeUndefined();
+    expect(primaryAnswers.replicaLagMeasuredAt).toBeUndefined();
+    expect(primaryDead).toMatchObject({ role: 'replica', sourceRegion: PRIMARY });
+    expect(primaryDead.replicaLagSeconds).toBeUndefined();
   });
 });
