@@ -206,7 +206,7 @@ export async function runProbeRounds(
 
 /**
  * The database as evidence about its region (`databaseEvidence`): `ok` for a serving status with a known role,
- * `failed` only for a terminal status, `unknown` for everything else. A lag without its own measurement time was read
+ * `failed` for a terminal status or a failed connection to the database itself, `unknown` for everything else. A lag without its own measurement time was read
  * live by the adapter, so it is stamped with `readAt`, the time of the call.
  *
  * @example
@@ -224,7 +224,7 @@ export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): Da
       ? {}
       : { replicaLagSeconds: state.replicaLagSeconds, replicaLagMeasuredAt: state.replicaLagMeasuredAt ?? readAt }),
     ...(state.sourceRegion === undefined ? {} : { sourceRegion: state.sourceRegion }),
-    ...(problem === undefined ? {} : { error: problem }),
+    ...(problem === undefined ? {} : { error: state.statusDetail === undefined ? problem : `${problem}: ${state.statusDetail}` }),
   };
 }
 

@@ -6,8 +6,14 @@ import type { EffectOptions } from './EffectOptions.js';
 export interface DatabaseState {
   readonly region: RegionName;
   readonly role: DatabaseRole;
-  /** Provider status (`available`, `modifying`, `stopped`, `unreachable`...). */
+  /**
+   * Provider status (`available`, `modifying`, `stopped`, `unreachable`...), read through `src/domain/databaseStatus.ts`.
+   * A kind described over a connection to the server itself (`postgres`) answers `connection-failed` when that
+   * connection fails: data-plane evidence, unlike `unreachable` (a provider API that did not answer).
+   */
   readonly status: string;
+  /** Why the status, in the server's words (e.g. `connect ECONNREFUSED 10.0.1.5:5432`), where the adapter has them. */
+  readonly statusDetail?: string;
   /** True when this database accepts writes (a primary or a promoted standalone that is available). */
   readonly writable: boolean;
   readonly replicaLagSeconds?: number;

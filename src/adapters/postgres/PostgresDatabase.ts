@@ -63,8 +63,9 @@ export interface DescribeRow {
 /**
  * A self-managed PostgreSQL server per region (`kind: postgres`) behind the Database port, through the `pg` client.
  * Every action observes first (`pg_is_in_recovery()`, `default_transaction_read_only`), so a repeated step changes
- * nothing twice. A server that cannot be reached is an observation (`status: 'unreachable'`, fence `unreachable`),
- * never a thrown error from describe or fence.
+ * nothing twice. A server that cannot be reached is an observation, never a thrown error from describe or fence:
+ * describe answers `status: 'connection-failed'` (data-plane evidence: the round fails, as a failed connection check),
+ * fence answers `unreachable`.
  */
 export class PostgresDatabase implements Database {
   readonly #passwords: PasswordLookup;
@@ -93,7 +94,8 @@ export class PostgresDatabase implements Database {
     try {
       row = await withClient(target, this.#passwords, async (client) => (await client.query<DescribeRow>(DESCRIBE_SQL)).rows[0]!);
     } catch (error) {
-      if (isUnreachable(error)) return { region, role: 'unknown', status: 'unreachable', writable: false };
+      // The server itself did not answer: data-plane evidence (src/domain/databaseStatus.ts), not a control-plane blip.
+      if (isUnreachable(error)) return { region, role: 'unknown', status: 'connection-failed', statusDetail: messageOf(error), writable: false };
       throw stepErrorOf(error, target, 'describe');
     }
     const measuredAt = this.#clock.now();
@@ -345,4 +347,8 @@ export function replicaLagSeconds(
 export function lsnToBigInt(lsn: string): bigint {
   const [high, low] = lsn.split('/');
   return (BigInt(`0x${high ?? '0'}`) << 32n) + BigInt(`0x${low ?? '0'}`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

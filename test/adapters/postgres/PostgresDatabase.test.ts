@@ -1,5 +1,9 @@
 import pg from 'pg';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { systemClock } from '../../../src/adapters/aws/databaseConfig.js';
+import { HttpProber } from '../../../src/adapters/http/HttpProber.js';
+import { runProbeRound } from '../../../src/application/probeRound.js';
 import { PostgresDatabase } from '../../../src/adapters/postgres/PostgresDatabase.js';
 import { PostgresProbe } from '../../../src/adapters/postgres/PostgresProbe.js';
 import { GroupSchema, type GroupConfig } from '../../../src/config/schema.js';
@@ -7,6 +11,8 @@ import { FatalStepError } from '../../../src/domain/errors.js';
 import type { PromoteOptions } from '../../../src/ports/Database.js';
 import { freePort, LocalPostgresCluster } from '../../../src/drill/postgres/LocalPostgresCluster.js';
 import { postgresWorldConfig } from '../../../src/drill/postgres/postgresConfig.js';
+import { InMemoryFaultStore } from '../../doubles/InMemoryFaultStore.js';
+import { InMemoryObservationStore } from '../../doubles/InMemoryObservationStore.js';
 
 // One real cluster for the file (a primary and two streaming replicas on 127.0.0.1), started once. The tests run in
 // order and the later ones change the cluster (fence, promote, kill): each says what it starts from, and waits for it.
@@ -176,13 +182,13 @@ describe('PostgresDatabase against real PostgreSQL servers', () => {
     expect(state.replicaLagBytes).toBeUndefined();
   });
 
-  it('reports a server that does not answer as unreachable, for describe and for fence', async () => {
+  it('reports a server that does not answer as connection-failed (data plane) with its reason, and fence as unreachable', async () => {
     // Act
     const state = await database.describe(group, PRIMARY);
     const fence = await database.fence(group, PRIMARY, 'read-only-parameter-group');
 
     // Assess
-    expect(state).toMatchObject({ role: 'unknown', status: 'unreachable', writable: false });
+    expect(state).toMatchObject({ role: 'unknown', status: 'connection-failed', writable: false, statusDetail: expect.stringMatching(/ECONNREFUSED/) });
     expect(fence).toBe('unreachable');
   });
 
@@ -221,6 +227,32 @@ describe('PostgresProbe', () => {
 
     // Assess
     expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED/) });
+  });
+});
+
+describe('a probe round over postgres regions', () => {
+  it('fails the round of a region whose server refuses connections although its health endpoint passes, and passes one whose server answers', async () => {
+    // Prepare: every health endpoint passes; the far region's server is a port nobody listens on.
+    const health = createServer((_request, response) => response.writeHead(200).end('ok'));
+    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => health.close(() => resolve())));
+    const address = health.address();
+    const healthUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/health`;
+    const config = postgresWorldConfig({ cluster, healthUrls: { [PRIMARY]: healthUrl, [NEAR]: healthUrl, [FAR]: healthUrl } });
+    const silentUrl = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const probed = GroupSchema.parse({ ...config.groups[0]!, regions: { ...config.groups[0]!.regions, [FAR]: { ...config.groups[0]!.regions[FAR]!, database: { kind: 'postgres', url: silentUrl } } } });
+    const deps = { config, prober: new HttpProber(), database, observations: new InMemoryObservationStore(), faults: new InMemoryFaultStore(), clock: systemClock };
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: NEAR, groups: [probed] });
+
+    // Assess
+    const far = round.regions.find((region) => region.region === FAR)!;
+    const near = round.regions.find((region) => region.region === NEAR)!;
+    expect(far).toMatchObject({ ok: false, failureReasons: [expect.stringMatching(/^database unknown is connection-failed: .*data plane.*ECONNREFUSED/)] });
+    expect(far.unknownReasons).toBeUndefined();
+    expect(near).toMatchObject({ ok: true, failureReasons: [] });
+    expect(near.unknownReasons).toBeUndefined();
   });
 });
 
