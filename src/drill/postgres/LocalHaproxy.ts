@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ export const HAPROXY_BACKEND = 'postgres';
 /**
  * A real HAProxy (the Debian package) in TCP mode in front of local PostgreSQL servers: one frontend port clients
  * connect to, one backend server per region (named as the region), only `primary` enabled, and the runtime API on a
- * TCP port at level admin. Killed when this process exits; `stop()` stops it and removes its files.
+ * TCP port at level admin. Killed, and its files removed, when this process exits; `stop()` stops it and removes them.
  *
  * @example
  * const proxy = await LocalHaproxy.start(cluster.servers, 'eu-west-1');
@@ -21,6 +22,7 @@ export const HAPROXY_BACKEND = 'postgres';
 export class LocalHaproxy {
   readonly #killOnExit = (): void => {
     this.child.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
   };
 
   private constructor(
@@ -110,6 +112,56 @@ export async function findHaproxy(): Promise<string> {
 
 export class HaproxyMissingError extends Error {
   override readonly name = 'HaproxyMissingError';
+}
+
+/** Installs the Debian package `haproxy`; answers why it could not, or undefined when it did. */
+export type HaproxyInstaller = () => Promise<string | undefined>;
+
+/**
+ * `apt-get install haproxy` (after `apt-get update`), non-interactive: only as root on a machine with apt-get.
+ *
+ * @example
+ * await aptGetInstallHaproxy(); // undefined when installed, else why not ('not root: ...')
+ */
+export const aptGetInstallHaproxy: HaproxyInstaller = async () => {
+  if (process.getuid?.() !== 0) return 'not root, so apt-get cannot install it';
+  const environment = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'haproxy']]) {
+    const failure = await new Promise<string | undefined>((resolve) => {
+      const child = spawn('apt-get', args, { stdio: ['ignore', 'ignore', 'pipe'], env: environment });
+      let output = '';
+      child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
+      child.once('error', (error) => resolve(`apt-get could not run: ${error.message}`));
+      child.once('exit', (code) => resolve(code === 0 ? undefined : `apt-get ${args[0]} exited ${code}: ${output.trim()}`));
+    });
+    if (failure !== undefined) return failure;
+  }
+  return undefined;
+};
+
+/**
+ * The haproxy program, installed first with the Debian package when it is missing (the postgres drill needs nothing
+ * else beyond `npm ci`): says on `log` that it installs it and from where. Throws `HaproxyMissingError` with how to
+ * install it by hand when it cannot.
+ *
+ * @example
+ * const program = await ensureHaproxy({ log: console.log }); // '/usr/sbin/haproxy', installed if it was missing
+ */
+export async function ensureHaproxy(options: { readonly log: (line: string) => void; readonly install?: HaproxyInstaller; readonly find?: () => Promise<string> }): Promise<string> {
+  const find = options.find ?? findHaproxy;
+  try {
+    return await find();
+  } catch (error) {
+    if (!(error instanceof HaproxyMissingError)) throw error;
+  }
+  options.log('HAProxy (the traffic switch of the postgres world) is not installed: installing the Debian package with apt-get install haproxy...');
+  const failure = await (options.install ?? aptGetInstallHaproxy)();
+  if (failure !== undefined) {
+    throw new HaproxyMissingError(`HAProxy is not installed and could not be installed (${failure}): apt-get install haproxy as root, or set FCP_HAPROXY to its path`);
+  }
+  const program = await find();
+  options.log(`HAProxy installed: ${program}`);
+  return program;
 }
 
 function answers(port: number): Promise<boolean> {

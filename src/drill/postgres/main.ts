@@ -3,7 +3,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodbLocal.js';
 import { progressLine, renderResultFile, renderSummary } from '../output.js';
 import { localDrillStores } from '../stores.js';
 import { findPostgresBinaries } from './binaries.js';
-import { findHaproxy, HaproxyMissingError } from './LocalHaproxy.js';
+import { ensureHaproxy, HaproxyMissingError } from './LocalHaproxy.js';
 import { runPostgresDrill, type PostgresDrillResult } from './runPostgresDrill.js';
 import { DEFAULT_POSTGRES_SCENARIO, POSTGRES_SCENARIOS } from './scenarios.js';
 
@@ -15,8 +15,9 @@ interface PostgresWorldCliOptions {
 
 /**
  * `npm start -- --world postgres`: a drill on real PostgreSQL servers, a real HAProxy and DynamoDB Local, in real time.
- * `onDynamoDb` hands the started DynamoDB Local to the caller's signal handler. Exit 0 pass, 1 fail, 2 usage or a
- * missing program (HAProxy), with how to install it.
+ * `onDynamoDb` hands the started DynamoDB Local to the caller's signal handler. HAProxy is installed with apt-get when
+ * missing (the console says so). Exit 0 pass, 1 fail, 2 usage or HAProxy missing and not installable, with how to
+ * install it.
  */
 export async function runPostgresWorld(options: PostgresWorldCliOptions, onDynamoDb: (local: DynamoDbLocal) => void): Promise<number> {
   if (options.list === true) {
@@ -31,7 +32,8 @@ export async function runPostgresWorld(options: PostgresWorldCliOptions, onDynam
   }
   const scenario = POSTGRES_SCENARIOS.find((candidate) => candidate.name === wanted)!;
   try {
-    const [binaries, haproxy] = await Promise.all([findPostgresBinaries(), findHaproxy()]);
+    const binaries = await findPostgresBinaries();
+    const haproxy = await ensureHaproxy({ log: (line) => console.log(line) });
     console.log(`PostgreSQL from ${binaries.source}; HAProxy ${haproxy}`);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
