@@ -18,6 +18,9 @@ import { POSTGRES_POLICY, type PostgresAction, type PostgresScenario } from './s
 /** How often a scripted command with `retryIfRefused` is asked again. */
 const COMMAND_ATTEMPTS = 10;
 
+/** How often the script is looked at for actions that are due. */
+const ACTION_POLL_MS = 50;
+
 export const POSTGRES_DRILL_PRINCIPAL = 'arn:aws:iam::000000000000:user/drill-operator';
 
 export interface PostgresDrillOptions {
@@ -129,10 +132,20 @@ class PostgresDrill {
         if (waitMs > 0) await delay(waitMs);
         nextRoundAt = Math.max(nextRoundAt + intervalMs, Date.now());
         if (stopped) return;
-        await this.fireDueActions();
         await this.probeRound();
         roundsDone += 1;
         wake?.();
+      }
+    })().catch((error: unknown) => {
+      observerFailure = error;
+      wake?.();
+    });
+    // Faults and commands happen at their own time, not at the observers' rounds: a kill lands anywhere in an
+    // interval, as a real one does (firing it just before a round would hide up to one interval of detection).
+    const actions = (async () => {
+      while (!stopped) {
+        await this.fireDueActions();
+        await delay(ACTION_POLL_MS);
       }
     })().catch((error: unknown) => {
       observerFailure = error;
@@ -154,7 +167,7 @@ class PostgresDrill {
       }
     } finally {
       stopped = true;
-      await observers;
+      await Promise.all([observers, actions]);
     }
     const realMs = performance.now() - realStart;
     this.emit({ kind: 'finished', atMs: Date.now() - this.startedAt, state: this.state, realMs });
