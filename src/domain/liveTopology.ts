@@ -38,6 +38,11 @@ export interface ReprotectOperation {
   readonly sourceRegion: RegionName;
   readonly principalArn: string;
   readonly reason: string;
+  /**
+   * How: `create-replica` (absent in records saved before postgres existed) asks the provider for a new replica;
+   * `repoint` points the region's existing self-managed server at the primary (`Database.follow`), keeping its identity.
+   */
+  readonly method?: 'create-replica' | 'repoint';
   /** `requested`: saved, not yet created; `creating`: the provider is building it; then `completed` or `failed`. */
   readonly status: 'requested' | 'creating' | 'completed' | 'failed';
   readonly requestedAt: EpochMs;
@@ -119,7 +124,7 @@ function withIdentity(
   database: GroupConfig['regions'][string]['database'],
   identity: { identifier: string; arn: string },
 ): GroupConfig['regions'][string]['database'] {
-  // A postgres server is never replaced by a reprotect (decideReprotect refuses it): it keeps its configured address.
+  // A postgres server is never replaced by a reprotect (it is repointed in place): it keeps its configured address.
   if (database.kind === 'postgres') return database;
   return database.kind === 'rds-instance'
     ? { ...database, instanceId: identity.identifier, instanceArn: identity.arn }

@@ -33,6 +33,7 @@ export type FenceOutcome = 'fenced' | 'already-fenced' | 'unreachable' | 'skippe
 export type PromoteOutcome = 'started' | 'already-promoted' | 'in-progress';
 
 export type CreateReplicaOutcome = 'created' | 'exists';
+export type FollowOutcome = 'repointed' | 'already-following';
 
 /** A new cross-region read replica of the primary: what `Database.createReplica` creates. */
 export interface ReplicaSpec {
@@ -77,4 +78,12 @@ export interface Database {
    * (`withDatabase`). Optional: a database kind without it cannot be reprotected by the control plane.
    */
   createReplica?(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome>;
+  /**
+   * Points the existing replica in `region` at the primary in `sourceRegion` and answers once it streams from it, or
+   * `already-following` when it did already (observe before act): a reprotect of a self-managed server, which is
+   * repointed rather than replaced. Optional: a kind without it reprotects with `createReplica`.
+   * Errors: `FatalStepError` when the server cannot follow without a person (it is not a replica: a returned old
+   * primary must be rewound on its host first), `RetryableStepError` when it does not stream from the source yet.
+   */
+  follow?(group: GroupConfig, region: RegionName, sourceRegion: RegionName): Promise<FollowOutcome>;
 }

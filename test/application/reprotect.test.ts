@@ -7,7 +7,7 @@ import { trackedDatabase } from '../../src/application/trackedDatabase.js';
 import { databaseIdentity, withLiveTopology } from '../../src/domain/liveTopology.js';
 import type { RegionHealth } from '../../src/domain/types.js';
 import type { OperatorCommand } from '../../src/ports/CommandQueue.js';
-import { confirmDown, FAR_REPLICA, inMemoryWorld, PRIMARY, probeRound, REPLICA, T0 } from './harness.js';
+import { confirmDown, drillConfig, FAR_REPLICA, inMemoryWorld, PRIMARY, probeRound, REPLICA, T0 } from './harness.js';
 
 const MINUTE = 60_000;
 const OPERATOR = 'arn:aws:iam::123456789012:user/alice';
@@ -68,6 +68,35 @@ describe('reprotect', () => {
     expect((await deps.commands.get(group.id, 'cmd-reprotect-1'))?.status).toBe('accepted');
     const events = (await deps.eventLog.list(group.id)).map((event) => event.type);
     expect(events).toEqual(expect.arrayContaining(['REPROTECT_REQUESTED', 'REPLICA_CREATE_REQUESTED', 'REPROTECTED']));
+  });
+
+  it('repoints a postgres replica at the new primary through the executor, once, and leaves the tracked topology alone', async () => {
+    // Prepare: the far region is a self-managed postgres server still following the old primary.
+    const config = drillConfig();
+    const base = config.groups[0]!;
+    const far = base.regions[FAR_REPLICA]!;
+    const postgresConfig = {
+      ...config,
+      groups: [{ ...base, regions: { ...base.regions, [FAR_REPLICA]: { ...far, database: { kind: 'postgres' as const, host: '10.0.3.5', connectTimeoutMs: 2_000, promoteWaitSeconds: 60 } } } }],
+    };
+    const world = inMemoryWorld(postgresConfig);
+    const { deps, group, clock } = world;
+    await confirmDown(deps, group, [PRIMARY]);
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    await deps.commands.enqueue(reprotectCommand('cmd-reprotect-pg', FAR_REPLICA));
+
+    // Act: the run that takes the command repoints the server; the next sees it stream from the primary.
+    const first = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    const second = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(first.actions).toContain(`reprotect ${FAR_REPLICA}: repointed`);
+    expect(second.actions).toContain(`reprotect ${FAR_REPLICA}: completed`);
+    const record = await deps.stateStore.load(group.id);
+    expect(record?.reprotect).toMatchObject({ status: 'completed', method: 'repoint', identifier: '10.0.3.5:5432', sourceRegion: REPLICA });
+    expect(record?.topology).toBeUndefined();
+    expect(deps.database.calls).toMatchObject({ follow: 1, followEffective: 1, createReplica: 0 });
+    expect(deps.notifier.types().filter((type) => type === 'reprotected')).toHaveLength(1);
   });
 
   it('fails over to the replica a reprotect created, not to the database the configuration names', async () => {
@@ -195,7 +224,7 @@ describe('decideReprotect', () => {
     expect(none).toMatchObject({ kind: 'refused', reason: expect.stringContaining('--region') });
   });
 
-  it('refuses to reprotect a region whose database is a self-managed postgres server, and says why', () => {
+  it('repoints a region whose database is a self-managed postgres server instead of creating a replica, keeping its address', () => {
     // Prepare
     const regionConfig = group.regions[REPLICA]!;
     const postgresGroup = {
@@ -207,7 +236,11 @@ describe('decideReprotect', () => {
     const decision = decideReprotect({ group: postgresGroup, snapshot, health: {}, command: reprotectCommand('c-1', REPLICA), state: {}, now: T0 });
 
     // Assess
-    expect(decision).toEqual({ kind: 'refused', reason: expect.stringContaining(`${REPLICA} of orders is a self-managed postgres server`) });
+    expect(decision).toMatchObject({
+      kind: 'accept',
+      summary: `reprotect ${REPLICA}: point its postgres server 10.0.2.5:5432 at the primary ${PRIMARY} (primary_conninfo, reload); it protects the group once it streams from it (follow with fcp status orders)`,
+    });
+    expect(decision.kind === 'accept' && decision.effects.state.reprotect).toMatchObject({ method: 'repoint', identifier: '10.0.2.5:5432', sourceRegion: PRIMARY });
     expect(databaseIdentity(postgresGroup, REPLICA)).toEqual({ identifier: '10.0.2.5:5432', arn: 'postgres://10.0.2.5:5432' });
   });
 

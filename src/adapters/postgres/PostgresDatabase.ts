@@ -3,9 +3,10 @@ import type { GroupConfig, PostgresDatabaseConfig } from '../../config/schema.js
 import type { FencingMode, RegionName } from '../../domain/types.js';
 import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/Clock.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../ports/Database.js';
+import type { Database, DatabaseState, FenceOutcome, FollowOutcome, PromoteOptions, PromoteOutcome } from '../../ports/Database.js';
 import {
   conninfoHostPort,
+  endpointOf,
   isUnreachable,
   passwordFromEnvironment,
   regionAt,
@@ -214,6 +215,70 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /**
+   * Reprotect of a self-managed server: points the replica in `region` at the server of `sourceRegion` with
+   * `ALTER SYSTEM SET primary_conninfo` and a reload (PostgreSQL 13+ applies it by restarting only the WAL receiver;
+   * `recovery_target_timeline = latest`, the default, follows the new primary's timeline), then waits up to
+   * `promoteWaitSeconds` until it streams from there. Already streaming from it: `already-following`, nothing changed.
+   * The conninfo keeps the replica's own user and application_name settings and names the source's host and port.
+   * A server not in recovery cannot follow (a returned old primary: `pg_rewind` on its host first): FatalStepError.
+   *
+   * @example
+   * await database.follow(group, 'ap-southeast-2', 'us-east-1'); // 'repointed', then 'already-following'
+   */
+  async follow(group: GroupConfig, region: RegionName, sourceRegion: RegionName): Promise<FollowOutcome> {
+    const target = this.#target(group, region, 'reprotect');
+    const source = endpointOf(this.#target(group, sourceRegion, 'reprotect').config);
+    const streamingFromSource = async (client: pg.Client): Promise<{ streaming: boolean; receiver: string }> => {
+      const { rows } = await client.query<{ status: string | null; sender_host: string | null; sender_port: number | null }>(
+        'SELECT status, sender_host, sender_port FROM pg_stat_wal_receiver',
+      );
+      const receiver = rows[0];
+      const from = receiver?.sender_host == null || receiver.sender_port == null ? undefined : regionAt(group, receiver.sender_host, receiver.sender_port);
+      return {
+        streaming: receiver?.status === 'streaming' && from === sourceRegion,
+        receiver: receiver === undefined ? 'no WAL receiver running' : `WAL receiver ${receiver.status ?? 'unknown'} from ${receiver.sender_host ?? '?'}:${receiver.sender_port ?? '?'}`,
+      };
+    };
+    try {
+      return await withClient(target, this.#passwords, async (client): Promise<FollowOutcome> => {
+        const { rows } = await client.query<{ in_recovery: boolean; conninfo: string }>(
+          `SELECT pg_is_in_recovery() AS in_recovery, current_setting('primary_conninfo') AS conninfo`,
+        );
+        const state = rows[0]!;
+        if (!state.in_recovery) {
+          throw new FatalStepError(
+            `group ${group.id} region ${region}: the server is not a replica (not in recovery), so it cannot follow ${sourceRegion}; ` +
+              `if it is a returned old primary, stop it and rewind it on its host (pg_rewind --target-pgdata=<its data directory> --source-server='host=${source.host} port=${source.port} ...'), add standby.signal, start it, then reprotect again`,
+            { groupId: group.id, region, step: 'reprotect' },
+          );
+        }
+        if ((await streamingFromSource(client)).streaming) return 'already-following';
+        const current = conninfoHostPort(state.conninfo);
+        if (current === undefined || regionAt(group, current.host, current.port) !== sourceRegion) {
+          await client.query(`ALTER SYSTEM SET primary_conninfo = ${quoteLiteral(repointedConninfo(state.conninfo, source.host, source.port))}`);
+          await client.query('SELECT pg_reload_conf()');
+        }
+        const deadline = Date.now() + target.config.promoteWaitSeconds * 1_000;
+        for (;;) {
+          const { streaming, receiver } = await streamingFromSource(client);
+          if (streaming) return 'repointed';
+          if (Date.now() > deadline) {
+            throw new RetryableStepError(
+              `group ${group.id} region ${region}: primary_conninfo names ${sourceRegion} (${source.host}:${source.port}) but the replica does not stream from it after ${target.config.promoteWaitSeconds} s (${receiver}); ` +
+                `if it replayed past the point where ${sourceRegion} was promoted, it must be rewound (pg_rewind) or recreated (pg_basebackup) on its host`,
+              { groupId: group.id, region, step: 'reprotect' },
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }, (target.config.promoteWaitSeconds + 5) * 1_000);
+    } catch (error) {
+      if (error instanceof RetryableStepError || error instanceof FatalStepError) throw error;
+      throw stepErrorOf(error, target, 'follow');
+    }
+  }
+
   async #untilWritable(target: CallTarget, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -351,4 +416,28 @@ export function lsnToBigInt(lsn: string): bigint {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * `conninfo` with its host and port replaced by the new source's (other settings kept: user, application_name...),
+ * or a minimal one naming the source when there was none.
+ *
+ * @example
+ * repointedConninfo('host=10.0.1.5 port=5432 user=rep application_name=r2', '10.0.2.5', 5433);
+ * // "host='10.0.2.5' port='5433' user='rep' application_name='r2'"
+ */
+export function repointedConninfo(conninfo: string, host: string, port: number): string {
+  const fields = new Map<string, string>();
+  for (const match of conninfo.matchAll(/(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/g)) {
+    const [, key, raw] = match;
+    if (key !== undefined && raw !== undefined) fields.set(key, raw.replace(/^'|'$/g, '').replace(/\\(.)/g, '$1'));
+  }
+  for (const key of ['host', 'hostaddr', 'port']) fields.delete(key);
+  const ordered = [['host', host], ['port', String(port)], ...fields];
+  return ordered.map(([key, value]) => `${key}='${value!.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(' ');
+}
+
+/** A SQL string literal for ALTER SYSTEM, which takes no parameters. */
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -326,3 +326,64 @@ describe('PostgresDatabase on a replica that has replayed no transaction yet', (
     expect(primaryDead.replicaLagSeconds).toBeUndefined();
   });
 });
+
+// Reprotect of a self-managed server: a surviving replica is pointed at the new primary. Its own cluster: the primary
+// is stopped cleanly (both replicas receive all its WAL), the near replica promoted, the far one repointed.
+describe('PostgresDatabase.follow (reprotect by repointing)', () => {
+  let third: LocalPostgresCluster;
+  let thirdGroup: GroupConfig;
+
+  beforeAll(async () => {
+    third = await LocalPostgresCluster.start({ names: [PRIMARY, NEAR, FAR], fast: true, settings: SETTINGS });
+    thirdGroup = postgresWorldConfig({ cluster: third }).groups[0]!;
+    const client = new pg.Client({ connectionString: third.server(PRIMARY).url });
+    await client.connect();
+    await client.query('CREATE TABLE writes (id bigserial PRIMARY KEY)');
+    await client.end();
+    await third.server(PRIMARY).stop();
+    await database.promote(thirdGroup, NEAR, promotion);
+  }, 120_000);
+
+  afterAll(async () => {
+    await third?.stop();
+  });
+
+  async function thirdSql<T extends pg.QueryResultRow>(region: string, text: string): Promise<T[]> {
+    const client = new pg.Client({ connectionString: third.server(region).url, connectionTimeoutMillis: 5_000 });
+    await client.connect();
+    try {
+      return (await client.query<T>(text)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('points a replica of the stopped old primary at the promoted one: it streams from it and replays its writes; a second call changes nothing', async () => {
+    // Prepare
+    expect(await database.describe(thirdGroup, FAR)).toMatchObject({ role: 'replica', sourceRegion: PRIMARY });
+
+    // Act
+    const first = await database.follow(thirdGroup, FAR, NEAR);
+    const second = await database.follow(thirdGroup, FAR, NEAR);
+
+    // Assess
+    expect([first, second]).toEqual(['repointed', 'already-following']);
+    expect(await database.describe(thirdGroup, FAR)).toMatchObject({ role: 'replica', status: 'available', sourceRegion: NEAR, timeline: 2 });
+    await thirdSql(NEAR, 'INSERT INTO writes DEFAULT VALUES');
+    const rows = await eventually(
+      async () => (await thirdSql<{ count: string }>(FAR, 'SELECT count(*)::text AS count FROM writes'))[0]!.count,
+      (count) => count === '1',
+      30_000,
+    );
+    expect(rows).toBe('1');
+  });
+
+  it('refuses to make a server that is not a replica follow, naming pg_rewind', async () => {
+    // Act
+    const following = database.follow(thirdGroup, NEAR, FAR);
+
+    // Assess
+    await expect(following).rejects.toThrow(FatalStepError);
+    await expect(following).rejects.toThrow(/region us-east-1: the server is not a replica .*pg_rewind/);
+  });
+});

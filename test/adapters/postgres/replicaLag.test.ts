@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replicaLagSeconds } from '../../../src/adapters/postgres/PostgresDatabase.js';
+import { replicaLagSeconds, repointedConninfo } from '../../../src/adapters/postgres/PostgresDatabase.js';
 
 // The rule behind a postgres replica's replicaLagSeconds, on rows as DESCRIBE_SQL returns them.
 const CAUGHT_UP = { receive_lsn: '0/3000060', replay_lsn: '0/3000060' } as const;
@@ -48,5 +48,15 @@ describe('replicaLagSeconds', () => {
 
     // Assess
     expect(lag).toBeUndefined();
+  });
+});
+
+describe('repointedConninfo', () => {
+  it('names the new source and keeps the replica’s other settings, quoted', () => {
+    // Act
+    const conninfo = repointedConninfo("host=10.0.1.5 port=5432 user=rep application_name=r2 password='it\\'s'", '10.0.2.5', 5433);
+
+    // Assess
+    expect(conninfo).toBe("host='10.0.2.5' port='5433' user='rep' application_name='r2' password='it\\'s'");
   });
 });
