@@ -204,6 +204,8 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
     for (const routingControl of Object.values(group.dns.arc?.routingControls ?? {})) routingControls.add(routingControl);
     for (const [regionName, region] of Object.entries(group.regions)) {
       const database = region.database;
+      // A self-managed postgres server is reached over SQL, not the RDS API: it needs no RDS actions, and has no replicas to reprotect.
+      if (database.kind === 'postgres') continue;
       const replicas = Array.from({ length: REPROTECT_GENERATIONS }, (_, index) => replicaIdentity(group, regionName, index + 1)!);
       const { partition: regionPartition, account: regionAccount } = arnParts(database.kind === 'rds-instance' ? database.instanceArn : database.clusterArn);
       rdsSubnetGroups.add(`arn:${regionPartition}:rds:${regionName}:${regionAccount}:subgrp:*`);
@@ -215,7 +217,7 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
           const { partition: dbPartition, account } = arnParts(database.instanceArn);
           rdsParameterGroups.add(`arn:${dbPartition}:rds:${regionName}:${account}:pg:${database.readOnlyParameterGroup}`);
         }
-      } else {
+      } else if (database.kind === 'aurora-global') {
         rdsClusters.add(database.clusterArn);
         for (const replica of replicas) {
           rdsClusters.add(replica.arn);

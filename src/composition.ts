@@ -16,15 +16,21 @@ import { systemClock } from './adapters/clock/systemClock.js';
 import { AuthoritativeAnswers } from './adapters/dns/AuthoritativeAnswers.js';
 import { TrafficBySwitch } from './adapters/dns/TrafficBySwitch.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
+import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
+import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
 import { trackedDatabase } from './application/trackedDatabase.js';
 import type { DatabaseProbe } from './ports/DatabaseProbe.js';
 import { ENV, readDeployedSettings, type DeployedSettings, type Environment } from './config/environment.js';
 import { loadPackagedConfig } from './config/packaged.js';
-import type { ControlPlaneConfig } from './config/schema.js';
+import { connectionCheckOf } from './config/groups.js';
+import type { ControlPlaneConfig, GroupConfig } from './config/schema.js';
 import { ValidationError } from './domain/errors.js';
-import type { RegionName } from './domain/types.js';
+import type { FencingMode, RegionName } from './domain/types.js';
+import type { Database, PromoteOptions } from './ports/Database.js';
+import type { EffectOptions } from './ports/EffectOptions.js';
+import type { Traffic } from './ports/Traffic.js';
 
 /**
  * The composition root: the one place that builds real AWS adapters, from the environment names of
@@ -67,7 +73,7 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
       config,
       prober: new HttpProber(),
       // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
-      database: trackedDatabase(awsDatabase(), stores.stateStore, systemClock),
+      database: trackedDatabase(groupDatabase(), stores.stateStore, systemClock),
       ...(databaseProbe === undefined ? {} : { databaseProbe }),
       observations: stores.observationStore,
       faults: stores.faultStore,
@@ -99,7 +105,7 @@ export function buildDatabaseProbe(
 ): DatabaseProbe | undefined {
   const configured = config.groups.flatMap((group) =>
     Object.entries(group.regions)
-      .filter(([, region]) => region.database.connectionCheck !== undefined)
+      .filter(([, region]) => connectionCheckOf(region.database) !== undefined)
       .map(([name]) => `${group.id}: regions.${name}.database.connectionCheck`),
   );
   if (configured.length === 0) return undefined;
@@ -131,8 +137,8 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     observations: stores.observationStore,
     commands: stores.commandQueue,
     fleet: stores.fleetLedger,
-    database: awsDatabase(),
-    traffic: trafficFor(config),
+    database: groupDatabase(),
+    traffic: groupTraffic(config),
     notifier: new SnsNotifier((topicRegion) => new SNSClient(lambdaClientConfig(topicRegion))),
     prober: new HttpProber(),
     clock: systemClock,
@@ -179,9 +185,35 @@ function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
   );
 }
 
-function awsDatabase(): AwsDatabase {
-  return new AwsDatabase({
+/**
+ * The Database port for every kind a group may use: `postgres` regions go to the pg adapter (passwords from the
+ * environment: a deployment keeps them in Secrets Manager with a dynamic reference), RDS and Aurora to the AWS one.
+ * Effect options (the lease deadline) and reprotect's `createReplica` pass through.
+ */
+function groupDatabase(): Database {
+  const aws = new AwsDatabase({
     rds: (databaseRegion) => new RDSClient(lambdaClientConfig(databaseRegion)),
     cloudWatch: (metricRegion) => new CloudWatchClient(lambdaClientConfig(metricRegion)),
   });
+  const postgres = new PostgresDatabase();
+  const forRegion = (group: GroupConfig, region: RegionName): Database =>
+    group.regions[region]?.database.kind === 'postgres' ? postgres : aws;
+  return {
+    describe: (group, region) => forRegion(group, region).describe(group, region),
+    fence: (group, region, mode: FencingMode, effect?: EffectOptions) => forRegion(group, region).fence(group, region, mode, effect),
+    promote: (group, region, options: PromoteOptions, effect?: EffectOptions) => forRegion(group, region).promote(group, region, options, effect),
+    createReplica: (group, region, spec) => aws.createReplica(group, region, spec),
+  };
+}
+
+/** Route 53 for a group's DNS record; HAProxy's runtime API for a group with `trafficSwitch: { kind: haproxy }`. */
+function groupTraffic(config: ControlPlaneConfig): Traffic {
+  const dns = trafficFor(config);
+  const haproxy = new HaproxyTraffic();
+  const forGroup = (group: GroupConfig): Traffic => (group.trafficSwitch?.kind === 'haproxy' ? haproxy : dns);
+  return {
+    currentRegion: (group) => forGroup(group).currentRegion(group),
+    pointTo: (group, region, comment, effect) => forGroup(group).pointTo(group, region, comment, effect),
+    changeStatus: (changeId) => (changeId.startsWith(HAPROXY_CHANGE_PREFIX) ? haproxy : dns).changeStatus(changeId),
+  };
 }

@@ -5,7 +5,7 @@ import type { Clock } from '../../src/ports/Clock.js';
 import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
 import type { Prober } from '../../src/ports/Prober.js';
 
-export type DatabaseKind = 'rds-instance' | 'aurora-global';
+export type DatabaseKind = 'rds-instance' | 'aurora-global' | 'postgres';
 export type CrashStatus = 'failed' | 'stopped' | 'rebooting';
 
 /** Statuses during which the RDS adapter takes a replica for "promotion in progress" (its PROMOTION_TRANSITIONS). */

@@ -124,7 +124,7 @@ export function decideCommand(input: {
       const orphaned = orphanReason(targetHealth, context.primaryRegion);
       if (planned) {
         const kind = group.regions[target.region]!.database.kind;
-        if (kind === 'rds-instance' && group.policy.fencing === 'none') {
+        if ((kind === 'rds-instance' || kind === 'postgres') && group.policy.fencing === 'none') {
           return { kind: 'refused', reason: 'a planned switchover must stop writes on the old primary first: set policy.fencing to read-only-parameter-group (RDS cannot stop an instance that has replicas)' };
         }
         if (orphaned !== undefined) {

@@ -137,7 +137,14 @@ export function failoverSteps(
   const { policy, dns } = group;
   const target = group.regions[failover.to];
   const database = target?.database;
-  const replica = database === undefined ? failover.to : database.kind === 'rds-instance' ? database.instanceId : `${database.globalClusterId} (${failover.to})`;
+  const replica =
+    database === undefined
+      ? failover.to
+      : database.kind === 'rds-instance'
+        ? database.instanceId
+        : database.kind === 'aurora-global'
+          ? `${database.globalClusterId} (${failover.to})`
+          : `the postgres server of ${failover.to}`;
   const dnsTarget = target?.dnsTarget.type === 'CNAME' ? target.dnsTarget.value : target?.dnsTarget.aliasDnsName;
   const seconds = policy.stepTimeouts;
   const steps: PlannedStep[] = [];
@@ -151,7 +158,7 @@ export function failoverSteps(
         ? `no fencing (policy.fencing: none): the old primary ${failover.from} is left as it is`
         : `fence the old primary ${failover.from} (${policy.fencing})${failover.planned ? '; must succeed' : ', best effort: it may be unreachable'}`,
   });
-  if (failover.planned && database?.kind === 'rds-instance') {
+  if (failover.planned && (database?.kind === 'rds-instance' || database?.kind === 'postgres')) {
     steps.push({ step: 'draining', action: `wait until ${replica} has replayed every write (replica lag 0, up to ${seconds.drainingSeconds} s)` });
   }
   steps.push({

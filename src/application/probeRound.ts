@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { connectionCheckOf } from '../config/groups.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
 import { nextObserverReport } from '../domain/observations.js';
@@ -206,7 +207,7 @@ export async function runProbeRounds(
 
 /**
  * The database as evidence about its region (`databaseEvidence`): `ok` for a serving status with a known role,
- * `failed` only for a terminal status, `unknown` for everything else. A lag without its own measurement time was read
+ * `failed` for a terminal status or a failed connection to the database itself, `unknown` for everything else. A lag without its own measurement time was read
  * live by the adapter, so it is stamped with `readAt`, the time of the call.
  *
  * @example
@@ -224,7 +225,7 @@ export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): Da
       ? {}
       : { replicaLagSeconds: state.replicaLagSeconds, replicaLagMeasuredAt: state.replicaLagMeasuredAt ?? readAt }),
     ...(state.sourceRegion === undefined ? {} : { sourceRegion: state.sourceRegion }),
-    ...(problem === undefined ? {} : { error: problem }),
+    ...(problem === undefined ? {} : { error: state.statusDetail === undefined ? problem : `${problem}: ${state.statusDetail}` }),
   };
 }
 
@@ -325,7 +326,8 @@ async function checkConnection(
   region: RegionName,
   errors: string[],
 ): Promise<ConnectionCheckResult | undefined> {
-  if (group.regions[region]?.database.connectionCheck === undefined) return undefined;
+  const database = group.regions[region]?.database;
+  if (database === undefined || connectionCheckOf(database) === undefined) return undefined;
   if (deps.databaseProbe === undefined) {
     errors.push(`${group.id}/${region}: database.connectionCheck is configured but no database probe is wired; checked without it`);
     return undefined;
@@ -354,7 +356,7 @@ function roundBudgetMs(groups: readonly GroupConfig[], marginMs: number): number
   for (const group of groups) {
     for (const region of Object.values(group.regions)) {
       for (const endpoint of region.healthEndpoints) longestTimeoutMs = Math.max(longestTimeoutMs, endpoint.timeoutMs);
-      const check = region.database.connectionCheck;
+      const check = connectionCheckOf(region.database);
       if (check !== undefined) longestTimeoutMs = Math.max(longestTimeoutMs, check.timeoutMs);
     }
   }

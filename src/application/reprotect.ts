@@ -1,6 +1,8 @@
 import type { GroupConfig } from '../config/schema.js';
 import { FatalStepError } from '../domain/errors.js';
 import {
+  configuredIdentity,
+  databaseIdentity,
   describeProtection,
   protectionOf,
   replicaIdentity,
@@ -19,7 +21,8 @@ import { stateName, type FailoverSnapshot } from './transitions.js';
 
 /**
  * Reprotect: after a failover, create a new cross-region replica of the new primary so that losing it does not lose
- * the group. It is its own small operation saved in the group record beside the failover machine, and the executor
+ * the group (or, for a self-managed postgres server, point the region's existing replica at the new primary:
+ * `Database.follow`, primary_conninfo and a reload). It is its own small operation saved in the group record beside the failover machine, and the executor
  * advances it only while the machine rests (never during a failover). Every step observes before it acts and its
  * progress is saved with compare-and-set before the next one: the new replica's identifier is chosen and saved when
  * the command is accepted, so a run that dies after asking for the replica finds it instead of asking twice.
@@ -91,7 +94,7 @@ export function reprotectInProgress(operation: ReprotectOperation | undefined): 
 /**
  * Whether `fcp reprotect` may start now. Pure: the operator API uses it to answer at once, the executor again when
  * it takes the command (the state may have moved on). Refused: no region, not a region of the group, the primary
- * itself, or a region that already replicates from the primary. Conflict: a failover or another reprotect is under way.
+ * itself, or a region that already replicates from the primary. A postgres region is repointed (`method: repoint`). Conflict: a failover or another reprotect is under way.
  *
  * @example
  * const decision = decideReprotect({ group, snapshot, health, command, state: topologyStateOf(record), now });
@@ -128,13 +131,15 @@ export function decideReprotect(input: {
     return { kind: 'refused', reason: `${region} already replicates from the primary ${primary}: it protects the group, nothing to do` };
   }
   const generation = (state.topology?.databases[region]?.generation ?? 0) + 1;
-  if (generation > REPROTECT_GENERATIONS) {
+  // A self-managed server is repointed in place: same address, no new resource, no IAM-bound generation limit.
+  const repoint = group.regions[region]?.database.kind === 'postgres';
+  if (!repoint && generation > REPROTECT_GENERATIONS) {
     return {
       kind: 'refused',
       reason: `${region} was reprotected ${REPROTECT_GENERATIONS} times, as many as the deployment grants IAM actions for: set its database in the configuration to ${state.topology?.databases[region]?.identifier ?? 'the current one'} and redeploy, then reprotect again`,
     };
   }
-  const identity = replicaIdentity(group, region, generation);
+  const identity = repoint ? databaseIdentity(group, region, state.topology) : replicaIdentity(group, region, generation);
   if (identity === undefined) return { kind: 'refused', reason: `region ${region} has no database in group ${group.id}` };
   const operation: ReprotectOperation = {
     id: command.id,
@@ -142,13 +147,16 @@ export function decideReprotect(input: {
     identifier: identity.identifier,
     arn: identity.arn,
     generation,
+    ...(repoint ? { method: 'repoint' as const } : {}),
     sourceRegion: primary,
     principalArn: command.principalArn,
     reason: command.reason,
     status: 'requested',
     requestedAt: now,
   };
-  const summary = `reprotect ${region}: create ${identity.identifier}, a read replica of the primary ${primary}; it protects the group once it replicates (follow with fcp status ${group.id})`;
+  const summary = repoint
+    ? `reprotect ${region}: point its postgres server ${identity.identifier} at the primary ${primary} (primary_conninfo, reload); it protects the group once it streams from it (follow with fcp status ${group.id})`
+    : `reprotect ${region}: create ${identity.identifier}, a read replica of the primary ${primary}; it protects the group once it replicates (follow with fcp status ${group.id})`;
   return {
     kind: 'accept',
     summary,
@@ -245,6 +253,27 @@ export async function advanceReprotect(
   }
   const live = withLiveTopology(group, state.topology);
   try {
+    if (operation.status === 'requested' && operation.method === 'repoint') {
+      if (database.follow === undefined) {
+        throw new FatalStepError(`the ${group.regions[operation.region]?.database.kind ?? 'unknown'} database adapter cannot repoint a replica`, {
+          groupId: group.id,
+          region: operation.region,
+        });
+      }
+      const outcome = await database.follow(live, operation.region, operation.sourceRegion);
+      const now = clock.now();
+      const message =
+        outcome === 'repointed'
+          ? `pointed ${operation.identifier} in ${operation.region} at the primary ${primary}: it streams from it`
+          : `${operation.identifier} in ${operation.region} already streams from the primary ${primary} (an earlier run repointed it)`;
+      const next: ReprotectOperation = { ...operation, status: 'creating', createRequestedAt: now, detail: outcome };
+      return {
+        state: { ...state, reprotect: next },
+        events: [{ at: now, type: 'REPLICA_CREATE_REQUESTED', state: stateName(snapshot), message, detail: { commandId: operation.id, outcome } }],
+        notifications: [],
+        action: `reprotect ${operation.region}: ${outcome}`,
+      };
+    }
     if (operation.status === 'requested') {
       if (database.createReplica === undefined) {
         throw new FatalStepError(`the ${group.regions[operation.region]?.database.kind ?? 'unknown'} database adapter cannot create replicas`, {
@@ -293,19 +322,25 @@ export async function advanceReprotect(
 function completed(input: { group: GroupConfig; snapshot: FailoverSnapshot; state: TopologyState }, operation: ReprotectOperation, now: EpochMs): TopologyEffects {
   const { group, snapshot, state } = input;
   const replaced = withLiveTopology(group, state.topology).regions[operation.region]?.database;
-  const old = replaced === undefined ? 'the database it replaced' : replaced.kind === 'rds-instance' ? replaced.instanceId : replaced.clusterArn;
+  const old = replaced === undefined ? 'the database it replaced' : replaced.kind === 'aurora-global' ? replaced.clusterArn : configuredIdentity(replaced).identifier;
+  const protectedAgain = `${operation.identifier} in ${operation.region} replicates from the primary ${operation.sourceRegion}: the group is protected again.`;
+  // A repointed server is the same server: the control plane keeps watching it, nothing is left to delete.
   const text =
-    `${operation.identifier} in ${operation.region} replicates from the primary ${operation.sourceRegion}: the group is protected again. ` +
-    `The control plane now watches ${operation.identifier} for ${operation.region} and no longer ${old}: ` +
-    `keep ${old} stopped or delete it once you no longer need its data.`;
-  const topology: LiveTopology = {
-    databases: {
-      ...state.topology?.databases,
-      [operation.region]: { identifier: operation.identifier, arn: operation.arn, generation: operation.generation, since: now, commandId: operation.id },
-    },
-  };
+    operation.method === 'repoint'
+      ? protectedAgain
+      : `${protectedAgain} The control plane now watches ${operation.identifier} for ${operation.region} and no longer ${old}: ` +
+        `keep ${old} stopped or delete it once you no longer need its data.`;
+  const topology: LiveTopology | undefined =
+    operation.method === 'repoint'
+      ? state.topology
+      : {
+          databases: {
+            ...state.topology?.databases,
+            [operation.region]: { identifier: operation.identifier, arn: operation.arn, generation: operation.generation, since: now, commandId: operation.id },
+          },
+        };
   return {
-    state: { ...state, topology, reprotect: { ...operation, status: 'completed', completedAt: now, detail: 'available' } },
+    state: { ...state, ...(topology === undefined ? {} : { topology }), reprotect: { ...operation, status: 'completed', completedAt: now, detail: 'available' } },
     events: [{ at: now, type: 'REPROTECTED', state: stateName(snapshot), message: text, detail: { commandId: operation.id, region: operation.region, identifier: operation.identifier } }],
     notifications: [
       notification(group, 'reprotected', 'info', `${operation.region} protects ${operation.sourceRegion} again`, text, {

@@ -9,6 +9,7 @@ import { DEFAULT_CLOCK_FACTOR, DRILL_PRINCIPAL, startDrill } from '../drill/runD
 import { DEFAULT_SCENARIO, SCENARIOS } from '../drill/scenarios/library.js';
 import { localDrillStores } from '../drill/stores.js';
 import { LOCAL_ENDPOINT_FILE, serveOperatorApiLocally } from './localServer.js';
+import { runPostgresWorld } from '../drill/postgres/main.js';
 
 // `npm start`: the local drill. DynamoDB Local (a JVM) holds the control plane's state; the world is simulated on
 // 127.0.0.1. Exit 0 when the scenario's expectations hold, 1 when they do not, 2 on a usage error, 3 when the machine
@@ -21,6 +22,7 @@ interface Options {
   readonly report?: string;
   readonly factor?: number;
   readonly keepRunning?: boolean;
+  readonly world: string;
 }
 
 let local: DynamoDbLocal | undefined;
@@ -53,6 +55,7 @@ const program = new Command('npm start --')
     if (!(factor >= 1)) throw new InvalidArgumentError('must be a number of at least 1');
     return factor;
   })
+  .option('--world <sim|postgres>', 'sim: the simulated world; postgres: real PostgreSQL servers, HAProxy, kill -9 (see docs/drills.md)', 'sim')
   .option('--keep-running', 'after the scenario, keep the world and the control plane running in real time for fcp --local (Ctrl-C stops)')
   .exitOverride();
 
@@ -63,6 +66,11 @@ async function main(): Promise<number> {
   try {
     options = program.parse(process.argv).opts<Options>();
   } catch {
+    return 2;
+  }
+  if (options.world === 'postgres') return runPostgresWorld(options, (started) => (local = started));
+  if (options.world !== 'sim') {
+    console.error(`--world must be sim or postgres, not ${options.world}`);
     return 2;
   }
   if (options.list === true) {

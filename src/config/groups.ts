@@ -1,4 +1,4 @@
-import type { GroupConfig } from './schema.js';
+import type { ConnectionCheckConfig, DatabaseConfig, GroupConfig } from './schema.js';
 
 /**
  * The region a group starts with as primary (validated to be exactly one). Lives apart from the schema so the
@@ -11,4 +11,15 @@ export function initialPrimaryOf(group: GroupConfig): string {
   const entry = Object.entries(group.regions).find(([, region]) => region.initialPrimary);
   if (entry === undefined) throw new Error(`group ${group.id} has no initial primary`);
   return entry[0];
+}
+
+/**
+ * The data-plane connection check configured for a database, or undefined. Only RDS kinds have one: a `postgres`
+ * database is described over a data-plane connection already, so its describe is the check.
+ *
+ * @example
+ * connectionCheckOf(group.regions['eu-west-1'].database)?.timeoutMs; // 2000, or undefined when none is configured
+ */
+export function connectionCheckOf(database: DatabaseConfig): ConnectionCheckConfig | undefined {
+  return database.kind === 'postgres' ? undefined : database.connectionCheck;
 }

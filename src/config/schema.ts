@@ -105,8 +105,58 @@ export const AuroraGlobalDatabaseSchema = z.strictObject({
   connectionCheck: ConnectionCheckSchema.optional(),
 });
 
-export const DatabaseSchema = z.discriminatedUnion('kind', [RdsInstanceDatabaseSchema, AuroraGlobalDatabaseSchema], {
-  error: 'must be rds-instance or aurora-global',
+/**
+ * Where a password comes from: an environment variable. To keep it in Secrets Manager, set the variable from the
+ * secret when deploying (a CloudFormation dynamic reference `{{resolve:secretsmanager:...}}`).
+ */
+export const PostgresPasswordSourceSchema = z.strictObject(
+  {
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').describe('Read the password from this environment variable.'),
+  },
+  { error: 'must be { env: NAME }' },
+);
+
+/** A self-managed PostgreSQL server (EC2, on premises, Kubernetes without an operator) reached with the pg client. */
+export const PostgresDatabaseSchema = z
+  .strictObject({
+    kind: z.literal('postgres'),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^/]+/, 'must be a postgres:// URL such as postgres://fcp@10.0.1.5:5432/postgres')
+      .refine((value) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(value), 'must not contain a password: use passwordFrom')
+      .optional()
+      .describe('Connection URL without a password; or give host, port and user.'),
+    host: z.string().min(1).optional().describe('Host name or address of this region\'s server (when url is not set).'),
+    port: z.number().int().min(1).max(65_535).optional().describe('Default 5432 (when url is not set).'),
+    user: z.string().min(1).optional().describe('A superuser, or a role allowed pg_promote, ALTER SYSTEM and pg_terminate_backend.'),
+    database: z.string().min(1).optional().describe('Default postgres.'),
+    passwordFrom: PostgresPasswordSourceSchema.optional(),
+    connectTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(2_000)
+      .describe('A connection or query slower than this counts as unreachable.'),
+    promoteWaitSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(60)
+      .describe('pg_promote(wait => true, wait_seconds => N): how long one promote call waits for the end of recovery.'),
+  })
+  .superRefine((database, ctx) => {
+    if ((database.url === undefined) === (database.host === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of url or host' });
+    }
+    if (database.url !== undefined && (database.port !== undefined || database.user !== undefined || database.database !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'port, user and database go in the url when url is set' });
+    }
+  });
+
+export const DatabaseSchema = z.discriminatedUnion('kind', [RdsInstanceDatabaseSchema, AuroraGlobalDatabaseSchema, PostgresDatabaseSchema], {
+  error: 'must be rds-instance, aurora-global or postgres',
 });
 
 export const DnsTargetSchema = z.discriminatedUnion(
@@ -164,6 +214,26 @@ export const ArcRoutingControlSchema = z.strictObject({
         ),
     )
     .describe('One routing control per region of the group, each wired to that region\'s record through a health check.'),
+});
+
+/**
+ * A connection proxy in front of the databases whose backend server is switched at run time, instead of (or before)
+ * the DNS record: HAProxy's runtime API (`set server <backend>/<region> state ready|maint`). Each region is a server
+ * of `backend` named as the region.
+ */
+export const HaproxyTrafficSchema = z.strictObject({
+  kind: z.literal('haproxy'),
+  runtimeApi: z
+    .string()
+    .regex(/^tcp:\/\/[^/:]+:\d{1,5}$/, 'must be tcp://host:port (HAProxy stats socket with level admin on a TCP address)')
+    .describe('HAProxy runtime API: stats socket ipv4@host:port level admin.'),
+  backend: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'must be an HAProxy backend name').describe('The backend whose servers are the regions.'),
+  clientUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^/]+/, 'must be a postgres:// URL through the proxy')
+    .refine((value) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(value), 'must not contain a password: use passwordFrom')
+    .describe('How clients connect through the proxy; the switch is verified by connecting here as a client.'),
+  passwordFrom: PostgresPasswordSourceSchema.optional(),
 });
 
 export const DnsSchema = z.strictObject({
@@ -266,6 +336,10 @@ export const GroupSchema = z
       .describe('automatic fails over alone; approval waits for an operator; manual only detects and notifies.'),
     regions: z.record(regionName, RegionSchema),
     dns: DnsSchema,
+    trafficSwitch: z
+      .discriminatedUnion('kind', [HaproxyTrafficSchema], { error: 'must be haproxy' })
+      .optional()
+      .describe('Switch traffic through this proxy instead of the Route 53 record.'),
     notifications: z.strictObject({ topicArn: arn }),
     policy: PolicySchema.prefault({}),
   })
@@ -365,6 +439,14 @@ export const GroupSchema = z
             message: `must end with :db:${database.instanceId} (the instanceId of this region)`,
           });
         }
+      } else if (database.kind === 'postgres') {
+        if (group.policy.fencing === 'stop-instance') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policy', 'fencing'],
+            message: `stop-instance cannot be done over SQL (region ${name} is postgres): use read-only-parameter-group (ALTER SYSTEM SET default_transaction_read_only) or none`,
+          });
+        }
       } else {
         if (!database.clusterArn.includes(`:rds:${name}:`) || !database.clusterArn.includes(':cluster:')) {
           ctx.addIssue({
@@ -381,7 +463,7 @@ export const GroupSchema = z
           });
         }
       }
-      const check = region.database.connectionCheck;
+      const check = connectionCheckOf(region.database);
       if (check !== undefined && check.timeoutMs >= group.policy.probeIntervalSeconds * 1_000) {
         ctx.addIssue({
           code: 'custom',
@@ -510,6 +592,9 @@ export type ControlPlaneConfigInput = z.input<typeof ControlPlaneConfigSchema>;
 export type GroupConfig = z.infer<typeof GroupSchema>;
 export type RegionConfig = z.infer<typeof RegionSchema>;
 export type DatabaseConfig = z.infer<typeof DatabaseSchema>;
+export type PostgresDatabaseConfig = z.infer<typeof PostgresDatabaseSchema>;
+export type ConnectionCheckConfig = z.infer<typeof ConnectionCheckSchema>;
+export type HaproxyTrafficConfig = z.infer<typeof HaproxyTrafficSchema>;
 export type HealthEndpoint = z.infer<typeof HealthEndpointSchema>;
 export type DnsTarget = z.infer<typeof DnsTargetSchema>;
 export type DnsConfig = z.infer<typeof DnsSchema>;
@@ -545,4 +630,4 @@ export function controlPlaneRegionsOf(fleet: Pick<FleetConfig, 'controlPlaneRegi
 }
 
 /** Kept apart from the schema (src/config/groups.ts) so code that runs in a Lambda does not pull in zod. */
-export { initialPrimaryOf } from './groups.js';
+export { connectionCheckOf, initialPrimaryOf } from './groups.js';

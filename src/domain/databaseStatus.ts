@@ -8,11 +8,17 @@ import type { DatabaseRole } from './types.js';
  * a region unhealthy on its own: only a terminal status (the instance cannot come back without a person) counts as a
  * database failure; a status that says the database is serving counts as healthy; everything else, and every API
  * error or throttle, is `unknown` (never healthy, never failed). Data-plane evidence (health endpoints, a connection
- * check) decides the rest. docs/adapters.md shows this table; a test keeps the two equal.
+ * check) decides the rest. A database kind described over a connection to the server itself (`postgres`) is
+ * data-plane evidence already: when that connection fails its status is `connection-failed` (`down`), which fails
+ * the round like a failed connection check (the `DatabaseProbe` port). docs/adapters.md shows this table; a test
+ * keeps the two equal.
  */
 
-/** How one status reads as evidence: serving, terminal (a database failure), or anything between (unknown). */
-export type StatusMeaning = 'serving' | 'terminal' | 'unknown';
+/**
+ * How one status reads as evidence: serving, terminal (a database failure), down (the database itself did not answer
+ * a connection: data-plane evidence, a failure), or anything between (unknown).
+ */
+export type StatusMeaning = 'serving' | 'terminal' | 'down' | 'unknown';
 
 /** The evidence a database observation gives about its region. */
 export type DatabaseEvidence = 'ok' | 'failed' | 'unknown';
@@ -145,6 +151,11 @@ export const OBSERVATION_STATUSES: Readonly<Record<string, StatusEntry>> = {
   },
   'failing-over': { meaning: 'unknown', description: 'Aurora global cluster: a failover of the writer is under way.' },
   'switching-over': { meaning: 'unknown', description: 'Aurora global cluster: a switchover of the writer is under way.' },
+  'connection-failed': {
+    meaning: 'down',
+    description:
+      'postgres: the server itself refused the connection, did not answer within connectTimeoutMs, or is starting or shutting down: data-plane evidence, as a failed connection check.',
+  },
 };
 
 /**
@@ -175,18 +186,21 @@ export interface ObservedDatabase {
 }
 
 /**
- * What a control-plane observation of a database is evidence of, with the reason when it is not `ok`.
- * `failed` only for a terminal status; `ok` for a serving status with a known role and no fence on a writer;
- * `unknown` for everything else (an unknown role, a fenced writer, a replica that accepts writes, any other status).
+ * What an observation of a database is evidence of, with the reason when it is not `ok`.
+ * `failed` for a terminal status, and for a database that did not answer a connection (`down`: data plane); `ok` for
+ * a serving status with a known role and no fence on a writer; `unknown` for everything else (an unknown role, a
+ * fenced writer, a replica that accepts writes, any other status).
  *
  * @example
  * databaseEvidence({ role: 'primary', status: 'storage-optimization', writable: false }); // { evidence: 'ok' }
  * databaseEvidence({ role: 'unknown', status: 'unreachable', writable: false }).evidence; // 'unknown'
  * databaseEvidence({ role: 'primary', status: 'failed', writable: false }).evidence; // 'failed'
+ * databaseEvidence({ role: 'unknown', status: 'connection-failed', writable: false }).evidence; // 'failed'
  */
 export function databaseEvidence(database: ObservedDatabase): { evidence: DatabaseEvidence; problem?: string } {
   const meaning = statusMeaning(database.status);
   if (meaning === 'terminal') return { evidence: 'failed', problem: `status ${database.status} (terminal)` };
+  if (meaning === 'down') return { evidence: 'failed', problem: `status ${database.status} (data plane: the database did not answer)` };
   if (meaning === 'unknown') {
     return { evidence: 'unknown', problem: `status ${database.status} (control plane only: neither healthy nor failed)` };
   }
@@ -206,5 +220,6 @@ export function databaseEvidence(database: ObservedDatabase): { evidence: Databa
 export function evidenceOf(observation: { readonly ok: boolean; readonly status: string; readonly evidence?: DatabaseEvidence }): DatabaseEvidence {
   if (observation.evidence !== undefined) return observation.evidence;
   if (observation.ok) return 'ok';
-  return statusMeaning(observation.status) === 'terminal' ? 'failed' : 'unknown';
+  const meaning = statusMeaning(observation.status);
+  return meaning === 'terminal' || meaning === 'down' ? 'failed' : 'unknown';
 }

@@ -1,4 +1,4 @@
-import type { GroupConfig } from '../config/schema.js';
+import type { DatabaseConfig, GroupConfig, PostgresDatabaseConfig } from '../config/schema.js';
 import { protectingRegions } from './topology.js';
 import type { EpochMs, RegionHealth, RegionName } from './types.js';
 
@@ -38,6 +38,11 @@ export interface ReprotectOperation {
   readonly sourceRegion: RegionName;
   readonly principalArn: string;
   readonly reason: string;
+  /**
+   * How: `create-replica` (absent in records saved before postgres existed) asks the provider for a new replica;
+   * `repoint` points the region's existing self-managed server at the primary (`Database.follow`), keeping its identity.
+   */
+  readonly method?: 'create-replica' | 'repoint';
   /** `requested`: saved, not yet created; `creating`: the provider is building it; then `completed` or `failed`. */
   readonly status: 'requested' | 'creating' | 'completed' | 'failed';
   readonly requestedAt: EpochMs;
@@ -60,9 +65,32 @@ export function databaseIdentity(group: GroupConfig, region: RegionName, topolog
   if (tracked !== undefined) return { identifier: tracked.identifier, arn: tracked.arn };
   const database = group.regions[region]?.database;
   if (database === undefined) return undefined;
-  return database.kind === 'rds-instance'
-    ? { identifier: database.instanceId, arn: database.instanceArn }
-    : { identifier: resourceName(database.clusterArn), arn: database.clusterArn };
+  return configuredIdentity(database);
+}
+
+/**
+ * A configured database's identifier and ARN: the RDS instance identifier, the Aurora cluster identifier, or for a
+ * self-managed `postgres` server its `host:port` (it has no ARN: its `arn` is its `postgres://host:port` address).
+ *
+ * @example
+ * configuredIdentity({ kind: 'postgres', host: '10.0.1.5', connectTimeoutMs: 2000, promoteWaitSeconds: 60 });
+ * // { identifier: '10.0.1.5:5432', arn: 'postgres://10.0.1.5:5432' }
+ */
+export function configuredIdentity(database: DatabaseConfig): { identifier: string; arn: string } {
+  if (database.kind === 'rds-instance') return { identifier: database.instanceId, arn: database.instanceArn };
+  if (database.kind === 'aurora-global') return { identifier: resourceName(database.clusterArn), arn: database.clusterArn };
+  const address = postgresAddress(database);
+  return { identifier: address, arn: `postgres://${address}` };
+}
+
+const POSTGRES_DEFAULT_PORT = 5432;
+
+function postgresAddress(database: PostgresDatabaseConfig): string {
+  if (database.url !== undefined) {
+    const url = new URL(database.url);
+    return `${url.hostname}:${url.port === '' ? POSTGRES_DEFAULT_PORT : url.port}`;
+  }
+  return `${database.host ?? 'localhost'}:${database.port ?? POSTGRES_DEFAULT_PORT}`;
 }
 
 /**
@@ -96,6 +124,8 @@ function withIdentity(
   database: GroupConfig['regions'][string]['database'],
   identity: { identifier: string; arn: string },
 ): GroupConfig['regions'][string]['database'] {
+  // A postgres server is never replaced by a reprotect (it is repointed in place): it keeps its configured address.
+  if (database.kind === 'postgres') return database;
   return database.kind === 'rds-instance'
     ? { ...database, instanceId: identity.identifier, instanceArn: identity.arn }
     : { ...database, clusterArn: identity.arn };
@@ -119,6 +149,7 @@ export const REPROTECT_GENERATIONS = 3;
  * replicaIdentity(group, 'eu-west-1', 1); // { identifier: 'orders-eu-r1', arn: 'arn:aws:rds:eu-west-1:123456789012:db:orders-eu-r1' }
  */
 export function replicaIdentity(group: GroupConfig, region: RegionName, generation: number): { identifier: string; arn: string } | undefined {
+  if (group.regions[region]?.database.kind === 'postgres') return undefined;
   const configured = databaseIdentity(group, region);
   if (configured === undefined) return undefined;
   const suffix = `-r${generation}`;

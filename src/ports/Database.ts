@@ -6,13 +6,23 @@ import type { EffectOptions } from './EffectOptions.js';
 export interface DatabaseState {
   readonly region: RegionName;
   readonly role: DatabaseRole;
-  /** Provider status (`available`, `modifying`, `stopped`, `unreachable`...). */
+  /**
+   * Provider status (`available`, `modifying`, `stopped`, `unreachable`...), read through `src/domain/databaseStatus.ts`.
+   * A kind described over a connection to the server itself (`postgres`) answers `connection-failed` when that
+   * connection fails: data-plane evidence, unlike `unreachable` (a provider API that did not answer).
+   */
   readonly status: string;
+  /** Why the status, in the server's words (e.g. `connect ECONNREFUSED 10.0.1.5:5432`), where the adapter has them. */
+  readonly statusDetail?: string;
   /** True when this database accepts writes (a primary or a promoted standalone that is available). */
   readonly writable: boolean;
   readonly replicaLagSeconds?: number;
   /** When `replicaLagSeconds` was measured (a metric datapoint's timestamp, or the query time), epoch ms. */
   readonly replicaLagMeasuredAt?: number;
+  /** For a replica: bytes of WAL the source has written that this replica has not replayed (when the source answers). */
+  readonly replicaLagBytes?: number;
+  /** PostgreSQL: the WAL timeline this server is on; a promotion starts a new one. */
+  readonly timeline?: number;
   /** For a replica: the region of its source. */
   readonly sourceRegion?: RegionName;
   /** True when fencing (stop, read-only parameter group) is applied or the instance is stopped. */
@@ -23,6 +33,7 @@ export type FenceOutcome = 'fenced' | 'already-fenced' | 'unreachable' | 'skippe
 export type PromoteOutcome = 'started' | 'already-promoted' | 'in-progress';
 
 export type CreateReplicaOutcome = 'created' | 'exists';
+export type FollowOutcome = 'repointed' | 'already-following';
 
 /** A new cross-region read replica of the primary: what `Database.createReplica` creates. */
 export interface ReplicaSpec {
@@ -67,4 +78,12 @@ export interface Database {
    * (`withDatabase`). Optional: a database kind without it cannot be reprotected by the control plane.
    */
   createReplica?(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome>;
+  /**
+   * Points the existing replica in `region` at the primary in `sourceRegion` and answers once it streams from it, or
+   * `already-following` when it did already (observe before act): a reprotect of a self-managed server, which is
+   * repointed rather than replaced. Optional: a kind without it reprotects with `createReplica`.
+   * Errors: `FatalStepError` when the server cannot follow without a person (it is not a replica: a returned old
+   * primary must be rewound on its host first), `RetryableStepError` when it does not stream from the source yet.
+   */
+  follow?(group: GroupConfig, region: RegionName, sourceRegion: RegionName): Promise<FollowOutcome>;
 }

@@ -4,10 +4,10 @@ import { decideReprotect, watchProtection, type TopologyState } from '../../src/
 import { planGroup } from '../../src/application/plan.js';
 import { restoreSnapshot } from '../../src/application/snapshot.js';
 import { trackedDatabase } from '../../src/application/trackedDatabase.js';
-import { withLiveTopology } from '../../src/domain/liveTopology.js';
+import { databaseIdentity, withLiveTopology } from '../../src/domain/liveTopology.js';
 import type { RegionHealth } from '../../src/domain/types.js';
 import type { OperatorCommand } from '../../src/ports/CommandQueue.js';
-import { confirmDown, FAR_REPLICA, inMemoryWorld, PRIMARY, probeRound, REPLICA, T0 } from './harness.js';
+import { confirmDown, drillConfig, FAR_REPLICA, inMemoryWorld, PRIMARY, probeRound, REPLICA, T0 } from './harness.js';
 
 const MINUTE = 60_000;
 const OPERATOR = 'arn:aws:iam::123456789012:user/alice';
@@ -68,6 +68,35 @@ describe('reprotect', () => {
     expect((await deps.commands.get(group.id, 'cmd-reprotect-1'))?.status).toBe('accepted');
     const events = (await deps.eventLog.list(group.id)).map((event) => event.type);
     expect(events).toEqual(expect.arrayContaining(['REPROTECT_REQUESTED', 'REPLICA_CREATE_REQUESTED', 'REPROTECTED']));
+  });
+
+  it('repoints a postgres replica at the new primary through the executor, once, and leaves the tracked topology alone', async () => {
+    // Prepare: the far region is a self-managed postgres server still following the old primary.
+    const config = drillConfig();
+    const base = config.groups[0]!;
+    const far = base.regions[FAR_REPLICA]!;
+    const postgresConfig = {
+      ...config,
+      groups: [{ ...base, regions: { ...base.regions, [FAR_REPLICA]: { ...far, database: { kind: 'postgres' as const, host: '10.0.3.5', connectTimeoutMs: 2_000, promoteWaitSeconds: 60 } } } }],
+    };
+    const world = inMemoryWorld(postgresConfig);
+    const { deps, group, clock } = world;
+    await confirmDown(deps, group, [PRIMARY]);
+    await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    await deps.commands.enqueue(reprotectCommand('cmd-reprotect-pg', FAR_REPLICA));
+
+    // Act: the run that takes the command repoints the server; the next sees it stream from the primary.
+    const first = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+    const second = await reconcileGroup(deps, group, { owner: 'a', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(first.actions).toContain(`reprotect ${FAR_REPLICA}: repointed`);
+    expect(second.actions).toContain(`reprotect ${FAR_REPLICA}: completed`);
+    const record = await deps.stateStore.load(group.id);
+    expect(record?.reprotect).toMatchObject({ status: 'completed', method: 'repoint', identifier: '10.0.3.5:5432', sourceRegion: REPLICA });
+    expect(record?.topology).toBeUndefined();
+    expect(deps.database.calls).toMatchObject({ follow: 1, followEffective: 1, createReplica: 0 });
+    expect(deps.notifier.types().filter((type) => type === 'reprotected')).toHaveLength(1);
   });
 
   it('fails over to the replica a reprotect created, not to the database the configuration names', async () => {
@@ -193,6 +222,26 @@ describe('decideReprotect', () => {
     // Assess
     expect(outside).toMatchObject({ kind: 'refused', reason: expect.stringContaining('sa-east-1 is not part of group orders') });
     expect(none).toMatchObject({ kind: 'refused', reason: expect.stringContaining('--region') });
+  });
+
+  it('repoints a region whose database is a self-managed postgres server instead of creating a replica, keeping its address', () => {
+    // Prepare
+    const regionConfig = group.regions[REPLICA]!;
+    const postgresGroup = {
+      ...group,
+      regions: { ...group.regions, [REPLICA]: { ...regionConfig, database: { kind: 'postgres' as const, host: '10.0.2.5', connectTimeoutMs: 2_000, promoteWaitSeconds: 60 } } },
+    };
+
+    // Act
+    const decision = decideReprotect({ group: postgresGroup, snapshot, health: {}, command: reprotectCommand('c-1', REPLICA), state: {}, now: T0 });
+
+    // Assess
+    expect(decision).toMatchObject({
+      kind: 'accept',
+      summary: `reprotect ${REPLICA}: point its postgres server 10.0.2.5:5432 at the primary ${PRIMARY} (primary_conninfo, reload); it protects the group once it streams from it (follow with fcp status orders)`,
+    });
+    expect(decision.kind === 'accept' && decision.effects.state.reprotect).toMatchObject({ method: 'repoint', identifier: '10.0.2.5:5432', sourceRegion: PRIMARY });
+    expect(databaseIdentity(postgresGroup, REPLICA)).toEqual({ identifier: '10.0.2.5:5432', arn: 'postgres://10.0.2.5:5432' });
   });
 
   it('names the next replica after the generation a previous reprotect of the region left', () => {

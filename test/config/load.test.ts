@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Yaml from 'yaml';
 import { stringify } from 'yaml';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { connectionCheckOf } from '../../src/config/schema.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { comparisons, LARGE_CONFIG_FIRST_EXTRA_LINE, largeConfigYaml } from './largeConfig.js';
 
@@ -353,7 +354,7 @@ describe('parseConfig with a malformed file names the field and the reason', () 
     const issues = issuesOfConfig(config);
 
     // Assess
-    expect(issues).toEqual(['groups[0].regions.eu-west-1.database.kind: must be rds-instance or aurora-global']);
+    expect(issues).toEqual(['groups[0].regions.eu-west-1.database.kind: must be rds-instance, aurora-global or postgres']);
   });
 
   it('rejects a group mixing database kinds', () => {
@@ -515,7 +516,8 @@ describe('parseConfig with a malformed file names the field and the reason', () 
     const parsed = parseConfig(JSON.stringify(config), 'json');
 
     // Assess
-    expect(parsed.groups[0]?.regions['eu-west-1']?.database.connectionCheck).toEqual({
+    const database = parsed.groups[0]?.regions['eu-west-1']?.database;
+    expect(database === undefined ? undefined : connectionCheckOf(database)).toEqual({
       host: 'orders-eu.abc.eu-west-1.rds.amazonaws.com',
       port: 5432,
       database: 'orders',

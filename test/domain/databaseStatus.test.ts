@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { databaseEvidence, OBSERVATION_STATUSES, RDS_INSTANCE_STATUSES, statusMeaning } from '../../src/domain/databaseStatus.js';
+import { databaseEvidence, evidenceOf, OBSERVATION_STATUSES, RDS_INSTANCE_STATUSES, statusMeaning } from '../../src/domain/databaseStatus.js';
 
 /** The rows `| \`status\` | meaning | description |` of docs/adapters.md's status section. */
 function documentedRows(): string[][] {
@@ -59,6 +59,15 @@ describe('databaseEvidence', () => {
 
     // Assess
     expect(evidence).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
+  });
+
+  it('fails a database whose own server did not answer a connection: data-plane evidence, not a control-plane blip', () => {
+    // Act
+    const evidence = databaseEvidence({ role: 'unknown', status: 'connection-failed', writable: false });
+
+    // Assess
+    expect(evidence).toEqual({ evidence: 'failed', problem: 'status connection-failed (data plane: the database did not answer)' });
+    expect(evidenceOf({ ok: false, status: 'connection-failed' })).toBe('failed');
   });
 
   it('fails a database in a terminal status, naming it', () => {

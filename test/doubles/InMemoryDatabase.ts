@@ -1,11 +1,13 @@
 import type { GroupConfig } from '../../src/config/schema.js';
-import { RetryableStepError } from '../../src/domain/errors.js';
+import { configuredIdentity } from '../../src/domain/liveTopology.js';
+import { FatalStepError, RetryableStepError } from '../../src/domain/errors.js';
 import type { FencingMode, RegionName } from '../../src/domain/types.js';
 import type {
   CreateReplicaOutcome,
   Database,
   DatabaseState,
   FenceOutcome,
+  FollowOutcome,
   PromoteOptions,
   PromoteOutcome,
   ReplicaSpec,
@@ -34,7 +36,7 @@ interface RegionDb {
  * of the last fence and promote, and lands an effect only before its deadline (`assertInTime`).
  */
 export class InMemoryDatabase implements Database {
-  readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0, createReplica: 0, createReplicaEffective: 0 };
+  readonly calls = { describe: 0, fence: 0, promote: 0, promoteEffective: 0, fenceEffective: 0, createReplica: 0, createReplicaEffective: 0, follow: 0, followEffective: 0 };
   readonly lastPromoteOptions: PromoteOptions[] = [];
   private dropPromotes = 0;
   private readonly regions = new Map<RegionName, RegionDb>();
@@ -67,7 +69,7 @@ export class InMemoryDatabase implements Database {
   /** The database `group` names in `region`: a replica `createReplica` made, or the region's original one. */
   database(group: GroupConfig, region: RegionName): RegionDb {
     const config = group.regions[region]?.database;
-    const identifier = config === undefined ? undefined : config.kind === 'rds-instance' ? config.instanceId : config.clusterArn.slice(config.clusterArn.lastIndexOf(':') + 1);
+    const identifier = config === undefined ? undefined : configuredIdentity(config).identifier;
     return this.created.get(`${region}/${identifier}`) ?? this.region(region);
   }
 
@@ -130,6 +132,17 @@ export class InMemoryDatabase implements Database {
     this.calls.promoteEffective += 1;
     db.sourceRegion = undefined;
     return 'started';
+  }
+
+  /** Observes first: a replica already following `sourceRegion` answers `already-following`; a non-replica is refused. */
+  async follow(group: GroupConfig, region: RegionName, sourceRegion: RegionName): Promise<FollowOutcome> {
+    this.calls.follow += 1;
+    const db = this.database(group, region);
+    if (db.role !== 'replica') throw new FatalStepError(`${region} is not a replica: it cannot follow ${sourceRegion}`, { groupId: group.id, region });
+    if (db.sourceRegion === sourceRegion) return 'already-following';
+    db.sourceRegion = sourceRegion;
+    this.calls.followEffective += 1;
+    return 'repointed';
   }
 
   /** Observes first: a replica by that name in that region answers `exists`. Ready `replicaCreationMs` later. */

@@ -120,7 +120,12 @@ export class SimDatabases {
       stream?.advance(now);
       this.dbs.set(name, {
         region: name,
-        instanceId: config.database.kind === 'rds-instance' ? config.database.instanceId : `${config.database.globalClusterId}-${name}`,
+        instanceId:
+          config.database.kind === 'rds-instance'
+            ? config.database.instanceId
+            : config.database.kind === 'aurora-global'
+              ? `${config.database.globalClusterId}-${name}`
+              : `postgres-${name}`,
         initialRole: isPrimary ? 'primary' : 'replica',
         regionDown: false,
         promotionStuck: false,
