@@ -1,5 +1,6 @@
 import { createActor, initialTransition, type SnapshotFrom } from 'xstate';
 import { initialPrimaryOf, type GroupConfig } from '../config/schema.js';
+import { SnapshotVersionError } from '../domain/errors.js';
 import type { EpochMs } from '../domain/types.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
@@ -38,9 +39,7 @@ export function restoreSnapshot(record: GroupRecord | undefined, group: GroupCon
     return initial;
   }
   if (record.machineVersion !== MACHINE_VERSION) {
-    throw new Error(
-      `group ${group.id}: stored snapshot is machine version ${record.machineVersion}, this code runs version ${MACHINE_VERSION}; migrate the snapshot before deploying`,
-    );
+    throw new SnapshotVersionError(group.id, record.machineVersion, MACHINE_VERSION);
   }
   // An actor only revives the persisted snapshot; it is never started, so nothing runs.
   return createActor(failoverMachine, { snapshot: record.snapshot as never, input: undefined as never }).getSnapshot();
