@@ -48,6 +48,10 @@ export interface PromoteOptions {
  * The database of a failover group. Every method observes before it acts, so calling it twice is safe:
  * `promote` on an already promoted replica answers `already-promoted` and changes nothing.
  * Errors: `RetryableStepError` (state in transition), `FatalStepError` (not found, access denied).
+ *
+ * @example
+ * const target = await database.describe(group, 'us-east-1'); // { role: 'replica', replicaLagSeconds: 2, ... }
+ * await database.promote(group, 'us-east-1', { failoverId, planned: false, allowDataLoss: false, fromRegion: 'eu-west-1' }, await holdLease());
  */
 export interface Database {
   describe(group: GroupConfig, region: RegionName): Promise<DatabaseState>;

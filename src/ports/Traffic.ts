@@ -10,7 +10,13 @@ export interface PointToResult {
 
 export type ChangeStatus = 'PENDING' | 'INSYNC';
 
-/** Where clients are sent: the group's DNS record. */
+/**
+ * Where clients are sent: the group's DNS record (or routing controls).
+ *
+ * @example
+ * const { changed, changeId } = await traffic.pointTo(group, 'us-east-1', `failover ${failover.id}`, await holdLease());
+ * if (changeId !== undefined && (await traffic.changeStatus(changeId)) === 'INSYNC') ...;
+ */
 export interface Traffic {
   /** The region whose DNS target the record points at now, or undefined if it points elsewhere. */
   currentRegion(group: GroupConfig): Promise<RegionName | undefined>;
