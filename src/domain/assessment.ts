@@ -1,4 +1,4 @@
-import type { GroupConfig } from '../config/schema.js';
+import type { FailoverGroup } from './group.js';
 import { lagBudgetProblem, lagReferenceAt, lagWithinBudget, usableHealthLag } from './replicaLag.js';
 import { orphanReason } from './topology.js';
 import type { Assessment, EpochMs, RegionHealth, RegionName } from './types.js';
@@ -15,7 +15,7 @@ import type { Assessment, EpochMs, RegionHealth, RegionName } from './types.js';
  * if (assessment.primaryVerdict === 'unhealthy' && assessment.candidate) { ... }
  */
 export function assessGroup(input: {
-  group: GroupConfig;
+  group: FailoverGroup;
   health: Readonly<Record<RegionName, RegionHealth>>;
   primaryRegion: RegionName;
   now: EpochMs;

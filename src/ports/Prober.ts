@@ -1,4 +1,4 @@
-import type { HealthEndpoint } from '../config/schema.js';
+import type { HealthEndpoint } from '../domain/group.js';
 import type { HttpProbeResult } from '../domain/types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { GroupConfig } from '../config/schema.js';
+import type { FailoverGroup } from '../domain/group.js';
 import type { RegionName } from '../domain/types.js';
 import type { EffectOptions } from './EffectOptions.js';
 
@@ -19,12 +19,12 @@ export type ChangeStatus = 'PENDING' | 'INSYNC';
  */
 export interface Traffic {
   /** The region whose DNS target the record points at now, or undefined if it points elsewhere. */
-  currentRegion(group: GroupConfig): Promise<RegionName | undefined>;
+  currentRegion(group: FailoverGroup): Promise<RegionName | undefined>;
   /**
    * Point the record at `region`'s target; idempotent (observes the record first). The change is conditional on
    * the value observed: if the record changed in between, nothing changes and the call throws a retryable error.
    * An effect: it lands by `effect.deadline` or not at all.
    */
-  pointTo(group: GroupConfig, region: RegionName, comment: string, effect?: EffectOptions): Promise<PointToResult>;
+  pointTo(group: FailoverGroup, region: RegionName, comment: string, effect?: EffectOptions): Promise<PointToResult>;
   changeStatus(changeId: string): Promise<ChangeStatus>;
 }
