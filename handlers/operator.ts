@@ -5,13 +5,10 @@ import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from 
 import { buildExecutorDeps } from '../src/composition.js';
 import { once } from './shared/lazy.js';
 import { executorLogger, SERVICE_NAME } from './shared/telemetry.js';
-import { OPERATOR_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
+import { OPERATOR_INLINE_BUDGET_MS, OPERATOR_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 
-/** Margins live with the lease arithmetic in src/domain/timing.ts. */
-export { OPERATOR_SAFETY_MARGIN_MS };
-
-/** The longest an operator command runs the executor inline before answering; the orchestrator continues after. */
-export const OPERATOR_INLINE_BUDGET_MS = 20_000;
+/** Margins and budgets live with the lease arithmetic in src/domain/timing.ts. */
+export { OPERATOR_INLINE_BUDGET_MS, OPERATOR_SAFETY_MARGIN_MS };
 
 export interface OperatorHandlerOptions {
   readonly load: () => Promise<ExecutorDeps>;

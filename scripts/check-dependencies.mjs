@@ -103,6 +103,24 @@ for (const edge of edges) {
   }
 }
 
+// The core speaks the domain's types. The configuration maps into them at the edge (src/config/schema.ts holds a
+// parsed group to src/domain/group.ts), so the domain, the ports and the machine never import src/config/, not even
+// for a type: a config change then cannot reach the rules without passing that check. (Stricter than the table
+// above, which lets them import config; this block is kept apart from it.)
+const configFreeLayers = new Set(['domain', 'ports', 'machine']);
+for (const top of ['src', 'state-machines']) {
+  for (const file of sourceFiles(join(root, top))) {
+    const layer = layerOf(file);
+    if (!configFreeLayers.has(layer)) continue;
+    for (const match of readFileSync(file, 'utf8').matchAll(importPattern)) {
+      const specifier = match[1] ?? match[2];
+      if (specifier.startsWith('.') && layerOf(resolve(dirname(file), specifier)) === 'config') {
+        problems.push(`${relative(root, file)} imports ${specifier}: ${layer} may not depend on config; use the domain's types (src/domain/group.ts)`);
+      }
+    }
+  }
+}
+
 if (problems.length > 0) {
   console.error(`dependency rules: ${problems.length} problem(s)\n${problems.join('\n')}`);
   process.exit(1);

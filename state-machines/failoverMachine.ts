@@ -1,47 +1,11 @@
 import { and, assign, not, setup } from 'xstate';
-import type { FailoverRecord, FailoverStep } from '../src/domain/types.js';
-import {
-  blockReasonNow,
-  canAbortFrom,
-  completeFailover,
-  freshStep,
-  isNewIncident,
-  newFailover,
-  spendTime,
-  stampFailover,
-  stepTimedOut,
-} from './rules.js';
-import type { BlockReason, FailoverContext, FailoverEvent, FailoverInput, FailoverRequest } from './types.js';
+import { FAILOVER_STEPS, type FailoverRecord, type FailoverStep, type FailoverTimestamps } from '../src/domain/types.js';
+import { automaticFailover, blockReasonNow, canAbortFrom, closeFailover, completeFailover, freshStep, isNewIncident } from './rules.js';
+import { failedAttempt, fenceOutcome, requestedFailover, retriesLeft, spendTime, stallReason, stampFailover, stepTimedOut } from './rules.js';
+import type { BlockReason, FailoverContext, FailoverEvent, FailoverInput } from './types.js';
 
-/** A block a step's result imposes: the failover it stops is aborted, and only an operator or recovery lifts it. */
-function stickyBlock(context: FailoverContext, reason: BlockReason, detail: string, at: number): Partial<FailoverContext> {
-  return {
-    now: at,
-    blocked: { reason, detail, at, sticky: true },
-    failover: context.failover && {
-      ...context.failover,
-      outcome: 'aborted',
-      timestamps: { ...context.failover.timestamps, abortedAt: at },
-    },
-    step: undefined,
-  };
-}
-
-/**
- * The failover lifecycle of one group. Pure: no I/O, no timers. Time comes in on every event (`at`);
- * the executor performs the step the current state names and feeds the result back as an event.
- *
- * @example
- * const actor = createActor(failoverMachine, { input }).start();
- * actor.send({ type: 'HEALTH', at, assessment, failoverId });
- * actor.getSnapshot().value; // 'monitoring' | { failingOver: 'promoting' } | ...
- */
-export const failoverMachine = setup({
-  types: {
-    context: {} as FailoverContext,
-    events: {} as FailoverEvent,
-    input: {} as FailoverInput,
-  },
+const typed = setup({
+  types: { context: {} as FailoverContext, events: {} as FailoverEvent, input: {} as FailoverInput },
   guards: {
     primaryNotDown: ({ context }) =>
       context.assessment?.primaryVerdict !== 'unhealthy' || context.assessment.primaryRegion !== context.primaryRegion,
@@ -51,22 +15,37 @@ export const failoverMachine = setup({
     awaitingAcknowledgement: ({ context }) => context.awaitingAcknowledgement,
     shouldBlock: ({ context }) => blockReasonNow(context) !== undefined,
     requiresApproval: ({ context }) => context.settings.mode === 'approval',
-    blockLifted: ({ context }) =>
-      context.blocked !== undefined && !context.blocked.sticky && blockReasonNow(context) === undefined,
+    blockLifted: ({ context }) => context.blocked !== undefined && !context.blocked.sticky && blockReasonNow(context) === undefined,
     isAutomatic: ({ context }) => context.failover?.trigger.kind === 'automatic',
     isPlanned: ({ context }) => context.failover?.planned === true,
     stepTimedOut: ({ context }) => stepTimedOut(context),
-    retriesLeft: ({ context, event }) =>
-      event.type === 'STEP_FAILED' &&
-      event.step === context.step?.name &&
-      event.retryable &&
-      context.step.attempts < context.settings.maxStepAttempts,
+    retriesLeft: ({ context, event }) => retriesLeft(context, event),
     canAbort: ({ context }) => canAbortFrom(context),
     stalledAt: ({ context }, step: FailoverStep) => context.stalled?.step === step,
-    targetIsNotPrimary: ({ context, event }) =>
-      (event.type === 'FAILOVER_REQUESTED' || event.type === 'SWITCHOVER_REQUESTED') && event.to !== context.primaryRegion,
+    // Only FAILOVER_REQUESTED and SWITCHOVER_REQUESTED name a target.
+    targetIsNotPrimary: ({ context, event }) => 'to' in event && event.to !== context.primaryRegion,
     acceptsDataLoss: ({ event }) => event.type === 'FAILOVER_REQUESTED' && event.allowDataLoss,
   },
+});
+
+/** A step's result: the failover stamped with the event's time as `key`, plus what `record` reads from the event. */
+function stampAt(key: keyof FailoverTimestamps, record: (event: FailoverEvent) => Partial<FailoverRecord> = () => ({})) {
+  return typed.assign(({ context, event }) => ({
+    now: event.at,
+    failover: context.failover && { ...stampFailover(context.failover, { [key]: event.at })!, ...record(event) },
+  }));
+}
+
+/** A block a step's result imposes: the failover it stops is aborted, and only an operator or recovery lifts it. */
+function stickyBlockBy(reason: BlockReason) {
+  return typed.assign(({ context, event }) => ({
+    now: event.at,
+    blocked: { reason, detail: 'detail' in event ? event.detail : '', at: event.at, sticky: true },
+    failover: closeFailover(context.failover, 'aborted', event.at), step: undefined,
+  }));
+}
+
+const machine = typed.extend({
   actions: {
     startStep: assign(({ context }, name: FailoverStep) => ({ step: freshStep(name, context.now) })),
     // CONFIGURE opens every executor session: the time before it was spent by nobody.
@@ -77,113 +56,47 @@ export const failoverMachine = setup({
       event.type === 'HEALTH' ? { assessment: event.assessment, now: event.at, step: spendTime(context.step, event.at, false) } : {},
     ),
     recordTime: assign(({ context, event }) => ({ now: event.at, step: spendTime(context.step, event.at, false) })),
-    startAutomaticFailover: assign(({ context }) => {
-      const { assessment } = context;
-      if (assessment?.candidate === undefined) return {};
-      // Decided now: in approval mode this is when the proposal was made, and approval is its own step after it.
-      return {
-        failover: stampFailover(newFailover(context, {
-          id: assessment.proposedFailoverId,
-          trigger: { kind: 'automatic' },
-          reason: `primary ${assessment.primaryRegion} confirmed ${assessment.primaryVerdict} since ${new Date(assessment.primaryVerdictSince).toISOString()}`,
-          to: assessment.candidate.region,
-          planned: false,
-          allowDataLoss: false,
-          detectedAt: assessment.primaryVerdictSince,
-        }), { decidedAt: context.now }),
-        blocked: undefined,
-      };
-    }),
-    startRequestedFailover: assign(({ context, event }) => {
-      if (event.type !== 'FAILOVER_REQUESTED' && event.type !== 'SWITCHOVER_REQUESTED') return {};
-      const request: FailoverRequest = event;
-      return {
-        now: request.at,
-        failover: newFailover(context, {
-          id: request.failoverId,
-          trigger: request.trigger,
-          reason: request.reason,
-          to: request.to,
-          planned: event.type === 'SWITCHOVER_REQUESTED',
-          allowDataLoss: request.allowDataLoss,
-          detectedAt: request.at,
-        }),
-        blocked: undefined,
-        stalled: undefined,
-      };
-    }),
-    approve: assign(({ context, event }) => ({
-      now: event.at,
-      failover: stampFailover(context.failover, { approvedAt: event.at }),
-    })),
+    startAutomaticFailover: assign(({ context }) =>
+      context.assessment?.candidate === undefined ? {} : { failover: automaticFailover(context), blocked: undefined },
+    ),
+    startRequestedFailover: assign(({ context, event }) =>
+      event.type === 'FAILOVER_REQUESTED' || event.type === 'SWITCHOVER_REQUESTED'
+        ? { now: event.at, failover: requestedFailover(context, event, event.type === 'SWITCHOVER_REQUESTED'), blocked: undefined, stalled: undefined }
+        : {},
+    ),
+    approve: stampAt('approvedAt'),
     dismissIncident: assign(({ context, event }) => ({
       now: event.at,
       dismissedIncident: context.assessment?.primaryVerdictSince,
       failover:
         context.failover?.outcome === 'in-progress'
-          ? ({
-              ...context.failover,
-              outcome: event.type === 'REJECT' ? 'rejected' : 'aborted',
-              timestamps: { ...context.failover.timestamps, abortedAt: event.at },
-            } satisfies FailoverRecord)
+          ? closeFailover(context.failover, event.type === 'REJECT' ? 'rejected' : 'aborted', event.at)
           : context.failover,
-      blocked: undefined,
-      stalled: undefined,
-      step: undefined,
+      blocked: undefined, stalled: undefined, step: undefined,
     })),
     // Pausing while a proposal awaits approval withdraws the proposal but not the incident: after RESUME it is proposed again.
-    abandonProposal: assign(({ context, event }) => ({
-      now: event.at,
-      failover: context.failover && {
-        ...context.failover,
-        outcome: 'aborted' as const,
-        timestamps: { ...context.failover.timestamps, abortedAt: event.at },
-      },
-    })),
+    abandonProposal: assign(({ context, event }) => ({ now: event.at, failover: closeFailover(context.failover, 'aborted', event.at) })),
     block: assign(({ context }) => {
       const reason = blockReasonNow(context);
       return reason === undefined ? {} : { blocked: { ...reason, at: context.now, sticky: false } };
     }),
-    blockByFleetBrake: assign(({ context, event }) =>
-      stickyBlock(context, 'fleet-brake', event.type === 'FLEET_BRAKE_ENGAGED' ? event.detail : '', event.at),
-    ),
-    blockByLag: assign(({ context, event }) =>
-      stickyBlock(context, 'lag-over-budget', event.type === 'LAG_OVER_BUDGET' ? event.detail : '', event.at),
-    ),
+    blockByFleetBrake: stickyBlockBy('fleet-brake'),
+    blockByLag: stickyBlockBy('lag-over-budget'),
     clearBlock: assign({ blocked: undefined }),
     // A retried step re-enters failingOver: the first decision time stands.
-    markDecided: assign(({ context }) => ({
-      failover: stampFailover(context.failover, { decidedAt: context.failover?.timestamps.decidedAt ?? context.now }),
+    markDecided: assign(({ context: { failover, now } }) => ({
+      failover: stampFailover(failover, { decidedAt: failover?.timestamps.decidedAt ?? now }),
     })),
-    markFenced: assign(({ context, event }) => ({
-      now: event.at,
-      failover: context.failover && {
-        ...stampFailover(context.failover, { fencedAt: event.at })!,
-        fenceOutcome: event.type === 'FENCED' ? event.outcome : `not fenced: ${event.type === 'STEP_FAILED' ? event.error : 'timed out'}`,
-      },
+    markFenced: stampAt('fencedAt', (event) => ({ fenceOutcome: fenceOutcome(event) })),
+    markDrained: stampAt('drainedAt'),
+    markPromotionStarted: stampAt('promotionStartedAt', (event) => ({
+      replicaLagAtPromotionSeconds: event.type === 'PROMOTION_STARTED' ? event.replicaLagSeconds : undefined,
     })),
-    markDrained: assign(({ context, event }) => ({ now: event.at, failover: stampFailover(context.failover, { drainedAt: event.at }) })),
-    markPromotionStarted: assign(({ context, event }) => ({
-      now: event.at,
-      failover: context.failover && {
-        ...stampFailover(context.failover, { promotionStartedAt: event.at })!,
-        replicaLagAtPromotionSeconds: event.type === 'PROMOTION_STARTED' ? event.replicaLagSeconds : undefined,
-      },
-    })),
-    markPromoted: assign(({ context, event }) => ({
-      now: event.at,
-      // From here on the new region is the writer, whatever happens to the remaining steps.
-      primaryRegion: context.failover?.to ?? context.primaryRegion,
-      failover: stampFailover(context.failover, { promotedAt: event.at }),
-    })),
-    markTrafficSwitched: assign(({ context, event }) => ({
-      now: event.at,
-      failover: context.failover && {
-        ...stampFailover(context.failover, { trafficSwitchedAt: event.at })!,
-        dnsChangeId: event.type === 'TRAFFIC_SWITCHED' ? event.changeId : undefined,
-      },
-    })),
-    markDnsInSync: assign(({ context, event }) => ({ now: event.at, failover: stampFailover(context.failover, { dnsInSyncAt: event.at }) })),
+    markPromoted: stampAt('promotedAt'),
+    // From here on the new region is the writer, whatever happens to the remaining steps.
+    handOverPrimary: assign(({ context }) => ({ primaryRegion: context.failover?.to ?? context.primaryRegion })),
+    markTrafficSwitched: stampAt('trafficSwitchedAt', (event) => ({ dnsChangeId: event.type === 'TRAFFIC_SWITCHED' ? event.changeId : undefined })),
+    markDnsInSync: stampAt('dnsInSyncAt'),
     complete: assign(({ context, event }) => ({
       now: event.at,
       failover: context.failover && completeFailover(context.failover, event.at),
@@ -191,22 +104,11 @@ export const failoverMachine = setup({
       awaitingAcknowledgement: true,
       step: undefined,
     })),
-    recordStepFailure: assign(({ context, event }) => ({
+    recordStepFailure: assign(({ context, event }) => ({ now: event.at, step: failedAttempt(context.step, event) })),
+    stall: assign(({ context, event }) => ({
       now: event.at,
-      step: context.step && {
-        ...spendTime(context.step, event.at, false)!,
-        attempts: context.step.attempts + 1,
-        lastError: event.type === 'STEP_FAILED' ? event.error : context.step.lastError,
-      },
+      stalled: { step: context.step?.name ?? 'reserving', reason: stallReason(context, event), at: event.at },
     })),
-    stall: assign(({ context, event }) => {
-      const step = context.step?.name ?? 'reserving';
-      const reason =
-        event.type === 'STEP_FAILED'
-          ? `${event.error} (attempt ${context.step?.attempts ?? 1} of ${context.settings.maxStepAttempts})`
-          : `step ${step} timed out after ${Math.round(context.settings.stepTimeoutsMs[step] / 1000)} s${context.step?.lastError ? `; last error: ${context.step.lastError}` : ''}`;
-      return { now: event.at, stalled: { step, reason, at: event.at } };
-    }),
     clearStall: assign(({ event }) => ({ now: event.at, stalled: undefined })),
     pause: assign(({ event }) =>
       event.type === 'PAUSE' ? { now: event.at, paused: { principalArn: event.principalArn, reason: event.reason, at: event.at } } : {},
@@ -214,21 +116,31 @@ export const failoverMachine = setup({
     resume: assign(({ event }) => ({ now: event.at, paused: undefined })),
     acknowledge: assign(({ event }) => ({ now: event.at, awaitingAcknowledgement: false, blocked: undefined })),
   },
-}).createMachine({
+});
+
+// Transitions several states share, defined once.
+const requestFailover = { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' } as const;
+const operatorRequests = { FAILOVER_REQUESTED: requestFailover, SWITCHOVER_REQUESTED: requestFailover } as const;
+const pause = { PAUSE: { target: 'paused', actions: 'pause' } } as const;
+const dismiss = { target: 'monitoring', actions: 'dismissIncident' } as const;
+const abortBeforePointOfNoReturn = { ABORT: { guard: 'canAbort', ...dismiss } } as const;
+const blockByLag = { LAG_OVER_BUDGET: { guard: not('isPlanned'), target: '#failover.blocked', actions: 'blockByLag' } } as const;
+const step = (name: FailoverStep) => ({ entry: { type: 'startStep', params: name } }) as const;
+
+/**
+ * The failover lifecycle of one group. Pure: no I/O, no timers. Time comes in on every event (`at`);
+ * the executor performs the step the current state names and feeds the result back as an event.
+ *
+ * @example
+ * const actor = createActor(failoverMachine, { input }).start();
+ * actor.send({ type: 'HEALTH', at, assessment, failoverId });
+ * actor.getSnapshot().value; // 'monitoring' | { failingOver: 'promoting' } | ...
+ */
+export const failoverMachine = machine.createMachine({
   id: 'failover',
-  context: ({ input }) => ({
-    groupId: input.groupId,
-    settings: input.settings,
-    primaryRegion: input.primaryRegion,
-    now: input.now,
-    awaitingAcknowledgement: false,
-  }),
+  context: ({ input }) => ({ ...input, awaitingAcknowledgement: false }),
   initial: 'monitoring',
-  on: {
-    CONFIGURE: { actions: 'applySettings' },
-    HEALTH: { actions: 'recordAssessment' },
-    TICK: { actions: 'recordTime' },
-  },
+  on: { CONFIGURE: { actions: 'applySettings' }, HEALTH: { actions: 'recordAssessment' }, TICK: { actions: 'recordTime' } },
   states: {
     monitoring: {
       always: [
@@ -236,19 +148,14 @@ export const failoverMachine = setup({
         { guard: and(['newIncident', 'requiresApproval']), target: 'awaitingApproval', actions: 'startAutomaticFailover' },
         { guard: 'newIncident', target: 'failingOver', actions: 'startAutomaticFailover' },
       ],
-      on: {
-        FAILOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        SWITCHOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        PAUSE: { target: 'paused', actions: 'pause' },
-      },
+      on: { ...operatorRequests, ...pause },
     },
     awaitingApproval: {
-      always: { guard: 'primaryNotDown', target: 'monitoring', actions: 'dismissIncident' },
+      always: { guard: 'primaryNotDown', ...dismiss },
       on: {
         APPROVE: { target: 'failingOver', actions: 'approve' },
-        REJECT: { target: 'monitoring', actions: 'dismissIncident' },
-        ABORT: { target: 'monitoring', actions: 'dismissIncident' },
-        FAILOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
+        REJECT: dismiss, ABORT: dismiss,
+        FAILOVER_REQUESTED: requestFailover,
         PAUSE: { target: 'paused', actions: ['abandonProposal', 'pause'] },
       },
     },
@@ -258,11 +165,10 @@ export const failoverMachine = setup({
         { guard: 'blockLifted', target: 'monitoring', actions: 'clearBlock' },
       ],
       on: {
-        FAILOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        SWITCHOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        ABORT: { target: 'monitoring', actions: 'dismissIncident' },
+        ...operatorRequests,
+        ABORT: dismiss,
         ACKNOWLEDGE: { target: 'monitoring', actions: ['acknowledge', 'dismissIncident'] },
-        PAUSE: { target: 'paused', actions: 'pause' },
+        ...pause,
       },
     },
     failingOver: {
@@ -274,11 +180,11 @@ export const failoverMachine = setup({
           { guard: 'retriesLeft', actions: 'recordStepFailure' },
           { guard: 'isCurrentStep', target: 'stalled', actions: 'stall' },
         ],
-        ABORT: { guard: 'canAbort', target: 'monitoring', actions: 'dismissIncident' },
+        ...abortBeforePointOfNoReturn,
       },
       states: {
         reserving: {
-          entry: { type: 'startStep', params: 'reserving' },
+          ...step('reserving'),
           always: { guard: not('isAutomatic'), target: 'fencing' },
           on: {
             FLEET_SLOT_RESERVED: { target: 'fencing', actions: 'recordTime' },
@@ -286,7 +192,7 @@ export const failoverMachine = setup({
           },
         },
         fencing: {
-          entry: { type: 'startStep', params: 'fencing' },
+          ...step('fencing'),
           // Fencing an unplanned failover's old primary is best effort: it is usually unreachable.
           always: { guard: and(['stepTimedOut', not('isPlanned')]), target: 'draining', actions: 'markFenced' },
           on: {
@@ -297,58 +203,24 @@ export const failoverMachine = setup({
               { guard: and(['isCurrentStep', not('isPlanned')]), target: 'draining', actions: 'markFenced' },
             ],
             // Checked before fencing too, so a lag block never leaves a fenced primary behind.
-            LAG_OVER_BUDGET: { guard: not('isPlanned'), target: '#failover.blocked', actions: 'blockByLag' },
+            ...blockByLag,
           },
         },
-        draining: {
-          entry: { type: 'startStep', params: 'draining' },
-          always: { guard: not('isPlanned'), target: 'promoting' },
-          on: { DRAINED: { target: 'promoting', actions: 'markDrained' } },
-        },
-        promoting: {
-          entry: { type: 'startStep', params: 'promoting' },
-          on: {
-            PROMOTION_STARTED: { target: 'awaitingPromotion', actions: 'markPromotionStarted' },
-            LAG_OVER_BUDGET: { guard: not('isPlanned'), target: '#failover.blocked', actions: 'blockByLag' },
-          },
-        },
-        awaitingPromotion: {
-          entry: { type: 'startStep', params: 'awaitingPromotion' },
-          on: { PROMOTED: { target: 'switchingTraffic', actions: 'markPromoted' } },
-        },
-        switchingTraffic: {
-          entry: { type: 'startStep', params: 'switchingTraffic' },
-          on: { TRAFFIC_SWITCHED: { target: 'awaitingDnsSync', actions: 'markTrafficSwitched' } },
-        },
-        awaitingDnsSync: {
-          entry: { type: 'startStep', params: 'awaitingDnsSync' },
-          on: { DNS_IN_SYNC: { target: 'verifying', actions: 'markDnsInSync' } },
-        },
-        verifying: {
-          entry: { type: 'startStep', params: 'verifying' },
-          on: { VERIFIED: { target: '#failover.failedOver', actions: 'complete' } },
-        },
+        draining: { ...step('draining'), always: { guard: not('isPlanned'), target: 'promoting' }, on: { DRAINED: { target: 'promoting', actions: 'markDrained' } } },
+        promoting: { ...step('promoting'), on: { PROMOTION_STARTED: { target: 'awaitingPromotion', actions: 'markPromotionStarted' }, ...blockByLag } },
+        awaitingPromotion: { ...step('awaitingPromotion'), on: { PROMOTED: { target: 'switchingTraffic', actions: ['markPromoted', 'handOverPrimary'] } } },
+        switchingTraffic: { ...step('switchingTraffic'), on: { TRAFFIC_SWITCHED: { target: 'awaitingDnsSync', actions: 'markTrafficSwitched' } } },
+        awaitingDnsSync: { ...step('awaitingDnsSync'), on: { DNS_IN_SYNC: { target: 'verifying', actions: 'markDnsInSync' } } },
+        verifying: { ...step('verifying'), on: { VERIFIED: { target: '#failover.failedOver', actions: 'complete' } } },
       },
     },
     stalled: {
       on: {
-        RETRY: [
-          { guard: { type: 'stalledAt', params: 'reserving' }, target: 'failingOver.reserving', actions: 'clearStall' },
-          { guard: { type: 'stalledAt', params: 'fencing' }, target: 'failingOver.fencing', actions: 'clearStall' },
-          { guard: { type: 'stalledAt', params: 'draining' }, target: 'failingOver.draining', actions: 'clearStall' },
-          { guard: { type: 'stalledAt', params: 'promoting' }, target: 'failingOver.promoting', actions: 'clearStall' },
-          { guard: { type: 'stalledAt', params: 'awaitingPromotion' }, target: 'failingOver.awaitingPromotion', actions: 'clearStall' },
-          { guard: { type: 'stalledAt', params: 'switchingTraffic' }, target: 'failingOver.switchingTraffic', actions: 'clearStall' },
-          { guard: { type: 'stalledAt', params: 'awaitingDnsSync' }, target: 'failingOver.awaitingDnsSync', actions: 'clearStall' },
-          { guard: { type: 'stalledAt', params: 'verifying' }, target: 'failingOver.verifying', actions: 'clearStall' },
-        ],
-        ABORT: { guard: 'canAbort', target: 'monitoring', actions: 'dismissIncident' },
+        // RETRY runs the step that stalled again: one row per step, in the order of FAILOVER_STEPS.
+        RETRY: FAILOVER_STEPS.map((name) => ({ guard: { type: 'stalledAt', params: name }, target: `failingOver.${name}`, actions: 'clearStall' }) as const),
+        ...abortBeforePointOfNoReturn,
         // The way on when RETRY keeps failing, at any step: a new failover that accepts data loss replaces the stalled one.
-        FAILOVER_REQUESTED: {
-          guard: and(['targetIsNotPrimary', 'acceptsDataLoss']),
-          target: 'failingOver',
-          actions: ['clearStall', 'startRequestedFailover'],
-        },
+        FAILOVER_REQUESTED: { ...requestFailover, guard: and(['targetIsNotPrimary', 'acceptsDataLoss']), actions: ['clearStall', 'startRequestedFailover'] },
       },
     },
     failedOver: {
@@ -358,9 +230,8 @@ export const failoverMachine = setup({
           { guard: 'wasPaused', target: 'paused', actions: 'acknowledge' },
           { target: 'monitoring', actions: 'acknowledge' },
         ],
-        FAILOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        SWITCHOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        PAUSE: { target: 'paused', actions: 'pause' },
+        ...operatorRequests,
+        ...pause,
       },
     },
     paused: {
@@ -369,8 +240,7 @@ export const failoverMachine = setup({
           { guard: 'awaitingAcknowledgement', target: 'failedOver', actions: 'resume' },
           { target: 'monitoring', actions: 'resume' },
         ],
-        FAILOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
-        SWITCHOVER_REQUESTED: { guard: 'targetIsNotPrimary', target: 'failingOver', actions: 'startRequestedFailover' },
+        ...operatorRequests,
       },
     },
   },

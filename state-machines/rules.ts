@@ -1,6 +1,6 @@
 import type { EpochMs, FailoverRecord, FailoverStep, FailoverTimestamps, FailoverTrigger, RegionName } from '../src/domain/types.js';
 import { pastPointOfNoReturn } from '../src/domain/phases.js';
-import type { BlockReason, FailoverContext, StepProgress } from './types.js';
+import type { BlockReason, FailoverContext, FailoverEvent, FailoverRequest, StepProgress } from './types.js';
 
 /** The primary is confirmed down and this incident was not already rejected or aborted by an operator. */
 export function isNewIncident(context: FailoverContext): boolean {
@@ -28,6 +28,27 @@ export function blockReasonNow(context: FailoverContext): { reason: BlockReason;
 export function canAbortFrom(context: FailoverContext): boolean {
   const step = context.stalled?.step ?? context.step?.name;
   return step !== undefined && !pastPointOfNoReturn(step);
+}
+
+/** The event is a retryable failure of the current step, and the policy allows another attempt. */
+export function retriesLeft(context: FailoverContext, event: FailoverEvent): boolean {
+  if (event.type !== 'STEP_FAILED' || event.step !== context.step?.name) return false;
+  return event.retryable && context.step.attempts < context.settings.maxStepAttempts;
+}
+
+/** What fencing came to: the outcome the database reported, or why the failover went on without it (failed, timed out). */
+export function fenceOutcome(event: FailoverEvent): string {
+  if (event.type === 'FENCED') return event.outcome;
+  return `not fenced: ${event.type === 'STEP_FAILED' ? event.error : 'timed out'}`;
+}
+
+/** The step after a failed attempt (`STEP_FAILED`) that will be retried: the time spent, one attempt more, the error. */
+export function failedAttempt(step: StepProgress | undefined, event: FailoverEvent): StepProgress | undefined {
+  return step && {
+    ...spendTime(step, event.at, false)!,
+    attempts: step.attempts + 1,
+    lastError: event.type === 'STEP_FAILED' ? event.error : step.lastError,
+  };
 }
 
 /** A step times out on the time an executor spent on it, never on time when nobody ran it (see `spendTime`). */
@@ -109,4 +130,46 @@ export function supersededFailover(
     timestamps: { ...before.timestamps, abortedAt: at },
     endReason: `superseded by failover ${after.id} (${after.from} → ${after.to}) requested by ${after.trigger.kind === 'automatic' ? 'the control plane' : after.trigger.principalArn}`,
   };
+}
+
+/** The failover closed as `outcome` at `at`: an operator rejected or aborted it, or a step's result blocked it. */
+export function closeFailover(
+  failover: FailoverRecord | undefined,
+  outcome: 'aborted' | 'rejected',
+  at: EpochMs,
+): FailoverRecord | undefined {
+  return failover && { ...failover, outcome, timestamps: { ...failover.timestamps, abortedAt: at } };
+}
+
+/**
+ * The failover the control plane proposes for the incident in the last assessment, decided now (in approval mode the
+ * proposal; approval is its own step after it); undefined when no replica is a candidate.
+ */
+export function automaticFailover(context: FailoverContext): FailoverRecord | undefined {
+  const { assessment } = context;
+  if (assessment?.candidate === undefined) return undefined;
+  const failover = newFailover(context, {
+    id: assessment.proposedFailoverId,
+    trigger: { kind: 'automatic' },
+    reason: `primary ${assessment.primaryRegion} confirmed ${assessment.primaryVerdict} since ${new Date(assessment.primaryVerdictSince).toISOString()}`,
+    to: assessment.candidate.region,
+    planned: false,
+    allowDataLoss: false,
+    detectedAt: assessment.primaryVerdictSince,
+  });
+  return stampFailover(failover, { decidedAt: context.now });
+}
+
+/** The failover an operator asked for: a switchover is planned, and both start the clock at the request. */
+export function requestedFailover(context: FailoverContext, request: FailoverRequest, planned: boolean): FailoverRecord {
+  return newFailover(context, { ...request, id: request.failoverId, planned, detectedAt: request.at });
+}
+
+/** Why the current step stalled: its last failure with the attempts spent, or its timeout with the last error. */
+export function stallReason(context: FailoverContext, event: FailoverEvent): string {
+  const { step, settings } = context;
+  if (event.type === 'STEP_FAILED') return `${event.error} (attempt ${step?.attempts ?? 1} of ${settings.maxStepAttempts})`;
+  const name = step?.name ?? 'reserving';
+  const lastError = step?.lastError ? `; last error: ${step.lastError}` : '';
+  return `step ${name} timed out after ${Math.round(settings.stepTimeoutsMs[name] / 1000)} s${lastError}`;
 }

@@ -18,7 +18,6 @@ export interface MachineSettings {
   readonly mode: FailoverMode;
   readonly maxStepAttempts: number;
   readonly stepTimeoutsMs: Readonly<Record<FailoverStep, number>>;
-  readonly maxReplicaLagSeconds: number;
 }
 
 export type BlockReason =
@@ -115,14 +114,3 @@ export type FailoverEvent =
   | ({ type: 'DNS_IN_SYNC' } & Timed)
   | ({ type: 'VERIFIED' } & Timed)
   | ({ type: 'STEP_FAILED'; step: FailoverStep; error: string; retryable: boolean } & Timed);
-
-export type OperatorEventType =
-  | 'FAILOVER_REQUESTED'
-  | 'SWITCHOVER_REQUESTED'
-  | 'APPROVE'
-  | 'REJECT'
-  | 'ABORT'
-  | 'RETRY'
-  | 'PAUSE'
-  | 'RESUME'
-  | 'ACKNOWLEDGE';

@@ -4,6 +4,7 @@ import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
+import { notificationSubject } from '../domain/notification.js';
 import type { CommandQueue, StoredCommand } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
@@ -246,7 +247,7 @@ class GroupSession {
         environment: this.group.environment,
         type: 'split-brain-risk',
         severity: 'critical',
-        subject: `[${this.group.environment}] ${this.group.id}: two writers: ${region} and ${writer}`.slice(0, 100),
+        subject: notificationSubject(this.group, `two writers: ${region} and ${writer}`),
         text,
         details: { region, role, writer, primaryRegion: context.primaryRegion, health: this.health[region] },
         dedupeKey: `${this.group.id}:split-brain:${region}:${open[region]}`,

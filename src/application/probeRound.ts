@@ -3,6 +3,7 @@ import { connectionCheckOf } from '../config/groups.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
 import { nextObserverReport } from '../domain/observations.js';
+import { PROBE_ROUND_MARGIN_MS } from '../domain/timing.js';
 import type {
   ConnectionCheckResult,
   DatabaseObservation,
@@ -88,8 +89,6 @@ export interface ProbeRoundSummary {
   readonly errors: readonly string[];
 }
 
-/** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
-export const DEFAULT_ROUND_MARGIN_MS = 1_000;
 /** Regions probed at once; bounds the describe calls a large fleet makes against the RDS API per round. */
 export const DEFAULT_REGION_CONCURRENCY = 16;
 
@@ -138,7 +137,7 @@ export async function runProbeRounds(
   input: { observerRegion: RegionName; deadline: EpochMs; maxRounds?: number; marginMs?: number; concurrency?: number },
 ): Promise<ProbeRoundSummary> {
   const { clock, config } = deps;
-  const marginMs = input.marginMs ?? DEFAULT_ROUND_MARGIN_MS;
+  const marginMs = input.marginMs ?? PROBE_ROUND_MARGIN_MS;
   const maxRounds = input.maxRounds ?? Number.POSITIVE_INFINITY;
   const startedAt = clock.now();
   const dueAt = new Map<GroupId, EpochMs>(config.groups.map((group) => [group.id, startedAt]));

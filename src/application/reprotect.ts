@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/schema.js';
 import { FatalStepError } from '../domain/errors.js';
+import { notificationSubject } from '../domain/notification.js';
 import {
   configuredIdentity,
   databaseIdentity,
@@ -385,7 +386,7 @@ function notification(
     environment: group.environment,
     type,
     severity,
-    subject: `[${group.environment}] ${group.id}: ${subject}`.slice(0, 100),
+    subject: notificationSubject(group, subject),
     text,
     details: rest,
     dedupeKey: `${group.id}:${key}`,

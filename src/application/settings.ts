@@ -8,7 +8,6 @@ export function machineSettingsFor(group: GroupConfig): MachineSettings {
   return {
     mode: group.mode,
     maxStepAttempts: policy.maxStepAttempts,
-    maxReplicaLagSeconds: policy.maxReplicaLagSeconds,
     stepTimeoutsMs: {
       reserving: seconds.fencingSeconds * 1000,
       fencing: seconds.fencingSeconds * 1000,

@@ -1,6 +1,7 @@
 import { createActor, initialTransition, type SnapshotFrom } from 'xstate';
 import { initialPrimaryOf } from '../config/groups.js';
 import type { GroupConfig } from '../config/schema.js';
+import { SnapshotVersionError } from '../domain/errors.js';
 import type { EpochMs } from '../domain/types.js';
 import type { GroupRecord } from '../ports/StateStore.js';
 import { failoverMachine } from '../../state-machines/failoverMachine.js';
@@ -39,9 +40,7 @@ export function restoreSnapshot(record: GroupRecord | undefined, group: GroupCon
     return initial;
   }
   if (record.machineVersion !== MACHINE_VERSION) {
-    throw new Error(
-      `group ${group.id}: stored snapshot is machine version ${record.machineVersion}, this code runs version ${MACHINE_VERSION}; migrate the snapshot before deploying`,
-    );
+    throw new SnapshotVersionError(group.id, record.machineVersion, MACHINE_VERSION);
   }
   // An actor only revives the persisted snapshot; it is never started, so nothing runs.
   return createActor(failoverMachine, { snapshot: record.snapshot as never, input: undefined as never }).getSnapshot();

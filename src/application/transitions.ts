@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/schema.js';
 import { ACKNOWLEDGEMENT_RULE } from '../domain/acknowledgement.js';
+import { notificationSubject } from '../domain/notification.js';
 import type { FailoverRecord, LoggedEvent, Notification, NotificationType, Severity } from '../domain/types.js';
 import { supersededFailover } from '../../state-machines/rules.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
@@ -113,7 +114,7 @@ function notification(
     environment: group.environment,
     type,
     severity,
-    subject: `[${group.environment}] ${group.id}: ${subject}`.slice(0, 100),
+    subject: notificationSubject(group, subject),
     text,
     details: {
       state: stateName(after),

@@ -6,6 +6,7 @@ import {
   sigV4Signer,
   type OperatorTransport,
 } from '../adapters/operator-client/OperatorClient.js';
+import { ControlPlaneError } from '../domain/errors.js';
 import { LOCAL_ENDPOINT_FILE } from './localServer.js';
 
 /** Where and how `fcp` talks to the operator API. */
@@ -21,7 +22,7 @@ export interface ConnectionOptions {
 }
 
 /** The operator's input cannot be used as given (exit code 2). */
-export class UsageError extends Error {
+export class UsageError extends ControlPlaneError {
   override readonly name = 'UsageError';
 }
 

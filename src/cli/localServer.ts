@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ExecutorDeps } from '../application/executor.js';
 import { MAX_BODY_BYTES } from '../application/commandRules.js';
 import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from '../application/operatorApi.js';
+import { OPERATOR_INLINE_BUDGET_MS } from '../domain/timing.js';
 
 /** Where `fcp --local` finds the local server: `{ "url": "http://127.0.0.1:<port>" }`, relative to the cwd. */
 export const LOCAL_ENDPOINT_FILE = join('.fcp', 'local.json');
@@ -76,7 +77,7 @@ async function serve(
       idempotencyKey: Array.isArray(key) ? key[0] : key,
       requestId: randomUUID(),
     },
-    { deadline: deps.clock.now() + (options.inlineBudgetMs ?? 20_000) },
+    { deadline: deps.clock.now() + (options.inlineBudgetMs ?? OPERATOR_INLINE_BUDGET_MS) },
   );
 }
 

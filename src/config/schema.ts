@@ -1,4 +1,6 @@
+import { connectionCheckOf } from './groups.js';
 import * as z from 'zod';
+import type { FailoverGroup } from '../domain/group.js';
 import { AWS_REGIONS } from './awsRegions.js';
 
 /**
@@ -589,7 +591,13 @@ export const ControlPlaneConfigSchema = z
 
 export type ControlPlaneConfig = z.infer<typeof ControlPlaneConfigSchema>;
 export type ControlPlaneConfigInput = z.input<typeof ControlPlaneConfigSchema>;
-export type GroupConfig = z.infer<typeof GroupSchema>;
+/**
+ * A parsed group is the domain's `FailoverGroup` (src/domain/group.ts): the compiler holds the schema's output to that
+ * shape in both directions, so the configuration maps into the domain at the edge as it is, and neither can drift.
+ */
+export type GroupConfig = Assignable<z.infer<typeof GroupSchema>, FailoverGroup>;
+type Assignable<From extends To, To> = From;
+type _FailoverGroupIsAGroupConfig = Assignable<FailoverGroup, GroupConfig>;
 export type RegionConfig = z.infer<typeof RegionSchema>;
 export type DatabaseConfig = z.infer<typeof DatabaseSchema>;
 export type PostgresDatabaseConfig = z.infer<typeof PostgresDatabaseSchema>;

@@ -1,5 +1,5 @@
-import type { GroupConfig } from '../config/schema.js';
-import { lagReferenceAt, usableHealthLag } from './replicaLag.js';
+import type { FailoverGroup } from './group.js';
+import { lagBudgetProblem, lagReferenceAt, lagWithinBudget, usableHealthLag } from './replicaLag.js';
 import { orphanReason } from './topology.js';
 import type { Assessment, EpochMs, RegionHealth, RegionName } from './types.js';
 
@@ -15,7 +15,7 @@ import type { Assessment, EpochMs, RegionHealth, RegionName } from './types.js';
  * if (assessment.primaryVerdict === 'unhealthy' && assessment.candidate) { ... }
  */
 export function assessGroup(input: {
-  group: GroupConfig;
+  group: FailoverGroup;
   health: Readonly<Record<RegionName, RegionHealth>>;
   primaryRegion: RegionName;
   now: EpochMs;
@@ -48,9 +48,9 @@ export function assessGroup(input: {
             ? 'replica lag is unknown, so the data-loss window cannot be bounded'
             : `replica lag was measured ${ago(now - (regionHealth.replicaLagMeasuredAt ?? now))} ago, too old to bound the data-loss window`,
       });
-    } else if (lag > budget) {
+    } else if (!lagWithinBudget(lag, budget)) {
       lagWasTheProblem = true;
-      ineligible.push({ region, reason: `replica lag ${lag} s exceeds the ${budget} s budget` });
+      ineligible.push({ region, reason: lagBudgetProblem(region, lag, budget)! });
     } else {
       eligible.push({ region, replicaLagSeconds: lag, priority: regionConfig.failoverPriority });
     }

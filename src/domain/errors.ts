@@ -1,24 +1,36 @@
 /**
- * Errors of the failover core. Expected outcomes (replica not eligible, lag too high) are values, not errors;
- * these classes are for what stops an invocation or a step.
+ * Errors of the control plane. Expected outcomes (replica not eligible, lag too high) are values, not errors;
+ * these classes are for what stops an invocation, a step or a command. Every error the project throws on purpose
+ * is a `ControlPlaneError`, so a caller tells ours from a library's with one `instanceof`.
  */
 
-interface ErrorContext {
+/** What an operator needs to find the trouble: the group, the region, the step, the drill scenario. */
+export interface ErrorContext {
   readonly groupId?: string;
   readonly region?: string;
   readonly step?: string;
+  readonly scenario?: string;
 }
 
-abstract class ControlPlaneError extends Error {
+/**
+ * The base class of the project's errors: a `name` ending in `Error`, the operator's context, and the `cause`.
+ *
+ * @example
+ * class StaleStateError extends ControlPlaneError { override readonly name = 'StaleStateError'; }
+ * throw new StaleStateError(`group ${groupId}: revision ${expected} is no longer current`, { groupId, cause: error });
+ */
+export abstract class ControlPlaneError extends Error {
   readonly groupId?: string;
   readonly region?: string;
   readonly step?: string;
+  readonly scenario?: string;
 
   constructor(message: string, context: ErrorContext & { cause?: unknown } = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.groupId = context.groupId;
     this.region = context.region;
     this.step = context.step;
+    this.scenario = context.scenario;
   }
 }
 
@@ -66,4 +78,28 @@ export class ValidationError extends ControlPlaneError {
 /** The group named in a command or lookup is not configured. */
 export class UnknownGroupError extends ControlPlaneError {
   override readonly name = 'UnknownGroupError';
+}
+
+/**
+ * A group's stored machine snapshot was written by another machine version: restoring it would guess at its meaning.
+ * Migrate the snapshot (or finish the failover on the old code) before deploying.
+ */
+export class SnapshotVersionError extends ControlPlaneError {
+  override readonly name = 'SnapshotVersionError';
+  readonly storedVersion: unknown;
+  readonly runningVersion: number;
+
+  constructor(groupId: string, storedVersion: unknown, runningVersion: number) {
+    super(
+      `group ${groupId}: stored snapshot is machine version ${String(storedVersion)}, this code runs version ${runningVersion}; migrate the snapshot before deploying`,
+      { groupId },
+    );
+    this.storedVersion = storedVersion;
+    this.runningVersion = runningVersion;
+  }
+}
+
+/** A staging drill may not run on this group as asked (production without the safeguards, a scenario it cannot run). */
+export class DrillRefusedError extends ControlPlaneError {
+  override readonly name = 'DrillRefusedError';
 }

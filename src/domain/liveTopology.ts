@@ -1,4 +1,4 @@
-import type { DatabaseConfig, GroupConfig, PostgresDatabaseConfig } from '../config/schema.js';
+import type { DatabaseSetup, FailoverGroup, PostgresSetup } from './group.js';
 import { protectingRegions } from './topology.js';
 import type { EpochMs, RegionHealth, RegionName } from './types.js';
 
@@ -60,7 +60,7 @@ export type Protection =
   | { readonly kind: 'unknown'; readonly primaryRegion: RegionName; readonly reason: string };
 
 /** A region's database identifier and ARN now: the tracked one after a reprotect, else the configured one. */
-export function databaseIdentity(group: GroupConfig, region: RegionName, topology?: LiveTopology): { identifier: string; arn: string } | undefined {
+export function databaseIdentity(group: FailoverGroup, region: RegionName, topology?: LiveTopology): { identifier: string; arn: string } | undefined {
   const tracked = topology?.databases[region];
   if (tracked !== undefined) return { identifier: tracked.identifier, arn: tracked.arn };
   const database = group.regions[region]?.database;
@@ -76,7 +76,7 @@ export function databaseIdentity(group: GroupConfig, region: RegionName, topolog
  * configuredIdentity({ kind: 'postgres', host: '10.0.1.5', connectTimeoutMs: 2000, promoteWaitSeconds: 60 });
  * // { identifier: '10.0.1.5:5432', arn: 'postgres://10.0.1.5:5432' }
  */
-export function configuredIdentity(database: DatabaseConfig): { identifier: string; arn: string } {
+export function configuredIdentity(database: DatabaseSetup): { identifier: string; arn: string } {
   if (database.kind === 'rds-instance') return { identifier: database.instanceId, arn: database.instanceArn };
   if (database.kind === 'aurora-global') return { identifier: resourceName(database.clusterArn), arn: database.clusterArn };
   const address = postgresAddress(database);
@@ -85,7 +85,7 @@ export function configuredIdentity(database: DatabaseConfig): { identifier: stri
 
 const POSTGRES_DEFAULT_PORT = 5432;
 
-function postgresAddress(database: PostgresDatabaseConfig): string {
+function postgresAddress(database: PostgresSetup): string {
   if (database.url !== undefined) {
     const url = new URL(database.url);
     return `${url.hostname}:${url.port === '' ? POSTGRES_DEFAULT_PORT : url.port}`;
@@ -101,7 +101,7 @@ function postgresAddress(database: PostgresDatabaseConfig): string {
  * const live = withLiveTopology(group, record.topology);
  * await database.describe(live, 'eu-west-1'); // describes orders-eu-db-r1 after a reprotect of eu-west-1
  */
-export function withLiveTopology(group: GroupConfig, topology: LiveTopology | undefined): GroupConfig {
+export function withLiveTopology(group: FailoverGroup, topology: LiveTopology | undefined): FailoverGroup {
   const tracked = Object.entries(topology?.databases ?? {});
   if (tracked.length === 0) return group;
   const regions = { ...group.regions };
@@ -114,16 +114,16 @@ export function withLiveTopology(group: GroupConfig, topology: LiveTopology | un
 }
 
 /** The group with one region's database swapped for `identity`: to look at a replica being created. */
-export function withDatabase(group: GroupConfig, region: RegionName, identity: { identifier: string; arn: string }): GroupConfig {
+export function withDatabase(group: FailoverGroup, region: RegionName, identity: { identifier: string; arn: string }): FailoverGroup {
   const config = group.regions[region];
   if (config === undefined) return group;
   return { ...group, regions: { ...group.regions, [region]: { ...config, database: withIdentity(config.database, identity) } } };
 }
 
 function withIdentity(
-  database: GroupConfig['regions'][string]['database'],
+  database: DatabaseSetup,
   identity: { identifier: string; arn: string },
-): GroupConfig['regions'][string]['database'] {
+): DatabaseSetup {
   // A postgres server is never replaced by a reprotect (it is repointed in place): it keeps its configured address.
   if (database.kind === 'postgres') return database;
   return database.kind === 'rds-instance'
@@ -148,7 +148,7 @@ export const REPROTECT_GENERATIONS = 3;
  * @example
  * replicaIdentity(group, 'eu-west-1', 1); // { identifier: 'orders-eu-r1', arn: 'arn:aws:rds:eu-west-1:123456789012:db:orders-eu-r1' }
  */
-export function replicaIdentity(group: GroupConfig, region: RegionName, generation: number): { identifier: string; arn: string } | undefined {
+export function replicaIdentity(group: FailoverGroup, region: RegionName, generation: number): { identifier: string; arn: string } | undefined {
   if (group.regions[region]?.database.kind === 'postgres') return undefined;
   const configured = databaseIdentity(group, region);
   if (configured === undefined) return undefined;

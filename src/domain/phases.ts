@@ -1,4 +1,4 @@
-import { FAILOVER_STEPS, POINT_OF_NO_RETURN } from './types.js';
+import { FAILOVER_STEPS } from './types.js';
 import type { EpochMs, FailoverStep, FailoverTimestamps } from './types.js';
 
 /** The step timeouts of `policy.stepTimeouts` a phase is bounded by. */
@@ -85,6 +85,9 @@ export function failoverPhases(timestamps: FailoverTimestamps, until?: EpochMs):
   }
   return phases;
 }
+
+/** The first step after which the old primary may no longer be the writer: abort is refused from here on. */
+export const POINT_OF_NO_RETURN: FailoverStep = 'promoting';
 
 /**
  * True from the step after which the old primary may no longer be the writer (`POINT_OF_NO_RETURN`): an abort is

@@ -1,4 +1,4 @@
-import type { GroupConfig } from '../config/schema.js';
+import type { FailoverGroup } from './group.js';
 
 /**
  * What an operator must know about a group's traffic switch before relying on it in a regional outage: the plain
@@ -8,7 +8,7 @@ import type { GroupConfig } from '../config/schema.js';
  * @example
  * trafficSwitchWarnings(group); // ['traffic switch: dns.switch is record: ...'] for a record flip, [] otherwise
  */
-export function trafficSwitchWarnings(group: GroupConfig): string[] {
+export function trafficSwitchWarnings(group: FailoverGroup): string[] {
   if (group.dns.switch !== 'record') return [];
   return [
     `traffic switch: dns.switch is record: switching ${group.dns.recordName} calls the Route 53 control plane ` +

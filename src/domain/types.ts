@@ -144,9 +144,6 @@ export const FAILOVER_STEPS: readonly FailoverStep[] = [
   'verifying',
 ];
 
-/** Steps after which the old primary may no longer be the writer: abort is refused from here on. */
-export const POINT_OF_NO_RETURN: FailoverStep = 'promoting';
-
 export interface FailoverTimestamps {
   detectedAt?: EpochMs;
   decidedAt?: EpochMs;

@@ -1,4 +1,4 @@
-import type { GroupConfig, GroupPolicy } from '../config/schema.js';
+import type { FailoverGroup, FailoverPolicy } from './group.js';
 import { STALE_AFTER_INTERVALS } from './replicaLag.js';
 import type { EpochMs, ObserverReport, RegionHealth, RegionName, Verdict } from './types.js';
 
@@ -33,7 +33,7 @@ export function evaluateRegion(input: {
   reports: readonly ObserverReport[];
   observerRegions: readonly RegionName[];
   now: EpochMs;
-  policy: GroupPolicy;
+  policy: FailoverPolicy;
 }): RegionHealth {
   const { region, previous, now, policy } = input;
   const staleAfterMs = STALE_AFTER_INTERVALS * policy.probeIntervalSeconds * 1_000;
@@ -144,7 +144,7 @@ export function evaluateRegion(input: {
  * health['eu-west-1']?.verdict; // 'healthy'
  */
 export function evaluateGroup(input: {
-  group: GroupConfig;
+  group: FailoverGroup;
   previous: Readonly<Record<string, RegionHealth>>;
   reports: readonly ObserverReport[];
   observerRegions: readonly RegionName[];

@@ -54,7 +54,7 @@ export type DrillProgress = ProgressWithoutTime & {
   readonly at: EpochMs;
 };
 
-type ProgressWithoutTime =
+export type ProgressWithoutTime =
   | { readonly kind: 'started'; readonly atMs: 0; readonly scenario: Scenario; readonly groupId: string; readonly factor: number }
   | { readonly kind: 'action'; readonly atMs: number; readonly description: string }
   | { readonly kind: 'event'; readonly atMs: number; readonly event: LoggedEvent }

@@ -39,6 +39,13 @@ export interface StoredCommand extends OperatorCommand {
   readonly processedAt?: EpochMs;
 }
 
+/**
+ * Operator commands per group, waiting for the executor; each is completed once, as accepted or refused.
+ *
+ * @example
+ * const { result } = await queue.enqueue({ id: key, groupId: 'orders', type: 'pause', principalArn, reason, requestedAt: now });
+ * for (const command of await queue.pending('orders')) await queue.complete('orders', command.id, 'accepted', 'paused', now);
+ */
 export interface CommandQueue {
   /** `duplicate` when a command with the same id exists (the stored one is returned). */
   enqueue(command: OperatorCommand): Promise<{ result: 'queued' | 'duplicate'; stored: StoredCommand }>;

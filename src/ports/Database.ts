@@ -1,4 +1,4 @@
-import type { GroupConfig } from '../config/schema.js';
+import type { FailoverGroup } from '../domain/group.js';
 import type { DatabaseRole, FencingMode, RegionName } from '../domain/types.js';
 import type { EffectOptions } from './EffectOptions.js';
 
@@ -59,25 +59,29 @@ export interface PromoteOptions {
  * The database of a failover group. Every method observes before it acts, so calling it twice is safe:
  * `promote` on an already promoted replica answers `already-promoted` and changes nothing.
  * Errors: `RetryableStepError` (state in transition), `FatalStepError` (not found, access denied).
+ *
+ * @example
+ * const target = await database.describe(group, 'us-east-1'); // { role: 'replica', replicaLagSeconds: 2, ... }
+ * await database.promote(group, 'us-east-1', { failoverId, planned: false, allowDataLoss: false, fromRegion: 'eu-west-1' }, await holdLease());
  */
 export interface Database {
-  describe(group: GroupConfig, region: RegionName): Promise<DatabaseState>;
+  describe(group: FailoverGroup, region: RegionName): Promise<DatabaseState>;
   /**
    * Best effort: stop writes on the old primary where it is reachable. An effect: it lands by `effect.deadline` or
    * not at all (its AWS calls are aborted by `effect.signal`); an abandoned call throws, it never answers `unreachable`.
    */
-  fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome>;
+  fence(group: FailoverGroup, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome>;
   /**
    * `started` only when the provider answered the promote call; `in-progress` only when the provider shows a
    * promotion of this very target under way (never inferred from a transitional status such as `backing-up`).
    */
-  promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome>;
+  promote(group: FailoverGroup, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome>;
   /**
    * Creates a read replica of the primary in `region` named `spec.identifier`, unless one by that name exists
    * (`exists`): observe before act. Its progress is read with `describe` on the group with that identifier
    * (`withDatabase`). Optional: a database kind without it cannot be reprotected by the control plane.
    */
-  createReplica?(group: GroupConfig, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome>;
+  createReplica?(group: FailoverGroup, region: RegionName, spec: ReplicaSpec): Promise<CreateReplicaOutcome>;
   /**
    * Points the existing replica in `region` at the primary in `sourceRegion` and answers once it streams from it, or
    * `already-following` when it did already (observe before act): a reprotect of a self-managed server, which is
@@ -85,5 +89,5 @@ export interface Database {
    * Errors: `FatalStepError` when the server cannot follow without a person (it is not a replica: a returned old
    * primary must be rewound on its host first), `RetryableStepError` when it does not stream from the source yet.
    */
-  follow?(group: GroupConfig, region: RegionName, sourceRegion: RegionName): Promise<FollowOutcome>;
+  follow?(group: FailoverGroup, region: RegionName, sourceRegion: RegionName): Promise<FollowOutcome>;
 }

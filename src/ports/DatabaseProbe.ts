@@ -1,4 +1,4 @@
-import type { GroupConfig } from '../config/schema.js';
+import type { FailoverGroup } from '../domain/group.js';
 import type { ConnectionCheckResult, RegionName } from '../domain/types.js';
 
 /**
@@ -17,5 +17,5 @@ import type { ConnectionCheckResult, RegionName } from '../domain/types.js';
  * if (!result.ok) console.log(`eu-west-1 database: ${result.error}`);
  */
 export interface DatabaseProbe {
-  check(group: GroupConfig, region: RegionName): Promise<ConnectionCheckResult>;
+  check(group: FailoverGroup, region: RegionName): Promise<ConnectionCheckResult>;
 }

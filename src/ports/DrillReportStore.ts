@@ -28,7 +28,13 @@ export interface StoredDrill<Report = unknown> {
   readonly report?: Report;
 }
 
-/** Where staging drill reports are kept, per group. */
+/**
+ * Where staging drill reports are kept, per group.
+ *
+ * @example
+ * await reports.save({ ...drill, finishedAt: now, outcome: 'completed', report });
+ * const [latest] = await reports.list('orders', { limit: 1 });
+ */
 export interface DrillReportStore<Report = unknown> {
   /** Upsert by (groupId, id). */
   save(drill: StoredDrill<Report>): Promise<void>;

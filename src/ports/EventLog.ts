@@ -1,6 +1,12 @@
 import type { FailoverRecord, GroupId, LoggedEvent } from '../domain/types.js';
 
-/** The group's history: an ordered event log and one record per failover. */
+/**
+ * The group's history: an ordered event log and one record per failover.
+ *
+ * @example
+ * await eventLog.append(record.outbox.events);
+ * const [last] = await eventLog.listFailovers('orders', { limit: 1 });
+ */
 export interface EventLog {
   /** Idempotent per (groupId, seq): appending an event twice stores it once. */
   append(events: readonly LoggedEvent[]): Promise<void>;

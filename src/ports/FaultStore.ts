@@ -10,6 +10,13 @@ export interface InjectedFault {
   readonly expiresAt: EpochMs;
 }
 
+/**
+ * The faults a staging drill injected, read by every probe round.
+ *
+ * @example
+ * await faults.put({ groupId: 'orders', region: 'eu-west-1', scenario: 'primary-region-outage', principalArn, createdAt: now, expiresAt: now + 600_000 });
+ * const failing = (await faults.active('orders', now)).map((fault) => fault.region); // ['eu-west-1']
+ */
 export interface FaultStore {
   put(fault: InjectedFault): Promise<void>;
   /** Faults whose expiry is after `now`; expired ones are ignored even if not yet deleted. */

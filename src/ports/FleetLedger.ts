@@ -3,6 +3,10 @@ import type { EpochMs, GroupId } from '../domain/types.js';
 /**
  * Counts automatic failovers across all groups, for the fleet brake: when many groups fail over at once,
  * the cause is more likely the control plane's own view than many regions dying.
+ *
+ * @example
+ * const answer = await fleet.tryReserve({ failoverId, groupId: 'orders', now, windowMs: 3_600_000, max: 2 });
+ * if (answer === 'brake-engaged') ...; // a third automatic failover within the hour waits for an operator
  */
 export interface FleetLedger {
   /**

@@ -61,6 +61,11 @@ export type NewGroupRecord = Omit<GroupRecord, 'revision' | 'lease'>;
 /**
  * The group state, saved only with compare-and-set.
  * Errors: `StaleStateError` when the revision or lease epoch moved on; `LeaseHeldError` when another owner holds it.
+ *
+ * @example
+ * const lease = await store.acquireLease('orders', owner, now, LEASE_TTL_MS);
+ * const record = await store.load('orders');
+ * await store.save({ ...record!, revision: record!.revision + 1, snapshot }, record!.revision, lease, clock.now());
  */
 export interface StateStore {
   load(groupId: GroupId): Promise<GroupRecord | undefined>;

@@ -73,7 +73,7 @@ describe('executor', () => {
     expect(outcome.state).toBe('blocked');
     expect(deps.database.calls.promote).toBe(0);
     expect(deps.notifier.types()).toEqual(['failover-blocked']);
-    expect(deps.notifier.published[0]?.notification.text).toContain('120 s exceeds the 30 s budget');
+    expect(deps.notifier.published[0]?.notification.text).toContain('is 120 s, over the 30 s budget');
   });
 
   it('skips a group whose lease another executor holds', async () => {

@@ -1,5 +1,6 @@
 import type { EpochMs, GroupId } from '../../src/domain/types.js';
 import type { CommandQueue, OperatorCommand, StoredCommand } from '../../src/ports/CommandQueue.js';
+import { CallLog } from './CallLog.js';
 
 type Method = 'enqueue' | 'pending' | 'get' | 'complete';
 
@@ -12,15 +13,12 @@ type Method = 'enqueue' | 'pending' | 'get' | 'complete';
  * await queue.enqueue(command);
  * expect((await queue.enqueue(command)).result).toBe('duplicate');
  */
-export class InMemoryCommandQueue implements CommandQueue {
-  readonly calls: Record<Method, number> = { enqueue: 0, pending: 0, get: 0, complete: 0 };
-  private readonly commands = new Map<string, StoredCommand>();
-  private readonly failures = new Map<Method, unknown>();
-
-  /** Makes the next call of `method` throw `error` without touching the queue. */
-  failNext(method: Method, error: unknown): void {
-    this.failures.set(method, error);
+export class InMemoryCommandQueue extends CallLog<Method> implements CommandQueue {
+  constructor() {
+    super(['enqueue', 'pending', 'get', 'complete']);
   }
+
+  private readonly commands = new Map<string, StoredCommand>();
 
   async enqueue(command: OperatorCommand): Promise<{ result: 'queued' | 'duplicate'; stored: StoredCommand }> {
     this.enter('enqueue');
@@ -58,15 +56,6 @@ export class InMemoryCommandQueue implements CommandQueue {
     const existing = this.commands.get(key);
     if (existing === undefined) throw new Error(`group ${groupId}: command ${id} was never enqueued`);
     if (existing.status === 'pending') this.commands.set(key, { ...existing, status, outcome, processedAt: at });
-  }
-
-  private enter(method: Method): void {
-    this.calls[method] += 1;
-    if (this.failures.has(method)) {
-      const error = this.failures.get(method);
-      this.failures.delete(method);
-      throw error;
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FailoverRecord, GroupId, LoggedEvent } from '../../src/domain/types.js';
 import { mayReplaceFailover } from '../../src/domain/failoverProgress.js';
 import type { EventLog } from '../../src/ports/EventLog.js';
+import { CallLog } from './CallLog.js';
 
 type Method = 'append' | 'list' | 'saveFailover' | 'listFailovers';
 
@@ -21,16 +22,13 @@ export function failoverStartedAt(record: FailoverRecord): number {
  * expect(log.calls.append).toBe(2);
  * expect(await log.list('g1')).toHaveLength(1);
  */
-export class InMemoryEventLog implements EventLog {
-  readonly calls: Record<Method, number> = { append: 0, list: 0, saveFailover: 0, listFailovers: 0 };
+export class InMemoryEventLog extends CallLog<Method> implements EventLog {
+  constructor() {
+    super(['append', 'list', 'saveFailover', 'listFailovers']);
+  }
+
   private readonly events = new Map<string, LoggedEvent>();
   private readonly failovers = new Map<string, FailoverRecord>();
-  private readonly failures = new Map<Method, unknown>();
-
-  /** Makes the next call of `method` throw `error` without touching the stored log. */
-  failNext(method: Method, error: unknown): void {
-    this.failures.set(method, error);
-  }
 
   failNextAppend(error: unknown): void {
     this.failNext('append', error);
@@ -64,14 +62,5 @@ export class InMemoryEventLog implements EventLog {
       .filter((record) => groupId === undefined || record.groupId === groupId)
       .sort((a, b) => failoverStartedAt(b) - failoverStartedAt(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return structuredClone(newestFirst.slice(0, options.limit ?? newestFirst.length));
-  }
-
-  private enter(method: Method): void {
-    this.calls[method] += 1;
-    if (this.failures.has(method)) {
-      const error = this.failures.get(method);
-      this.failures.delete(method);
-      throw error;
-    }
   }
 }

@@ -1,5 +1,6 @@
 import type { EpochMs, GroupId, RegionName } from '../../src/domain/types.js';
 import type { FaultStore, InjectedFault } from '../../src/ports/FaultStore.js';
+import { CallLog } from './CallLog.js';
 
 type Method = 'put' | 'active' | 'clear';
 
@@ -11,15 +12,12 @@ type Method = 'put' | 'active' | 'clear';
  * await faults.put({ groupId: 'g1', region: 'eu-west-1', scenario: 'http-down', principalArn, createdAt: 0, expiresAt: 10 });
  * expect(await faults.active('g1', 10)).toEqual([]);
  */
-export class InMemoryFaultStore implements FaultStore {
-  readonly calls: Record<Method, number> = { put: 0, active: 0, clear: 0 };
-  private readonly faults = new Map<string, InjectedFault>();
-  private readonly failures = new Map<Method, unknown>();
-
-  /** Makes the next call of `method` throw `error` without touching the stored faults. */
-  failNext(method: Method, error: unknown): void {
-    this.failures.set(method, error);
+export class InMemoryFaultStore extends CallLog<Method> implements FaultStore {
+  constructor() {
+    super(['put', 'active', 'clear']);
   }
+
+  private readonly faults = new Map<string, InjectedFault>();
 
   async put(fault: InjectedFault): Promise<void> {
     this.enter('put');
@@ -38,15 +36,6 @@ export class InMemoryFaultStore implements FaultStore {
   async clear(groupId: GroupId, region: RegionName): Promise<void> {
     this.enter('clear');
     this.faults.delete(keyOf(groupId, region));
-  }
-
-  private enter(method: Method): void {
-    this.calls[method] += 1;
-    if (this.failures.has(method)) {
-      const error = this.failures.get(method);
-      this.failures.delete(method);
-      throw error;
-    }
   }
 }
 

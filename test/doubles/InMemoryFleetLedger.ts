@@ -1,5 +1,6 @@
 import type { EpochMs, GroupId } from '../../src/domain/types.js';
 import type { FleetLedger } from '../../src/ports/FleetLedger.js';
+import { CallLog } from './CallLog.js';
 
 type Method = 'tryReserve' | 'release' | 'countSince';
 
@@ -20,15 +21,12 @@ export interface Reservation {
  * await ledger.tryReserve({ failoverId: 'f1', groupId: 'g1', now: 0, windowMs: 60_000, max: 1 }); // 'reserved'
  * await ledger.tryReserve({ failoverId: 'f2', groupId: 'g2', now: 1, windowMs: 60_000, max: 1 }); // 'brake-engaged'
  */
-export class InMemoryFleetLedger implements FleetLedger {
-  readonly calls: Record<Method, number> = { tryReserve: 0, release: 0, countSince: 0 };
-  private reservations: Reservation[] = [];
-  private readonly failures = new Map<Method, unknown>();
-
-  /** Makes the next call of `method` throw `error` without touching the ledger. */
-  failNext(method: Method, error: unknown): void {
-    this.failures.set(method, error);
+export class InMemoryFleetLedger extends CallLog<Method> implements FleetLedger {
+  constructor() {
+    super(['tryReserve', 'release', 'countSince']);
   }
+
+  private reservations: Reservation[] = [];
 
   /** What was reserved, oldest first. */
   get reserved(): readonly Reservation[] {
@@ -61,14 +59,5 @@ export class InMemoryFleetLedger implements FleetLedger {
   async countSince(since: EpochMs): Promise<number> {
     this.enter('countSince');
     return this.reservations.filter((reservation) => reservation.at >= since).length;
-  }
-
-  private enter(method: Method): void {
-    this.calls[method] += 1;
-    if (this.failures.has(method)) {
-      const error = this.failures.get(method);
-      this.failures.delete(method);
-      throw error;
-    }
   }
 }

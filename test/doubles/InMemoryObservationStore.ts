@@ -1,5 +1,6 @@
 import type { GroupId, ObserverReport, RegionName } from '../../src/domain/types.js';
 import type { ObservationStore } from '../../src/ports/ObservationStore.js';
+import { CallLog } from './CallLog.js';
 
 type Method = 'put' | 'get' | 'listForGroup';
 
@@ -12,15 +13,12 @@ type Method = 'put' | 'get' | 'listForGroup';
  * await observations.put(report);
  * expect(await observations.get('g1', 'eu-west-1', 'us-east-1')).toEqual(report);
  */
-export class InMemoryObservationStore implements ObservationStore {
-  readonly calls: Record<Method, number> = { put: 0, get: 0, listForGroup: 0 };
-  private readonly reports = new Map<string, ObserverReport>();
-  private readonly failures = new Map<Method, unknown>();
-
-  /** Makes the next call of `method` throw `error` without touching the stored reports. */
-  failNext(method: Method, error: unknown): void {
-    this.failures.set(method, error);
+export class InMemoryObservationStore extends CallLog<Method> implements ObservationStore {
+  constructor() {
+    super(['put', 'get', 'listForGroup']);
   }
+
+  private readonly reports = new Map<string, ObserverReport>();
 
   async put(report: ObserverReport): Promise<void> {
     this.enter('put');
@@ -41,15 +39,6 @@ export class InMemoryObservationStore implements ObservationStore {
         .filter((report) => report.groupId === groupId)
         .sort((a, b) => compare(a.region, b.region) || compare(a.observerRegion, b.observerRegion)),
     );
-  }
-
-  private enter(method: Method): void {
-    this.calls[method] += 1;
-    if (this.failures.has(method)) {
-      const error = this.failures.get(method);
-      this.failures.delete(method);
-      throw error;
-    }
   }
 }
 

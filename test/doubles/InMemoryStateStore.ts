@@ -1,6 +1,7 @@
 import { LeaseHeldError, StaleStateError } from '../../src/domain/errors.js';
 import type { EpochMs, GroupId } from '../../src/domain/types.js';
 import type { GroupRecord, Lease, NewGroupRecord, StateStore } from '../../src/ports/StateStore.js';
+import { CallLog } from './CallLog.js';
 
 type Method = 'load' | 'createIfAbsent' | 'acquireLease' | 'save' | 'releaseLease';
 
@@ -14,17 +15,14 @@ type Method = 'load' | 'createIfAbsent' | 'acquireLease' | 'save' | 'releaseLeas
  * await expect(store.save(next, 1, lease, now)).rejects.toThrow(StaleStateError);
  * expect(store.calls.save).toBe(1);
  */
-export class InMemoryStateStore implements StateStore {
-  readonly calls: Record<Method, number> = { load: 0, createIfAbsent: 0, acquireLease: 0, save: 0, releaseLease: 0 };
+export class InMemoryStateStore extends CallLog<Method> implements StateStore {
+  constructor() {
+    super(['load', 'createIfAbsent', 'acquireLease', 'save', 'releaseLease']);
+  }
+
   /** Records by group id; a lease may exist before its record does, as in the table. */
   private readonly records = new Map<GroupId, GroupRecord>();
   private readonly leases = new Map<GroupId, Lease>();
-  private readonly failures = new Map<Method, unknown>();
-
-  /** Makes the next call of `method` throw `error` without touching the stored state. */
-  failNext(method: Method, error: unknown): void {
-    this.failures.set(method, error);
-  }
 
   failNextSave(error: unknown): void {
     this.failNext('save', error);
@@ -107,14 +105,5 @@ export class InMemoryStateStore implements StateStore {
     if (record === undefined) return undefined;
     const lease = this.leases.get(groupId);
     return structuredClone(lease === undefined ? record : { ...record, lease });
-  }
-
-  private enter(method: Method): void {
-    this.calls[method] += 1;
-    if (this.failures.has(method)) {
-      const error = this.failures.get(method);
-      this.failures.delete(method);
-      throw error;
-    }
   }
 }

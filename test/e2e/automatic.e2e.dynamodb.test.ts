@@ -9,19 +9,29 @@ import {
 } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createOrchestrateHandler } from '../../handlers/orchestrate.js';
+import { ORCHESTRATE_SAFETY_MARGIN_MS, PROBE_SAFETY_MARGIN_MS } from '../../src/domain/timing.js';
+import { createProbeHandler } from '../../handlers/probe.js';
 import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
-import { reconcileGroup, type ExecutorDeps } from '../../src/application/executor.js';
+import { HttpProber } from '../../src/adapters/http/HttpProber.js';
+import { HealthServer } from '../../src/adapters/sim/HealthServer.js';
+import type { ExecutorDeps } from '../../src/application/executor.js';
+import type { ProbeDeps } from '../../src/application/probeRound.js';
 import { drillConfig, PRIMARY, REPLICA, T0 } from '../application/harness.js';
-import { ScriptedProber } from '../doubles/ScriptedProber.js';
 import { TestClock } from '../doubles/TestClock.js';
+import { captureOutput, lambdaContext, valuesOf } from '../handlers/support.js';
 import { localClient } from '../support/dynamodbLocal.js';
-import { awsEffects, instanceOf as instanceIn, mockLagAndRecord, observerRound, targetOf as targetIn } from './support.js';
+import { awsEffects, instanceOf as instanceIn, mockLagAndRecord, targetOf as targetIn } from './support.js';
 
-// The automatic path end to end: observer reports → executor → DynamoDB Local for every store → the AWS adapters on
-// mocked RDS, CloudWatch, Route 53 and SNS clients. The primary's application is down but its RDS API still answers,
-// so the best-effort fence really happens.
+// The automatic path end to end, through the Lambda handlers: the probe handler (runProbeRounds with the real HTTP
+// prober against health servers on 127.0.0.1, and the AWS database adapter) from every observer region → the
+// orchestrate handler (the executor) → DynamoDB Local for every store (state, events, observations, commands, fleet
+// ledger, faults) → the AWS adapters on mocked RDS, CloudWatch, Route 53 and SNS clients. The primary's application is
+// down but its RDS API still answers, so the best-effort fence really happens.
 
 const READ_ONLY = 'orders-read-only';
 const config = drillConfig((draft) => {
@@ -43,7 +53,14 @@ const targetOf = (region: string) => targetIn(group, region);
 
 let client: DynamoDBClient;
 let deps: ExecutorDeps;
+let probeDeps: ProbeDeps;
 let clock: TestClock;
+const healthServers = new Map<string, HealthServer>();
+const telemetry = () => ({
+  logger: new Logger({ serviceName: 'failover-control-plane' }),
+  metrics: new Metrics({ namespace: 'FailoverControlPlane', serviceName: 'failover-control-plane' }),
+});
+let output: ReturnType<typeof captureOutput>;
 let fenced = false;
 let promotionStartedAt: number | undefined;
 let recordValue = targetOf(PRIMARY);
@@ -66,6 +83,13 @@ beforeAll(async () => {
   await createTable(client, tableName);
   const stores = createDynamoDbStores({ client, tableName });
   clock = new TestClock(T0);
+  // Each region's health endpoint is a real HTTP server on 127.0.0.1; the configured URL points at it.
+  for (const [region, regionConfig] of Object.entries(group.regions)) {
+    const endpoint = regionConfig.healthEndpoints[0]!;
+    const server = await HealthServer.start({ clock, answers: new Map([[new URL(endpoint.url).pathname, { status: endpoint.expectedStatus, body: endpoint.bodyContains ?? 'ok' }]]) });
+    healthServers.set(region, server);
+    regionConfig.healthEndpoints = [{ ...endpoint, url: server.urlFor(new URL(endpoint.url).pathname) }];
+  }
 
   rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
     const region = Object.keys(group.regions).find((name) => instanceOf(name).instanceId === input.DBInstanceIdentifier)!;
@@ -85,7 +109,8 @@ beforeAll(async () => {
     promotionStartedAt = clock.now();
     return { DBInstance: instance(REPLICA) };
   });
-  mockLagAndRecord({ cloudWatch, route53 }, group, clock, () => recordValue);
+  // The replica lag datapoint is a second old: fresh enough for the probe's reports to bound the data-loss window.
+  mockLagAndRecord({ cloudWatch, route53 }, group, clock, () => recordValue, 1_000);
   route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: { Action: string; ResourceRecordSet: { ResourceRecords: { Value: string }[] } }[] } }) => {
     const created = input.ChangeBatch.Changes.find((change) => change.Action === 'CREATE');
     recordValue = created!.ResourceRecordSet.ResourceRecords[0]!.Value;
@@ -113,30 +138,59 @@ beforeAll(async () => {
     commands: stores.commandQueue,
     fleet: stores.fleetLedger,
     ...awsEffects(clock),
-    prober: new ScriptedProber(),
+    prober: new HttpProber(),
     polling: { initialMs: 2_000, maxMs: 10_000, factor: 2 },
     safetyMarginMs: 1_000,
   };
+  probeDeps = { config, clock, prober: deps.prober, database: deps.database, observations: stores.observationStore, faults: stores.faultStore };
 });
 
-afterAll(() => {
+afterAll(async () => {
   client.destroy();
   for (const mock of [rds, cloudWatch, route53, sns]) mock.restore();
+  await Promise.all([...healthServers.values()].map((server) => server.close()));
 });
 
-describe('automatic failover on AWS adapters and DynamoDB Local', () => {
+beforeEach(() => {
+  output = captureOutput();
+});
+
+afterEach(() => {
+  output.restore();
+});
+
+/**
+ * One invocation of the probe handler in every observer region. Each invocation has time for exactly one round:
+ * the round's budget (its slowest endpoint timeout plus the margin) fits, a second round one interval later does not.
+ */
+async function probeFromEveryObserver(): Promise<void> {
+  const oneRoundMs = PROBE_SAFETY_MARGIN_MS + Math.max(...Object.values(group.regions).map((region) => region.healthEndpoints[0]!.timeoutMs)) + 1_500;
+  for (const observerRegion of config.fleet.observerRegions) {
+    const probe = createProbeHandler({ load: async () => ({ deps: probeDeps, observerRegion }), ...telemetry() });
+    const summary = await probe({}, lambdaContext(oneRoundMs, `probe-${observerRegion}-${clock.now()}`));
+    expect(summary.rounds).toBe(1);
+  }
+}
+
+describe('automatic failover through the probe and orchestrate handlers, on AWS adapters and DynamoDB Local', () => {
   it('fences, promotes, waits, switches DNS, waits for INSYNC and notifies, in that order, and records every timestamp', async () => {
-    // Prepare: three failing rounds from every observer, one probe interval apart.
+    // Prepare: a healthy round from every observer, then the primary's application answers 503 for three rounds, one
+    // probe interval apart. Its RDS API still answers.
+    await probeFromEveryObserver();
+    await healthServers.get(PRIMARY)!.setBehaviour({ kind: 'status', status: 503 });
     for (let round = 0; round < group.policy.failureThreshold; round += 1) {
       clock.advance(group.policy.probeIntervalSeconds * 1000);
-      await observerRound(deps, group, clock, [PRIMARY]);
+      await probeFromEveryObserver();
     }
+    // One pass: its executor polls the promotion and the DNS change (clock time) until the failover is verified.
+    const invocationMs = 3 * 60_000;
+    const orchestrate = createOrchestrateHandler({ load: async () => deps, passIntervalMs: invocationMs, ...telemetry() });
 
     // Act
-    const outcome = await reconcileGroup(deps, group, { owner: 'orchestrate-1', deadline: clock.now() + 10 * 60_000 });
+    const result = await orchestrate({}, lambdaContext(ORCHESTRATE_SAFETY_MARGIN_MS + invocationMs, 'orchestrate-1'));
 
     // Assess
-    expect(outcome.state).toBe('failedOver');
+    expect(result).toMatchObject({ passes: 1, outcomes: [{ groupId: group.id, state: 'failedOver' }] });
     // Each effect by its first occurrence (describe is polled again by verification): people are told first.
     const firstOccurrences = calls.filter((call, index) => calls.indexOf(call) === index);
     expect(firstOccurrences).toEqual([
@@ -157,5 +211,9 @@ describe('automatic failover on AWS adapters and DynamoDB Local', () => {
     }
     expect(stamps.promotedAt! - stamps.promotionStartedAt!).toBeGreaterThanOrEqual(30_000);
     expect(record!.rtoMs).toBe(stamps.completedAt! - stamps.detectedAt!);
+    const metrics = output.metrics();
+    expect(valuesOf(metrics, 'ProbeFailed', { region: PRIMARY }).reduce((sum, value) => sum + value, 0)).toBe(3 * config.fleet.observerRegions.length);
+    expect(valuesOf(metrics, 'FailoverCompleted', { group: group.id })).toEqual([1]);
+    expect(valuesOf(metrics, 'FailoverRto', { group: group.id })).toEqual([record!.rtoMs]);
   });
 });

@@ -21,7 +21,6 @@ import { runCli } from '../../src/cli/program.js';
 import { drillConfig, PRIMARY, REPLICA, T0 } from '../application/harness.js';
 import { TestClock } from '../doubles/TestClock.js';
 import { ScriptedProber } from '../doubles/ScriptedProber.js';
-import { InMemoryFleetLedger } from '../doubles/InMemoryFleetLedger.js';
 import { localClient } from '../support/dynamodbLocal.js';
 import { terminal } from '../cli/support.js';
 import { awsEffects, instanceOf as instanceIn, mockLagAndRecord, observerRound, targetOf as targetIn } from './support.js';
@@ -92,8 +91,7 @@ beforeAll(async () => {
     eventLog: stores.eventLog,
     observations: stores.observationStore,
     commands: stores.commandQueue,
-    // The fleet ledger is one item for the whole table; operator failovers never reserve in it.
-    fleet: new InMemoryFleetLedger(),
+    fleet: stores.fleetLedger,
     ...awsEffects(clock),
     prober: new ScriptedProber(),
     polling: { initialMs: 1_000, maxMs: 5_000, factor: 1.5 },

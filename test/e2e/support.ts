@@ -35,15 +35,16 @@ export function awsEffects(clock: TestClock) {
   };
 }
 
-/** CloudWatch answers a 2 s replica lag measured 30 s ago; Route 53 answers the record's current value. */
+/** CloudWatch answers a 2 s replica lag measured `lagAgeMs` ago; Route 53 answers the record's current value. */
 export function mockLagAndRecord(
   mocks: { cloudWatch: AwsClientStub<CloudWatchClient>; route53: AwsClientStub<Route53Client> },
   group: GroupConfig,
   clock: TestClock,
   recordValue: () => string,
+  lagAgeMs = 30_000,
 ): void {
   mocks.cloudWatch.on(GetMetricDataCommand).callsFake(() => ({
-    MetricDataResults: [{ Id: 'm0', Values: [2], Timestamps: [new Date(clock.now() - 30_000)] }],
+    MetricDataResults: [{ Id: 'm0', Values: [2], Timestamps: [new Date(clock.now() - lagAgeMs)] }],
   }));
   mocks.route53.on(ListResourceRecordSetsCommand).callsFake(() => ({
     ResourceRecordSets: [{ Name: `${group.dns.recordName}.`, Type: 'CNAME', TTL: 5, ResourceRecords: [{ Value: recordValue() }] }],

@@ -13,7 +13,6 @@ export const settings: MachineSettings = {
     awaitingDnsSync: 180_000,
     verifying: 120_000,
   },
-  maxReplicaLagSeconds: 30,
 };
 
 export const T0 = Date.UTC(2026, 10, 21, 3, 0, 0);

@@ -1,6 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { ControlPlaneError } from '../../domain/errors.js';
 
 /** One call of the operator API. `path` starts with `/`; the query and body are encoded by the client. */
 export interface OperatorCall {
@@ -28,7 +29,7 @@ export type RequestSigner = (request: SignableRequest) => Promise<Record<string,
 type SignableRequest = Parameters<SignatureV4['presign']>[0];
 
 /** The operator API could not be reached or answered something that is not JSON. */
-export class OperatorApiUnreachableError extends Error {
+export class OperatorApiUnreachableError extends ControlPlaneError {
   override readonly name = 'OperatorApiUnreachableError';
 }
 

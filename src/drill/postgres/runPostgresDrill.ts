@@ -1,5 +1,5 @@
 import { HttpProber } from '../../adapters/http/HttpProber.js';
-import { systemClock } from '../../adapters/aws/databaseConfig.js';
+import { systemClock } from '../../adapters/clock/systemClock.js';
 import { SimTopic } from '../../adapters/sim/SimTopic.js';
 import { reconcileGroup, type ExecutorDeps } from '../../application/executor.js';
 import { restoreSnapshot } from '../../application/plan.js';
@@ -10,7 +10,7 @@ import type { Database, PromoteOutcome } from '../../ports/Database.js';
 import type { Traffic } from '../../ports/Traffic.js';
 import { checkExpectations, isInState, type DrillFacts, type ExpectationResult } from '../expectations.js';
 import { buildDrillReport, targetsOf } from '../report.js';
-import type { DrillProgress, DrillResult, DrillStores } from '../runDrill.js';
+import type { DrillProgress, DrillResult, DrillStores, ProgressWithoutTime } from '../runDrill.js';
 import type { DrillTrigger, Scenario } from '../scenarios/types.js';
 import { PostgresWorld } from './PostgresWorld.js';
 import { POSTGRES_POLICY, type PostgresAction, type PostgresScenario } from './scenarios.js';
@@ -117,7 +117,7 @@ class PostgresDrill {
     const intervalMs = this.group.policy.probeIntervalSeconds * 1000;
     this.startedAt = Date.now();
     const realStart = performance.now();
-    this.emit({ kind: 'started', scenario: asScenario(scenario), groupId: this.group.id, factor: 1 });
+    this.emit({ kind: 'started', atMs: 0, scenario: asScenario(scenario), groupId: this.group.id, factor: 1 });
     let timedOut = false;
     // The observers probe on their own schedule, as the probe Lambdas do: a long executor run (a promotion being
     // waited for) does not delay them. The executor runs after each round it has not seen yet.
@@ -327,8 +327,15 @@ class PostgresDrill {
         actual: trafficRegion ?? 'no server answers',
       },
     ];
+    const pass = expectationResults.every((expectation) => expectation.pass);
     return {
       scenario: asScenario(scenario),
+      startedAt: this.startedAt,
+      // A real-time drill on real servers: no simulated clock to starve, and no verdict history is recorded.
+      verdicts: [],
+      outcome: pass ? 'pass' : 'fail',
+      trust: { trusted: true, reasons: [], starvation: { cpuWaitMs: 0, stalledMs: 0, longestStallMs: 0, stalls: [], measured: false } },
+      physics: [],
       ...(report === undefined ? {} : { report }),
       endState: {
         state: facts.state,
@@ -339,7 +346,7 @@ class PostgresDrill {
         timedOut,
       },
       expectationResults,
-      pass: expectationResults.every((expectation) => expectation.pass),
+      pass,
       facts,
       events: [...this.events],
       notifications: this.notifier.messages().map((message) => message.notification),
@@ -352,10 +359,11 @@ class PostgresDrill {
   private counting(database: Database): Database {
     return {
       describe: (group, region) => database.describe(group, region),
-      fence: (group, region, mode) => database.fence(group, region, mode),
-      promote: async (group, region, promoteOptions) => {
+      ...(database.follow === undefined ? {} : { follow: database.follow.bind(database) }),
+      fence: (group, region, mode, effect) => database.fence(group, region, mode, effect),
+      promote: async (group, region, promoteOptions, effect) => {
         this.promoteCalls += 1;
-        const outcome = await database.promote(group, region, promoteOptions);
+        const outcome = await database.promote(group, region, promoteOptions, effect);
         this.promoteOutcomes[outcome] += 1;
         return outcome;
       },
@@ -366,16 +374,16 @@ class PostgresDrill {
     return {
       currentRegion: (group) => traffic.currentRegion(group),
       changeStatus: (changeId) => traffic.changeStatus(changeId),
-      pointTo: async (group, region, comment) => {
-        const result = await traffic.pointTo(group, region, comment);
+      pointTo: async (group, region, comment, effect) => {
+        const result = await traffic.pointTo(group, region, comment, effect);
         if (result.changed) this.trafficChanges += 1;
         return result;
       },
     };
   }
 
-  private emit(progress: DrillProgress): void {
-    this.options.onProgress?.(progress);
+  private emit(progress: ProgressWithoutTime): void {
+    this.options.onProgress?.({ ...progress, at: this.startedAt + progress.atMs });
   }
 }
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { systemClock } from '../../../src/adapters/aws/databaseConfig.js';
+import { systemClock } from '../../../src/adapters/clock/systemClock.js';
 import { HttpProber } from '../../../src/adapters/http/HttpProber.js';
 import { runProbeRound } from '../../../src/application/probeRound.js';
 import { PostgresDatabase } from '../../../src/adapters/postgres/PostgresDatabase.js';
