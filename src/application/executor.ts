@@ -221,6 +221,7 @@ class GroupSession {
       primaryRegion: context.primaryRegion,
       failover: context.failover,
       failingOver: this.snapshot.matches('failingOver') || this.snapshot.matches('stalled'),
+      observers: { regions: this.deps.config.fleet.observerRegions, quorum: this.group.policy.observerQuorum },
     });
     const notWriters = new Set<string>();
     // Every suspect is checked with the provider, an open episode's too: one that stopped serving (stopped,
