@@ -3,7 +3,9 @@ import { FatalStepError, RetryableStepError } from '../../src/domain/errors.js';
 import type { DatabaseRole, EpochMs, FencingMode, HttpProbeResult, RegionName } from '../../src/domain/types.js';
 import type { Clock } from '../../src/ports/Clock.js';
 import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
+import type { EffectOptions } from '../../src/ports/EffectOptions.js';
 import type { Prober } from '../../src/ports/Prober.js';
+import { abandonIfLate } from './effectDeadline.js';
 
 export type DatabaseKind = 'rds-instance' | 'aurora-global';
 export type CrashStatus = 'failed' | 'stopped' | 'rebooting';
@@ -119,8 +121,8 @@ export class SimCloud {
   databaseFor(observer: RegionName | undefined): Database {
     return {
       describe: (group, region) => this.describe(group, region, observer),
-      fence: (group, region, mode) => this.fence(group, region, mode),
-      promote: (group, region, options) => this.promote(group, region, options),
+      fence: (group, region, mode, effect) => this.fence(group, region, mode, effect),
+      promote: (group, region, options, effect) => this.promote(group, region, options, effect),
     };
   }
 
@@ -287,8 +289,9 @@ export class SimCloud {
     };
   }
 
-  private async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+  private async fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {
     await this.latency();
+    abandonIfLate(this.clock, effect, { groupId: group.id, region, step: 'fencing' });
     const done = (outcome: FenceOutcome): FenceOutcome => {
       this.fenceCalls.push({ at: this.clock.now(), group: group.id, region, outcome });
       return outcome;
@@ -309,8 +312,9 @@ export class SimCloud {
     return done('fenced');
   }
 
-  private async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
+  private async promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
     await this.latency();
+    abandonIfLate(this.clock, effect, { groupId: group.id, region, step: 'promoting' });
     this.settle(group.id);
     const db = this.db(group.id, region);
     const targetWasWriter = db.role === 'writer';
