@@ -1,4 +1,3 @@
-import { transition } from 'xstate';
 import type { GroupConfig } from '../config/schema.js';
 import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
@@ -21,7 +20,7 @@ import { withLiveTopology } from '../domain/liveTopology.js';
 import { advanceReprotect, decideReprotect, reprotectInProgress, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
 import { machineSettingsFor } from './settings.js';
 import { performStep, type StepPorts } from './steps.js';
-import { restoreSnapshot } from './snapshot.js';
+import { nextSnapshot, restoreSnapshot } from './snapshot.js';
 import { describeTransition, stateName, type FailoverSnapshot } from './transitions.js';
 
 export interface ExecutorLogger {
@@ -156,7 +155,7 @@ class GroupSession {
 
   apply(event: FailoverEvent): void {
     const before = this.snapshot;
-    const [after] = transition(failoverMachine, before, event);
+    const after = nextSnapshot(before, event);
     const effects = describeTransition(this.group, before, after, event);
     this.drafts.push(...effects.events);
     this.notifications.push(...effects.notifications);
