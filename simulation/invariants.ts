@@ -61,7 +61,19 @@ export interface SavedState {
   readonly stalledStep?: string;
 }
 
+/** Saved records are frozen and shared (RecordingStateStore): each one is read once. */
+const savedStates = new WeakMap<GroupRecord, SavedState>();
+
 export function savedState(record: GroupRecord | undefined, group: GroupConfig): SavedState {
+  if (record === undefined) return readSavedState(record, group);
+  const known = savedStates.get(record);
+  if (known !== undefined) return known;
+  const state = readSavedState(record, group);
+  savedStates.set(record, state);
+  return state;
+}
+
+function readSavedState(record: GroupRecord | undefined, group: GroupConfig): SavedState {
   const snapshot = record?.snapshot as { value?: unknown; context?: Record<string, unknown> } | null | undefined;
   const initialPrimary = Object.entries(group.regions).find(([, region]) => region.initialPrimary)![0];
   if (snapshot?.value === undefined || snapshot.context === undefined) {

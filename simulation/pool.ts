@@ -16,9 +16,14 @@ export interface BatchResult {
   readonly cpuMs: number;
 }
 
+/** A chunk of seeds for a worker to play, or the word that no chunk is left. */
 export interface WorkerTask {
-  readonly seeds: readonly number[];
+  readonly seeds?: readonly number[];
+  readonly done?: true;
 }
+
+/** Seeds per chunk: small enough that the workers finish together, large enough that messages cost nothing. */
+const CHUNK = 25;
 
 /** The seed of the `index`-th schedule of a run with `baseSeed`. */
 export function seedAt(baseSeed: number, index: number): number {
@@ -26,9 +31,10 @@ export function seedAt(baseSeed: number, index: number): number {
 }
 
 /**
- * Runs `schedules` schedules from `baseSeed` on `workers` child processes (one per core), interleaved so each gets a
- * fair share of large and small ones, and gathers the failures. Each child is a fresh Node with tsx, so the run is
- * the same whatever process started it (a vitest worker, the CLI).
+ * Runs `schedules` schedules from `baseSeed` on `workers` child processes (one per core) and gathers the failures.
+ * Each worker asks for the next chunk of seeds when it is done with one, so a worker on a busier core simply plays
+ * fewer: the result does not depend on who played which seed (one seed, one trace). Each child is a fresh Node with
+ * tsx, so the run is the same whatever process started it (a vitest worker, the CLI).
  *
  * @example
  * const result = await runSchedules({ baseSeed: 42, schedules: 10_000, workers: 2 });
@@ -36,32 +42,49 @@ export function seedAt(baseSeed: number, index: number): number {
  */
 export async function runSchedules(input: { baseSeed: number; schedules: number; workers: number; onProgress?: (done: number) => void }): Promise<BatchResult> {
   const workerFile = fileURLToPath(new URL('./worker.ts', import.meta.url));
-  const tasks: number[][] = Array.from({ length: Math.max(1, input.workers) }, () => []);
-  for (let index = 0; index < input.schedules; index += 1) tasks[index % tasks.length]!.push(seedAt(input.baseSeed, index));
+  let next = 0;
   let done = 0;
+  const takeChunk = (): number[] => {
+    const seeds: number[] = [];
+    for (; next < input.schedules && seeds.length < CHUNK; next += 1) seeds.push(seedAt(input.baseSeed, next));
+    return seeds;
+  };
   const results = await Promise.all(
-    tasks.map(
-      (seeds) =>
-        new Promise<BatchResult>((resolve, reject) => {
+    Array.from(
+      { length: Math.max(1, Math.min(input.workers, Math.ceil(input.schedules / CHUNK))) },
+      () =>
+        new Promise<BatchResult[]>((resolve, reject) => {
           const child = fork(workerFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-          let result: BatchResult | undefined;
-          child.on('message', (message: { progress?: number; result?: BatchResult }) => {
-            if (message.progress !== undefined) {
-              done += message.progress;
-              input.onProgress?.(done);
+          const results: BatchResult[] = [];
+          let finished = false;
+          const sendNext = (): void => {
+            const seeds = takeChunk();
+            if (seeds.length > 0) {
+              child.send({ seeds } satisfies WorkerTask);
+              return;
             }
-            if (message.result !== undefined) result = message.result;
+            finished = true;
+            child.send({ done: true } satisfies WorkerTask);
+          };
+          child.on('message', (message: { result?: BatchResult }) => {
+            if (message.result === undefined) return;
+            results.push(message.result);
+            const before = done;
+            done += message.result.schedules;
+            if (Math.floor(done / 1000) > Math.floor(before / 1000)) input.onProgress?.(Math.floor(done / 1000) * 1000);
+            sendNext();
           });
           child.on('error', reject);
-          child.on('exit', (code) => (result === undefined ? reject(new Error(`simulation worker exited with code ${code} before reporting`)) : resolve(result)));
-          child.send({ seeds } satisfies WorkerTask);
+          child.on('exit', (code) => (finished && code === 0 ? resolve(results) : reject(new Error(`simulation worker exited with code ${code} before its last chunk`))));
+          sendNext();
         }),
     ),
   );
+  const all = results.flat();
   return {
-    schedules: results.reduce((sum, result) => sum + result.schedules, 0),
-    failed: results.flatMap((result) => result.failed).sort((a, b) => a.seed - b.seed),
-    steps: results.reduce((sum, result) => sum + result.steps, 0),
-    cpuMs: results.reduce((sum, result) => sum + result.cpuMs, 0),
+    schedules: all.reduce((sum, result) => sum + result.schedules, 0),
+    failed: all.flatMap((result) => result.failed).sort((a, b) => a.seed - b.seed),
+    steps: all.reduce((sum, result) => sum + result.steps, 0),
+    cpuMs: all.reduce((sum, result) => sum + result.cpuMs, 0),
   };
 }

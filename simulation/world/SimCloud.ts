@@ -3,7 +3,9 @@ import { FatalStepError, RetryableStepError } from '../../src/domain/errors.js';
 import type { DatabaseRole, EpochMs, FencingMode, HttpProbeResult, RegionName } from '../../src/domain/types.js';
 import type { Clock } from '../../src/ports/Clock.js';
 import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
+import type { EffectOptions } from '../../src/ports/EffectOptions.js';
 import type { Prober } from '../../src/ports/Prober.js';
+import { abandonIfLate } from './effectDeadline.js';
 
 export type DatabaseKind = 'rds-instance' | 'aurora-global' | 'postgres';
 export type CrashStatus = 'failed' | 'stopped' | 'rebooting';
@@ -74,7 +76,11 @@ export class SimCloud {
   /** Grows with every change of the truth (faults, fences, promotions): lets the invariants skip quiet moments. */
   version = 0;
   readonly fenceCalls: { at: EpochMs; group: string; region: RegionName; outcome: string }[] = [];
-  private readonly dbs = new Map<string, SimDb>();
+  /** Databases by group, then region (in the group's region order). */
+  private readonly dbs = new Map<string, Map<RegionName, SimDb>>();
+  private readonly dbLists = new Map<string, readonly SimDb[]>();
+  /** When each group was last settled, and the version it was settled at: settling again then would change nothing. */
+  private readonly settled = new Map<string, { at: EpochMs; version: number }>();
   private readonly groups = new Map<string, GroupConfig>();
   private readonly regionsDown = new Set<RegionName>();
   private readonly apiErrors = new Map<RegionName, 'server-error' | 'throttling'>();
@@ -92,7 +98,8 @@ export class SimCloud {
       const primary = Object.entries(group.regions).find(([, region]) => region.initialPrimary)?.[0];
       for (const [region, regionConfig] of Object.entries(group.regions)) {
         const writer = region === primary;
-        this.dbs.set(key(group.id, region), {
+        if (!this.dbs.has(group.id)) this.dbs.set(group.id, new Map());
+        this.dbs.get(group.id)!.set(region, {
           group: group.id,
           region,
           kind: regionConfig.database.kind,
@@ -110,6 +117,7 @@ export class SimCloud {
         });
         for (const endpoint of regionConfig.healthEndpoints) this.endpoints.set(endpoint.url, { group: group.id, region });
       }
+      this.dbLists.set(group.id, [...(this.dbs.get(group.id)?.values() ?? [])]);
     }
   }
 
@@ -119,8 +127,8 @@ export class SimCloud {
   databaseFor(observer: RegionName | undefined): Database {
     return {
       describe: (group, region) => this.describe(group, region, observer),
-      fence: (group, region, mode) => this.fence(group, region, mode),
-      promote: (group, region, options) => this.promote(group, region, options),
+      fence: (group, region, mode, effect) => this.fence(group, region, mode, effect),
+      promote: (group, region, options, effect) => this.promote(group, region, options, effect),
     };
   }
 
@@ -221,7 +229,7 @@ export class SimCloud {
   /** Regions whose database accepts writes right now (from clients that reach it). */
   writers(group: string): RegionName[] {
     this.settle(group);
-    return [...this.dbsOf(group)].filter((db) => this.acceptsWrites(db)).map((db) => db.region);
+    return this.dbsOf(group).filter((db) => this.acceptsWrites(db)).map((db) => db.region);
   }
 
   acceptsWritesIn(group: string, region: RegionName): boolean {
@@ -287,8 +295,9 @@ export class SimCloud {
     };
   }
 
-  private async fence(group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> {
+  private async fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {
     await this.latency();
+    abandonIfLate(this.clock, effect, { groupId: group.id, region, step: 'fencing' });
     const done = (outcome: FenceOutcome): FenceOutcome => {
       this.fenceCalls.push({ at: this.clock.now(), group: group.id, region, outcome });
       return outcome;
@@ -309,8 +318,9 @@ export class SimCloud {
     return done('fenced');
   }
 
-  private async promote(group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> {
+  private async promote(group: GroupConfig, region: RegionName, options: PromoteOptions, effect?: EffectOptions): Promise<PromoteOutcome> {
     await this.latency();
+    abandonIfLate(this.clock, effect, { groupId: group.id, region, step: 'promoting' });
     this.settle(group.id);
     const db = this.db(group.id, region);
     const targetWasWriter = db.role === 'writer';
@@ -343,7 +353,7 @@ export class SimCloud {
       db.refusalsLeft -= 1;
       fail(new RetryableStepError(`InvalidDBInstanceState: DB instance in ${region} is not in available state`, context));
     }
-    const from = this.dbs.get(key(group.id, options.fromRegion));
+    const from = this.dbs.get(group.id)?.get(options.fromRegion);
     const orphanOf = db.source !== options.fromRegion ? db.source : undefined;
     // An Aurora switchover waits for the secondary to catch up before it moves the writer: it loses nothing.
     const synchronized = db.kind === 'aurora-global' && options.planned;
@@ -368,7 +378,7 @@ export class SimCloud {
   }
 
   private hasReplicas(db: SimDb): boolean {
-    return [...this.dbsOf(db.group)].some((other) => other.role === 'replica' && other.source === db.region);
+    return this.dbsOf(db.group).some((other) => other.role === 'replica' && other.source === db.region);
   }
 
   private reportedRole(db: SimDb): DatabaseRole {
@@ -386,7 +396,7 @@ export class SimCloud {
 
   private linkUp(db: SimDb): boolean {
     if (db.role !== 'replica' || db.promotion !== undefined || db.source === undefined) return false;
-    const source = this.dbs.get(key(db.group, db.source));
+    const source = this.dbs.get(db.group)?.get(db.source);
     if (source === undefined) return false;
     const down = (candidate: SimDb) => this.regionsDown.has(candidate.region) || candidate.crashed !== undefined;
     return !down(db) && !down(source) && source.fence?.mode !== 'stop-instance';
@@ -405,7 +415,10 @@ export class SimCloud {
   /** Brings writes, replication and promotions up to now. Called before every read and every change. */
   private settle(group: string): void {
     const now = this.clock.now();
-    const dbs = [...this.dbsOf(group)];
+    const last = this.settled.get(group);
+    if (last !== undefined && last.at === now && last.version === this.version) return;
+    this.settled.set(group, { at: now, version: this.version });
+    const dbs = this.dbsOf(group);
     for (const db of dbs) if (this.acceptsWrites(db)) db.lastWriteAt = now;
     for (const db of dbs) {
       if (!this.linkUp(db)) continue;
@@ -442,6 +455,7 @@ export class SimCloud {
     this.version += 1;
     for (const group of this.groups.keys()) this.settle(group);
     apply();
+    this.version += 1;
     for (const group of this.groups.keys()) this.settle(group);
   }
 
@@ -449,14 +463,12 @@ export class SimCloud {
     this.clock.at(at, () => this.settle(group));
   }
 
-  private *dbsOf(group: string): Iterable<SimDb> {
-    const config = this.groups.get(group);
-    if (config === undefined) return;
-    for (const region of Object.keys(config.regions)) yield this.db(group, region);
+  private dbsOf(group: string): readonly SimDb[] {
+    return this.dbLists.get(group) ?? [];
   }
 
   private db(group: string, region: RegionName): SimDb {
-    const db = this.dbs.get(key(group, region));
+    const db = this.dbs.get(group)?.get(region);
     if (db === undefined) throw new FatalStepError(`DBInstanceNotFound: group ${group} has no simulated database in ${region}`, { groupId: group, region });
     return db;
   }
@@ -464,8 +476,4 @@ export class SimCloud {
   private latency(): Promise<void> {
     return this.options.apiLatencyMs > 0 ? this.clock.sleep(this.options.apiLatencyMs) : Promise.resolve();
   }
-}
-
-function key(group: string, region: RegionName): string {
-  return `${group}/${region}`;
 }

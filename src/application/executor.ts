@@ -1,4 +1,3 @@
-import { transition } from 'xstate';
 import type { GroupConfig } from '../config/schema.js';
 import { assessGroup } from '../domain/assessment.js';
 import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
@@ -22,7 +21,7 @@ import { withLiveTopology } from '../domain/liveTopology.js';
 import { advanceReprotect, decideReprotect, reprotectInProgress, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
 import { machineSettingsFor } from './settings.js';
 import { performStep, type StepPorts } from './steps.js';
-import { restoreSnapshot } from './snapshot.js';
+import { nextSnapshot, restoreSnapshot } from './snapshot.js';
 import { describeTransition, stateName, type FailoverSnapshot } from './transitions.js';
 
 export interface ExecutorLogger {
@@ -157,7 +156,7 @@ class GroupSession {
 
   apply(event: FailoverEvent): void {
     const before = this.snapshot;
-    const [after] = transition(failoverMachine, before, event);
+    const after = nextSnapshot(before, event);
     const effects = describeTransition(this.group, before, after, event);
     this.drafts.push(...effects.events);
     this.notifications.push(...effects.notifications);
@@ -222,6 +221,7 @@ class GroupSession {
       primaryRegion: context.primaryRegion,
       failover: context.failover,
       failingOver: this.snapshot.matches('failingOver') || this.snapshot.matches('stalled'),
+      observers: { regions: this.deps.config.fleet.observerRegions, quorum: this.group.policy.observerQuorum },
     });
     const notWriters = new Set<string>();
     // Every suspect is checked with the provider, an open episode's too: one that stopped serving (stopped,

@@ -14,6 +14,18 @@ export interface WriterView {
    * read (its provider API errs or throttles) it is a suspect all the same. Doubt keeps the alarm.
    */
   readonly unfencedOldPrimary?: RegionName;
+  /**
+   * The observers and their quorum: the unfenced old primary counts as serving when a quorum of them has fresh
+   * reports and none sees it fail. One stale observer (down, partitioned from the table, clock far ahead) must not
+   * silence the alarm, as it does not stop a failover either.
+   */
+  readonly observers: ObserverQuorum;
+}
+
+/** Who watches a group: every observer region, and how many of them must agree (`policy.observerQuorum`). */
+export interface ObserverQuorum {
+  readonly regions: readonly RegionName[];
+  readonly quorum: number;
 }
 
 /** Fence outcomes after which the old primary takes no writes. */
@@ -60,29 +72,33 @@ export function cannotTakeWrites(state: { role: string; status: string; fenced?:
  * if it reports one. Before the promotion starts, the target is excused.
  *
  * @example
- * expectedWriter({ primaryRegion: 'eu-west-1', failover, failingOver: true }); // { writer: 'us-east-1' } once promotionStartedAt is set
+ * const observers = { regions: config.fleet.observerRegions, quorum: group.policy.observerQuorum };
+ * expectedWriter({ primaryRegion: 'eu-west-1', failover, failingOver: true, observers }); // writer us-east-1 once promotionStartedAt is set
  */
 export function expectedWriter(input: {
   primaryRegion: RegionName;
   failover?: FailoverRecord;
   /** True while the group is failing over or stalled in a failover. */
   failingOver: boolean;
+  observers: ObserverQuorum;
 }): WriterView {
-  const { primaryRegion, failover, failingOver } = input;
+  const { primaryRegion, failover, failingOver, observers } = input;
   const promoted = failover?.timestamps.promotionStartedAt !== undefined;
   const unfenced =
     failover !== undefined && promoted && !FENCED_OUTCOMES.has(failover.fenceOutcome ?? '') ? { unfencedOldPrimary: failover.from } : {};
-  if (!failingOver || failover === undefined) return { writer: primaryRegion, ...(unfenced.unfencedOldPrimary === primaryRegion ? {} : unfenced) };
-  if (promoted) return { writer: failover.to, ...unfenced };
-  return { writer: primaryRegion, excused: failover.to };
+  if (!failingOver || failover === undefined) return { writer: primaryRegion, ...(unfenced.unfencedOldPrimary === primaryRegion ? {} : unfenced), observers };
+  if (promoted) return { writer: failover.to, ...unfenced, observers };
+  return { writer: primaryRegion, excused: failover.to, observers };
 }
 
 /**
  * Regions that report a writer role (primary or standalone) in fresh health, other than the writer and the excused
  * target. `notWriters` are regions the provider confirms cannot take writes (fenced, stopped, a replica after all).
+ * A region a quorum of observers sees failing right now is not a suspect either: it serves no client while down (the
+ * role in its health is the last one read before it went down), and its return as a writer is a new episode.
  *
  * @example
- * suspectedWriters(health, { writer: 'us-east-1' }); // ['eu-west-1'] when the old primary came back writable
+ * suspectedWriters(health, { writer: 'us-east-1', observers }); // ['eu-west-1'] when the old primary came back writable
  */
 export function suspectedWriters(
   health: Readonly<Record<RegionName, RegionHealth>>,
@@ -91,19 +107,24 @@ export function suspectedWriters(
 ): RegionName[] {
   return Object.values(health)
     .filter((region) => region.region !== view.writer && region.region !== view.excused && !notWriters.has(region.region))
+    .filter((region) => region.failingObservers.length < view.observers.quorum)
     .filter(
       (region) =>
         region.databaseRole === 'primary' ||
         region.databaseRole === 'standalone' ||
         // An unfenced old primary that serves again (its data plane passes) while its role cannot be read.
-        // Serving: every observer has a fresh report and none sees it fail (its verdict may still say unknown, or
-        // unhealthy until recovery is confirmed, when only the database evidence is missing).
+        // Serving: a quorum of observers has fresh reports and none sees it fail (its verdict may still say unknown,
+        // or unhealthy until recovery is confirmed, when only the database evidence is missing).
         (region.region === view.unfencedOldPrimary &&
           region.failingObservers.length === 0 &&
-          region.staleObservers.length === 0 &&
+          freshObservers(region, view.observers) >= view.observers.quorum &&
           (region.databaseRole === undefined || region.databaseRole === 'unknown')),
     )
     .map((region) => region.region);
+}
+
+function freshObservers(region: RegionHealth, observers: ObserverQuorum): number {
+  return observers.regions.filter((observer) => !region.staleObservers.includes(observer)).length;
 }
 
 /**

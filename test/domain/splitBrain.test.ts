@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cannotTakeWrites, expectedWriter, splitBrainEpisodes } from '../../src/domain/splitBrain.js';
+import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters } from '../../src/domain/splitBrain.js';
 import type { DatabaseRole, FailoverRecord, RegionHealth } from '../../src/domain/types.js';
 
 function health(roles: Record<string, DatabaseRole | undefined>): Record<string, RegionHealth> {
@@ -20,6 +20,8 @@ function health(roles: Record<string, DatabaseRole | undefined>): Record<string,
   );
 }
 
+const OBSERVERS = { regions: ['a', 'b', 'c'], quorum: 2 };
+
 const failover: FailoverRecord = {
   id: 'f-1',
   groupId: 'g',
@@ -36,24 +38,24 @@ const failover: FailoverRecord = {
 describe('split-brain rule', () => {
   it('takes the failover target for the writer once its promotion started, and excuses it before', () => {
     // Act
-    const before = expectedWriter({ primaryRegion: 'a', failover, failingOver: true });
-    const after = expectedWriter({ primaryRegion: 'a', failover: { ...failover, timestamps: { promotionStartedAt: 2 } }, failingOver: true });
-    const idle = expectedWriter({ primaryRegion: 'b', failover, failingOver: false });
+    const before = expectedWriter({ primaryRegion: 'a', failover, failingOver: true, observers: OBSERVERS });
+    const after = expectedWriter({ primaryRegion: 'a', failover: { ...failover, timestamps: { promotionStartedAt: 2 } }, failingOver: true, observers: OBSERVERS });
+    const idle = expectedWriter({ primaryRegion: 'b', failover, failingOver: false, observers: OBSERVERS });
 
     // Assess
-    expect(before).toEqual({ writer: 'a', excused: 'b' });
-    expect(after).toEqual({ writer: 'b', unfencedOldPrimary: 'a' });
-    expect(idle).toEqual({ writer: 'b' });
+    expect(before).toEqual({ writer: 'a', excused: 'b', observers: OBSERVERS });
+    expect(after).toEqual({ writer: 'b', unfencedOldPrimary: 'a', observers: OBSERVERS });
+    expect(idle).toEqual({ writer: 'b', observers: OBSERVERS });
   });
 
   it('opens one episode per second writer and keeps it open while the writer stays or falls silent', () => {
     // Prepare
-    const first = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b' }, open: {}, now: 10 });
+    const first = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b', observers: OBSERVERS }, open: {}, now: 10 });
 
     // Act
-    const again = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b' }, open: first.open, now: 20 });
-    const silent = splitBrainEpisodes({ health: health({ a: undefined, b: 'standalone' }), view: { writer: 'b' }, open: again.open, now: 30 });
-    const back = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b' }, open: silent.open, now: 40 });
+    const again = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b', observers: OBSERVERS }, open: first.open, now: 20 });
+    const silent = splitBrainEpisodes({ health: health({ a: undefined, b: 'standalone' }), view: { writer: 'b', observers: OBSERVERS }, open: again.open, now: 30 });
+    const back = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b', observers: OBSERVERS }, open: silent.open, now: 40 });
 
     // Assess
     expect(first).toEqual({ open: { a: 10 }, opened: ['a'] });
@@ -67,8 +69,8 @@ describe('split-brain rule', () => {
     const open = { a: 10 };
 
     // Act
-    const closed = splitBrainEpisodes({ health: health({ a: 'replica', b: 'primary' }), view: { writer: 'b' }, open, now: 20 });
-    const reopened = splitBrainEpisodes({ health: health({ a: 'standalone', b: 'primary' }), view: { writer: 'b' }, open: closed.open, now: 30 });
+    const closed = splitBrainEpisodes({ health: health({ a: 'replica', b: 'primary' }), view: { writer: 'b', observers: OBSERVERS }, open, now: 20 });
+    const reopened = splitBrainEpisodes({ health: health({ a: 'standalone', b: 'primary' }), view: { writer: 'b', observers: OBSERVERS }, open: closed.open, now: 30 });
 
     // Assess
     expect(closed).toEqual({ open: {}, opened: [] });
@@ -79,7 +81,7 @@ describe('split-brain rule', () => {
     // Act
     const result = splitBrainEpisodes({
       health: health({ a: 'primary', b: 'primary' }),
-      view: { writer: 'b' },
+      view: { writer: 'b', observers: OBSERVERS },
       open: {},
       now: 10,
       notWriters: new Set(['a']),
@@ -87,6 +89,36 @@ describe('split-brain rule', () => {
 
     // Assess
     expect(result).toEqual({ open: {}, opened: [] });
+  });
+
+  it('suspects an unfenced old primary whose role cannot be read once a quorum of fresh observers sees it pass, even with one observer stale', () => {
+    // Prepare
+    const view = { writer: 'b', unfencedOldPrimary: 'a', observers: OBSERVERS };
+    const serving = { ...health({ a: 'unknown', b: 'standalone' }) };
+    const oneStale = { ...serving, a: { ...serving.a!, staleObservers: ['c'] } };
+    const twoStale = { ...serving, a: { ...serving.a!, staleObservers: ['b', 'c'] } };
+    const oneFailing = { ...serving, a: { ...serving.a!, staleObservers: ['c'], failingObservers: ['b'] } };
+
+    // Act
+    const suspects = [serving, oneStale, twoStale, oneFailing].map((regions) => suspectedWriters(regions, view));
+
+    // Assess
+    expect(suspects).toEqual([['a'], ['a'], [], []]);
+  });
+
+  it('ends an episode while a quorum of observers sees the region fail, though its last read role is primary, so its return is told again', () => {
+    // Prepare
+    const serving = health({ a: 'primary', b: 'standalone' });
+    const down = { ...serving, a: { ...serving.a!, verdict: 'unhealthy' as const, failingObservers: ['b', 'c'] } };
+    const opened = splitBrainEpisodes({ health: serving, view: { writer: 'b', observers: OBSERVERS }, open: {}, now: 10 });
+
+    // Act
+    const whileDown = splitBrainEpisodes({ health: down, view: { writer: 'b', observers: OBSERVERS }, open: opened.open, now: 20 });
+    const back = splitBrainEpisodes({ health: serving, view: { writer: 'b', observers: OBSERVERS }, open: whileDown.open, now: 30 });
+
+    // Assess
+    expect(whileDown).toEqual({ open: {}, opened: [] });
+    expect(back).toEqual({ open: { a: 30 }, opened: ['a'] });
   });
 
   it('counts a failed, stopped or fenced database as unable to take writes, and a silent one as a suspect', () => {
