@@ -2,6 +2,8 @@
  * Benchmarks: print figures, assert nothing (timed assertions flake on shared machines).
  *   npm run bench                 in-memory figures
  *   npm run bench -- --dynamodb   also the executor against DynamoDB Local (starts a JVM, ~5 s)
+ *   npm run bench -- --cost       the monthly cost model at 1/100/1,000 groups (bench/cost.ts; minutes)
+ *   npm run bench -- --scale      one orchestrate pass over 1/10/100/1,000 groups against DynamoDB Local
  * Quote ratios from one run: the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
@@ -134,6 +136,17 @@ async function main() {
   verdictThroughput();
   await recordSize();
   configValidation();
+  if (process.argv.includes('--cost') || process.argv.includes('--scale')) {
+    const { startDynamoDbLocal } = await import('../test/support/dynamodbLocal.js');
+    const { printCostModel, printScale } = await import('./cost.js');
+    const local = await startDynamoDbLocal();
+    try {
+      if (process.argv.includes('--cost')) await printCostModel(local.endpoint);
+      if (process.argv.includes('--scale')) await printScale(local.endpoint, [1, 10, 100, 1_000]);
+    } finally {
+      await local.stop();
+    }
+  }
   if (process.argv.includes('--dynamodb')) {
     const { startDynamoDbLocal, localClient } = await import('../test/support/dynamodbLocal.js');
     const { createDynamoDbStores, createTable } = await import('../src/adapters/aws/dynamodb/index.js');

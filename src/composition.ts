@@ -92,7 +92,8 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
       config,
       prober: new HttpProber(),
       // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
-      database: trackedDatabase(awsDatabase(), stores.stateStore, systemClock),
+      // Lag is a one-minute metric: each observer reads a replica's at most once a minute (issue #11).
+      database: trackedDatabase(awsDatabase({ reuseLagUntilNewDatapoint: true }), stores.stateStore, systemClock),
       ...(databaseProbe === undefined ? {} : { databaseProbe }),
       observations: stores.observationStore,
       faults: stores.faultStore,
@@ -234,9 +235,10 @@ function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
   );
 }
 
-function awsDatabase(): AwsDatabase {
+function awsDatabase(options: { reuseLagUntilNewDatapoint?: boolean } = {}): AwsDatabase {
   return new AwsDatabase({
     rds: (databaseRegion) => new RDSClient(clientConfig(databaseRegion)),
     cloudWatch: (metricRegion) => new CloudWatchClient(clientConfig(metricRegion)),
+    ...options,
   });
 }

@@ -431,6 +431,20 @@ describe('runProbeRounds', () => {
     expect(summary.errors).toEqual([]);
   });
 
+  it('reads each stored report once per run and carries the ones it saved into its next rounds', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.failing.set('http://127.0.0.1/orders/ap-southeast-2/health', 'status 503 (expected 200)');
+
+    // Act
+    await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 60_000, maxRounds: 4 });
+
+    // Assess
+    expect(deps.observations.calls.get).toBe(3);
+    expect(deps.observations.calls.put).toBe(12);
+    expect((await deps.observations.get('orders', 'ap-southeast-2', OBSERVER))?.consecutiveFailures).toBe(4);
+  });
+
   it('stops after maxRounds', async () => {
     // Prepare
     const deps = setUp();
