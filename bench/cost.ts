@@ -184,7 +184,10 @@ export interface Fleet {
 export async function buildFleet(endpoint: string, tableName: string, count: number, clock = new SteppedClock(T0)): Promise<Fleet> {
   const config = fleetConfig(count);
   const client = new DynamoDBClient({ ...clientConfig('us-east-1'), endpoint, credentials: LOCAL_CREDENTIALS });
-  await createTable(client, tableName);
+  await createTable(client, tableName).catch((error: unknown) => {
+    // A loaded machine: the first attempt timed out after DynamoDB Local created the table, and the retry found it.
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+  });
   const tally = countDynamoDb(client);
   const stores = createDynamoDbStores({ client, tableName, region: 'us-east-1' });
   const awsDatabase = (options: { reuseLagUntilNewDatapoint?: boolean }) =>
@@ -437,17 +440,24 @@ export async function printScale(endpoint: string, counts: readonly number[]): P
     const clock = new SteppedClock(T0);
     const aws = mockAws(clock);
     const fleet = await buildFleet(endpoint, `scale-${count}-${Date.now()}`, count, clock);
-    const times: TickTimes = { probeRoundMs: [], passMs: [], passCpuMs: [], failedGroups: 0 };
-    // The first tick creates every record; the next two are the steady state measured.
-    await tick(fleet, 0, times);
-    const steady: TickTimes = { probeRoundMs: [], passMs: [], passCpuMs: [], failedGroups: 0 };
-    for (let index = 1; index <= 2; index += 1) await tick(fleet, index, steady);
+    // One round from each observer makes every report fresh for two intervals; the passes are what is measured.
+    for (const observerRegion of fleet.config.fleet.observerRegions) await runProbeRound(fleet.probeDeps[observerRegion]!, { observerRegion });
+    const passes: { ms: number; cpuMs: number; failed: number }[] = [];
+    for (const at of [0, 5_000, 10_000]) {
+      fleet.clock.set(T0 + at);
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      const outcomes = await orchestrate(fleet.executorDeps, { owner: 'scale', deadline: fleet.clock.now() + 50_000 });
+      const used = process.cpuUsage(cpu);
+      passes.push({ ms: performance.now() - started, cpuMs: (used.user + used.system) / 1_000, failed: outcomes.filter((outcome) => outcome.result === 'error').length });
+    }
     aws.restore();
     fleet.client.destroy();
+    const [first, ...steady] = passes as [(typeof passes)[0], ...typeof passes];
     console.log(
-      `scale: ${String(count).padStart(5)} group(s): orchestrate pass ${Math.max(...steady.passMs).toFixed(0)} ms ` +
-        `(${Math.max(...steady.passCpuMs).toFixed(0)} ms CPU), ${steady.failedGroups} of ${2 * count} group passes failed, first pass ${times.passMs[0]!.toFixed(0)} ms with ${times.failedGroups} failed; ` +
-        `probe round ${Math.max(...steady.probeRoundMs).toFixed(0)} ms (goal: within the 10 s interval, 0 failing)`,
+      `scale: ${String(count).padStart(5)} group(s), one orchestrate function: steady pass ${Math.max(...steady.map((pass) => pass.ms)).toFixed(0)} ms ` +
+        `(${Math.max(...steady.map((pass) => pass.cpuMs)).toFixed(0)} ms CPU), ${steady.reduce((sum, pass) => sum + pass.failed, 0)} of ${steady.length * count} group passes failed; ` +
+        `first pass (creates every record) ${first.ms.toFixed(0)} ms, ${first.failed} failed (goal: 1,000 groups within the 10 s interval, 0 failing)`,
     );
   }
 }

@@ -4,6 +4,7 @@
  *   npm run bench -- --dynamodb   also the executor against DynamoDB Local (starts a JVM, ~5 s)
  *   npm run bench -- --cost       the monthly cost model at 1/100/1,000 groups (bench/cost.ts; minutes)
  *   npm run bench -- --scale      one orchestrate pass over 1/10/100/1,000 groups against DynamoDB Local
+ *   npm run bench -- --probe-round  300 endpoints on 127.0.0.1, 10 % hanging past a 1 s timeout
  * Quote ratios from one run: the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
@@ -136,6 +137,10 @@ async function main() {
   verdictThroughput();
   await recordSize();
   configValidation();
+  if (process.argv.includes('--probe-round')) {
+    const { printProbeRound } = await import('./probeRound.js');
+    await printProbeRound();
+  }
   if (process.argv.includes('--cost') || process.argv.includes('--scale')) {
     const { startDynamoDbLocal } = await import('../test/support/dynamodbLocal.js');
     const { printCostModel, printScale } = await import('./cost.js');

@@ -89,7 +89,11 @@ export interface ProbeRoundSummary {
 
 /** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
 export const DEFAULT_ROUND_MARGIN_MS = 1_000;
-/** Regions probed at once; bounds the describe calls a large fleet makes against the RDS API per round. */
+/**
+ * Regions whose database and reports are handled at once; bounds the describe calls a large fleet makes against the
+ * RDS API per round. HTTP probes are not held by it: they all start when the round does (the prober bounds them),
+ * so endpoints that hang cost the round one timeout, not one per wave of 16 regions.
+ */
 export const DEFAULT_REGION_CONCURRENCY = 16;
 
 /**
@@ -121,10 +125,12 @@ export async function runProbeRound(
 
   const perGroup = await Promise.all(
     groups.map(async (group) => {
+      // Every HTTP probe starts now, before any wait: its timeout measures the request.
+      const http = new Map(Object.keys(group.regions).map((region) => [region, probeHttp(deps.prober, group.regions[region]!.healthEndpoints)]));
       const faults = await activeFaults(deps, group.id, startedAt, errors);
       return Promise.all(
         Object.keys(group.regions).map((region) =>
-          limit(() => probeRegion(deps, group, region, input.observerRegion, faults, errors, input.written)),
+          limit(() => probeRegion(deps, group, region, input.observerRegion, faults, errors, http.get(region)!, input.written)),
         ),
       );
     }),
@@ -246,9 +252,9 @@ async function probeRegion(
   observerRegion: RegionName,
   faults: readonly InjectedFault[],
   errors: string[],
+  httpProbes: Promise<{ http: HttpProbeResult[]; httpLatencyMs?: number }>,
   written?: Map<string, ObserverReport>,
 ): Promise<RegionProbeOutcome> {
-  const regionConfig = group.regions[region]!;
   const key = tallyKey(group.id, region);
   const known = written?.get(key);
   const [previous, { http, httpLatencyMs }, database, connectionCheck] = await Promise.all([
@@ -258,7 +264,7 @@ async function probeRegion(
           (report) => ({ report }),
           (error: unknown) => ({ error: messageOf(error) }),
         ),
-    probeHttp(deps.prober, regionConfig.healthEndpoints),
+    httpProbes,
     observeDatabase(deps.database, group, region, deps.clock),
     checkConnection(deps, group, region, errors),
   ]);
