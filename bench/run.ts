@@ -3,6 +3,9 @@
  *   npm run bench                 in-memory figures
  *   npm run bench -- --dynamodb   also the executor against DynamoDB Local (starts a JVM, ~5 s)
  *   npm run bench -- --drills     the control plane's share of every failing-over drill's RTO (bench/drillOverhead.ts)
+ *   npm run bench -- --cost       the monthly cost model at 1/100/1,000 groups (bench/cost.ts; minutes)
+ *   npm run bench -- --scale      one orchestrate pass over 1/10/100/1,000 groups against DynamoDB Local
+ *   npm run bench -- --probe-round  300 endpoints on 127.0.0.1, 10 % hanging past a 1 s timeout
  * Quote ratios from one run: the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
@@ -138,6 +141,21 @@ async function main() {
   configValidation();
   await bundleBench();
   if (process.argv.includes('--drills')) await (await import('./drillOverhead.js')).drillOverhead();
+  if (process.argv.includes('--probe-round')) {
+    const { printProbeRound } = await import('./probeRound.js');
+    await printProbeRound();
+  }
+  if (process.argv.includes('--cost') || process.argv.includes('--scale')) {
+    const { startDynamoDbLocal } = await import('../test/support/dynamodbLocal.js');
+    const { printCostModel, printScale } = await import('./cost.js');
+    const local = await startDynamoDbLocal();
+    try {
+      if (process.argv.includes('--cost')) await printCostModel(local.endpoint);
+      if (process.argv.includes('--scale')) await printScale(local.endpoint, [1, 10, 100, 1_000]);
+    } finally {
+      await local.stop();
+    }
+  }
   if (process.argv.includes('--dynamodb')) {
     const { startDynamoDbLocal, localClient } = await import('../test/support/dynamodbLocal.js');
     const { createDynamoDbStores, createTable } = await import('../src/adapters/aws/dynamodb/index.js');

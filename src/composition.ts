@@ -73,7 +73,8 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
       config,
       prober: new HttpProber(),
       // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
-      database: trackedDatabase(groupDatabase(), stores.stateStore, systemClock),
+      // Lag is a one-minute metric: each observer reads a replica's at most once a minute (issue #11).
+      database: trackedDatabase(groupDatabase({ reuseLagUntilNewDatapoint: true }), stores.stateStore, systemClock),
       ...(databaseProbe === undefined ? {} : { databaseProbe }),
       observations: stores.observationStore,
       faults: stores.faultStore,
@@ -190,10 +191,11 @@ function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
  * environment: a deployment keeps them in Secrets Manager with a dynamic reference), RDS and Aurora to the AWS one.
  * Effect options (the lease deadline) and reprotect's `createReplica` pass through.
  */
-function groupDatabase(): Database {
+function groupDatabase(options: { reuseLagUntilNewDatapoint?: boolean } = {}): Database {
   const aws = new AwsDatabase({
     rds: (databaseRegion) => new RDSClient(lambdaClientConfig(databaseRegion)),
     cloudWatch: (metricRegion) => new CloudWatchClient(lambdaClientConfig(metricRegion)),
+    ...options,
   });
   const postgres = new PostgresDatabase();
   const forRegion = (group: GroupConfig, region: RegionName): Database =>

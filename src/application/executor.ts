@@ -1,13 +1,13 @@
 import type { GroupConfig } from '../config/schema.js';
 import { assessGroup } from '../domain/assessment.js';
-import { LeaseHeldError, StaleStateError } from '../domain/errors.js';
+import { ControlPlaneCutOffError, LeaseHeldError, StaleStateError } from '../domain/errors.js';
 import type { EpochMs, FailoverRecord, FailoverStep, LoggedEvent, Notification, RegionHealth, RegionName, Verdict } from '../domain/types.js';
 import { evaluateGroup } from '../domain/verdicts.js';
 import { notificationSubject } from '../domain/notification.js';
 import type { CommandQueue, StoredCommand } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
-import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS } from '../domain/timing.js';
+import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS, STATE_REFRESH_MS } from '../domain/timing.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { EventLog } from '../ports/EventLog.js';
 import type { Notifier } from '../ports/Notifier.js';
@@ -19,6 +19,7 @@ import { storedCommandIssues, excerpt } from './commandRules.js';
 import { decideCommand, type CommandDecision } from './commands.js';
 import { withLiveTopology } from '../domain/liveTopology.js';
 import { advanceReprotect, decideReprotect, reprotectInProgress, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
+import { decisiveHealth, decisiveSnapshot, sameStored } from './materialChange.js';
 import { machineSettingsFor } from './settings.js';
 import { performStep, type StepPorts } from './steps.js';
 import { nextSnapshot, restoreSnapshot } from './snapshot.js';
@@ -133,6 +134,12 @@ class GroupSession {
   private processed: string[];
   private topology: TopologyState;
   private deliveredOutbox = false;
+  /**
+   * True once this session knows the record it loaded is the current one under its lease: the lease was already
+   * ours when the record was read, a save under the lease succeeded, or a reload after taking the lease matched.
+   * No side effect runs before it is true.
+   */
+  private confirmed: boolean;
   readonly actions: string[] = [];
   readonly verdictChanges: VerdictChange[] = [];
   notificationFailures = 0;
@@ -141,8 +148,11 @@ class GroupSession {
     private readonly deps: ExecutorDeps,
     private readonly group: GroupConfig,
     private record: GroupRecord,
-    private lease: Lease,
+    private readonly owner: string,
+    /** Undefined until the session needs the lease: a pass that changes nothing never takes it. */
+    private lease: Lease | undefined,
   ) {
+    this.confirmed = lease !== undefined;
     this.snapshot = restoreSnapshot(record, group, deps.clock.now());
     this.health = { ...record.health };
     this.splitBrain = { ...record.splitBrain };
@@ -331,16 +341,17 @@ class GroupSession {
     return { kind: 'accept', summary };
   }
 
+  /** Anything that decides anything differs from the saved record (`materialChange.ts` says what does not). */
   private hasChanges(): boolean {
     return (
       this.drafts.length > 0 ||
       this.notifications.length > 0 ||
       this.failovers.size > 0 ||
       this.commandOutcomes.length > 0 ||
-      JSON.stringify(failoverMachine.getPersistedSnapshot(this.snapshot)) !== JSON.stringify(this.record.snapshot) ||
-      JSON.stringify(this.health) !== JSON.stringify(this.record.health) ||
+      !sameStored(decisiveSnapshot(failoverMachine.getPersistedSnapshot(this.snapshot)), decisiveSnapshot(this.record.snapshot)) ||
+      !sameStored(decisiveHealth(this.health), decisiveHealth(this.record.health)) ||
       topologyChanged(this.record, this.topology) ||
-      JSON.stringify(this.splitBrain) !== JSON.stringify(this.record.splitBrain ?? {})
+      !sameStored(this.splitBrain, this.record.splitBrain ?? {})
     );
   }
 
@@ -349,9 +360,11 @@ class GroupSession {
    * (`StaleStateError`) before anything is delivered: the loser acts no further.
    */
   async commit(): Promise<void> {
-    if (!this.hasChanges() && !(this.deliveredOutbox && !isEmpty(this.record.outbox))) return;
     const now = this.deps.clock.now();
-    await this.renewLeaseIfShorterThan(this.ttl / 2, now);
+    const refreshDue = now - this.record.updatedAt >= STATE_REFRESH_MS;
+    if (!refreshDue && !this.hasChanges() && !(this.deliveredOutbox && !isEmpty(this.record.outbox))) return;
+    // The save's own condition checks the revision: no reload is needed to confirm it.
+    await this.renewLeaseIfShorterThan(this.ttl / 2, now, false);
     let seq = this.record.nextEventSeq;
     const events: LoggedEvent[] = this.drafts.map((draft) => ({ ...draft, groupId: this.group.id, seq: seq++ }));
     const outbox: Outbox = {
@@ -372,7 +385,8 @@ class GroupSession {
       processedCommandIds: this.processed.slice(-MAX_REMEMBERED_COMMANDS),
       updatedAt: now,
     };
-    this.record = await this.deps.stateStore.save(next, this.record.revision, this.lease, now);
+    this.record = await this.deps.stateStore.save(next, this.record.revision, this.lease!, now);
+    this.confirmed = true;
     this.drafts = [];
     this.notifications = [];
     this.failovers.clear();
@@ -425,8 +439,8 @@ class GroupSession {
   async holdLeaseForEffect(): Promise<EffectOptions> {
     const now = this.deps.clock.now();
     const budget = effectBudgetMs(this.ttl, this.margin);
-    await this.renewLeaseIfShorterThan(budget + this.margin, now);
-    const deadline = Math.min(now + budget, this.lease.expiresAt - this.margin);
+    await this.renewLeaseIfShorterThan(budget + this.margin, now, true);
+    const deadline = Math.min(now + budget, this.lease!.expiresAt - this.margin);
     return { deadline, signal: AbortSignal.timeout(Math.max(0, deadline - now)) };
   }
 
@@ -438,16 +452,31 @@ class GroupSession {
     return this.deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
   }
 
-  private async renewLeaseIfShorterThan(remainingMs: number, now: EpochMs): Promise<void> {
-    if (this.lease.expiresAt - now >= remainingMs) return;
-    const renewed = await this.deps.stateStore.acquireLease(this.group.id, this.lease.owner, now, this.ttl);
+  /**
+   * Takes the lease on first need, or renews it. `confirm`: before a side effect, the record this session loaded must
+   * be the current one; a session that took the lease after loading reloads once to check (a save checks by itself).
+   */
+  private async renewLeaseIfShorterThan(remainingMs: number, now: EpochMs, confirm: boolean): Promise<void> {
     const held = this.lease;
-    this.lease = renewed;
-    if (renewed.epoch !== held.epoch) {
-      throw new StaleStateError(
-        `group ${this.group.id}: the lease of ${held.owner} lapsed (epoch ${held.epoch}, now ${renewed.epoch}); another executor may have acted`,
-        { groupId: this.group.id },
-      );
+    if (held === undefined || held.expiresAt - now < remainingMs) {
+      const renewed = await this.deps.stateStore.acquireLease(this.group.id, this.owner, now, this.ttl, held);
+      this.lease = renewed;
+      if (held !== undefined && renewed.epoch !== held.epoch) {
+        throw new StaleStateError(
+          `group ${this.group.id}: the lease of ${held.owner} lapsed (epoch ${held.epoch}, now ${renewed.epoch}); another executor may have acted`,
+          { groupId: this.group.id },
+        );
+      }
+    }
+    if (confirm && !this.confirmed) {
+      const current = await this.deps.stateStore.load(this.group.id);
+      if (current?.revision !== this.record.revision) {
+        throw new StaleStateError(
+          `group ${this.group.id}: revision ${this.record.revision} is no longer current (stored revision is ${current?.revision}); another executor acted before this one took the lease`,
+          { groupId: this.group.id },
+        );
+      }
+      this.confirmed = true;
     }
   }
 
@@ -455,14 +484,17 @@ class GroupSession {
     return this.health;
   }
 
-  get currentLease(): Lease {
+  /** The lease this session holds, if it ever needed one. */
+  get currentLease(): Lease | undefined {
     return this.lease;
   }
 }
 
 /**
- * Reconciles one group: takes the lease, restores the machine, feeds observations and operator commands, then
- * performs the steps the machine asks for until it rests or the invocation runs out of time. Short waits
+ * Reconciles one group: restores the machine, feeds observations and operator commands, then performs the steps the
+ * machine asks for until it rests or the invocation runs out of time. The lease is taken on first need (a save or a
+ * side effect): a pass that changes nothing reads the record, the reports and the queue, and writes nothing. A group
+ * whose lease another executor holds is left to it. Short waits
  * (promotion, DNS sync) are polled here with backoff instead of waiting for the next scheduled run.
  * A Lambda can die at any line: the state is saved after every step with compare-and-set, and every step observes
  * before it acts, so the next run resumes without repeating or skipping anything.
@@ -483,19 +515,20 @@ export async function reconcileGroup(
   }
   const start = clock.now();
   const base = { groupId: group.id, actions: [] as string[], notificationFailures: 0 };
-  await stateStore.createIfAbsent(initialRecord(group, start));
-  let lease: Lease;
-  try {
-    lease = await stateStore.acquireLease(group.id, options.owner, start, ttl);
-  } catch (error) {
-    if (error instanceof LeaseHeldError) return { ...base, result: 'lease-held', state: 'unknown', message: error.message };
-    throw error;
+  const record = (await stateStore.load(group.id)) ?? (await stateStore.createIfAbsent(initialRecord(group, start)));
+  const stored = record.lease;
+  if (stored !== undefined && stored.owner !== options.owner && stored.expiresAt > start) {
+    return {
+      ...base,
+      result: 'lease-held',
+      state: 'unknown',
+      message: `group ${group.id}: lease held by ${stored.owner} (epoch ${stored.epoch}) until ${stored.expiresAt}`,
+    };
   }
   let session: GroupSession | undefined;
   try {
-    const record = await stateStore.load(group.id);
-    if (record === undefined) throw new Error(`group ${group.id}: record vanished after the lease was taken`);
-    session = new GroupSession(deps, group, record, lease);
+    // A lease this owner took in an earlier pass of the same invocation is still ours (its epoch is in the record).
+    session = new GroupSession(deps, group, record, options.owner, stored?.owner === options.owner ? stored : undefined);
     await session.deliver();
     await session.observe();
     await session.takeCommands();
@@ -505,14 +538,19 @@ export async function reconcileGroup(
   } catch (error) {
     if (error instanceof StaleStateError || error instanceof LeaseHeldError) {
       deps.logger?.warn('lost the group to another executor; acting no further', { groupId: group.id, error: error.message });
-      return { ...base, result: 'stale', state: session ? stateName(session.state) : 'unknown', message: error.message };
+      // Refused the lease before this session held one: it did nothing, like a group whose lease was held at the start.
+      const neverHeld = error instanceof LeaseHeldError && !(error instanceof ControlPlaneCutOffError) && session?.currentLease === undefined;
+      return { ...base, result: neverHeld ? 'lease-held' : 'stale', state: session ? stateName(session.state) : 'unknown', message: error.message };
     }
     throw error;
   } finally {
-    const held = session?.currentLease ?? lease;
-    await stateStore.releaseLease(group.id, held).catch((error: unknown) => {
-      deps.logger?.warn('could not release the lease; it expires by itself', { groupId: group.id, error: String(error) });
-    });
+    // Given up only when this session holds it: a pass that never needed the lease has nothing to release.
+    const held = session?.currentLease;
+    if (held !== undefined && held.owner === options.owner && held.expiresAt > clock.now()) {
+      await stateStore.releaseLease(group.id, held).catch((error: unknown) => {
+        deps.logger?.warn('could not release the lease; it expires by itself', { groupId: group.id, error: String(error) });
+      });
+    }
   }
 }
 

@@ -89,7 +89,13 @@ export interface ProbeRoundSummary {
   readonly errors: readonly string[];
 }
 
-/** Regions probed at once; bounds the describe calls a large fleet makes against the RDS API per round. */
+/** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
+export const DEFAULT_ROUND_MARGIN_MS = 1_000;
+/**
+ * Regions whose database and reports are handled at once; bounds the describe calls a large fleet makes against the
+ * RDS API per round. HTTP probes are not held by it: they all start when the round does (the prober bounds them),
+ * so endpoints that hang cost the round one timeout, not one per wave of 16 regions.
+ */
 export const DEFAULT_REGION_CONCURRENCY = 16;
 
 /**
@@ -103,7 +109,16 @@ export const DEFAULT_REGION_CONCURRENCY = 16;
  */
 export async function runProbeRound(
   deps: ProbeDeps,
-  input: { observerRegion: RegionName; groups?: readonly GroupConfig[]; concurrency?: number },
+  input: {
+    observerRegion: RegionName;
+    groups?: readonly GroupConfig[];
+    concurrency?: number;
+    /**
+     * The reports this run saved in its earlier rounds (by `reportKey`), kept up to date here: each is the stored
+     * one (an observer's reports have one writer, its one invocation at a time), so it is not read back every round.
+     */
+    written?: Map<string, ObserverReport>;
+  },
 ): Promise<ProbeRoundResult> {
   const startedAt = deps.clock.now();
   const limit = pLimit(input.concurrency ?? DEFAULT_REGION_CONCURRENCY);
@@ -112,10 +127,12 @@ export async function runProbeRound(
 
   const perGroup = await Promise.all(
     groups.map(async (group) => {
+      // Every HTTP probe starts now, before any wait: its timeout measures the request.
+      const http = new Map(Object.keys(group.regions).map((region) => [region, probeHttp(deps.prober, group.regions[region]!.healthEndpoints)]));
       const faults = await activeFaults(deps, group.id, startedAt, errors);
       return Promise.all(
         Object.keys(group.regions).map((region) =>
-          limit(() => probeRegion(deps, group, region, input.observerRegion, faults, errors)),
+          limit(() => probeRegion(deps, group, region, input.observerRegion, faults, errors, http.get(region)!, input.written)),
         ),
       );
     }),
@@ -151,6 +168,7 @@ export async function runProbeRounds(
     }
   }
   const latenciesMs = new Map<string, number[]>();
+  const written = new Map<string, ObserverReport>();
   const roundDurationsMs: number[] = [];
   const errors: string[] = [];
 
@@ -164,6 +182,7 @@ export async function runProbeRounds(
     const round = await runProbeRound(deps, {
       observerRegion: input.observerRegion,
       groups: due,
+      written,
       ...(input.concurrency === undefined ? {} : { concurrency: input.concurrency }),
     });
     roundDurationsMs.push(round.durationMs);
@@ -235,14 +254,19 @@ async function probeRegion(
   observerRegion: RegionName,
   faults: readonly InjectedFault[],
   errors: string[],
+  httpProbes: Promise<{ http: HttpProbeResult[]; httpLatencyMs?: number }>,
+  written?: Map<string, ObserverReport>,
 ): Promise<RegionProbeOutcome> {
-  const regionConfig = group.regions[region]!;
+  const key = tallyKey(group.id, region);
+  const known = written?.get(key);
   const [previous, { http, httpLatencyMs }, database, connectionCheck] = await Promise.all([
-    deps.observations.get(group.id, region, observerRegion).then(
-      (report) => ({ report }),
-      (error: unknown) => ({ error: messageOf(error) }),
-    ),
-    probeHttp(deps.prober, regionConfig.healthEndpoints),
+    known !== undefined
+      ? { report: known }
+      : deps.observations.get(group.id, region, observerRegion).then(
+          (report) => ({ report }),
+          (error: unknown) => ({ error: messageOf(error) }),
+        ),
+    httpProbes,
     observeDatabase(deps.database, group, region, deps.clock),
     checkConnection(deps, group, region, errors),
   ]);
@@ -265,7 +289,10 @@ async function probeRegion(
   const report = nextObserverReport(previous.report, { ...base, observerRegion, round });
   try {
     await deps.observations.put(report);
+    written?.set(key, report);
   } catch (error) {
+    // Unknown whether it landed: the next round reads the stored one again.
+    written?.delete(key);
     const storeError = `could not save the report: ${messageOf(error)}`;
     errors.push(`${group.id}/${region}: ${storeError}`);
     return { ...base, ...outcomeOf(report), storeError };

@@ -11,7 +11,7 @@ export const TOPOLOGY_CACHE_MS = 5_000;
 /**
  * The Database port for callers that hold no group record (the probe): each call reaches the database the group
  * record tracks for the region (a reprotect's replica), not the one the configuration file names. The record is
- * read at most once per `maxAgeMs` per group. A record that cannot be read leaves the configured identifiers:
+ * read at most once per `maxAgeMs` per group, one read shared by the calls that wait for it. A record that cannot be read leaves the configured identifiers:
  * the probe still observes, and a wrong identifier shows as a failed describe, never as a healthy region.
  *
  * @example
@@ -24,19 +24,18 @@ export function trackedDatabase(
   clock: Clock,
   maxAgeMs: number = TOPOLOGY_CACHE_MS,
 ): Database {
-  const cache = new Map<GroupId, { topology: LiveTopology | undefined; readAt: EpochMs }>();
+  const cache = new Map<GroupId, { topology: Promise<LiveTopology | undefined>; readAt: EpochMs }>();
   const live = async (group: GroupConfig): Promise<GroupConfig> => {
     const now = clock.now();
     const cached = cache.get(group.id);
-    if (cached !== undefined && now - cached.readAt < maxAgeMs) return withLiveTopology(group, cached.topology);
-    let topology: LiveTopology | undefined;
-    try {
-      topology = (await stateStore.load(group.id))?.topology;
-    } catch {
-      topology = cached?.topology;
-    }
+    if (cached !== undefined && now - cached.readAt < maxAgeMs) return withLiveTopology(group, await cached.topology);
+    // The read in flight is shared: a round describes a group's regions at once, and one read serves them all.
+    const topology = stateStore.load(group.id).then(
+      (record) => record?.topology,
+      async () => cached?.topology,
+    );
     cache.set(group.id, { topology, readAt: now });
-    return withLiveTopology(group, topology);
+    return withLiveTopology(group, await topology);
   };
   const tracked: Database = {
     describe: async (group: GroupConfig, region: RegionName): Promise<DatabaseState> => database.describe(await live(group), region),

@@ -30,6 +30,23 @@ export function usableLag(
   return reading.seconds;
 }
 
+/** The period of the CloudWatch lag metrics (RDS `ReplicaLag`, Aurora `AuroraGlobalDBReplicationLag`): one datapoint a minute. */
+export const LAG_METRIC_PERIOD_MS = 60_000;
+
+/**
+ * When a reader of a periodic lag metric may ask again: a datapoint stamped `measuredAt` covers one period, so the next
+ * one cannot be published before two periods after it; and, whatever it got, a reader asks at most once a period.
+ * Reading more often pays for the same datapoint again (issue #11: CloudWatch was most of the bill).
+ *
+ * @example
+ * nextLagReadAt({ readAt: 125_000, measuredAt: 60_000 }); // 185_000: a period after the read (the next datapoint, stamped 120_000, may be out)
+ * nextLagReadAt({ readAt: 125_000, measuredAt: undefined }); // 185_000
+ */
+export function nextLagReadAt(last: { readonly readAt: EpochMs; readonly measuredAt: EpochMs | undefined }, periodMs = LAG_METRIC_PERIOD_MS): EpochMs {
+  const afterRead = last.readAt + periodMs;
+  return last.measuredAt === undefined ? afterRead : Math.max(afterRead, last.measuredAt + 2 * periodMs);
+}
+
 /**
  * A region's replica lag if it may decide now: `usableLag` of the lag its health carries, with the time it was
  * measured. A lag without a measurement time is unknown.

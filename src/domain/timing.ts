@@ -34,6 +34,13 @@ export const OPERATOR_SAFETY_MARGIN_MS = 3_000;
  * did; stopping early keeps two invocations of one observer from writing its reports at once (a streak counted twice).
  */
 export const PROBE_SAFETY_MARGIN_MS = 5_000;
+/**
+ * A pass that changes nothing that decides anything writes nothing, but saves the group's measurements (replica lag,
+ * last sign of life, reasons) at least this often, so the record `fcp status` reads is never older than this plus one
+ * pass. One write per group per minute in a quiet steady state.
+ */
+export const STATE_REFRESH_MS = 60_000;
+
 /** An orchestrator pass is not started with less time than this left: an idle pass takes well under a second. */
 export const MIN_PASS_MS = 2_000;
 /**

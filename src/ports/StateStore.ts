@@ -73,9 +73,10 @@ export interface StateStore {
   createIfAbsent(record: NewGroupRecord): Promise<GroupRecord>;
   /**
    * Takes the lease if it is free, expired (checked inside the write condition), or already ours; renews it if ours.
-   * Does not change `revision`.
+   * Does not change `revision`. `held`, the lease the caller believes it holds, is only a hint of which write to try
+   * first (a renewal, one request, instead of a takeover refused for its own owner); the answer is the same.
    */
-  acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number): Promise<Lease>;
+  acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number, held?: Lease): Promise<Lease>;
   /**
    * Writes `next` (its revision must be `expectedRevision + 1`) if the stored revision is `expectedRevision`
    * and `lease` is still held and unexpired at `now`.

@@ -84,9 +84,17 @@ class ScriptedProber implements Prober {
 class ScriptedDatabase implements Database {
   readonly states = new Map<RegionName, Partial<DatabaseState> | Error>();
   describeCalls = 0;
+  /** How long a describe takes, in real time (0: answers at once). */
+  delayMs = 0;
+  inFlight = 0;
+  maxInFlight = 0;
 
   async describe(_group: GroupConfig, region: RegionName): Promise<DatabaseState> {
     this.describeCalls += 1;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    this.inFlight -= 1;
     const scripted = this.states.get(region);
     if (scripted instanceof Error) throw scripted;
     const primary = region === 'eu-west-1';
@@ -163,15 +171,18 @@ describe('runProbeRound', () => {
     expect(deps.prober.maxInFlight).toBe(6);
   });
 
-  it('bounds how many regions are probed at once', async () => {
+  it('bounds how many regions have their database described at once, but starts every HTTP probe with the round', async () => {
     // Prepare
     const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5)));
+    deps.database.delayMs = 5;
 
     // Act
     await runProbeRound(deps, { observerRegion: OBSERVER, concurrency: 2 });
 
     // Assess
-    expect(deps.prober.maxInFlight).toBe(2);
+    expect(deps.database.maxInFlight).toBe(2);
+    expect(deps.database.describeCalls).toBe(6);
+    expect(deps.prober.maxInFlight).toBe(6);
     expect(deps.prober.probedUrls).toHaveLength(6);
   });
 
@@ -429,6 +440,20 @@ describe('runProbeRounds', () => {
     ]);
     expect(summary.roundDurationsMs).toHaveLength(12);
     expect(summary.errors).toEqual([]);
+  });
+
+  it('reads each stored report once per run and carries the ones it saved into its next rounds', async () => {
+    // Prepare
+    const deps = setUp();
+    deps.prober.failing.set('http://127.0.0.1/orders/ap-southeast-2/health', 'status 503 (expected 200)');
+
+    // Act
+    await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 60_000, maxRounds: 4 });
+
+    // Assess
+    expect(deps.observations.calls.get).toBe(3);
+    expect(deps.observations.calls.put).toBe(12);
+    expect((await deps.observations.get('orders', 'ap-southeast-2', OBSERVER))?.consecutiveFailures).toBe(4);
   });
 
   it('stops after maxRounds', async () => {

@@ -49,7 +49,7 @@ export class InMemoryStateStore extends CallLog<Method> implements StateStore {
     return this.current(record.groupId) as GroupRecord;
   }
 
-  async acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number): Promise<Lease> {
+  async acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number, _held?: Lease): Promise<Lease> {
     this.enter('acquireLease');
     const held = this.leases.get(groupId);
     const expiresAt = now + ttlMs;

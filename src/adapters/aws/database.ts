@@ -26,6 +26,8 @@ export interface AwsDatabaseOptions {
   readonly clock?: Clock;
   /** Replica-lag datapoints older than this count as unknown lag. */
   readonly lagLookbackMs?: number;
+  /** Reuse a lag reading until CloudWatch can have a newer datapoint (the probe); the executor always asks afresh. */
+  readonly reuseLagUntilNewDatapoint?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export class AwsDatabase implements Database {
     const lag = new LatestMetric(perRegion(options.cloudWatch), {
       clock: this.#clock,
       lookbackMs: options.lagLookbackMs,
+      reuseUntilNewDatapoint: options.reuseLagUntilNewDatapoint ?? false,
     });
     this.#rdsInstances = new RdsInstanceDatabase({ rds, lag });
     this.#auroraGlobal = new AuroraGlobalDatabase({ rds, lag });

@@ -1,16 +1,21 @@
-import pLimit from 'p-limit';
 import type { HealthEndpoint } from '../../config/schema.js';
 import type { HttpProbeResult } from '../../domain/types.js';
 import type { Prober } from '../../ports/Prober.js';
 
 export interface HttpProberOptions {
-  /** Probes of one `probe` call in flight at once. */
+  /** Probes in flight at once, over every `probe` call of this prober (a whole round shares it). */
   readonly concurrency?: number;
   /** Bytes of body read for a `bodyContains` check; the rest is discarded unread. */
   readonly maxBodyBytes?: number;
 }
 
-export const DEFAULT_PROBE_CONCURRENCY = 8;
+/**
+ * Probes in flight at once over a whole round. Enough that the endpoints hanging in one round (say 10 % of 300) all
+ * time out together, costing the round one timeout instead of one per wave of slots, with room left for the healthy
+ * ones to pass through; few enough that a round does not open hundreds of connections in one tick of a busy event
+ * loop. A probe's timeout starts when its request starts, never while it waits for a slot.
+ */
+export const DEFAULT_PROBE_CONCURRENCY = 64;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /**
@@ -22,6 +27,11 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export class HttpProber implements Prober {
   readonly #concurrency: number;
   readonly #maxBodyBytes: number;
+  /** The share of its timeout each endpoint's last probe used (1 or more: it timed out); the highest go first. */
+  readonly #lastShareOfTimeout = new Map<string, number>();
+  #waiting: { readonly priority: number; readonly start: () => void }[] = [];
+  #inFlight = 0;
+  #drainScheduled = false;
 
   constructor(options: HttpProberOptions = {}) {
     this.#concurrency = options.concurrency ?? DEFAULT_PROBE_CONCURRENCY;
@@ -29,15 +39,50 @@ export class HttpProber implements Prober {
   }
 
   /**
-   * Probes all endpoints, at most `concurrency` at a time; results are in the order of `endpoints`.
+   * Probes all endpoints, at most `concurrency` at a time with every other call in flight; results are in the order
+   * of `endpoints`. Slots go first to the endpoints that used most of their timeout last time (a hanging one starts
+   * its timeout at the start of the round, not after the healthy ones), whatever order the calls of a round came in.
    *
    * @example
    * const results = await new HttpProber({ concurrency: 4 }).probe([{ url: 'https://eu.example.com/health', timeoutMs: 2000, expectedStatus: 200 }]);
    * results[0]; // { url: 'https://eu.example.com/health', ok: true, status: 200, latencyMs: 41 }
    */
   async probe(endpoints: readonly HealthEndpoint[]): Promise<HttpProbeResult[]> {
-    const limit = pLimit(this.#concurrency);
-    return Promise.all(endpoints.map((endpoint) => limit(() => this.#probeOne(endpoint))));
+    return Promise.all(
+      endpoints.map(async (endpoint) => {
+        await this.#slot(this.#lastShareOfTimeout.get(endpoint.url) ?? 0);
+        try {
+          const result = await this.#probeOne(endpoint);
+          this.#lastShareOfTimeout.set(endpoint.url, result.latencyMs / endpoint.timeoutMs);
+          return result;
+        } finally {
+          this.#inFlight -= 1;
+          this.#drain();
+        }
+      }),
+    );
+  }
+
+  /** Waits for a free slot; the calls made in one tick are all queued before any slot is given out. */
+  #slot(priority: number): Promise<void> {
+    return new Promise((start) => {
+      this.#waiting.push({ priority, start });
+      if (this.#drainScheduled) return;
+      this.#drainScheduled = true;
+      setImmediate(() => {
+        this.#drainScheduled = false;
+        this.#drain();
+      });
+    });
+  }
+
+  #drain(): void {
+    if (this.#waiting.length === 0 || this.#inFlight >= this.#concurrency) return;
+    this.#waiting.sort((a, b) => b.priority - a.priority);
+    while (this.#inFlight < this.#concurrency && this.#waiting.length > 0) {
+      this.#inFlight += 1;
+      this.#waiting.shift()!.start();
+    }
   }
 
   async #probeOne(endpoint: HealthEndpoint): Promise<HttpProbeResult> {

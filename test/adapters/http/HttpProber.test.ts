@@ -212,6 +212,27 @@ describe('HttpProber', () => {
     expect(results.map((result) => result.url)).toEqual(endpoints.map((probe) => probe.url));
   });
 
+  it('gives the first free slots of a round to the endpoints that were slowest last time, so a hanging one starts its timeout first', async () => {
+    // Prepare: one slot; the last endpoint hangs past its timeout in the first round, the others use a small share of theirs.
+    const seen: string[] = [];
+    const base = await serve((request, response) => {
+      seen.push(request.url ?? '');
+      if (request.url === '/hang') return;
+      response.end('ok');
+    });
+    const endpoints = ['/a', '/b', '/hang'].map((path) => endpoint({ url: `${base}${path}`, timeoutMs: path === '/hang' ? 300 : 10_000 }));
+    const prober = new HttpProber({ concurrency: 1 });
+    await Promise.all(endpoints.map((probe) => prober.probe([probe])));
+    seen.length = 0;
+
+    // Act: the next round, its calls made in the same order
+    const results = await Promise.all(endpoints.map((probe) => prober.probe([probe])));
+
+    // Assess
+    expect(seen).toEqual(['/hang', '/a', '/b']);
+    expect(results.map(([result]) => result?.ok)).toEqual([true, true, false]);
+  });
+
   it('returns one result per endpoint when some fail, without throwing', async () => {
     // Prepare
     const healthy = await serve((_request, response) => response.end('ok'));

@@ -2,6 +2,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient, GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { Clock } from '../../../ports/Clock.js';
 import type { RegionName } from '../../../domain/types.js';
+import { nextLagReadAt } from '../../../domain/replicaLag.js';
 import { isUnreachableError, throwMapped } from '../errors.js';
 
 /** One CloudWatch metric of one resource, e.g. `AWS/RDS ReplicaLag` of `DBInstanceIdentifier=app-eu`. */
@@ -16,6 +17,12 @@ export interface LatestMetricOptions {
   /** Only datapoints this recent count; an older one is treated as unknown. */
   readonly lookbackMs?: number;
   readonly periodSeconds?: number;
+  /**
+   * Answer a metric again from memory until a newer datapoint can exist (`nextLagReadAt`), instead of asking
+   * CloudWatch every probe round. The answer keeps its datapoint's own time, so its age is never hidden. For the
+   * probe; the executor asks afresh before it acts.
+   */
+  readonly reuseUntilNewDatapoint?: boolean;
 }
 
 export interface MetricValue {
@@ -40,12 +47,15 @@ export class LatestMetric {
   readonly #clock: Clock;
   readonly #lookbackMs: number;
   readonly #periodSeconds: number;
+  readonly #reuse: boolean;
+  readonly #answers = new Map<string, { readonly value: MetricValue | undefined; readonly nextReadAt: number }>();
 
   constructor(cloudWatch: (region: RegionName) => CloudWatchClient, options: LatestMetricOptions) {
     this.#cloudWatch = cloudWatch;
     this.#clock = options.clock;
     this.#lookbackMs = options.lookbackMs ?? DEFAULT_METRIC_LOOKBACK_MS;
     this.#periodSeconds = options.periodSeconds ?? 60;
+    this.#reuse = options.reuseUntilNewDatapoint ?? false;
   }
 
   /**
@@ -57,6 +67,16 @@ export class LatestMetric {
    */
   async read(region: RegionName, metrics: readonly MetricRef[], groupId?: string): Promise<MetricValue | undefined> {
     const now = this.#clock.now();
+    if (!this.#reuse) return this.#ask(region, metrics, now, groupId);
+    const key = JSON.stringify([region, metrics]);
+    const known = this.#answers.get(key);
+    if (known !== undefined && now < known.nextReadAt) return known.value;
+    const value = await this.#ask(region, metrics, now, groupId);
+    this.#answers.set(key, { value, nextReadAt: nextLagReadAt({ readAt: now, measuredAt: value?.at }, this.#periodSeconds * 1_000) });
+    return value;
+  }
+
+  async #ask(region: RegionName, metrics: readonly MetricRef[], now: number, groupId?: string): Promise<MetricValue | undefined> {
     const command = new GetMetricDataCommand({
       StartTime: new Date(now - this.#lookbackMs),
       EndTime: new Date(now),

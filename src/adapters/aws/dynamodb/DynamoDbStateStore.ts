@@ -35,9 +35,12 @@ export class DynamoDbStateStore implements StateStore {
   ) {}
 
   async load(groupId: GroupId): Promise<GroupRecord | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: this.key(groupId), ConsistentRead: true }),
-    );
+    let Item: Record<string, unknown> | undefined;
+    try {
+      ({ Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: this.key(groupId), ConsistentRead: true })));
+    } catch (error) {
+      throw this.cutOffOr(error, groupId, 'answer a strongly consistent read');
+    }
     return Item === undefined || Item.revision === undefined ? undefined : toGroupRecord(Item);
   }
 
@@ -78,49 +81,60 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
-  async acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number): Promise<Lease> {
+  async acquireLease(groupId: GroupId, owner: string, now: EpochMs, ttlMs: number, held?: Lease): Promise<Lease> {
     const expiresAt = now + ttlMs;
+    // One write in the usual case: a holder renews first, anyone else tries a takeover first.
+    const first = held?.owner === owner ? this.tryRenew(groupId, owner, expiresAt) : this.tryTake(groupId, owner, now, expiresAt);
+    const firstAnswer = await first;
+    if ('lease' in firstAnswer) return firstAnswer.lease;
+    const second = held?.owner === owner ? this.tryTake(groupId, owner, now, expiresAt) : this.tryRenew(groupId, owner, expiresAt);
+    const answer = await second;
+    if ('lease' in answer) return answer.lease;
+    const old = answer.refused ?? firstAnswer.refused;
+    throw new LeaseHeldError(
+      `group ${groupId}: lease held by ${old?.leaseOwner?.S ?? 'another executor'} ` +
+        `(epoch ${old?.leaseEpoch?.N ?? '?'}) until ${old?.leaseExpiresAt?.N ?? '?'}`,
+      { groupId },
+    );
+  }
+
+  /** Takes the lease over when it is free or expired: the epoch grows so the previous holder's saves are refused. */
+  private async tryTake(groupId: GroupId, owner: string, now: EpochMs, expiresAt: EpochMs): Promise<LeaseAnswer> {
+    return this.leaseWrite(groupId, {
+      UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt, leaseEpoch = if_not_exists(leaseEpoch, :zero) + :one',
+      ConditionExpression: 'attribute_not_exists(leaseOwner) OR (leaseExpiresAt <= :now AND leaseOwner <> :owner)',
+      ExpressionAttributeValues: { ':owner': owner, ':expiresAt': expiresAt, ':now': now, ':zero': 0, ':one': 1 },
+    });
+  }
+
+  /** Renews a lease that is already ours (expired or not: nobody took it in between, or its owner would differ), same epoch. */
+  private async tryRenew(groupId: GroupId, owner: string, expiresAt: EpochMs): Promise<LeaseAnswer> {
+    return this.leaseWrite(groupId, {
+      UpdateExpression: 'SET leaseExpiresAt = :expiresAt',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':owner': owner, ':expiresAt': expiresAt },
+    });
+  }
+
+  private async leaseWrite(
+    groupId: GroupId,
+    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<LeaseAnswer> {
     try {
-      // Take it over when free or expired: the epoch grows so the previous holder's saves are refused.
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(groupId),
-          UpdateExpression:
-            'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt, leaseEpoch = if_not_exists(leaseEpoch, :zero) + :one',
-          ConditionExpression: 'attribute_not_exists(leaseOwner) OR (leaseExpiresAt <= :now AND leaseOwner <> :owner)',
-          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': expiresAt, ':now': now, ':zero': 0, ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return leaseOf(Attributes ?? {}) as Lease;
-    } catch (error) {
-      if (isReplicatedWriteConflict(error)) throw this.lostLeaseRace(groupId, error);
-      if (!isConditionFailed(error)) throw this.cutOffOr(error, groupId);
-    }
-    try {
-      // Ours already (or someone else's and unexpired, which this condition refuses): renew, same epoch.
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(groupId),
-          UpdateExpression: 'SET leaseExpiresAt = :expiresAt',
-          ConditionExpression: 'leaseOwner = :owner',
-          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': expiresAt },
+          ...update,
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return leaseOf(Attributes ?? {}) as Lease;
+      return { lease: leaseOf(Attributes ?? {}) as Lease };
     } catch (error) {
       if (isReplicatedWriteConflict(error)) throw this.lostLeaseRace(groupId, error);
       if (!isConditionFailed(error)) throw this.cutOffOr(error, groupId);
-      const old = error.Item as OldItem;
-      throw new LeaseHeldError(
-        `group ${groupId}: lease held by ${old?.leaseOwner?.S ?? 'another executor'} ` +
-          `(epoch ${old?.leaseEpoch?.N ?? '?'}) until ${old?.leaseExpiresAt?.N ?? '?'}`,
-        { groupId, cause: error },
-      );
+      return { refused: error.Item as OldItem };
     }
   }
 
@@ -196,12 +210,12 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   /** A write the table did not take at all: this region cannot hold a lease. Anything else is rethrown as it is. */
-  private cutOffOr(error: unknown, groupId: GroupId): unknown {
+  private cutOffOr(error: unknown, groupId: GroupId, what = 'accept a write'): unknown {
     if (!isUnreachableError(error)) return error;
     const where = this.region === undefined ? 'this region' : this.region;
     const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return new ControlPlaneCutOffError(
-      `group ${groupId}: the state table in ${where} did not accept a write (${cause}); this control-plane region may be ` +
+      `group ${groupId}: the state table in ${where} did not ${what} (${cause}); this control-plane region may be ` +
         'cut off from the others, so it cannot take or renew the lease and stands by: it acts on nothing',
       { groupId, region: this.region, cause: error },
     );
@@ -211,6 +225,9 @@ export class DynamoDbStateStore implements StateStore {
     return { pk: keys.group(groupId), sk: keys.state };
   }
 }
+
+/** A lease write's answer: the lease, or the item as it was when the condition refused the write. */
+type LeaseAnswer = { readonly lease: Lease; readonly refused?: undefined } | { readonly refused: OldItem };
 
 /** Creation attempts when cross-region conflicts keep refusing both racers. */
 const CREATE_ATTEMPTS = 3;

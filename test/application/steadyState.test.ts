@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { reconcileGroup } from '../../src/application/executor.js';
+import { canonicalJson, decisiveSnapshot, sameStored } from '../../src/application/materialChange.js';
+import { STATE_REFRESH_MS } from '../../src/domain/timing.js';
+import { confirmDown, inMemoryWorld, PRIMARY, probeRound, REPLICA } from './harness.js';
+
+const MINUTE = 60_000;
+
+/** A world reconciled once on healthy reports, its store's call counts reset. */
+async function settledWorld() {
+  const world = inMemoryWorld();
+  const { deps, group, clock } = world;
+  await probeRound(deps, group);
+  await reconcileGroup(deps, group, { owner: 'first', deadline: clock.now() + MINUTE });
+  for (const method of Object.keys(deps.stateStore.calls) as (keyof typeof deps.stateStore.calls)[]) deps.stateStore.calls[method] = 0;
+  return world;
+}
+
+describe('a quiet steady state', () => {
+  it('writes nothing in a pass where only the time, the lag readings and the proposed failover id changed', async () => {
+    // Prepare
+    const { deps, group, clock } = await settledWorld();
+    clock.advance(group.policy.probeIntervalSeconds * 1_000);
+    await probeRound(deps, group, { lag: { [REPLICA]: 3 } });
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'second', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome).toMatchObject({ result: 'idle', state: 'monitoring' });
+    expect(deps.stateStore.calls).toEqual({ load: 1, createIfAbsent: 0, acquireLease: 0, save: 0, releaseLease: 0 });
+  });
+
+  it('saves the measurements once the stored ones are a refresh interval old, taking and giving up the lease once', async () => {
+    // Prepare
+    const { deps, group, clock } = await settledWorld();
+    const before = await deps.stateStore.load(group.id);
+    clock.advance(STATE_REFRESH_MS);
+    await probeRound(deps, group, { lag: { [REPLICA]: 7 } });
+
+    // Act
+    await reconcileGroup(deps, group, { owner: 'second', deadline: clock.now() + MINUTE });
+
+    // Assess
+    const after = await deps.stateStore.load(group.id);
+    expect(deps.stateStore.calls).toMatchObject({ acquireLease: 1, save: 1, releaseLease: 1 });
+    expect(after?.revision).toBe(before!.revision + 1);
+    expect(after?.health[REPLICA]?.replicaLagSeconds).toBe(7);
+  });
+
+  it('saves a pass whose verdict changed, however little time passed since the last save', async () => {
+    // Prepare
+    const { deps, group, clock } = await settledWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+    deps.stateStore.calls.save = 0;
+
+    // Act
+    await reconcileGroup(deps, group, { owner: 'second', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(deps.stateStore.calls.save).toBeGreaterThanOrEqual(1);
+    expect((await deps.stateStore.load(group.id))?.health[PRIMARY]?.verdict).toBe('unhealthy');
+  });
+
+  it('does not take the lease before it needs it: a group another executor holds is left alone without a write', async () => {
+    // Prepare
+    const { deps, group, clock } = await settledWorld();
+    await deps.stateStore.acquireLease(group.id, 'other', clock.now(), 30_000);
+    deps.stateStore.calls.acquireLease = 0;
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'second', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcome.result).toBe('lease-held');
+    expect(deps.stateStore.calls).toMatchObject({ acquireLease: 0, save: 0, releaseLease: 0 });
+  });
+});
+
+describe('the stored-value comparison', () => {
+  it('finds two maps equal whatever their key order, as DynamoDB returns them', () => {
+    // Prepare
+    const written = { verdict: 'healthy', since: 1, observers: ['a', 'b'], nested: { x: 1, y: undefined, z: 2 } };
+    const readBack = { nested: { z: 2, x: 1 }, observers: ['a', 'b'], since: 1, verdict: 'healthy' };
+
+    // Act
+    const equal = sameStored(written, readBack);
+
+    // Assess
+    expect(equal).toBe(true);
+    expect(canonicalJson(readBack)).toBe('{"nested":{"x":1,"z":2},"observers":["a","b"],"since":1,"verdict":"healthy"}');
+    expect(sameStored({ observers: ['a', 'b'] }, { observers: ['b', 'a'] })).toBe(false);
+  });
+
+  it('ignores the machine clock and the assessment details the machine never reads, and nothing else', () => {
+    // Prepare
+    const assessment = { at: 1, primaryRegion: PRIMARY, primaryVerdict: 'healthy', primaryVerdictSince: 5, candidate: { region: REPLICA, replicaLagSeconds: 2 }, ineligible: [], proposedFailoverId: 'fo-a' };
+    const snapshot = { value: 'monitoring', context: { now: 1, primaryRegion: PRIMARY, assessment } };
+    const later = { value: 'monitoring', context: { now: 9, primaryRegion: PRIMARY, assessment: { ...assessment, at: 9, proposedFailoverId: 'fo-b', candidate: { region: REPLICA, replicaLagSeconds: 4 } } } };
+    const down = { ...later, context: { ...later.context, assessment: { ...later.context.assessment, primaryVerdict: 'unhealthy' } } };
+
+    // Act
+    const sameAfterTime = sameStored(decisiveSnapshot(snapshot), decisiveSnapshot(later));
+    const sameAfterDown = sameStored(decisiveSnapshot(snapshot), decisiveSnapshot(down));
+
+    // Assess
+    expect(sameAfterTime).toBe(true);
+    expect(sameAfterDown).toBe(false);
+  });
+});
