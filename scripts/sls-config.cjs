@@ -13,12 +13,13 @@ module.exports = async ({ options, resolveVariable }) => {
   ]);
   const root = resolve(__dirname, '..');
   const parent = pathToFileURL(__filename).href;
-  const [{ loadConfig }, { deploymentFacts }, { tableDefinition }, { OPERATOR_ROUTES }, { alarmSubscription }] = await Promise.all([
+  const [{ loadConfig }, { deploymentFacts }, { tableDefinition }, { OPERATOR_ROUTES }, { alarmSubscription }, { roleName }] = await Promise.all([
     tsImport('../src/config/load.ts', parent),
     tsImport('./deployment-facts.ts', parent),
     tsImport('../src/adapters/aws/dynamodb/table.ts', parent),
     tsImport('../src/application/operatorRoutes.ts', parent),
     tsImport('./alarm-subscription.ts', parent),
+    tsImport('../src/config/roleNames.ts', parent),
   ]);
   const configPath = await resolveVariable('param:config');
   const observer = await resolveVariable("param:observer, ''");
@@ -44,5 +45,7 @@ module.exports = async ({ options, resolveVariable }) => {
     table: { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes },
     operatorRoutes,
     alarmSubscription: alarmSubscription(alarmEndpoint),
+    // Fixed role names, so that fcp doctor can simulate each role's permissions.
+    roleNames: Object.fromEntries(['orchestrate', 'operator', 'probe'].map((fn) => [fn, roleName(stage, fn, facts.region)])),
   };
 };

@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { ValidationError } from '../domain/errors.js';
 import type { OperatorCommandType } from '../ports/CommandQueue.js';
 import { resolveConnection, UsageError, type Connection, type ConnectionOptions } from './connection.js';
+import { doctorDepsFromAws, registerDoctorCommand } from './doctorCommand.js';
 import { registerDrillCommand, stagingDrillDepsFromAws } from './drillCommand.js';
 import {
   EXIT,
@@ -204,6 +205,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     });
 
   registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
+  registerDoctorCommand(program, io, state, doctorDepsFromAws);
   return program;
 }
 

@@ -16,6 +16,7 @@ import {
 import type { PackagedStack, Template } from './packageStack.js';
 import { iamMatches, invokeArn, policyResources, POLICY_NAMES, templateRoutes, type PolicyName } from './operatorPolicies.js';
 import { OPERATOR_ROUTES } from '../../src/application/operatorRoutes.js';
+import { roleName } from '../../src/config/roleNames.js';
 
 const config = 'test/deploy/fixtures/two-groups.yaml';
 const threeRegionsConfig = 'test/deploy/fixtures/three-regions.yaml';
@@ -309,6 +310,27 @@ describe('an observer stack', () => {
         ['', '-r1', '-r2', '-r3'].map((suffix) => `arn:aws:rds:${name.replace('ACCOUNT', account)}${suffix}`),
       ),
     );
+  });
+});
+
+describe('role names', () => {
+  it('names each role by stage, function and region, as fcp doctor finds them (src/config/roleNames.ts)', () => {
+    // Act
+    const names = [
+      controlPlane.template.Resources.OrchestrateRole,
+      controlPlane.template.Resources.OperatorRole,
+      replica.template.Resources.OrchestrateRole,
+      observer.template.Resources.ProbeRole,
+    ].map((role) => role?.Properties?.RoleName);
+
+    // Assess
+    expect(names).toEqual([
+      roleName('staging', 'orchestrate', 'us-west-2'),
+      roleName('staging', 'operator', 'us-west-2'),
+      roleName('staging', 'orchestrate', 'us-east-2'),
+      roleName('staging', 'probe', 'eu-central-1'),
+    ]);
+    expect(names[0]).toBe('fcp-staging-orchestrate-us-west-2');
   });
 });
 
