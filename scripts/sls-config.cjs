@@ -13,14 +13,18 @@ module.exports = async ({ options, resolveVariable }) => {
   ]);
   const root = resolve(__dirname, '..');
   const parent = pathToFileURL(__filename).href;
-  const [{ loadConfig }, { deploymentFacts }, { tableDefinition }] = await Promise.all([
+  const [{ loadConfig }, { deploymentFacts }, { tableDefinition }, { OPERATOR_ROUTES }, { alarmSubscription }, { roleName }] = await Promise.all([
     tsImport('../src/config/load.ts', parent),
     tsImport('./deployment-facts.ts', parent),
     tsImport('../src/adapters/aws/dynamodb/table.ts', parent),
+    tsImport('../src/application/operatorRoutes.ts', parent),
+    tsImport('./alarm-subscription.ts', parent),
+    tsImport('../src/config/roleNames.ts', parent),
   ]);
   const configPath = await resolveVariable('param:config');
   const observer = await resolveVariable("param:observer, ''");
   const controlPlane = await resolveVariable("param:controlPlane, ''");
+  const alarmEndpoint = await resolveVariable("param:alarmEndpoint, ''");
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const config = await loadConfig(resolve(root, configPath));
@@ -34,5 +38,14 @@ module.exports = async ({ options, resolveVariable }) => {
   });
   // The table's keys and indexes come from the storage adapter itself, so the stack cannot drift from the code.
   const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = tableDefinition;
-  return { ...facts, table: { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } };
+  // The operator API's routes come from the route table the API itself matches, each with IAM authorization.
+  const operatorRoutes = OPERATOR_ROUTES.map((route) => ({ httpApi: { method: route.method, path: route.path, authorizer: { type: 'aws_iam' } } }));
+  return {
+    ...facts,
+    table: { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes },
+    operatorRoutes,
+    alarmSubscription: alarmSubscription(alarmEndpoint),
+    // Fixed role names, so that fcp doctor can simulate each role's permissions.
+    roleNames: Object.fromEntries(['orchestrate', 'operator', 'probe'].map((fn) => [fn, roleName(stage, fn, facts.region)])),
+  };
 };

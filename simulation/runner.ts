@@ -1,4 +1,6 @@
 import { handleOperatorRequest } from '../src/application/operatorApi.js';
+import { operatorPaths } from '../src/application/operatorRoutes.js';
+import type { OperatorCommandType } from '../src/ports/CommandQueue.js';
 import { orchestrateUntil, type Outcome } from '../src/application/orchestrate.js';
 import { runProbeRound } from '../src/application/probeRound.js';
 import type { ExecutorDeps } from '../src/application/executor.js';
@@ -333,7 +335,7 @@ class Simulation {
     try {
       const response = await handleOperatorRequest(
         this.executorDeps(),
-        { principalArn: OPERATOR, method: 'POST', path: `/groups/${group}/commands`, body, idempotencyKey: key, requestId: key },
+        { principalArn: OPERATOR, method: 'POST', path: operatorPaths.command(group, body.type as OperatorCommandType, body.allowDataLoss === true), body, idempotencyKey: key, requestId: key },
         { deadline: this.clock.now() + OPERATOR_DEADLINE_MS },
       );
       const message = (response.body as { message?: string; error?: { message?: string } }).message ?? (response.body as { error?: { message?: string } }).error?.message;

@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fromEnv } from '@aws-sdk/credential-providers';
 import { clientConfig, type AwsClientConfig } from './adapters/aws/clientConfig.js';
@@ -11,13 +12,16 @@ import { AwsDatabase } from './adapters/aws/database.js';
 import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
 import { ArcRoutingControlTraffic, isRoutingControlChange } from './adapters/aws/arc/ArcRoutingControlTraffic.js';
 import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
+import { IamPermissionSimulator } from './adapters/aws/iam/IamPermissionSimulator.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { systemClock } from './adapters/clock/systemClock.js';
 import { AuthoritativeAnswers } from './adapters/dns/AuthoritativeAnswers.js';
 import { TrafficBySwitch } from './adapters/dns/TrafficBySwitch.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
+import { SnsTopicInspector } from './adapters/aws/sns/SnsTopicInspector.js';
 import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
 import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
+import type { DoctorDeps } from './application/doctor.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
 import { trackedDatabase } from './application/trackedDatabase.js';
@@ -25,7 +29,9 @@ import type { DatabaseProbe } from './ports/DatabaseProbe.js';
 import { ENV, readDeployedSettings, type DeployedSettings, type Environment } from './config/environment.js';
 import { loadPackagedConfig } from './config/packaged.js';
 import { connectionCheckOf } from './config/groups.js';
-import type { ControlPlaneConfig, GroupConfig } from './config/schema.js';
+import { loadConfig } from './config/load.js';
+import { roleName } from './config/roleNames.js';
+import { controlPlaneRegionsOf, type ControlPlaneConfig, type GroupConfig } from './config/schema.js';
 import { ValidationError } from './domain/errors.js';
 import type { FencingMode, RegionName } from './domain/types.js';
 import type { Database, PromoteOptions } from './ports/Database.js';
@@ -143,6 +149,53 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     notifier: new SnsNotifier((topicRegion) => new SNSClient(lambdaClientConfig(topicRegion))),
     prober: new HttpProber(),
     clock: systemClock,
+  };
+}
+
+/** Where `fcp doctor` finds the deployment it checks. */
+export interface DoctorTarget {
+  readonly configPath: string;
+  readonly tableName: string;
+  /** The state table's region (the control-plane region). */
+  readonly tableRegion: RegionName;
+  /** The deployment's stage: it names the roles (src/config/roleNames.ts). */
+  readonly stage: string;
+  /** The account the stacks are deployed in. */
+  readonly account: string;
+}
+
+/**
+ * Builds what `fcp doctor` reads, with the operator's own credentials (default chain): the state table, the AWS
+ * database and traffic adapters the executor uses, IAM's policy simulator and SNS topic attributes.
+ *
+ * @example
+ * const report = await runDoctor(await buildDoctorDeps({ configPath, tableName, tableRegion, stage: 'staging', account }));
+ */
+export async function buildDoctorDeps(target: DoctorTarget): Promise<DoctorDeps> {
+  const config = await loadConfig(resolve(target.configPath));
+  const stores = createDynamoDbStores({ tableName: target.tableName, region: target.tableRegion });
+  const controlPlaneRegions = controlPlaneRegionsOf(config.fleet);
+  const partition = config.groups[0]?.notifications.topicArn.split(':')[1] ?? 'aws';
+  const roleArn = (fn: 'orchestrate' | 'operator' | 'probe', region: RegionName) =>
+    `arn:${partition}:iam::${target.account}:role/${roleName(target.stage, fn, region)}`;
+  return {
+    config,
+    clock: systemClock,
+    stateStore: stores.stateStore,
+    observations: stores.observationStore,
+    database: groupDatabase(),
+    traffic: groupTraffic(config),
+    // IAM is global; its API answers in us-east-1 (aws partition).
+    permissions: new IamPermissionSimulator(new IAMClient(clientConfig('us-east-1'))),
+    topics: new SnsTopicInspector((topicRegion) => new SNSClient(clientConfig(topicRegion))),
+    roles: {
+      orchestrator: roleArn('orchestrate', config.fleet.controlPlaneRegion),
+      operator: roleArn('operator', config.fleet.controlPlaneRegion),
+      probe: (observerRegion) => roleArn('probe', observerRegion),
+    },
+    // Each function uses the table's replica in its own region; an observer elsewhere writes to the control-plane region.
+    tableArn: (region) =>
+      `arn:${partition}:dynamodb:${controlPlaneRegions.includes(region) ? region : config.fleet.controlPlaneRegion}:${target.account}:table/${target.tableName}`,
   };
 }
 

@@ -13,6 +13,7 @@ import {
 } from './commandRules.js';
 import { reconcileGroup, type ExecutorDeps, type GroupOutcome } from './executor.js';
 import { lookAhead, planGroup, previewCommand, previewFailover, restoreSnapshot, type CommandPreview, type FailoverPreview } from './plan.js';
+import { ALLOW_DATA_LOSS_ROUTE, COMMAND_ROUTE_NAMES, isCommandRouteName, operatorPaths } from './operatorRoutes.js';
 import { failoverHistory, groupStatus } from './status.js';
 import { stateName } from './transitions.js';
 
@@ -43,12 +44,33 @@ export interface OperatorError {
   };
 }
 
+/** STS's own rule for a source identity (sts:AssumeRole --source-identity): 2 to 64 of these characters. */
+const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
+
+/**
+ * The identity a request is recorded under: the full ARN of the IAM principal that signed it (for a role session,
+ * `arn:aws:sts::<account>:assumed-role/<role>/<session>`), plus the STS source identity where the session carries one,
+ * which survives role chaining and names the person behind a shared role.
+ *
+ * @example
+ * callerIdentity('arn:aws:sts::123456789012:assumed-role/oncall/s1', 'alice@example.com');
+ * // 'arn:aws:sts::123456789012:assumed-role/oncall/s1 (source identity alice@example.com)'
+ */
+export function callerIdentity(userArn: string | undefined, sourceIdentity?: unknown): string | undefined {
+  const arn = userArn?.trim();
+  if (arn === undefined || arn === '') return undefined;
+  if (typeof sourceIdentity !== 'string' || sourceIdentity === '') return arn;
+  const source = SOURCE_IDENTITY.test(sourceIdentity) ? sourceIdentity : `${JSON.stringify(excerpt(sourceIdentity, 64))}, not a valid source identity`;
+  return `${arn} (source identity ${source})`;
+}
+
 /** Body keys that would let a caller claim an identity; the identity is the request's signer, nothing else. */
 const IDENTITY_KEYS = ['principalArn', 'principal', 'userArn', 'callerArn', 'caller', 'actor'];
 
 /**
- * The operator API: status, history, dry-run plans and commands, for the Lambda function URL and the local drill
- * server alike. The caller's identity is `request.principalArn` (the IAM principal that signed the request).
+ * The operator API: status, history, events, dry-run plans and commands, for the HTTP API (IAM-authorized, one route
+ * per group and command: operatorRoutes.ts) and the local drill server alike. The caller's identity is
+ * `request.principalArn` (the IAM principal that signed the request, see `callerIdentity`).
  *
  * A command is validated (400 naming the field), enqueued under its idempotency key, and the executor runs inline so
  * it takes effect at once. The executor alone decides and records it: an accepted command and a refused one both land
@@ -58,10 +80,14 @@ const IDENTITY_KEYS = ['principalArn', 'principal', 'userArn', 'callerArn', 'cal
  *
  * @example
  * const response = await handleOperatorRequest(deps, {
- *   principalArn: 'arn:aws:iam::123456789012:user/alice', method: 'POST', path: '/groups/orders/commands',
- *   body: { type: 'failover', targetRegion: 'us-east-1', reason: 'eu-west-1 down' }, idempotencyKey: randomUUID(),
+ *   principalArn: 'arn:aws:iam::123456789012:user/alice', method: 'POST', path: '/groups/orders/commands/failover',
+ *   body: { targetRegion: 'us-east-1', reason: 'eu-west-1 down' }, idempotencyKey: randomUUID(),
  * }, { deadline: Date.now() + 20_000 });
  * response.status; // 200, 202 (queued), 400, 403, 409 or 422
+ *
+ * The route decides the group, the command type and whether data loss is accepted (IAM granted exactly that route); a
+ * body that disagrees with it, an unknown command type or an oversized body is refused with 400 naming the field, and
+ * nothing is queued.
  *
  * Every input is bounded: the body (MAX_BODY_BYTES, checked by `parseOperatorBody` before it is parsed), each path
  * segment and query value (MAX_NAME_LENGTH), and every field of a command (commandRules.ts); a request over a bound
@@ -74,7 +100,7 @@ export async function handleOperatorRequest(
 ): Promise<OperatorResponse> {
   const principalArn = request.principalArn?.trim();
   if (principalArn === undefined || principalArn === '') {
-    return failure(403, 'forbidden', 'no IAM identity on the request: call the function URL with SigV4-signed requests (fcp does this)');
+    return failure(403, 'forbidden', 'no IAM identity on the request: call the operator API with SigV4-signed requests (fcp does this)');
   }
   const method = request.method.toUpperCase();
   let segments: string[];
@@ -102,9 +128,7 @@ export async function handleOperatorRequest(
     case 'all-history':
       return { status: 200, body: { failovers: await failoverHistory(deps, { limit: limitOf(query) }) } };
     case 'command':
-      return postCommand(deps, request, principalArn, route.groupId, options);
-    case 'cancel':
-      return cancelCommand(deps, request, principalArn, route.commandId, options);
+      return postCommand(deps, request, principalArn, route.groupId, route.command, options);
     default: {
       const group = findGroup(deps, route.groupId);
       if (group === undefined) return failure(404, 'not-found', `group ${route.groupId} is not configured (groups: ${groupIds(deps)})`);
@@ -113,6 +137,8 @@ export async function handleOperatorRequest(
           return { status: 200, body: await groupStatus(deps, group) };
         case 'history':
           return { status: 200, body: { failovers: await failoverHistory(deps, { groupId: group.id, limit: limitOf(query) }) } };
+        case 'events':
+          return recentEvents(deps, group, query);
         case 'plan':
           return planRequest(deps, group, principalArn, query);
         case 'command-lookup':
@@ -126,29 +152,33 @@ export async function handleOperatorRequest(
 
 type Route =
   | { name: 'all-status' | 'all-history' }
-  | { name: 'status' | 'history' | 'plan' | 'command' | 'pending'; groupId: string }
+  | { name: 'status' | 'history' | 'events' | 'plan' | 'pending'; groupId: string }
   | { name: 'command-lookup'; groupId: string; commandId: string }
-  | { name: 'cancel'; commandId: string };
+  | { name: 'command'; groupId: string; command: string };
 
+/** Matches the routes of OPERATOR_ROUTES (operatorRoutes.ts), which the HTTP API serves and IAM policies name. */
 function matchRoute(method: string, segments: readonly string[]): Route | OperatorResponse {
-  const [first, groupId, resource, commandId, ...rest] = segments;
+  const [first, groupId, resource, last, ...rest] = segments;
   let route: Route | undefined;
   let allowed = 'GET';
   if (first === 'history' && segments.length === 1) route = { name: 'all-history' };
-  else if (first === 'commands' && groupId !== undefined && resource === 'cancel' && segments.length === 3) {
-    route = { name: 'cancel', commandId: groupId };
-    allowed = 'POST';
-  }
-  else if (first === 'groups' && groupId === 'status' && segments.length === 2) route = { name: 'all-status' };
+  else if (first === 'groups' && segments.length === 1) route = { name: 'all-status' };
   else if (first === 'groups' && groupId !== undefined && rest.length === 0) {
-    if (resource === 'status' && commandId === undefined) route = { name: 'status', groupId };
-    else if (resource === 'history' && commandId === undefined) route = { name: 'history', groupId };
-    else if (resource === 'plan' && commandId === undefined) route = { name: 'plan', groupId };
-    else if (resource === 'commands' && commandId === undefined) {
-      // GET lists the pending commands, POST queues one.
-      route = method === 'GET' ? { name: 'pending', groupId } : { name: 'command', groupId };
-      allowed = method === 'GET' ? 'GET' : 'POST';
-    } else if (resource === 'commands' && commandId !== undefined) route = { name: 'command-lookup', groupId, commandId };
+    if (resource === undefined) route = { name: 'status', groupId };
+    else if (last !== undefined && resource !== 'commands') route = undefined;
+    else if (resource === 'history' || resource === 'events' || resource === 'plan') route = { name: resource, groupId };
+    else if (resource === 'commands' && last === undefined) {
+      if (method === 'POST') {
+        return failure(400, 'bad-request', 'the command names no type; nothing changed', [
+          `type: missing from the path: POST each command to ${operatorPaths.pending(groupId)}/<type> (${COMMAND_ROUTE_NAMES.join(', ')})`,
+        ]);
+      }
+      route = { name: 'pending', groupId };
+    } else if (resource === 'commands' && last !== undefined) {
+      // GET reads a command by id, POST sends one to its type's route.
+      route = method === 'POST' ? { name: 'command', groupId, command: last } : { name: 'command-lookup', groupId, commandId: last };
+      allowed = method === 'POST' ? 'POST' : 'GET';
+    }
   }
   if (route === undefined) {
     return failure(404, 'not-found', `no such route: ${method} /${segments.join('/')} (see docs/operator-runbook.md)`);
@@ -162,17 +192,19 @@ async function postCommand(
   request: OperatorRequest,
   principalArn: string,
   groupId: string,
+  routeName: string,
   options: { deadline: EpochMs },
 ): Promise<OperatorResponse> {
   const group = findGroup(deps, groupId);
-  const parsed = parseCommandBody(request.body, group);
+  const routed = bodyForRoute(request.body, groupId, routeName);
+  const parsed = 'issues' in routed ? routed : parseCommandBody(routed.body, group);
   const issues = [
     ...(group === undefined ? [`groupId: ${groupId} is not a configured group (groups: ${groupIds(deps)})`] : []),
     ...idempotencyIssues(request.idempotencyKey),
     ...('issues' in parsed ? parsed.issues : []),
   ];
   if (issues.length > 0 || group === undefined || 'issues' in parsed) {
-    deps.logger?.warn('operator command rejected as malformed; nothing changed', { principalArn, groupId, issues });
+    deps.logger?.warn('operator command rejected as malformed; nothing changed', { principalArn, groupId, route: excerpt(routeName, 40), issues });
     return failure(400, 'bad-request', 'the command is malformed; nothing changed', issues);
   }
   const body = parsed.body;
@@ -192,6 +224,9 @@ async function postCommand(
   if (existing !== undefined && !sameCommand(existing, command)) {
     return failure(422, 'refused', `Idempotency-Key ${command.id} was already used for a different command (${existing.type} by ${excerpt(existing.principalArn)}: "${excerpt(existing.reason)}"); use a new key`);
   }
+  if (existing === undefined && command.targetCommandId !== undefined && (await deps.commands.get(group.id, command.targetCommandId)) === undefined) {
+    return failure(404, 'not-found', `group ${group.id} has no command ${command.targetCommandId}; fcp commands ${group.id} lists the pending ones`);
+  }
   // Decided before anything changes, on what the executor will see: tells 409 from 422, and what a queued command will
   // do. A cancel acts on the queue, not on the machine: there is nothing to preview.
   const previewable = COMMAND_RULES[command.type].plannable;
@@ -210,42 +245,51 @@ async function postCommand(
 }
 
 /**
- * `POST /commands/<id>/cancel` with `{ reason, groupId? }`: finds the group that holds the command (or the one named)
- * and queues a cancel for it, which the executor applies before any other command and records with the caller.
+ * The command body as the route says it: IAM granted the route, so the route decides the type, the group and whether
+ * data loss is accepted; a body that says otherwise is refused naming the field, never followed. `type` and `groupId`
+ * may be left out of the body.
  */
-async function cancelCommand(
-  deps: ExecutorDeps,
-  request: OperatorRequest,
-  principalArn: string,
-  targetCommandId: string,
-  options: { deadline: EpochMs },
-): Promise<OperatorResponse> {
-  const body = request.body;
+function bodyForRoute(body: unknown, groupId: string, routeName: string): { body: Record<string, unknown> } | { issues: string[] } {
+  if (!isCommandRouteName(routeName)) {
+    return { issues: [`type: ${excerpt(routeName, 40)} (the last segment of the path) is not a command; one of: ${COMMAND_ROUTE_NAMES.join(', ')}`] };
+  }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return failure(400, 'bad-request', 'the cancel is malformed; nothing changed', ['body: must be a JSON object such as {"reason": "..."}']);
+    return { issues: ['body: must be a JSON object such as {"reason": "..."}'] };
   }
-  const { groupId, ...rest } = body as Record<string, unknown>;
-  if (groupId !== undefined && (typeof groupId !== 'string' || findGroup(deps, groupId) === undefined)) {
-    return failure(400, 'bad-request', 'the cancel is malformed; nothing changed', [
-      `groupId: ${excerpt(String(groupId), 40)} is not a configured group (groups: ${groupIds(deps)})`,
-    ]);
+  const { type, groupId: bodyGroup, ...rest } = body as Record<string, unknown>;
+  const dataLossRoute = routeName === ALLOW_DATA_LOSS_ROUTE;
+  const routeType: OperatorCommandType = dataLossRoute ? 'failover' : routeName;
+  const path = operatorPaths.command(groupId, routeType, dataLossRoute);
+  const issues: string[] = [];
+  if (type !== undefined && type !== routeType) {
+    issues.push(`type: the body says ${excerpt(String(type), 40)} but the route is POST ${path}; send each command to its own route`);
   }
-  if (!COMMAND_ID.test(targetCommandId)) {
-    return failure(400, 'bad-request', 'the cancel is malformed; nothing changed', [
-      'commandId: must be the id of a command (8 to 128 letters, digits, ".", "_", ":" or "-"): see fcp commands <group>',
-    ]);
+  if (bodyGroup !== undefined && bodyGroup !== groupId) {
+    issues.push(`groupId: the body says ${excerpt(String(bodyGroup), 40)} but the route is POST ${path}`);
   }
-  const candidates = groupId === undefined ? deps.config.groups : deps.config.groups.filter((group) => group.id === groupId);
-  const holders = (
-    await Promise.all(candidates.map(async (group) => ((await deps.commands.get(group.id, targetCommandId)) === undefined ? [] : [group.id])))
-  ).flat();
-  if (holders.length === 0) return failure(404, 'not-found', `no group has a command ${targetCommandId}; fcp commands <group> lists the pending ones`);
-  if (holders.length > 1) {
-    return failure(400, 'bad-request', 'the cancel is ambiguous; nothing changed', [
-      `groupId: command ${targetCommandId} exists in groups ${holders.join(', ')}: name one (fcp cancel --group)`,
-    ]);
+  if (rest.allowDataLoss === true && !dataLossRoute && routeType === 'failover') {
+    issues.push(`allowDataLoss: a failover that accepts data loss has its own route, POST ${operatorPaths.command(groupId, 'failover', true)} (granted separately)`);
   }
-  return postCommand(deps, { ...request, body: { ...rest, type: 'cancel', targetCommandId } }, principalArn, holders[0]!, options);
+  if (dataLossRoute && rest.allowDataLoss !== undefined && rest.allowDataLoss !== true) {
+    issues.push(`allowDataLoss: must be true or left out on POST ${path}; a plain failover goes to POST ${operatorPaths.command(groupId, 'failover')}`);
+  }
+  if (issues.length > 0) return { issues };
+  return { body: { ...rest, type: routeType, ...(dataLossRoute ? { allowDataLoss: true } : {}) } };
+}
+
+/**
+ * `GET /groups/<id>/events?limit=&after=`: the newest events of the group's log (newest first), at most `limit`
+ * (default 50, at most 200), only those after sequence number `after` when given (to follow the log).
+ */
+async function recentEvents(deps: ExecutorDeps, group: GroupConfig, query: Readonly<Record<string, string | undefined>>): Promise<OperatorResponse> {
+  const issues: string[] = [];
+  const limit = query.limit === undefined ? 50 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) issues.push(`limit: must be a whole number from 1 to 200, not ${excerpt(query.limit ?? '', 40)}`);
+  const after = query.after === undefined ? undefined : Number(query.after);
+  if (after !== undefined && (!Number.isInteger(after) || after < 0)) issues.push(`after: must be an event sequence number (a whole number), not ${excerpt(query.after ?? '', 40)}`);
+  if (issues.length > 0) return failure(400, 'bad-request', 'the events query is malformed', issues);
+  const events = await deps.eventLog.list(group.id, { limit });
+  return { status: 200, body: { groupId: group.id, events: after === undefined ? events : events.filter((event) => event.seq > after) } };
 }
 
 /** A pending command as `fcp commands` lists it. */

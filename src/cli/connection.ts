@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   HttpOperatorClient,
-  regionOfFunctionUrl,
+  regionOfEndpoint,
   sigV4Signer,
   type OperatorTransport,
 } from '../adapters/operator-client/OperatorClient.js';
@@ -27,12 +27,12 @@ export class UsageError extends ControlPlaneError {
 }
 
 /**
- * Resolves `--local`, `--endpoint` (or `FCP_ENDPOINT`), `--region` (or the function URL's own region, or
+ * Resolves `--local`, `--endpoint` (or `FCP_ENDPOINT`), `--region` (or the HTTP API endpoint's own region, or
  * `AWS_REGION`) and `--profile` into a connection. Throws `UsageError` saying what is missing.
  *
  * @example
- * await resolveConnection({ endpoint: 'https://abc.lambda-url.us-west-2.on.aws' }, process.env, process.cwd());
- * // { kind: 'signed', endpoint: 'https://abc.lambda-url.us-west-2.on.aws', region: 'us-west-2' }
+ * await resolveConnection({ endpoint: 'https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com' }, process.env, process.cwd());
+ * // { kind: 'signed', endpoint: 'https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com', region: 'us-west-2' }
  */
 export async function resolveConnection(
   options: ConnectionOptions,
@@ -58,21 +58,21 @@ export async function resolveConnection(
   }
   const endpoint = options.endpoint ?? env.FCP_ENDPOINT;
   if (endpoint === undefined || endpoint === '') {
-    throw new UsageError('no operator API endpoint: pass --endpoint <function URL>, set FCP_ENDPOINT, or use --local for the drill');
+    throw new UsageError('no operator API endpoint: pass --endpoint <operator API URL>, set FCP_ENDPOINT, or use --local for the drill');
   }
   try {
     new URL(endpoint);
   } catch (error) {
     throw new UsageError(`--endpoint: ${endpoint} is not a URL`, { cause: error });
   }
-  const region = options.region ?? regionOfFunctionUrl(endpoint) ?? env.AWS_REGION;
-  if (region === undefined) throw new UsageError('--region: needed to sign requests for this endpoint (the region of the function URL)');
+  const region = options.region ?? regionOfEndpoint(endpoint) ?? env.AWS_REGION;
+  if (region === undefined) throw new UsageError('--region: needed to sign requests for this endpoint (the region of the operator API)');
   const profile = options.profile ?? env.AWS_PROFILE;
   return { kind: 'signed', endpoint, region, ...(profile === undefined ? {} : { profile }) };
 }
 
 /**
- * The real transport: HTTP to the endpoint, SigV4-signed (service `lambda`) unless local.
+ * The real transport: HTTP to the endpoint, SigV4-signed (service `execute-api`) unless local.
  *
  * @example
  * const transport = connect(await resolveConnection(options, process.env, process.cwd()));

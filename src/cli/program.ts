@@ -2,12 +2,14 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { OperatorReply, OperatorTransport } from '../adapters/operator-client/OperatorClient.js';
 import { OperatorApiUnreachableError } from '../adapters/operator-client/OperatorClient.js';
 import type { CommandAnswer, PendingCommands } from '../application/operatorApi.js';
+import { operatorPaths } from '../application/operatorRoutes.js';
 import type { GroupPlan } from '../application/plan.js';
 import type { FailoverHistoryEntry, GroupStatus } from '../application/status.js';
 import { loadConfig } from '../config/load.js';
 import { ValidationError } from '../domain/errors.js';
 import type { OperatorCommandType } from '../ports/CommandQueue.js';
 import { resolveConnection, UsageError, type Connection, type ConnectionOptions } from './connection.js';
+import { doctorDepsFromAws, registerDoctorCommand } from './doctorCommand.js';
 import { registerDrillCommand, stagingDrillDepsFromAws } from './drillCommand.js';
 import { registerLocalFaultCommands } from './localFaults.js';
 import {
@@ -67,7 +69,7 @@ Exit codes:
   3  refused (422): not allowed as asked; the message says why and what to do
   4  conflict (409): the group is busy with something the command conflicts with
 
-Endpoint: --endpoint <function URL> or FCP_ENDPOINT; requests are SigV4-signed (service lambda) with the default
+Endpoint: --endpoint <operator API URL> or FCP_ENDPOINT; requests are SigV4-signed (service execute-api) with the default
 AWS credential chain or --profile. --local talks to the local drill server named in .fcp/local.json, unsigned.
 Every command is recorded with your IAM identity and --reason. See docs/operator-runbook.md.`;
 
@@ -119,7 +121,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     .action(async (group: string | undefined, options: CommonOptions & { watch?: boolean }) => {
       const transport = await open(io, options);
       for (;;) {
-        const reply = await transport.send({ method: 'GET', path: group === undefined ? '/groups/status' : `/groups/${encodeURIComponent(group)}/status` });
+        const reply = await transport.send({ method: 'GET', path: group === undefined ? operatorPaths.allGroups() : operatorPaths.group(group) });
         if (options.watch === true && !options.json) io.stdout('\u001b[2J\u001b[H');
         state.exitCode = print(io, options, reply, (body) =>
           group === undefined ? renderAllStatus((body as { groups: GroupStatus[] }).groups) : renderGroupStatus(body as GroupStatus),
@@ -136,7 +138,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
       const transport = await open(io, options);
       const reply = await transport.send({
         method: 'GET',
-        path: group === undefined ? '/history' : `/groups/${encodeURIComponent(group)}/history`,
+        path: group === undefined ? operatorPaths.allHistory() : operatorPaths.history(group),
         query: { limit: String(options.limit) },
       });
       state.exitCode = print(io, options, reply, (body) => renderHistory((body as { failovers: FailoverHistoryEntry[] }).failovers));
@@ -174,14 +176,14 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
 
   withCommon(program.command('cancel <command-id>').description('cancel a pending command (see fcp commands); recorded with your identity'))
     .requiredOption('--reason <text>', 'why: recorded with your identity in the event log')
-    .option('--group <group>', 'the group holding the command (found by id when omitted)')
+    .requiredOption('--group <group>', 'the group holding the command (IAM grants commands per group)')
     .option('--idempotency-key <key>', 'reuse a key to retry a request safely (default: a new UUID)')
-    .action(async (commandId: string, options: CommonOptions & { reason: string; group?: string; idempotencyKey?: string }) => {
+    .action(async (commandId: string, options: CommonOptions & { reason: string; group: string; idempotencyKey?: string }) => {
       const transport = await open(io, options);
       const reply = await sendWithRetries(io, transport, {
         method: 'POST',
-        path: `/commands/${encodeURIComponent(commandId)}/cancel`,
-        body: { reason: options.reason, ...(options.group === undefined ? {} : { groupId: options.group }) },
+        path: operatorPaths.command(options.group, 'cancel'),
+        body: { reason: options.reason, targetCommandId: commandId },
         idempotencyKey: options.idempotencyKey ?? io.newIdempotencyKey(),
       });
       state.exitCode = print(io, options, reply, (answer) => renderCommandAnswer(answer as CommandAnswer));
@@ -205,6 +207,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
 
   registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
   registerLocalFaultCommands(program, io, state);
+  registerDoctorCommand(program, io, state, doctorDepsFromAws);
   return program;
 }
 
@@ -220,9 +223,9 @@ function wholeNumber(value: string): number {
 
 function withCommon(command: Command): Command {
   return command
-    .option('--endpoint <url>', 'operator API function URL (default: $FCP_ENDPOINT)')
+    .option('--endpoint <url>', 'operator API URL (default: $FCP_ENDPOINT)')
     .option('--profile <name>', 'AWS profile whose credentials sign the requests')
-    .option('--region <region>', 'region for SigV4 (default: the function URL region)')
+    .option('--region <region>', 'region for SigV4 (default: the operator API region)')
     .option('--local', 'the local drill server (.fcp/local.json), unsigned')
     .option('--json', 'print the API answer as JSON');
 }
@@ -256,9 +259,9 @@ function reprotectCommand(program: Command, io: CliIo, state: { exitCode: number
     .description('after a failover: create a new read replica of the primary in --region, so the group is protected again; confirms first')
     .requiredOption('--region <region>', 'the region to create the replica in (not the primary)')
     .requiredOption('--reason <text>', 'why: recorded with your identity in the event log')
-    .option('--endpoint <url>', 'operator API function URL (default: $FCP_ENDPOINT)')
+    .option('--endpoint <url>', 'operator API URL (default: $FCP_ENDPOINT)')
     .option('--profile <name>', 'AWS profile whose credentials sign the requests')
-    .option('--api-region <region>', 'region for SigV4 (default: the function URL region)')
+    .option('--api-region <region>', 'region for SigV4 (default: the operator API region)')
     .option('--local', 'the local drill server (.fcp/local.json), unsigned')
     .option('--json', 'print the API answer as JSON')
     .option('--idempotency-key <key>', 'reuse a key to retry a request safely (default: a new UUID)')
@@ -309,7 +312,7 @@ async function sendCommand(io: CliIo, type: OperatorCommandType, group: string, 
     }
   }
   const idempotencyKey = options.idempotencyKey ?? io.newIdempotencyKey();
-  let reply = await sendWithRetries(io, transport, { method: 'POST', path: `${groupPath}/commands`, body, idempotencyKey });
+  let reply = await sendWithRetries(io, transport, { method: 'POST', path: operatorPaths.command(group, type, options.allowDataLoss), body, idempotencyKey });
   const polls = Math.ceil((options.wait * 1_000) / POLL_INTERVAL_MS);
   for (let poll = 0; reply.status === 202 && poll < polls && !interrupted(io); poll += 1) {
     if (!options.json) io.stderr(`queued; waiting for the orchestrator to take it (command ${idempotencyKey})...`);

@@ -277,7 +277,7 @@ export function renderPendingCommands(answer: PendingCommands): string {
   return [
     `${answer.groupId}: ${answer.commands.length} pending command(s), oldest first`,
     table([['ID', 'COMMAND', 'QUEUED', 'BY', 'REASON'], ...rows]),
-    `cancel one: fcp cancel <id> --reason "..."`,
+    `cancel one: fcp cancel <id> --group ${answer.groupId} --reason "..."`,
   ].join('\n');
 }
 

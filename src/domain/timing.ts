@@ -29,6 +29,12 @@ export const AWS_REQUEST_TIMEOUT_MS = 5_000;
 export const ORCHESTRATE_SAFETY_MARGIN_MS = 3_000;
 /** Time the operator Lambda leaves unused at its end. */
 export const OPERATOR_SAFETY_MARGIN_MS = 3_000;
+
+/**
+ * The longest an operator command runs the executor inline before answering; the orchestrator continues after. With
+ * the margin it stays under the HTTP API's 30 s integration timeout (the function's timeout is 29 s).
+ */
+export const OPERATOR_INLINE_BUDGET_MS = 20_000;
 /**
  * Time the probe Lambda leaves unused at its end. The next scheduled invocation starts about a minute after this one
  * did; stopping early keeps two invocations of one observer from writing its reports at once (a streak counted twice).

@@ -4,6 +4,8 @@ import { handleOperatorRequest, parseOperatorBody, type CommandAnswer, type Oper
 import type { GroupPlan } from '../../src/application/plan.js';
 import type { GroupStatus, FailoverHistoryEntry } from '../../src/application/status.js';
 import type { GroupConfig } from '../../src/config/schema.js';
+import { isCommandRouteName, operatorPaths } from '../../src/application/operatorRoutes.js';
+import type { OperatorCommandType } from '../../src/ports/CommandQueue.js';
 import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound, REPLICA } from './harness.js';
 
 const MINUTE = 60_000;
@@ -27,13 +29,21 @@ function command(world: World, body: unknown, options: { key?: string; principal
     world,
     {
       method: 'POST',
-      path: `/groups/${options.group ?? world.group.id}/commands`,
+      path: routeOf(options.group ?? world.group.id, body),
       body,
       idempotencyKey: options.key ?? newKey(),
       principalArn: options.principalArn ?? ALICE,
     },
     options.deadlineMs,
   );
+}
+
+/** The route a command body goes to, as fcp sends it (its type, or the data-loss route). */
+function routeOf(groupId: string, body: unknown): string {
+  const { type, allowDataLoss } = (typeof body === 'object' && body !== null ? body : {}) as { type?: unknown; allowDataLoss?: unknown };
+  if (typeof type !== 'string' || type.length > 128) return operatorPaths.command(groupId, 'failover');
+  if (!isCommandRouteName(type)) return `/groups/${groupId}/commands/${type}`;
+  return operatorPaths.command(groupId, type as OperatorCommandType, allowDataLoss === true);
 }
 
 /** A healthy group the executor has seen once: monitoring, replicas 2 s and 5 s behind. */
@@ -109,7 +119,7 @@ describe('operator API: validation', () => {
   it.each([
     [{ type: 'failover', reason: 'x', targetRegion: 'sa-east-1' }, 'targetRegion: sa-east-1 is not a region of group orders'],
     [{ type: 'failover', reason: '   ' }, 'reason: is required and must not be empty'],
-    [{ type: 'explode', reason: 'x' }, 'type: must be one of failover, switchover'],
+    [{ type: 'explode', reason: 'x' }, 'type: explode (the last segment of the path) is not a command; one of: approve, reject, failover'],
     [{ type: 'pause', reason: 'x', allowDataLoss: true }, 'allowDataLoss: applies to failover only'],
     [{ type: 'switchover', reason: 'x' }, 'targetRegion: is required for a switchover'],
     [{ type: 'pause', reason: 'x', force: true }, 'force: unknown key'],
@@ -145,7 +155,7 @@ describe('operator API: validation', () => {
     const world = await healthyWorld();
 
     // Act
-    const response = await call(world, { method: 'POST', path: '/groups/orders/commands', body: { type: 'pause', reason: 'x' } });
+    const response = await call(world, { method: 'POST', path: '/groups/orders/commands/pause', body: { reason: 'x' } });
 
     // Assess
     expect(response.status).toBe(400);
@@ -367,7 +377,7 @@ describe('operator API: the other commands', () => {
     world.deps.prober.failing.add(world.group.regions[REPLICA]!.healthEndpoints[0]!.url);
     await command(world, { type: 'failover', targetRegion: REPLICA, reason: 'primary degraded' }, { deadlineMs: 10 * MINUTE });
     world.deps.prober.failing.clear();
-    expect((await call(world, { method: 'GET', path: '/groups/orders/status' })).body).toMatchObject({ state: 'stalled' });
+    expect((await call(world, { method: 'GET', path: '/groups/orders' })).body).toMatchObject({ state: 'stalled' });
 
     // Act
     const response = await command(world, { type: 'retry', reason: 'health endpoint fixed' });
@@ -402,7 +412,7 @@ describe('operator API: reading', () => {
     await command(world, { type: 'pause', reason: 'maintenance' });
 
     // Act
-    const response = await call(world, { method: 'GET', path: '/groups/orders/status' });
+    const response = await call(world, { method: 'GET', path: '/groups/orders' });
 
     // Assess
     expect(response.status).toBe(200);
@@ -416,12 +426,12 @@ describe('operator API: reading', () => {
     expect(status.lastEvents[0]).toMatchObject({ type: 'PAUSE', actor: ALICE });
   });
 
-  it('lists every group at /groups/status', async () => {
+  it('lists every group at /groups', async () => {
     // Prepare
     const world = await healthyWorld();
 
     // Act
-    const response = await call(world, { method: 'GET', path: '/groups/status' });
+    const response = await call(world, { method: 'GET', path: '/groups' });
 
     // Assess
     expect((response.body as { groups: GroupStatus[] }).groups.map((group) => group.groupId)).toEqual(['orders']);
@@ -496,10 +506,10 @@ describe('operator API: reading', () => {
 
     // Act
     const responses = await Promise.all([
-      call(world, { method: 'GET', path: '/groups/payments/status' }),
+      call(world, { method: 'GET', path: '/groups/payments' }),
       call(world, { method: 'GET', path: '/nowhere' }),
-      call(world, { method: 'DELETE', path: '/groups/orders/status' }),
-      call(world, { method: 'GET', path: '/groups/%E0%A4%A/status' }),
+      call(world, { method: 'DELETE', path: '/groups/orders' }),
+      call(world, { method: 'GET', path: '/groups/%E0%A4%A' }),
     ]);
 
     // Assess
@@ -526,7 +536,7 @@ describe('operator API: bad input changes nothing', () => {
 
   it.each([
     [{ type: 'failover', reason: 'x', targetRegion: 'r'.repeat(10_000) }, /^targetRegion: must be at most 128 character\(s\) long/],
-    [{ type: 'x'.repeat(10_000), reason: 'x' }, /^type: must be one of failover, switchover/],
+    [{ type: 'x'.repeat(10_000), reason: 'x' }, /^type: the body says x+… \(10000 characters\) but the route is POST \/groups\/orders\/commands\/failover/],
     [{ type: 'cancel', reason: 'x' }, /^targetCommandId: is required for a cancel/],
   ])('bounds every field and quotes a bad value instead of echoing it whole (%#)', async (body, issue) => {
     // Prepare
@@ -548,7 +558,7 @@ describe('operator API: bad input changes nothing', () => {
     const world = await healthyWorld();
 
     // Act
-    const response = await call(world, { method: 'GET', path: `/groups/${'g'.repeat(100_000)}/status` });
+    const response = await call(world, { method: 'GET', path: `/groups/${'g'.repeat(100_000)}` });
 
     // Assess
     expect(response.status).toBe(400);
@@ -653,8 +663,8 @@ describe('operator API: pending commands and cancel', () => {
     // Act
     const response = await call(world, {
       method: 'POST',
-      path: '/commands/pause-key-0001/cancel',
-      body: { reason: 'maintenance postponed' },
+      path: '/groups/orders/commands/cancel',
+      body: { reason: 'maintenance postponed', targetCommandId: 'pause-key-0001' },
       idempotencyKey: 'cancel-key-0001',
       principalArn: BOB,
     });
@@ -678,14 +688,14 @@ describe('operator API: pending commands and cancel', () => {
     expect(await world.deps.commands.pending(world.group.id)).toEqual([]);
   });
 
-  it('answers 404 for a command no group has, and refuses to cancel one already taken', async () => {
+  it('answers 404 for a command the group does not have, and refuses to cancel one already taken', async () => {
     // Prepare
     const world = await healthyWorld();
     await command(world, { type: 'pause', reason: 'maintenance' }, { key: 'taken-key-0001' });
 
     // Act
-    const unknown = await call(world, { method: 'POST', path: '/commands/ghost-key-0001/cancel', body: { reason: 'x' }, idempotencyKey: newKey() });
-    const taken = await call(world, { method: 'POST', path: '/commands/taken-key-0001/cancel', body: { reason: 'too late' }, idempotencyKey: newKey() });
+    const unknown = await command(world, { type: 'cancel', reason: 'x', targetCommandId: 'ghost-key-0001' });
+    const taken = await command(world, { type: 'cancel', reason: 'too late', targetCommandId: 'taken-key-0001' });
 
     // Assess
     expect(unknown.status).toBe(404);

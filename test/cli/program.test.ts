@@ -261,8 +261,8 @@ describe('fcp failover: confirmation', () => {
     const slow = new InProcessTransport(world.deps, OPERATOR, 5_000);
     const started = await slow.send({
       method: 'POST',
-      path: '/groups/orders/commands',
-      body: { type: 'failover', targetRegion: REPLICA, reason: 'primary degraded' },
+      path: '/groups/orders/commands/failover',
+      body: { targetRegion: REPLICA, reason: 'primary degraded' },
       idempotencyKey: 'first-failover-01',
     });
     expect((started.body as CommandAnswer).state).toBe('failingOver.awaitingPromotion');
@@ -457,7 +457,7 @@ describe('fcp commands and fcp cancel', () => {
 
     // Act
     const listed = await runCli(['commands', 'orders'], listing.io);
-    const cancelled = await runCli(['cancel', 'pause-key-0001', '--reason', 'postponed'], cancelling.io);
+    const cancelled = await runCli(['cancel', 'pause-key-0001', '--group', 'orders', '--reason', 'postponed'], cancelling.io);
     world.clock.advance(31_000);
     await reconcileGroup(world.deps, world.group, { owner: 'orchestrator', deadline: world.clock.now() + MINUTE });
 
@@ -465,10 +465,10 @@ describe('fcp commands and fcp cancel', () => {
     expect(listed).toBe(0);
     expect(listing.out().split('\n')[0]).toBe('orders: 1 pending command(s), oldest first');
     expect(listing.out()).toMatch(/pause-key-0001\s+pause\s+\S+ \S+\s+arn:aws:iam::123456789012:user\/alice\s+maintenance/);
-    expect(listing.out()).toContain('fcp cancel <id> --reason');
+    expect(listing.out()).toContain('fcp cancel <id> --group orders --reason');
     expect(cancelled).toBe(0);
     expect(cancelling.out()).toContain('cancel queued');
-    expect(world.transport.posts().at(-1)).toMatchObject({ path: '/commands/pause-key-0001/cancel', body: { reason: 'postponed' } });
+    expect(world.transport.posts().at(-1)).toMatchObject({ path: '/groups/orders/commands/cancel', body: { reason: 'postponed', targetCommandId: 'pause-key-0001' } });
     expect(await world.deps.commands.get('orders', 'pause-key-0001')).toMatchObject({ status: 'refused', outcome: `cancelled by ${OPERATOR}: postponed` });
     const [event] = (await world.deps.eventLog.list('orders')).filter((logged) => logged.type === 'COMMAND_CANCELLED');
     expect(event).toMatchObject({ actor: OPERATOR, detail: { commandId: 'pause-key-0001', reason: 'postponed' } });

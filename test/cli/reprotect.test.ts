@@ -85,7 +85,7 @@ describe('operator API: reprotect', () => {
     // Act
     const response = await handleOperatorRequest(
       world.deps,
-      { principalArn: OPERATOR, method: 'POST', path: '/groups/orders/commands', body: { type: 'reprotect', reason: 'INC-1' }, idempotencyKey: 'key-00000001' },
+      { principalArn: OPERATOR, method: 'POST', path: '/groups/orders/commands/reprotect', body: { type: 'reprotect', reason: 'INC-1' }, idempotencyKey: 'key-00000001' },
       { deadline: world.clock.now() + MINUTE },
     );
 
@@ -101,7 +101,7 @@ describe('operator API: reprotect', () => {
     const request = (key: string, region: string) =>
       handleOperatorRequest(
         world.deps,
-        { principalArn: OPERATOR, method: 'POST', path: '/groups/orders/commands', body: { type: 'reprotect', reason: 'INC-1', targetRegion: region }, idempotencyKey: key },
+        { principalArn: OPERATOR, method: 'POST', path: '/groups/orders/commands/reprotect', body: { type: 'reprotect', reason: 'INC-1', targetRegion: region }, idempotencyKey: key },
         { deadline: world.clock.now() + MINUTE },
       );
     const first = await request('key-00000001', PRIMARY);
@@ -122,8 +122,8 @@ describe('operator API: reprotect', () => {
 
     // Act
     const [status, plan] = await Promise.all(
-      ['status', 'plan'].map((resource) =>
-        handleOperatorRequest(world.deps, { principalArn: OPERATOR, method: 'GET', path: `/groups/orders/${resource}`, body: undefined }, { deadline: world.clock.now() + MINUTE }),
+      ['/groups/orders', '/groups/orders/plan'].map((path) =>
+        handleOperatorRequest(world.deps, { principalArn: OPERATOR, method: 'GET', path, body: undefined }, { deadline: world.clock.now() + MINUTE }),
       ),
     );
 

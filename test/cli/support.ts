@@ -62,7 +62,7 @@ export function terminal(transport: OperatorTransport | undefined, options: Part
       if (transport === undefined) throw new Error('this terminal has no transport: pass one or a connect function');
       return transport;
     },
-    env: { FCP_ENDPOINT: 'https://abc123.lambda-url.us-west-2.on.aws' },
+    env: { FCP_ENDPOINT: 'https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com' },
     cwd: process.cwd(),
     newIdempotencyKey: () => `cli-key-${String((keys += 1)).padStart(4, '0')}`,
     sleep: async () => {},

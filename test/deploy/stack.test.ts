@@ -16,6 +16,9 @@ import {
   statementsOf,
 } from './packageStack.js';
 import type { PackagedStack, Template } from './packageStack.js';
+import { iamMatches, invokeArn, policyResources, POLICY_NAMES, templateRoutes, type PolicyName } from './operatorPolicies.js';
+import { OPERATOR_ROUTES } from '../../src/application/operatorRoutes.js';
+import { roleName } from '../../src/config/roleNames.js';
 
 const config = 'test/deploy/fixtures/two-groups.yaml';
 const threeRegionsConfig = 'test/deploy/fixtures/three-regions.yaml';
@@ -59,7 +62,7 @@ beforeAll(async () => {
   home = await packageStack({ config: threeRegionsConfig });
   replica = await packageStack({ config: threeRegionsConfig, controlPlane: 'us-east-2' });
   controlPlane = await packageStack({ config });
-  observer = await packageStack({ config, observer: 'eu-central-1' });
+  observer = await packageStack({ config, observer: 'eu-central-1', alarmEndpoint: 'https://hooks.example.com/sns/oncall' });
 }, 480_000);
 
 describe('the control-plane stack', () => {
@@ -178,22 +181,25 @@ describe('the control-plane stack', () => {
     });
   });
 
-  it('serves the operator API on an IAM-authenticated function URL, with its own role and the orchestrator permissions', () => {
+  it('serves the operator API as an HTTP API with IAM authorization on every route, with its own role and the orchestrator permissions', () => {
     // Prepare
     const { template } = controlPlane;
 
     // Act
     const operator = lambdaFunction(template, 'OperatorLambdaFunction');
-    const urls = resourcesOfType(template, 'AWS::Lambda::Url').map(([, url]) => url.Properties);
     const withoutLogs = (roleId: string) =>
       statementsOf(template, roleId).filter((statement) => statement.Sid !== 'OwnLogGroup');
+    const integrations = resourcesOfType(template, 'AWS::ApiGatewayV2::Integration').map(([, integration]) => integration.Properties);
 
     // Assess
     expect(operator.Role).toEqual({ 'Fn::GetAtt': ['OperatorRole', 'Arn'] });
-    expect(operator.Timeout).toBe(30);
-    expect(urls).toEqual([
-      expect.objectContaining({ AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': ['OperatorLambdaFunction', 'Arn'] } }),
+    expect(operator.Timeout).toBe(29);
+    expect(resourcesOfType(template, 'AWS::Lambda::Url')).toEqual([]);
+    expect(integrations).toEqual([
+      expect.objectContaining({ IntegrationUri: { 'Fn::GetAtt': ['OperatorLambdaFunction', 'Arn'] }, PayloadFormatVersion: '2.0' }),
     ]);
+    expect(templateRoutes(template).filter((route) => route.authorization !== 'AWS_IAM')).toEqual([]);
+    expect(templateRoutes(template).map((route) => route.routeKey).sort()).toEqual(OPERATOR_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
     expect(withoutLogs('OperatorRole')).toEqual(withoutLogs('OrchestrateRole'));
     expect(resourcesFor(template, 'OperatorRole', 'logs:PutLogEvents')).toEqual([
       {
@@ -201,7 +207,10 @@ describe('the control-plane stack', () => {
           'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/failover-control-plane-staging-operator:*',
       },
     ]);
-    expect(template.Outputs?.OperatorUrl).toMatchObject({ Value: { 'Fn::GetAtt': ['OperatorLambdaFunctionUrl', 'FunctionUrl'] } });
+    expect(template.Outputs?.OperatorUrl).toMatchObject({ Value: { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] } });
+    expect(replica.template.Outputs?.OperatorUrl).toMatchObject({ Value: { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] } });
+    expect(templateRoutes(replica.template)).toEqual(templateRoutes(template));
+    expect(resourcesOfType(observer.template, 'AWS::ApiGatewayV2::Api')).toEqual([]);
   });
 
   it('raises an alarm on orchestrator errors and on a stalled failover, sent to the alarm topic', () => {
@@ -234,9 +243,37 @@ describe('the control-plane stack', () => {
     // No notificationTopicArn parameter: the condition holds and the stack creates its own topic.
     expect(controlPlane.template.Conditions).toEqual({
       CreateNotificationTopic: { 'Fn::Equals': ['', ''] },
+      SubscribeAlarmEndpoint: { 'Fn::Equals': ['false', 'true'] },
       OneControlPlaneRegion: { 'Fn::Equals': ['false', 'false'] },
       ThreeControlPlaneRegions: { 'Fn::Equals': ['false', 'true'] },
     });
+  });
+
+  it('raises a heartbeat alarm when the orchestrator stops running, missing data breaching, in every control-plane region', () => {
+    // Prepare
+    const heartbeat = (template: Template) => Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).OrchestratorHeartbeatAlarm;
+
+    // Act
+    const alarms = [controlPlane, home, replica].map(({ template }) => heartbeat(template)?.Properties);
+
+    // Assess
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: 'OrchestratorPasses',
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ 'Fn::If': ['CreateNotificationTopic', { Ref: 'NotificationTopic' }, ''] }],
+      });
+    }
+    // Without alarmEndpoint the topic has no subscription of ours.
+    expect(controlPlane.template.Resources.AlarmSubscription?.Condition).toBe('SubscribeAlarmEndpoint');
   });
 });
 
@@ -275,6 +312,69 @@ describe('an observer stack', () => {
         ['', '-r1', '-r2', '-r3'].map((suffix) => `arn:aws:rds:${name.replace('ACCOUNT', account)}${suffix}`),
       ),
     );
+  });
+});
+
+describe('role names', () => {
+  it('names each role by stage, function and region, as fcp doctor finds them (src/config/roleNames.ts)', () => {
+    // Act
+    const names = [
+      controlPlane.template.Resources.OrchestrateRole,
+      controlPlane.template.Resources.OperatorRole,
+      replica.template.Resources.OrchestrateRole,
+      observer.template.Resources.ProbeRole,
+    ].map((role) => role?.Properties?.RoleName);
+
+    // Assess
+    expect(names).toEqual([
+      roleName('staging', 'orchestrate', 'us-west-2'),
+      roleName('staging', 'operator', 'us-west-2'),
+      roleName('staging', 'orchestrate', 'us-east-2'),
+      roleName('staging', 'probe', 'eu-central-1'),
+    ]);
+    expect(names[0]).toBe('fcp-staging-orchestrate-us-west-2');
+  });
+});
+
+describe('an observer stack: alarms for silence', () => {
+  it('raises a heartbeat alarm when its probe stops reporting, missing data breaching, on a topic in its own region', () => {
+    // Prepare
+    const { template } = observer;
+
+    // Act
+    const alarm = template.Resources.ObserverHeartbeatAlarm;
+
+    // Assess
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'ProbeRounds',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ 'Fn::If': ['CreateNotificationTopic', { Ref: 'NotificationTopic' }, ''] }],
+      OKActions: [{ 'Fn::If': ['CreateNotificationTopic', { Ref: 'NotificationTopic' }, ''] }],
+    });
+    expect(String(alarm?.Properties?.AlarmDescription)).toContain('eu-central-1');
+    expect(template.Resources.NotificationTopic).toMatchObject({ Condition: 'CreateNotificationTopic', Properties: { TopicName: 'failover-control-plane-staging-alarms' } });
+  });
+
+  it('subscribes the alarmEndpoint parameter (an https URL here) to the alarm topic', () => {
+    // Prepare
+    const { template } = observer;
+
+    // Assess
+    expect(template.Conditions?.SubscribeAlarmEndpoint).toEqual({ 'Fn::Equals': ['true', 'true'] });
+    expect(template.Resources.AlarmSubscription).toMatchObject({
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'SubscribeAlarmEndpoint',
+      Properties: {
+        TopicArn: { 'Fn::If': ['CreateNotificationTopic', { Ref: 'NotificationTopic' }, ''] },
+        Protocol: 'https',
+        Endpoint: 'https://hooks.example.com/sns/oncall',
+      },
+    });
   });
 });
 
@@ -420,5 +520,77 @@ describe('the control plane in three regions, packaged offline', () => {
     // Assess
     expect(actionsOf(arc!)).toContain('route53-recovery-cluster:UpdateRoutingControlStates');
     expect(recordChanges.every((statement) => !JSON.stringify(statement.Resource).includes('*'))).toBe(true);
+  });
+});
+
+describe('the example operator policies (deploy/operator-policies/) against the packaged routes', () => {
+  const values = { region: 'us-west-2', account, apiId: 'a1b2c3d4e5' };
+  const READS = [
+    'GET /groups/{group}',
+    'GET /groups/{group}/history',
+    'GET /groups/{group}/events',
+    'GET /groups/{group}/plan',
+    'GET /groups/{group}/commands',
+    'GET /groups/{group}/commands/{commandId}',
+  ];
+  const APPROVALS = ['approve', 'reject'].map((type) => `POST /groups/{group}/commands/${type}`);
+  const OPERATIONS = ['failover', 'switchover', 'abort', 'retry', 'pause', 'resume', 'acknowledge', 'reprotect', 'cancel'].map(
+    (type) => `POST /groups/{group}/commands/${type}`,
+  );
+  const EXPECTED: Record<PolicyName, string[]> = {
+    reader: READS,
+    approver: [...READS, ...APPROVALS],
+    operator: [...READS, ...APPROVALS, ...OPERATIONS],
+    'break-glass': [...READS, ...APPROVALS, ...OPERATIONS, 'POST /groups/{group}/commands/failover-allow-data-loss'],
+  };
+
+  /** The template's routes one policy, written for `policyGroup`, lets a caller invoke on group `calledGroup`. */
+  async function granted(name: PolicyName, policyGroup: string, calledGroup: string): Promise<string[]> {
+    const resources = await policyResources(name, { ...values, group: policyGroup });
+    return templateRoutes(controlPlane.template)
+      .map((route) => route.routeKey)
+      .filter((routeKey) => resources.some((resource) => iamMatches(resource, invokeArn(routeKey, { ...values, group: calledGroup }))))
+      .sort();
+  }
+
+  it.each(POLICY_NAMES)('%s grants exactly its routes of its own group', async (name) => {
+    // Act
+    const routes = await granted(name, 'payments', 'payments');
+
+    // Assess
+    expect(routes).toEqual([...EXPECTED[name]].sort());
+  });
+
+  it.each(POLICY_NAMES)('%s grants nothing on another group, even one whose name starts with its own', async (name) => {
+    // Act
+    const [other, longer] = await Promise.all([granted(name, 'payments', 'ledger'), granted(name, 'payments', 'payments-eu')]);
+
+    // Assess
+    expect(other).toEqual([]);
+    expect(longer).toEqual([]);
+  });
+
+  it('names in each policy only routes the template serves: every resource matches a packaged route', async () => {
+    // Prepare
+    const arns = templateRoutes(controlPlane.template).map((route) => invokeArn(route.routeKey, { ...values, group: 'payments' }));
+
+    // Act
+    const stale = (
+      await Promise.all(POLICY_NAMES.map(async (name) => (await policyResources(name, { ...values, group: 'payments' })).map((resource) => ({ name, resource }))))
+    )
+      .flat()
+      .filter(({ resource }) => !arns.some((arn) => iamMatches(resource, arn)));
+
+    // Assess
+    expect(stale).toEqual([]);
+  });
+
+  it('leaves only the fleet-wide reads (every group at once) out of the per-group policies', async () => {
+    // Act
+    const all = templateRoutes(controlPlane.template).map((route) => route.routeKey);
+    const breakGlass = await granted('break-glass', 'payments', 'payments');
+
+    // Assess
+    expect(all.filter((routeKey) => !breakGlass.includes(routeKey)).sort()).toEqual(['GET /groups', 'GET /history']);
   });
 });

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
 import { createOperatorHandler } from '../../handlers/operator.js';
@@ -18,21 +18,26 @@ afterEach(() => {
   output.restore();
 });
 
-function urlEvent(options: {
+/** An HTTP API (payload 2.0) event for the route `routeKey`, as API Gateway sends it after IAM authorization. */
+function apiEvent(options: {
   method?: string;
   path: string;
+  routeKey?: string;
+  sourceIdentity?: string;
   body?: string;
   base64?: boolean;
   headers?: Record<string, string>;
   query?: Record<string, string>;
   userArn?: string;
-}): LambdaFunctionURLEventWithIAMAuthorizer {
+}): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const iam = { accessKey: 'ASIA', accountId: '123456789012', callerId: 'AIDA', cognitoIdentity: null, principalOrgId: null, userArn: options.userArn, userId: 'AIDA' };
   const authorizer = options.userArn === undefined
     ? undefined
-    : { iam: { accessKey: 'ASIA', accountId: '123456789012', callerId: 'AIDA', cognitoIdentity: null, principalOrgId: null, userArn: options.userArn, userId: 'AIDA' } };
+    : { iam: { ...iam, ...(options.sourceIdentity === undefined ? {} : { sourceIdentity: options.sourceIdentity }) } };
+  const routeKey = options.routeKey ?? `${options.method ?? 'GET'} ${options.path}`;
   return {
     version: '2.0',
-    routeKey: '$default',
+    routeKey,
     rawPath: options.path,
     rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
     headers: options.headers ?? {},
@@ -41,18 +46,18 @@ function urlEvent(options: {
     isBase64Encoded: options.base64 ?? false,
     requestContext: {
       accountId: '123456789012',
-      apiId: 'url-id',
-      domainName: 'abc.lambda-url.us-west-2.on.aws',
-      domainPrefix: 'abc',
+      apiId: 'a1b2c3d4e5',
+      domainName: 'a1b2c3d4e5.execute-api.us-west-2.amazonaws.com',
+      domainPrefix: 'a1b2c3d4e5',
       http: { method: options.method ?? 'GET', path: options.path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'fcp' },
       requestId: 'request-1',
-      routeKey: '$default',
+      routeKey,
       stage: '$default',
       time: '21/Nov/2026:03:00:00 +0000',
       timeEpoch: 0,
       ...(authorizer === undefined ? {} : { authorizer }),
     },
-  } as unknown as LambdaFunctionURLEventWithIAMAuthorizer;
+  } as unknown as APIGatewayProxyEventV2WithIAMAuthorizer;
 }
 
 async function setup() {
@@ -71,13 +76,13 @@ async function setup() {
 }
 
 describe('operator handler', () => {
-  it('answers 403 when the function URL passes no IAM identity', async () => {
+  it('answers 403 when the route passes no IAM identity (deployed without IAM authorization)', async () => {
     // Prepare
     const { handler, deps } = await setup();
 
     // Act
     const result = await handler(
-      urlEvent({ method: 'POST', path: '/groups/orders/commands', body: '{"type":"pause","reason":"x"}', headers: { 'idempotency-key': 'key-00000001' } }),
+      apiEvent({ method: 'POST', path: '/groups/orders/commands/pause', body: '{"reason":"x"}', headers: { 'idempotency-key': 'key-00000001' } }),
       lambdaContext(30_000),
     );
 
@@ -89,11 +94,11 @@ describe('operator handler', () => {
   it('runs a command as the signing principal, with the idempotency key from the headers, inline for at most 20 s', async () => {
     // Prepare
     const { handler, deps } = await setup();
-    const body = JSON.stringify({ type: 'failover', targetRegion: REPLICA, reason: 'eu-west-1 degraded' });
+    const body = JSON.stringify({ targetRegion: REPLICA, reason: 'eu-west-1 degraded' });
 
     // Act
     const result = await handler(
-      urlEvent({ method: 'POST', path: '/groups/orders/commands', body, headers: { 'idempotency-key': 'key-00000002' }, userArn: ALICE }),
+      apiEvent({ method: 'POST', path: '/groups/orders/commands/failover', body, headers: { 'idempotency-key': 'key-00000002' }, userArn: ALICE }),
       lambdaContext(30_000, 'req-42'),
     );
 
@@ -110,17 +115,33 @@ describe('operator handler', () => {
     expect(output.logs()).toContainEqual(expect.objectContaining({ message: 'operator request', principalArn: ALICE, status: 200 }));
   });
 
+  it('records the STS source identity of the session beside the full ARN', async () => {
+    // Prepare
+    const { handler, deps } = await setup();
+    const session = 'arn:aws:sts::123456789012:assumed-role/oncall/bob-laptop';
+
+    // Act
+    const result = await handler(
+      apiEvent({ method: 'POST', path: '/groups/orders/commands/pause', body: '{"reason":"maintenance"}', headers: { 'idempotency-key': 'key-00000005' }, userArn: session, sourceIdentity: 'bob' }),
+      lambdaContext(30_000),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect((await deps.commands.get('orders', 'key-00000005'))?.principalArn).toBe(`${session} (source identity bob)`);
+  });
+
   it('decodes a base64 body and passes the query string', async () => {
     // Prepare
     const { handler } = await setup();
 
     // Act
-    const plan = await handler(urlEvent({ path: '/groups/orders/plan', query: { command: 'failover', targetRegion: REPLICA }, userArn: ALICE }), lambdaContext(30_000));
+    const plan = await handler(apiEvent({ path: '/groups/orders/plan', query: { command: 'failover', targetRegion: REPLICA }, userArn: ALICE }), lambdaContext(30_000));
     const paused = await handler(
-      urlEvent({
+      apiEvent({
         method: 'POST',
-        path: '/groups/orders/commands',
-        body: Buffer.from('{"type":"pause","reason":"maintenance"}').toString('base64'),
+        path: '/groups/orders/commands/pause',
+        body: Buffer.from('{"reason":"maintenance"}').toString('base64'),
         base64: true,
         headers: { 'Idempotency-Key': 'key-00000003' },
         userArn: ALICE,
@@ -139,7 +160,7 @@ describe('operator handler', () => {
 
     // Act
     const result = await handler(
-      urlEvent({ method: 'POST', path: '/groups/orders/commands', body: '{type: pause', headers: { 'idempotency-key': 'key-00000004' }, userArn: ALICE }),
+      apiEvent({ method: 'POST', path: '/groups/orders/commands/pause', body: '{type: pause', headers: { 'idempotency-key': 'key-00000004' }, userArn: ALICE }),
       lambdaContext(30_000),
     );
 
@@ -152,11 +173,11 @@ describe('operator handler', () => {
     // Prepare
     const { handler, deps, loads } = await setup();
     deps.stateStore.failNext('load', new Error('DynamoDB throttled'));
-    await handler(urlEvent({ path: '/groups/orders/status', userArn: ALICE }), lambdaContext(30_000));
+    await handler(apiEvent({ path: '/groups/orders', userArn: ALICE }), lambdaContext(30_000));
     deps.stateStore.failNext('load', new Error('DynamoDB throttled'));
 
     // Act
-    const result = await handler(urlEvent({ path: '/groups/orders/status', userArn: ALICE }), lambdaContext(30_000, 'req-500'));
+    const result = await handler(apiEvent({ path: '/groups/orders', userArn: ALICE }), lambdaContext(30_000, 'req-500'));
 
     // Assess
     expect(result.statusCode).toBe(500);

@@ -18,7 +18,7 @@ export interface OperatorReply {
   readonly body: unknown;
 }
 
-/** How the CLI reaches the operator API: the function URL over HTTPS, or the local drill server. */
+/** How the CLI reaches the operator API: the HTTP API over HTTPS, or the local drill server. */
 export interface OperatorTransport {
   send(call: OperatorCall): Promise<OperatorReply>;
 }
@@ -37,8 +37,8 @@ export class OperatorApiUnreachableError extends ControlPlaneError {
  * The operator API over HTTP(S) with `fetch`: JSON in and out, optional request signing, a bounded wait.
  *
  * @example
- * const client = new HttpOperatorClient({ endpoint: 'https://abc.lambda-url.us-west-2.on.aws', signer: sigV4Signer({ region: 'us-west-2' }) });
- * const { status, body } = await client.send({ method: 'GET', path: '/groups/orders/status' });
+ * const client = new HttpOperatorClient({ endpoint: 'https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com', signer: sigV4Signer({ region: 'us-west-2' }) });
+ * const { status, body } = await client.send({ method: 'GET', path: '/groups/orders' });
  */
 export class HttpOperatorClient implements OperatorTransport {
   private readonly endpoint: URL;
@@ -107,15 +107,16 @@ export class HttpOperatorClient implements OperatorTransport {
 }
 
 /**
- * Signs requests for a Lambda function URL with AWS_IAM auth (SigV4, service `lambda`), with credentials from the
- * default provider chain (environment, SSO, `~/.aws` profiles, instance roles) or the named profile.
+ * Signs requests for the operator API, an API Gateway HTTP API with IAM authorization (SigV4, service `execute-api`),
+ * with the operator's own credentials: the default provider chain (environment, SSO, `~/.aws` profiles, instance
+ * roles) or the named profile. IAM then decides per route, so per group and per command, what the operator may do.
  *
  * @example
  * const signer = sigV4Signer({ region: 'us-west-2', profile: 'oncall' });
  */
 export function sigV4Signer(options: { region: string; profile?: string }): RequestSigner {
   const signer = new SignatureV4({
-    service: 'lambda',
+    service: 'execute-api',
     region: options.region,
     sha256: Sha256,
     credentials: fromNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile }),
@@ -127,11 +128,12 @@ export function sigV4Signer(options: { region: string; profile?: string }): Requ
 }
 
 /**
- * The region of a Lambda function URL (`https://<id>.lambda-url.<region>.on.aws`), or undefined for other hosts.
+ * The region of an API Gateway endpoint (`https://<api-id>.execute-api.<region>.amazonaws.com`), or undefined for
+ * other hosts (a custom domain: pass `--region`).
  *
  * @example
- * regionOfFunctionUrl('https://abc.lambda-url.us-west-2.on.aws/'); // 'us-west-2'
+ * regionOfEndpoint('https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com'); // 'us-west-2'
  */
-export function regionOfFunctionUrl(endpoint: string): string | undefined {
-  return /\.lambda-url\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.on\.aws$/.exec(new URL(endpoint).hostname)?.[1];
+export function regionOfEndpoint(endpoint: string): string | undefined {
+  return /\.execute-api\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com(?:\.cn)?$/.exec(new URL(endpoint).hostname)?.[1];
 }

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   HttpOperatorClient,
   OperatorApiUnreachableError,
-  regionOfFunctionUrl,
+  regionOfEndpoint,
   sigV4Signer,
 } from '../../../src/adapters/operator-client/OperatorClient.js';
 import { resolveConnection, UsageError } from '../../../src/cli/connection.js';
@@ -58,19 +58,19 @@ describe('HttpOperatorClient', () => {
     const client = new HttpOperatorClient({ endpoint });
 
     // Act
-    const reply = await client.send({ method: 'POST', path: '/groups/orders/commands', body: { type: 'pause', reason: 'x' }, idempotencyKey: 'key-00000001' });
+    const reply = await client.send({ method: 'POST', path: '/groups/orders/commands/pause', body: { reason: 'x' }, idempotencyKey: 'key-00000001' });
 
     // Assess
     expect(reply).toEqual({ status: 200, body: { ok: true } });
     expect(received[0]).toMatchObject({
       method: 'POST',
-      url: '/groups/orders/commands',
-      body: '{"type":"pause","reason":"x"}',
+      url: '/groups/orders/commands/pause',
+      body: '{"reason":"x"}',
       headers: { 'content-type': 'application/json', 'idempotency-key': 'key-00000001' },
     });
   });
 
-  it('signs with SigV4 for the lambda service so that the same request re-signed gives the same signature', async () => {
+  it('signs with SigV4 for the execute-api service (API Gateway IAM authorization) so that the same request re-signed gives the same signature', async () => {
     // Prepare
     process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
@@ -84,10 +84,10 @@ describe('HttpOperatorClient', () => {
     // Assess
     const request = received[0]!;
     const authorization = String(request.headers.authorization);
-    expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/lambda\/aws4_request, SignedHeaders=accept;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+    expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/execute-api\/aws4_request, SignedHeaders=accept;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
     const amzDate = String(request.headers['x-amz-date']);
     const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-    const verifier = new SignatureV4({ service: 'lambda', region: 'us-west-2', sha256: Sha256, credentials: CREDENTIALS });
+    const verifier = new SignatureV4({ service: 'execute-api', region: 'us-west-2', sha256: Sha256, credentials: CREDENTIALS });
     const url = new URL(request.url, endpoint);
     const expected = await verifier.sign(
       {
@@ -119,16 +119,17 @@ describe('HttpOperatorClient', () => {
     await expect(garbled).rejects.toThrow(/answered 502 with something that is not JSON: <html>Bad Gateway/);
   });
 
-  it('reads the region of a Lambda function URL', () => {
+  it('reads the region of an API Gateway endpoint, and none of another host', () => {
     // Prepare
-    const url = 'https://abcdefghij.lambda-url.eu-central-1.on.aws/';
+    const url = 'https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/';
 
     // Act
-    const region = regionOfFunctionUrl(url);
+    const region = regionOfEndpoint(url);
 
     // Assess
     expect(region).toBe('eu-central-1');
-    expect(regionOfFunctionUrl('http://127.0.0.1:8080')).toBeUndefined();
+    expect(regionOfEndpoint('http://127.0.0.1:8080')).toBeUndefined();
+    expect(regionOfEndpoint('https://abcdefghij.lambda-url.eu-central-1.on.aws/')).toBeUndefined();
   });
 });
 
@@ -146,9 +147,9 @@ describe('resolveConnection', () => {
     expect(connection).toEqual({ kind: 'local', endpoint: 'http://127.0.0.1:4567' });
   });
 
-  it('signs for the function URL region from FCP_ENDPOINT, with --region and --profile winning', async () => {
+  it('signs for the region of the operator API in FCP_ENDPOINT, with --region and --profile winning', async () => {
     // Prepare
-    const env = { FCP_ENDPOINT: 'https://abc.lambda-url.us-west-2.on.aws', AWS_PROFILE: 'default-profile' };
+    const env = { FCP_ENDPOINT: 'https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com', AWS_PROFILE: 'default-profile' };
 
     // Act
     const fromUrl = await resolveConnection({}, env, '/');
