@@ -123,7 +123,7 @@ export function failoverCalls(group: GroupConfig, tableArn: string): PermissionQ
         );
       }
       if (group.policy.fencing === 'stop-instance') calls.push({ action: 'rds:StopDBInstance', resource: arn });
-    } else {
+    } else if (database.kind === 'aurora-global') {
       const [, partition, , , account] = database.clusterArn.split(':');
       const globalCluster = `arn:${partition}:rds::${account}:global-cluster:${database.globalClusterId}`;
       calls.push(

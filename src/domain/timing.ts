@@ -31,7 +31,8 @@ export const ORCHESTRATE_SAFETY_MARGIN_MS = 3_000;
 export const OPERATOR_SAFETY_MARGIN_MS = 3_000;
 
 /**
- * The longest an operator command runs the executor inline before answering; the orchestrator continues after. With
+ * The longest an operator command runs the executor inline before answering (the Lambda and `fcp --local` alike);
+ * the orchestrator continues after. With
  * the margin it stays under the HTTP API's 30 s integration timeout (the function's timeout is 29 s).
  */
 export const OPERATOR_INLINE_BUDGET_MS = 20_000;
@@ -49,11 +50,6 @@ export const STATE_REFRESH_MS = 60_000;
 
 /** An orchestrator pass is not started with less time than this left: an idle pass takes well under a second. */
 export const MIN_PASS_MS = 2_000;
-/**
- * The longest an operator command runs the executor inline before answering (the Lambda and `fcp --local` alike);
- * the orchestrator continues after.
- */
-export const OPERATOR_INLINE_BUDGET_MS = 20_000;
 /** Time a probe round keeps free after its longest endpoint timeout, for the database call and the store writes. */
 export const PROBE_ROUND_MARGIN_MS = 1_000;
 
