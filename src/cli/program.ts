@@ -130,7 +130,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     });
 
   withCommon(program.command('history [group]').description('failovers, newest first, with step timings, RTO and data-loss window'))
-    .option('--limit <n>', 'how many failovers', wholeNumber, 20)
+    .option('--limit <n>', `how many failovers, 1 to ${MAX_HISTORY_LIMIT}`, historyLimit, 20)
     .action(async (group: string | undefined, options: CommonOptions & { limit: number }) => {
       const transport = await open(io, options);
       const reply = await transport.send({
@@ -197,7 +197,8 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
         io.stdout(options.json ? JSON.stringify({ valid: true, groups: ids }) : `${path} is valid: ${ids.length} group(s): ${ids.join(', ')}`);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
-        io.stdout(options.json ? JSON.stringify({ valid: false, issues: error.issues }) : error.message);
+        if (options.json) io.stdout(JSON.stringify({ valid: false, issues: error.issues }));
+        else io.stderr(error.message);
         state.exitCode = EXIT.usage;
       }
     });
@@ -213,6 +214,17 @@ function interrupted(io: CliIo): boolean {
 function wholeNumber(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number');
+  return parsed;
+}
+
+/** The most failovers the operator API answers in one history request. */
+const MAX_HISTORY_LIMIT = 200;
+
+function historyLimit(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_HISTORY_LIMIT) {
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_HISTORY_LIMIT} (the API answers at most ${MAX_HISTORY_LIMIT} failovers)`);
+  }
   return parsed;
 }
 
@@ -307,14 +319,31 @@ async function sendCommand(io: CliIo, type: OperatorCommandType, group: string, 
     }
   }
   const idempotencyKey = options.idempotencyKey ?? io.newIdempotencyKey();
-  let reply = await sendWithRetries(io, transport, { method: 'POST', path: `${groupPath}/commands`, body, idempotencyKey });
+  const sent = await sendWithRetries(io, transport, { method: 'POST', path: `${groupPath}/commands`, body, idempotencyKey });
+  let reply = sent;
   const polls = Math.ceil((options.wait * 1_000) / POLL_INTERVAL_MS);
   for (let poll = 0; reply.status === 202 && poll < polls && !interrupted(io); poll += 1) {
     if (!options.json) io.stderr(`queued; waiting for the orchestrator to take it (command ${idempotencyKey})...`);
     await io.sleep(POLL_INTERVAL_MS);
     reply = await transport.send({ method: 'GET', path: `${groupPath}/commands/${encodeURIComponent(idempotencyKey)}` });
   }
-  return print(io, options, reply, (answer) => renderCommandAnswer(answer as CommandAnswer));
+  return print(io, options, reply === sent ? reply : polledAnswer(sent, reply), (answer) => renderCommandAnswer(answer as CommandAnswer));
+}
+
+/**
+ * The outcome of a queued command, read back by id, as the answer to the request that queued it: a lookup always
+ * says `replayed`, but this request was the first with its key; and a lookup no longer knows the preview taken when
+ * it was queued, which tells a conflict (the group was busy, 409) from a refusal (422), as `answerCommand` does.
+ */
+function polledAnswer(queued: OperatorReply, polled: OperatorReply): OperatorReply {
+  const first = queued.body as Partial<CommandAnswer>;
+  const body = { ...(polled.body as object), replayed: first.replayed ?? false };
+  const decision = first.expected?.decision;
+  if (polled.status === 422 && (decision === 'conflict' || decision === 'accept')) {
+    const error = (polled.body as { error?: { message?: string } }).error;
+    return { status: 409, body: { ...body, error: { ...error, code: 'conflict' } } };
+  }
+  return { status: polled.status, body };
 }
 
 /** A POST lost on the way is sent again with the same idempotency key: the API acts on it once. */
