@@ -2,6 +2,7 @@
  * Benchmarks: print figures, assert nothing (timed assertions flake on shared machines).
  *   npm run bench                 in-memory figures
  *   npm run bench -- --dynamodb   also the executor against DynamoDB Local (starts a JVM, ~5 s)
+ *   npm run bench -- --cli        only the fcp start-up figures (bench/cli.ts)
  * Quote ratios from one run: the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
@@ -9,6 +10,7 @@ import { reconcileGroup, type ExecutorDeps } from '../src/application/executor.j
 import { parseConfig } from '../src/config/load.js';
 import { evaluateGroup } from '../src/domain/verdicts.js';
 import { largeConfigYaml } from '../test/config/largeConfig.js';
+import { cliBench } from './cli.js';
 import { confirmDown, inMemoryWorld, PRIMARY } from '../test/application/harness.js';
 import { InMemoryDatabase } from '../test/doubles/InMemoryDatabase.js';
 import { InMemoryTraffic } from '../test/doubles/InMemoryTraffic.js';
@@ -130,10 +132,12 @@ function configValidation() {
 
 async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  if (process.argv.includes('--cli')) return cliBench();
   await failoverOverhead('in-memory ports', 200);
   verdictThroughput();
   await recordSize();
   configValidation();
+  await cliBench();
   if (process.argv.includes('--dynamodb')) {
     const { startDynamoDbLocal, localClient } = await import('../test/support/dynamodbLocal.js');
     const { createDynamoDbStores, createTable } = await import('../src/adapters/aws/dynamodb/index.js');

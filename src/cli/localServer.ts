@@ -6,9 +6,6 @@ import type { ExecutorDeps } from '../application/executor.js';
 import { MAX_BODY_BYTES } from '../application/commandRules.js';
 import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from '../application/operatorApi.js';
 
-/** Where `fcp --local` finds the local server: `{ "url": "http://127.0.0.1:<port>" }`, relative to the cwd. */
-export const LOCAL_ENDPOINT_FILE = join('.fcp', 'local.json');
-
 export interface LocalOperatorServer {
   readonly url: string;
   close(): Promise<void>;

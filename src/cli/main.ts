@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { connect } from './connection.js';
 import { runCli, type CliIo } from './program.js';
@@ -25,6 +26,8 @@ const io: CliIo = {
   newIdempotencyKey: randomUUID,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   signal: interrupted.signal,
+  // src/cli/main.ts and the prebuilt dist/cli/main.mjs are both two folders below the package root.
+  version: (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version,
 };
 
 process.exitCode = await runCli(process.argv.slice(2), io);
