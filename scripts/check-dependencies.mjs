@@ -28,7 +28,9 @@ const allowed = {
   application: ['application', 'machine', 'domain', 'ports', 'config'],
   adapters: ['adapters', 'ports', 'domain', 'config'],
   composition: ['composition', 'adapters', 'application', 'ports', 'domain', 'config', 'machine'],
-  cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'drill'],
+  cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'drill', 'ui'],
+  // The dashboard (fcp ui): a local web server over the operator API; it reuses the drill report's renderers.
+  ui: ['ui', 'application', 'domain', 'ports', 'config', 'adapters', 'drill'],
   // The local drill serves the operator API (src/cli/localServer.ts) for `fcp --local`.
   drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'cli'],
   handlers: ['handlers', 'application', 'composition', 'domain', 'ports', 'config'],

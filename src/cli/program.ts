@@ -219,6 +219,21 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     });
 
   program
+    .command('ui')
+    .description('a live dashboard in your browser, served on 127.0.0.1: every group, its failover step by step, the event log, and the commands (dry run first, typed confirmation)')
+    .option('--port <n>', 'the local port (0: any free one)', portNumber, 7311)
+    .option('--config <file>', 'the configuration, for the targets past failovers are judged by (with --local: ./config/drill.yaml)')
+    .option('--endpoint <url>', 'operator API function URL (default: $FCP_ENDPOINT)')
+    .option('--profile <name>', 'AWS profile whose credentials sign the requests')
+    .option('--region <region>', 'region for SigV4 (default: the function URL region)')
+    .option('--local', 'the local drill server (.fcp/local.json), unsigned')
+    .action(async (options: ConnectionOptions & { port: number; config?: string }) => {
+      const transport = await open(io, options);
+      const { runDashboard } = await import('../ui/run.js');
+      state.exitCode = await runDashboard(io, transport, options);
+    });
+
+  program
     .command('completion <shell>')
     .description(`print a shell completion script (${SHELLS.join(', ')}): eval "$(fcp completion bash)" in ~/.bashrc`)
     .action((shell: string) => {
@@ -265,6 +280,12 @@ function interrupted(io: CliIo): boolean {
 function wholeNumber(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number');
+  return parsed;
+}
+
+function portNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new InvalidArgumentError('must be a TCP port, 0 to 65535');
   return parsed;
 }
 
