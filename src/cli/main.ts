@@ -7,6 +7,11 @@ import { runCli, type CliIo } from './program.js';
 // The entry bin/fcp.js imports: real terminal, real network, Ctrl-C ends --watch and waiting.
 const interrupted = new AbortController();
 process.once('SIGINT', () => interrupted.abort());
+// `fcp events orders --follow | head`: the reader left; stop quietly as other Unix tools do, not with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 
 const io: CliIo = {
   stdout: (text) => process.stdout.write(`${text}\n`),
