@@ -138,11 +138,19 @@ describe('fcp ui in Chromium', () => {
     expect(await world.deps.commands.pending('orders')).toEqual([]);
   });
 
-  it('follows a local drill live: the proposal, an approval from the page, each step, then the timeline of the failover', { timeout: 90_000 }, async () => {
-    // Prepare: approval mode without the scripted approval; the page approves.
-    const scenario: Scenario = { ...approvalMode, name: 'dashboard-approval', script: approvalMode.script.filter((entry) => entry.action.kind !== 'command') };
+  it('follows a local drill live: the proposal, an approval from the page, each step, then the timeline of the failover', { timeout: 150_000 }, async () => {
+    // Prepare: approval mode without the scripted approval; the page approves. Simulated time runs only 5 times
+    // faster than real time (a probe interval is 1 s), so a loaded machine does not see its own probes go stale; a
+    // quick promotion and DNS sync keep the failover short, and the time box leaves a person time to approve.
+    const scenario: Scenario = {
+      ...approvalMode,
+      name: 'dashboard-approval',
+      script: approvalMode.script.filter((entry) => entry.action.kind !== 'command'),
+      timings: { promotionSeconds: 20, dnsSyncSeconds: 10 },
+      timeBoxSeconds: 3_600,
+    };
     const config = await loadConfig(DRILL_CONFIG_PATH);
-    const session = await startDrill({ scenario, stores: memoryStores(), factor: 25 });
+    const session = await startDrill({ scenario, stores: memoryStores(), factor: 5 });
     cleanups.push(() => session.close());
     const page = await openPage(await dashboardOver(session.deps, config));
     const group = page.locator('section.group[data-group="orders"]');
@@ -154,7 +162,9 @@ describe('fcp ui in Chromium', () => {
     const run = session.run();
 
     // Act
-    await page.locator('[data-testid="state"]', { hasText: 'awaitingApproval' }).waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="state"]', { hasText: 'awaitingApproval' }).waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+      throw new Error(`the page never showed awaitingApproval; it showed ${[...seen].join(', ')}: ${await group.locator('.alert').allTextContents()}`, { cause: error });
+    });
     await group.getByRole('button', { name: 'Approve' }).click();
     await page.getByLabel('Reason (recorded with your identity)').fill('eu-west-1 is down: approved from the dashboard');
     await page.getByRole('button', { name: 'Show the dry run' }).click();
@@ -163,10 +173,12 @@ describe('fcp ui in Chromium', () => {
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('#action-result', { hasText: 'approve accepted' }).waitFor();
     await page.getByRole('button', { name: 'Close' }).click();
-    await group.getByTestId('live-steps').waitFor({ timeout: 30_000 });
+    await group.getByTestId('live-steps').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="state"]', { hasText: 'failedOver' }).waitFor({ timeout: 60_000 });
     const result = await run;
-    await group.getByRole('button', { name: 'Open its timeline' }).click();
+    // From the list of past failovers: it stays put while the live panel above is redrawn.
+    await group.getByRole('button', { name: 'Past failovers' }).click();
+    await group.locator('.history').getByRole('button', { name: 'Open its timeline' }).click();
     const timeline = group.locator('.report svg.timeline');
     await timeline.waitFor();
     const pixels = await inkedPixels(page, await timeline.screenshot());
