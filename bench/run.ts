@@ -6,6 +6,7 @@
  *   npm run bench -- --cost       the monthly cost model at 1/100/1,000 groups (bench/cost.ts; minutes)
  *   npm run bench -- --scale      one orchestrate pass over 1/10/100/1,000 groups against DynamoDB Local
  *   npm run bench -- --probe-round  300 endpoints on 127.0.0.1, 10 % hanging past a 1 s timeout
+ *   npm run bench -- --cli        only the fcp start-up figures (bench/cli.ts)
  * Quote ratios from one run: the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
@@ -14,6 +15,7 @@ import { reconcileGroup, type ExecutorDeps } from '../src/application/executor.j
 import { parseConfig } from '../src/config/load.js';
 import { evaluateGroup } from '../src/domain/verdicts.js';
 import { largeConfigYaml } from '../test/config/largeConfig.js';
+import { cliBench } from './cli.js';
 import { confirmDown, inMemoryWorld, PRIMARY } from '../test/application/harness.js';
 import { InMemoryDatabase } from '../test/doubles/InMemoryDatabase.js';
 import { InMemoryTraffic } from '../test/doubles/InMemoryTraffic.js';
@@ -135,6 +137,7 @@ function configValidation() {
 
 async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  if (process.argv.includes('--cli')) return cliBench();
   await failoverOverhead('in-memory ports', 200);
   verdictThroughput();
   await recordSize();
@@ -156,6 +159,7 @@ async function main() {
       await local.stop();
     }
   }
+  await cliBench();
   if (process.argv.includes('--dynamodb')) {
     const { startDynamoDbLocal, localClient } = await import('../test/support/dynamodbLocal.js');
     const { createDynamoDbStores, createTable } = await import('../src/adapters/aws/dynamodb/index.js');

@@ -29,7 +29,9 @@ const allowed = {
   adapters: ['adapters', 'ports', 'domain', 'config'],
   composition: ['composition', 'adapters', 'application', 'ports', 'domain', 'config', 'machine'],
   // The command line runs the drills (`npm start` is src/cli/localDrill.ts, `fcp drill` the staging drill).
-  cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'drill'],
+  cli: ['cli', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters', 'drill', 'ui'],
+  // The dashboard (fcp ui): a local web server over the operator API; it reuses the drill report's renderers.
+  ui: ['ui', 'application', 'domain', 'ports', 'config', 'adapters', 'drill'],
   // The drill never imports the command line: the CLI drives the drill, not the other way round.
   drill: ['drill', 'application', 'machine', 'domain', 'ports', 'config', 'composition', 'adapters'],
   handlers: ['handlers', 'application', 'composition', 'domain', 'ports', 'config'],

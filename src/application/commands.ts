@@ -95,7 +95,10 @@ export function decideCommand(input: {
   const stalled = snapshot.matches('stalled');
   const busy = snapshot.matches('failingOver') || stalled;
   const current = context.failover;
-  const describeCurrent = current ? `failover ${current.id} ${current.from} → ${current.to} is ${state}` : `the group is ${state}`;
+  // The last failover stays in the context after it ends: it is what the group is doing only while it runs, waits for
+  // approval or awaits its acknowledgement. A paused or blocked group is described as the group.
+  const failoverOwnsState = busy || snapshot.matches('awaitingApproval') || snapshot.matches('failedOver');
+  const describeCurrent = current && failoverOwnsState ? `failover ${current.id} ${current.from} → ${current.to} is ${state}` : `the group is ${state}`;
   const ways = () => stalledWays(group, snapshot);
 
   switch (command.type) {

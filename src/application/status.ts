@@ -22,11 +22,29 @@ export interface RegionStatus {
   readonly reasons: readonly string[];
   /** The database the control plane watches in this region: the configured identifier, or a reprotect's. */
   readonly database?: { readonly identifier: string; readonly tracked: boolean };
+  /** When `replicaLagSeconds` was measured (not when it was read): old data never decides, so show its age. */
+  readonly replicaLagMeasuredAt?: EpochMs;
+  /** For a replica: the region it replicates from, as its freshest report says. */
+  readonly replicationSource?: RegionName;
+  /** Each observer's latest report on this region, with when it observed; a missing report is absent. */
+  readonly observers?: readonly ObserverResult[];
+}
+
+/** One observer's latest view of one region. */
+export interface ObserverResult {
+  readonly observer: RegionName;
+  /** `unknown` when the round neither passed nor failed (e.g. the database's control plane could not confirm it). */
+  readonly result: 'passing' | 'failing' | 'unknown';
+  readonly observedAt: EpochMs;
+  readonly consecutiveFailures: number;
+  readonly reasons: readonly string[];
 }
 
 /** One group as an operator reads it during an incident. Built from the saved record: it shows what was decided. */
 export interface GroupStatus {
   readonly groupId: string;
+  /** When this status was read, on the control plane's clock: ages are measured from it. */
+  readonly at: EpochMs;
   readonly environment: string;
   readonly mode: GroupConfig['mode'];
   readonly state: string;
@@ -43,8 +61,8 @@ export interface GroupStatus {
   readonly stalled?: { readonly step: string; readonly reason: string; readonly at: EpochMs };
   readonly paused?: { readonly principalArn: string; readonly reason: string; readonly at: EpochMs };
   readonly awaitingAcknowledgement: boolean;
-  /** Who holds the group right now (an executor run), if anyone. */
-  readonly lease?: { readonly owner: string; readonly expiresAt: EpochMs };
+  /** Who holds the group right now (an executor run), if anyone, and the lease's epoch (it grows at each hand-over). */
+  readonly lease?: { readonly owner: string; readonly expiresAt: EpochMs; readonly epoch: number };
   /** Newest first. */
   readonly lastEvents: readonly LoggedEvent[];
   /** The commands that would move the group on from where it is, and what each would do (none needed in monitoring). */
@@ -66,9 +84,10 @@ export interface GroupStatus {
  */
 export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, options: { events?: number } = {}): Promise<GroupStatus> {
   const now = deps.clock.now();
-  const [record, lastEvents] = await Promise.all([
+  const [record, lastEvents, reports] = await Promise.all([
     deps.stateStore.load(group.id),
     deps.eventLog.list(group.id, { limit: options.events ?? 10 }),
+    deps.observations.listForGroup(group.id),
   ]);
   const snapshot = restoreSnapshot(record, group, now);
   const { context } = snapshot;
@@ -89,6 +108,18 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
         staleObservers: regionHealth?.staleObservers ?? [],
         reasons: regionHealth?.reasons ?? [],
         ...databaseOf(group, region, record),
+        ...(regionHealth?.replicaLagMeasuredAt === undefined ? {} : { replicaLagMeasuredAt: regionHealth.replicaLagMeasuredAt }),
+        ...(regionHealth?.replicationSource === undefined ? {} : { replicationSource: regionHealth.replicationSource }),
+        observers: reports
+          .filter((report) => report.region === region)
+          .sort((a, b) => a.observerRegion.localeCompare(b.observerRegion))
+          .map((report) => ({
+            observer: report.observerRegion,
+            result: !report.ok ? 'failing' : (report.unknownReasons?.length ?? 0) > 0 ? 'unknown' : 'passing',
+            observedAt: report.observedAt,
+            consecutiveFailures: report.consecutiveFailures,
+            reasons: report.ok ? (report.unknownReasons ?? []) : report.failureReasons,
+          })),
       };
     })
     .sort((a, b) => Number(b.role === 'primary') - Number(a.role === 'primary') || b.failoverPriority - a.failoverPriority);
@@ -96,6 +127,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
   const active = failover?.outcome === 'in-progress';
   return {
     groupId: group.id,
+    at: now,
     environment: group.environment,
     mode: group.mode,
     state: stateName(snapshot),
@@ -111,7 +143,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
     stalled: context.stalled,
     paused: context.paused,
     awaitingAcknowledgement: context.awaitingAcknowledgement,
-    lease: record?.lease && record.lease.expiresAt > now ? { owner: record.lease.owner, expiresAt: record.lease.expiresAt } : undefined,
+    lease: record?.lease && record.lease.expiresAt > now ? { owner: record.lease.owner, expiresAt: record.lease.expiresAt, epoch: record.lease.epoch } : undefined,
     lastEvents,
     exits: snapshot.matches('monitoring') || snapshot.matches('failingOver') ? [] : operatorExits(group, snapshot, health, now),
     protection: protectionOf(health, primary, group.id),

@@ -79,7 +79,7 @@ function describeEvent(event: FailoverEvent, after: FailoverSnapshot): string {
     case 'LAG_OVER_BUDGET':
       return `promotion refused: ${event.detail}`;
     case 'PROMOTION_STARTED':
-      return `promotion of ${failover?.to ?? ''} started (replica lag ${event.replicaLagSeconds ?? 'unknown'} s)`;
+      return `promotion of ${failover?.to ?? ''} started (replica lag ${event.replicaLagSeconds === undefined ? 'unknown' : `${event.replicaLagSeconds} s`})`;
     case 'PROMOTED':
       return `${failover?.to ?? ''} is now a writable primary`;
     case 'TRAFFIC_SWITCHED':

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  HttpOperatorClient,
-  regionOfEndpoint,
-  sigV4Signer,
-  type OperatorTransport,
-} from '../adapters/operator-client/OperatorClient.js';
+// Types only: the client (and the AWS credential chain it loads) is imported when the first request is sent, so
+// `fcp --help` and a usage error answer without loading it.
+import type { OperatorCall, OperatorReply, OperatorTransport } from '../adapters/operator-client/OperatorClient.js';
 import { ControlPlaneError } from '../domain/errors.js';
-import { LOCAL_ENDPOINT_FILE } from './localServer.js';
+import { LocalOperatorClient } from './localClient.js';
+
+/** Where `fcp --local` finds the local server: `{ "url": "http://127.0.0.1:<port>" }`, relative to the cwd. */
+export const LOCAL_ENDPOINT_FILE = join('.fcp', 'local.json');
 
 /** Where and how `fcp` talks to the operator API. */
 export type Connection =
@@ -65,6 +65,7 @@ export async function resolveConnection(
   } catch (error) {
     throw new UsageError(`--endpoint: ${endpoint} is not a URL`, { cause: error });
   }
+  const { regionOfEndpoint } = await import('../adapters/operator-client/OperatorClient.js');
   const region = options.region ?? regionOfEndpoint(endpoint) ?? env.AWS_REGION;
   if (region === undefined) throw new UsageError('--region: needed to sign requests for this endpoint (the region of the operator API)');
   const profile = options.profile ?? env.AWS_PROFILE;
@@ -72,14 +73,18 @@ export async function resolveConnection(
 }
 
 /**
- * The real transport: HTTP to the endpoint, SigV4-signed (service `execute-api`) unless local.
+ * The real transport: HTTP to the endpoint, SigV4-signed (service `execute-api`); the local drill's, unsigned. The
+ * signed client is loaded with the first request it sends.
  *
  * @example
  * const transport = connect(await resolveConnection(options, process.env, process.cwd()));
  */
 export function connect(connection: Connection): OperatorTransport {
-  return new HttpOperatorClient({
-    endpoint: connection.endpoint,
-    signer: connection.kind === 'signed' ? sigV4Signer({ region: connection.region, profile: connection.profile }) : undefined,
-  });
+  if (connection.kind === 'local') return new LocalOperatorClient(connection.endpoint);
+  let client: Promise<OperatorTransport> | undefined;
+  const open = async (): Promise<OperatorTransport> => {
+    const { HttpOperatorClient, sigV4Signer } = await import('../adapters/operator-client/OperatorClient.js');
+    return new HttpOperatorClient({ endpoint: connection.endpoint, signer: sigV4Signer({ region: connection.region, profile: connection.profile }) });
+  };
+  return { send: async (call: OperatorCall): Promise<OperatorReply> => (await (client ??= open())).send(call) };
 }

@@ -8,7 +8,8 @@ import { isReportPath, progressLine, renderResultFile, renderSummary } from '../
 import { DEFAULT_CLOCK_FACTOR, DRILL_PRINCIPAL, startDrill } from '../drill/runDrill.js';
 import { DEFAULT_SCENARIO, SCENARIOS } from '../drill/scenarios/library.js';
 import { localDrillStores } from '../drill/stores.js';
-import { LOCAL_ENDPOINT_FILE, serveOperatorApiLocally } from './localServer.js';
+import { LOCAL_ENDPOINT_FILE } from './connection.js';
+import { serveOperatorApiLocally } from './localServer.js';
 import { runPostgresWorld } from '../drill/postgres/main.js';
 
 // `npm start`: the local drill. DynamoDB Local (a JVM) holds the control plane's state; the world is simulated on

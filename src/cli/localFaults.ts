@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from './connection.js';
-import { LOCAL_ENDPOINT_FILE } from './localServer.js';
+import { LOCAL_ENDPOINT_FILE, UsageError } from './connection.js';
 import type { CliIo } from './program.js';
 import { EXIT } from './render.js';
 

@@ -7,9 +7,6 @@ import { MAX_BODY_BYTES } from '../application/commandRules.js';
 import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from '../application/operatorApi.js';
 import { OPERATOR_INLINE_BUDGET_MS } from '../domain/timing.js';
 
-/** Where `fcp --local` finds the local server: `{ "url": "http://127.0.0.1:<port>" }`, relative to the cwd. */
-export const LOCAL_ENDPOINT_FILE = join('.fcp', 'local.json');
-
 export interface LocalOperatorServer {
   readonly url: string;
   close(): Promise<void>;

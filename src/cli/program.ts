@@ -1,16 +1,17 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { OperatorReply, OperatorTransport } from '../adapters/operator-client/OperatorClient.js';
-import { OperatorApiUnreachableError } from '../adapters/operator-client/OperatorClient.js';
 import type { CommandAnswer, PendingCommands } from '../application/operatorApi.js';
 import { operatorPaths } from '../application/operatorRoutes.js';
 import type { GroupPlan } from '../application/plan.js';
 import type { FailoverHistoryEntry, GroupStatus } from '../application/status.js';
-import { loadConfig } from '../config/load.js';
 import { ValidationError } from '../domain/errors.js';
 import type { OperatorCommandType } from '../ports/CommandQueue.js';
+// Heavy modules (the AWS SDK, the config schema, the drill) are imported by the commands that use them, so that
+// `fcp --help` and `fcp status` load only what they run (see bench/cli.ts).
+import { completionScript, SHELLS, type Shell } from './completion.js';
 import { resolveConnection, UsageError, type Connection, type ConnectionOptions } from './connection.js';
 import { doctorDepsFromAws, registerDoctorCommand } from './doctorCommand.js';
-import { registerDrillCommand, stagingDrillDepsFromAws } from './drillCommand.js';
+import { followEvents } from './events.js';
 import { registerLocalFaultCommands } from './localFaults.js';
 import {
   EXIT,
@@ -40,6 +41,8 @@ export interface CliIo {
   readonly sleep: (ms: number) => Promise<void>;
   /** Ends `--watch` and waiting for a queued command (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** What `fcp --version` prints. */
+  readonly version?: string;
 }
 
 interface CommonOptions extends ConnectionOptions {
@@ -60,6 +63,7 @@ const DESTRUCTIVE = new Set<OperatorCommandType>(['failover', 'switchover', 'abo
 const WATCH_INTERVAL_MS = 2_000;
 const POLL_INTERVAL_MS = 2_000;
 const SEND_ATTEMPTS = 3;
+const FOLLOW_INTERVAL_MS = 1_000;
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -93,7 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`fcp: ${error.message}`);
       return EXIT.usage;
     }
-    io.stderr(`fcp: ${error instanceof OperatorApiUnreachableError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    io.stderr(`fcp: ${(await isUnreachable(error)) ? (error as Error).message : error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     return EXIT.error;
   }
 }
@@ -109,6 +113,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     .description('Operate the failover control plane: status, history, dry-run plans and commands.')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) })
+    .version(io.version ?? 'unknown', '-V, --version', 'print the version of fcp')
     .addHelpText('after', EXIT_CODES_HELP)
     // `fcp --local status` as well as `fcp status --local`: the flag before the command applies to it.
     .option('--local', 'talk to the local drill server (.fcp/local.json), unsigned; also accepted after the command')
@@ -123,7 +128,9 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
       for (;;) {
         const reply = await transport.send({ method: 'GET', path: group === undefined ? operatorPaths.allGroups() : operatorPaths.group(group) });
         if (options.watch === true && !options.json) io.stdout('\u001b[2J\u001b[H');
-        state.exitCode = print(io, options, reply, (body) =>
+        // Watched as JSON: one document per line (JSON Lines), so `| jq -c` or a script reads each refresh whole.
+        const printed = options.watch === true && options.json === true ? { ...options, json: false, jsonLines: true } : options;
+        state.exitCode = print(io, printed, reply, (body) =>
           group === undefined ? renderAllStatus((body as { groups: GroupStatus[] }).groups) : renderGroupStatus(body as GroupStatus),
         );
         if (options.watch !== true || state.exitCode !== EXIT.ok || interrupted(io)) return;
@@ -133,7 +140,7 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     });
 
   withCommon(program.command('history [group]').description('failovers, newest first, with step timings, RTO and data-loss window'))
-    .option('--limit <n>', 'how many failovers', wholeNumber, 20)
+    .option('--limit <n>', `how many failovers, 1 to ${MAX_HISTORY_LIMIT}`, historyLimit, 20)
     .action(async (group: string | undefined, options: CommonOptions & { limit: number }) => {
       const transport = await open(io, options);
       const reply = await transport.send({
@@ -194,21 +201,81 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     .description('check a configuration file; prints each problem (exit 2 when invalid)')
     .option('--json', 'print JSON')
     .action(async (path: string, options: { json?: boolean }) => {
+      const { loadConfig } = await import('../config/load.js');
       try {
         const config = await loadConfig(path);
         const ids = config.groups.map((group) => group.id);
         io.stdout(options.json ? JSON.stringify({ valid: true, groups: ids }) : `${path} is valid: ${ids.length} group(s): ${ids.join(', ')}`);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
-        io.stdout(options.json ? JSON.stringify({ valid: false, issues: error.issues }) : error.message);
+        if (options.json) io.stdout(JSON.stringify({ valid: false, issues: error.issues }));
+        else io.stderr(error.message);
         state.exitCode = EXIT.usage;
       }
     });
 
-  registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
+  withCommon(program.command('events <group>').description('the event log of a group, oldest first: who did what and why'))
+    .option('--follow', `keep printing events as they are logged (every ${FOLLOW_INTERVAL_MS / 1000} s) until Ctrl-C`)
+    .action(async (group: string, options: CommonOptions & { follow?: boolean }) => {
+      const transport = await open(io, options);
+      state.exitCode = await followEvents(io, transport, group, { json: options.json === true, follow: options.follow === true, intervalMs: FOLLOW_INTERVAL_MS });
+    });
+
+  program
+    .command('ui')
+    .description('a live dashboard in your browser, served on 127.0.0.1: every group, its failover step by step, the event log, and the commands (dry run first, typed confirmation)')
+    .option('--port <n>', 'the local port (0: any free one)', portNumber, 7311)
+    .option('--config <file>', 'the configuration, for the targets past failovers are judged by (with --local: ./config/drill.yaml)')
+    .option('--endpoint <url>', 'operator API URL (default: $FCP_ENDPOINT)')
+    .option('--profile <name>', 'AWS profile whose credentials sign the requests')
+    .option('--region <region>', 'region for SigV4 (default: the operator API region)')
+    .option('--local', 'the local drill server (.fcp/local.json), unsigned')
+    .action(async (options: ConnectionOptions & { port: number; config?: string }) => {
+      const transport = await open(io, options);
+      const { runDashboard } = await import('../ui/run.js');
+      state.exitCode = await runDashboard(io, transport, options);
+    });
+
+  program
+    .command('completion <shell>')
+    .description(`print a shell completion script (${SHELLS.join(', ')}): eval "$(fcp completion bash)" in ~/.bashrc`)
+    .action((shell: string) => {
+      if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: shell ${shell} is not supported; use one of ${SHELLS.join(', ')}`);
+      io.stdout(completionScript(program, shell as Shell));
+    });
+
+  lazyDrillCommand(program, io, state);
   registerLocalFaultCommands(program, io, state);
   registerDoctorCommand(program, io, state, doctorDepsFromAws);
   return program;
+}
+
+/**
+ * `fcp drill`: its module loads the AWS SDK and the DynamoDB stores, so it is imported only when a drill runs. The
+ * command here passes everything after `drill` to the real one, which parses it (and answers `fcp drill --help`).
+ */
+function lazyDrillCommand(program: Command, io: CliIo, state: { exitCode: number }): void {
+  program
+    .command('drill')
+    .description('run a time-boxed staging drill against real AWS and print its report (fcp drill --help)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { registerDrillCommand, stagingDrillDepsFromAws } = await import('./drillCommand.js');
+      const drill = new Command('fcp')
+        .exitOverride()
+        .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) });
+      registerDrillCommand(drill, io, state, stagingDrillDepsFromAws);
+      await drill.parseAsync(['drill', ...args], { from: 'user' });
+    });
+}
+
+async function isUnreachable(error: unknown): Promise<boolean> {
+  if (!(error instanceof Error) || error.name !== 'OperatorApiUnreachableError') return false;
+  const { OperatorApiUnreachableError } = await import('../adapters/operator-client/OperatorClient.js');
+  return error instanceof OperatorApiUnreachableError;
 }
 
 function interrupted(io: CliIo): boolean {
@@ -218,6 +285,23 @@ function interrupted(io: CliIo): boolean {
 function wholeNumber(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number');
+  return parsed;
+}
+
+function portNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new InvalidArgumentError('must be a TCP port, 0 to 65535');
+  return parsed;
+}
+
+/** The most failovers the operator API answers in one history request. */
+const MAX_HISTORY_LIMIT = 200;
+
+function historyLimit(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_HISTORY_LIMIT) {
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_HISTORY_LIMIT} (the API answers at most ${MAX_HISTORY_LIMIT} failovers)`);
+  }
   return parsed;
 }
 
@@ -312,14 +396,31 @@ async function sendCommand(io: CliIo, type: OperatorCommandType, group: string, 
     }
   }
   const idempotencyKey = options.idempotencyKey ?? io.newIdempotencyKey();
-  let reply = await sendWithRetries(io, transport, { method: 'POST', path: operatorPaths.command(group, type, options.allowDataLoss), body, idempotencyKey });
+  const sent = await sendWithRetries(io, transport, { method: 'POST', path: operatorPaths.command(group, type, options.allowDataLoss), body, idempotencyKey });
+  let reply = sent;
   const polls = Math.ceil((options.wait * 1_000) / POLL_INTERVAL_MS);
   for (let poll = 0; reply.status === 202 && poll < polls && !interrupted(io); poll += 1) {
     if (!options.json) io.stderr(`queued; waiting for the orchestrator to take it (command ${idempotencyKey})...`);
     await io.sleep(POLL_INTERVAL_MS);
     reply = await transport.send({ method: 'GET', path: `${groupPath}/commands/${encodeURIComponent(idempotencyKey)}` });
   }
-  return print(io, options, reply, (answer) => renderCommandAnswer(answer as CommandAnswer));
+  return print(io, options, reply === sent ? reply : polledAnswer(sent, reply), (answer) => renderCommandAnswer(answer as CommandAnswer));
+}
+
+/**
+ * The outcome of a queued command, read back by id, as the answer to the request that queued it: a lookup always
+ * says `replayed`, but this request was the first with its key; and a lookup no longer knows the preview taken when
+ * it was queued, which tells a conflict (the group was busy, 409) from a refusal (422), as `answerCommand` does.
+ */
+function polledAnswer(queued: OperatorReply, polled: OperatorReply): OperatorReply {
+  const first = queued.body as Partial<CommandAnswer>;
+  const body = { ...(polled.body as object), replayed: first.replayed ?? false };
+  const decision = first.expected?.decision;
+  if (polled.status === 422 && (decision === 'conflict' || decision === 'accept')) {
+    const error = (polled.body as { error?: { message?: string } }).error;
+    return { status: 409, body: { ...body, error: { ...error, code: 'conflict' } } };
+  }
+  return { status: polled.status, body };
 }
 
 /** A POST lost on the way is sent again with the same idempotency key: the API acts on it once. */
@@ -328,8 +429,8 @@ async function sendWithRetries(io: CliIo, transport: OperatorTransport, call: Pa
     try {
       return await transport.send(call);
     } catch (error) {
-      if (!(error instanceof OperatorApiUnreachableError) || attempt >= SEND_ATTEMPTS) throw error;
-      io.stderr(`${error.message}; sending again with the same idempotency key (attempt ${attempt + 1} of ${SEND_ATTEMPTS})`);
+      if (!(await isUnreachable(error)) || attempt >= SEND_ATTEMPTS) throw error;
+      io.stderr(`${(error as Error).message}; sending again with the same idempotency key (attempt ${attempt + 1} of ${SEND_ATTEMPTS})`);
       await io.sleep(1_000 * attempt);
     }
   }
@@ -340,9 +441,10 @@ async function open(io: CliIo, options: ConnectionOptions): Promise<OperatorTran
 }
 
 /** Prints an answer (JSON, or rendered; errors to stderr) and returns its exit code. */
-function print(io: CliIo, options: CommonOptions, reply: OperatorReply, render: (body: unknown) => string): number {
+function print(io: CliIo, options: CommonOptions & { jsonLines?: boolean }, reply: OperatorReply, render: (body: unknown) => string): number {
   const ok = reply.status >= 200 && reply.status < 300;
-  if (options.json) io.stdout(JSON.stringify(reply.body, null, 2));
+  if (options.jsonLines) io.stdout(JSON.stringify(reply.body));
+  else if (options.json) io.stdout(JSON.stringify(reply.body, null, 2));
   else if (ok) io.stdout(render(reply.body));
   else io.stderr(renderApiError(reply.status, reply.body));
   return exitCodeFor(reply.status);

@@ -232,3 +232,32 @@ describe('decideCommand: an acknowledgement acknowledges what the operator could
     expect(accepted.kind).toBe('accept');
   });
 });
+
+describe('decideCommand: what a refusal says the group is doing', () => {
+  // Regression test (#13 §3): on main an approval refused after a completed, acknowledged failover said
+  // "failover fo-1 eu-west-1 → us-east-1 is paused": the failover had ended; the group is paused.
+  it('names the group, not its last failover, when the group is paused', () => {
+    // Prepare
+    const at = (seconds: number) => T0 + seconds * SECOND;
+    const events: FailoverEvent[] = [
+      { type: 'FAILOVER_REQUESTED', at: at(1), ...principal, failoverId: 'fo-1', to: REPLICA, allowDataLoss: false, trigger: { kind: 'operator', principalArn: principal.principalArn } },
+      { type: 'FENCED', at: at(2), outcome: 'fenced' },
+      { type: 'PROMOTION_STARTED', at: at(3), replicaLagSeconds: 1 },
+      { type: 'PROMOTED', at: at(4) },
+      { type: 'TRAFFIC_SWITCHED', at: at(5), changeId: 'C1' },
+      { type: 'DNS_IN_SYNC', at: at(6) },
+      { type: 'VERIFIED', at: at(7) },
+      { type: 'ACKNOWLEDGE', at: at(8), ...principal },
+      { type: 'PAUSE', at: at(9), ...principal },
+    ];
+    const paused = events.reduce((snapshot, event) => transition(failoverMachine, snapshot, event)[0], monitoring());
+
+    // Act
+    const decision = decide(paused, {}, { ...failover(REPLICA), type: 'approve', targetRegion: undefined });
+
+    // Assess
+    expect(paused.value).toBe('paused');
+    expect(paused.context.failover?.id).toBe('fo-1');
+    expect(decision).toEqual({ kind: 'refused', reason: 'nothing awaits approval: the group is paused' });
+  });
+});

@@ -128,3 +128,30 @@ describe('describeTransition', () => {
     );
   });
 });
+
+describe('describeTransition: the words of the event log', () => {
+  // Regression test (#13 §3): on main a promotion without a lag reading was logged as "replica lag unknown s".
+  it('says the replica lag is unknown, without a unit, when the promotion started without a reading', () => {
+    // Prepare
+    const group = drillConfig().groups[0]!;
+    const principal = { principalArn: 'arn:aws:iam::000000000000:user/oncall', reason: 'move', commandId: 'c1' };
+    let [snapshot] = initialTransition(failoverMachine, input);
+    [snapshot] = transition(failoverMachine, snapshot, {
+      type: 'FAILOVER_REQUESTED', at: T0 + 1_000, ...principal, failoverId: 'fo-1', to: 'us-east-1', allowDataLoss: true,
+      trigger: { kind: 'operator', principalArn: principal.principalArn },
+    });
+    [snapshot] = transition(failoverMachine, snapshot, { type: 'FENCED', at: T0 + 2_000, outcome: 'fenced' });
+    const unknownLag = { type: 'PROMOTION_STARTED' as const, at: T0 + 3_000 };
+    const knownLag = { type: 'PROMOTION_STARTED' as const, at: T0 + 3_000, replicaLagSeconds: 4 };
+
+    // Act
+    const [unknown, known] = [unknownLag, knownLag].map((event) => {
+      const [after] = transition(failoverMachine, snapshot, event);
+      return describeTransition(group, snapshot, after, event).events[0]?.message;
+    });
+
+    // Assess
+    expect(unknown).toMatch(/^promotion of us-east-1 started \(replica lag unknown\) /);
+    expect(known).toMatch(/^promotion of us-east-1 started \(replica lag 4 s\) /);
+  });
+});

@@ -411,6 +411,69 @@ describe('fcp commands', () => {
   });
 });
 
+describe('fcp commands: a queued command answered later', () => {
+  /** The scheduled orchestrator holds the lease; each sleep of the CLI lets it run once the lease expired. */
+  async function busyOrchestrator() {
+    const world = await healthyWorld();
+    await world.deps.stateStore.acquireLease('orders', 'orchestrator', world.clock.now(), 30_000);
+    const sleep = async () => {
+      world.clock.advance(31_000);
+      await reconcileGroup(world.deps, world.group, { owner: 'orchestrator', deadline: world.clock.now() + MINUTE });
+    };
+    return { world, sleep };
+  }
+
+  // Regression test (#13 §3): on main the first request for a key was reported as
+  // "answer to an earlier request with the same idempotency key" once the queued command was taken.
+  it('does not call the answer to the first request with a key a replayed answer', async () => {
+    // Prepare
+    const { world, sleep } = await busyOrchestrator();
+    const term = terminal(world.transport, { sleep });
+
+    // Act
+    const code = await runCli(['pause', 'orders', '--reason', 'r'], term.io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(term.out()).toContain('pause accepted');
+    expect(term.out()).not.toContain('earlier request');
+  });
+
+  // Regression test (#13 §3): on main a queued command refused because the group moved on exited 3 (refused).
+  it('exits 4 when a queued command meets a conflict by the time the orchestrator takes it', async () => {
+    // Prepare
+    const { world, sleep } = await busyOrchestrator();
+    await world.deps.commands.enqueue({
+      id: 'earlier-pause', groupId: 'orders', type: 'pause', principalArn: OPERATOR, reason: 'first', requestedAt: world.clock.now() - 1_000,
+    });
+    const term = terminal(world.transport, { sleep });
+
+    // Act
+    const code = await runCli(['pause', 'orders', '--reason', 'second'], term.io);
+
+    // Assess
+    expect(code).toBe(4);
+    expect(term.err()).toContain('conflict (409): already paused');
+  });
+});
+
+describe('fcp history: bounds', () => {
+  // Regression test (#13 §3): on main --limit 0 was sent and the API silently answered 20 failovers.
+  it('refuses --limit 0 naming the option and the range, sending nothing', async () => {
+    // Prepare
+    const world = await healthyWorld();
+    const term = terminal(world.transport);
+
+    // Act
+    const codes = [await runCli(['history', 'orders', '--limit', '0'], term.io), await runCli(['history', '--limit', '201'], term.io)];
+
+    // Assess
+    expect(codes).toEqual([2, 2]);
+    expect(term.err()).toContain("option '--limit <n>' argument '0' is invalid. must be a whole number from 1 to 200");
+    expect(world.transport.calls).toEqual([]);
+  });
+});
+
 describe('fcp validate', () => {
   it('accepts a valid configuration', async () => {
     // Prepare
@@ -436,6 +499,7 @@ describe('fcp validate', () => {
 
     // Assess
     expect(code).toBe(2);
+    expect(term.err()).toBe('');
     expect(term.json()).toEqual({
       valid: false,
       issues: [
@@ -443,6 +507,25 @@ describe('fcp validate', () => {
         'groups: needs at least one failover group',
       ],
     });
+  });
+});
+
+describe('fcp validate: where problems go', () => {
+  // Regression test (#13 §3): on main the problems of an invalid file went to stdout, where a pipe takes them for data.
+  it('prints the problems of an invalid configuration on stderr, nothing on stdout', async () => {
+    // Prepare
+    const directory = await mkdtemp(join(tmpdir(), 'fcp-validate-'));
+    const path = join(directory, 'bad.yaml');
+    await writeFile(path, 'fleet:\n  observerRegions: [mars-north-1]\n  controlPlaneRegion: us-west-2\ngroups: []\n');
+    const term = terminal(new InProcessTransport(inMemoryWorld().deps));
+
+    // Act
+    const code = await runCli(['validate', path], term.io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(term.out()).toBe('');
+    expect(term.err()).toContain('groups: needs at least one failover group');
   });
 });
 

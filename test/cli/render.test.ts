@@ -161,6 +161,7 @@ describe('render', () => {
     // Prepare
     const status: GroupStatus = {
       groupId: 'orders',
+      at: 0,
       environment: 'production',
       mode: 'automatic',
       state: 'stalled',
