@@ -14,7 +14,7 @@ function layerOf(file) {
   if (path.startsWith('handlers/')) return 'handlers';
   if (path.startsWith('simulation/')) return 'simulation';
   if (path.startsWith('test/doubles/')) return 'doubles';
-  if (path.replace(/\.js$/, '.ts') === 'src/composition.ts') return 'composition';
+  if (/^src\/composition[A-Za-z]*\.ts$/.test(path.replace(/\.js$/, '.ts'))) return 'composition';
   const match = /^src\/([^/]+)\//.exec(path);
   return match ? match[1] : undefined;
 }

@@ -4,7 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fromEnv } from '@aws-sdk/credential-providers';
 import { clientConfig, type AwsClientConfig } from './adapters/aws/clientConfig.js';
@@ -12,16 +11,13 @@ import { AwsDatabase } from './adapters/aws/database.js';
 import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
 import { ArcRoutingControlTraffic, isRoutingControlChange } from './adapters/aws/arc/ArcRoutingControlTraffic.js';
 import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
-import { IamPermissionSimulator } from './adapters/aws/iam/IamPermissionSimulator.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
 import { systemClock } from './adapters/clock/systemClock.js';
 import { AuthoritativeAnswers } from './adapters/dns/AuthoritativeAnswers.js';
 import { TrafficBySwitch } from './adapters/dns/TrafficBySwitch.js';
 import { HttpProber } from './adapters/http/HttpProber.js';
-import { SnsTopicInspector } from './adapters/aws/sns/SnsTopicInspector.js';
 import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
 import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
-import type { DoctorDeps } from './application/doctor.js';
 import type { ExecutorDeps } from './application/executor.js';
 import type { ProbeDeps } from './application/probeRound.js';
 import { trackedDatabase } from './application/trackedDatabase.js';
@@ -29,9 +25,7 @@ import type { DatabaseProbe } from './ports/DatabaseProbe.js';
 import { ENV, readDeployedSettings, type DeployedSettings, type Environment } from './config/environment.js';
 import { loadPackagedConfig } from './config/packaged.js';
 import { connectionCheckOf } from './config/groups.js';
-import { loadConfig } from './config/load.js';
-import { roleName } from './config/roleNames.js';
-import { controlPlaneRegionsOf, type ControlPlaneConfig, type GroupConfig } from './config/schema.js';
+import type { ControlPlaneConfig, GroupConfig } from './config/schema.js';
 import { ValidationError } from './domain/errors.js';
 import type { FencingMode, RegionName } from './domain/types.js';
 import type { Database, PromoteOptions } from './ports/Database.js';
@@ -80,7 +74,7 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
       prober: new HttpProber(),
       // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
       // Lag is a one-minute metric: each observer reads a replica's at most once a minute (issue #11).
-      database: trackedDatabase(groupDatabase({ reuseLagUntilNewDatapoint: true }), stores.stateStore, systemClock),
+      database: trackedDatabase(groupDatabase(lambdaClientConfig, { reuseLagUntilNewDatapoint: true }), stores.stateStore, systemClock),
       ...(databaseProbe === undefined ? {} : { databaseProbe }),
       observations: stores.observationStore,
       faults: stores.faultStore,
@@ -144,58 +138,11 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     observations: stores.observationStore,
     commands: stores.commandQueue,
     fleet: stores.fleetLedger,
-    database: groupDatabase(),
-    traffic: groupTraffic(config),
+    database: groupDatabase(lambdaClientConfig),
+    traffic: groupTraffic(config, lambdaClientConfig),
     notifier: new SnsNotifier((topicRegion) => new SNSClient(lambdaClientConfig(topicRegion))),
     prober: new HttpProber(),
     clock: systemClock,
-  };
-}
-
-/** Where `fcp doctor` finds the deployment it checks. */
-export interface DoctorTarget {
-  readonly configPath: string;
-  readonly tableName: string;
-  /** The state table's region (the control-plane region). */
-  readonly tableRegion: RegionName;
-  /** The deployment's stage: it names the roles (src/config/roleNames.ts). */
-  readonly stage: string;
-  /** The account the stacks are deployed in. */
-  readonly account: string;
-}
-
-/**
- * Builds what `fcp doctor` reads, with the operator's own credentials (default chain): the state table, the AWS
- * database and traffic adapters the executor uses, IAM's policy simulator and SNS topic attributes.
- *
- * @example
- * const report = await runDoctor(await buildDoctorDeps({ configPath, tableName, tableRegion, stage: 'staging', account }));
- */
-export async function buildDoctorDeps(target: DoctorTarget): Promise<DoctorDeps> {
-  const config = await loadConfig(resolve(target.configPath));
-  const stores = createDynamoDbStores({ tableName: target.tableName, region: target.tableRegion });
-  const controlPlaneRegions = controlPlaneRegionsOf(config.fleet);
-  const partition = config.groups[0]?.notifications.topicArn.split(':')[1] ?? 'aws';
-  const roleArn = (fn: 'orchestrate' | 'operator' | 'probe', region: RegionName) =>
-    `arn:${partition}:iam::${target.account}:role/${roleName(target.stage, fn, region)}`;
-  return {
-    config,
-    clock: systemClock,
-    stateStore: stores.stateStore,
-    observations: stores.observationStore,
-    database: groupDatabase(),
-    traffic: groupTraffic(config),
-    // IAM is global; its API answers in us-east-1 (aws partition).
-    permissions: new IamPermissionSimulator(new IAMClient(clientConfig('us-east-1'))),
-    topics: new SnsTopicInspector((topicRegion) => new SNSClient(clientConfig(topicRegion))),
-    roles: {
-      orchestrator: roleArn('orchestrate', config.fleet.controlPlaneRegion),
-      operator: roleArn('operator', config.fleet.controlPlaneRegion),
-      probe: (observerRegion) => roleArn('probe', observerRegion),
-    },
-    // Each function uses the table's replica in its own region; an observer elsewhere writes to the control-plane region.
-    tableArn: (region) =>
-      `arn:${partition}:dynamodb:${controlPlaneRegions.includes(region) ? region : config.fleet.controlPlaneRegion}:${target.account}:table/${target.tableName}`,
   };
 }
 
@@ -204,6 +151,9 @@ export async function buildDoctorDeps(target: DoctorTarget): Promise<DoctorDeps>
  * uses (its role's keys, which Lambda puts in the environment). The default chain's SSO, STS and INI providers are
  * never reached, so scripts/package.mjs leaves them out of the bundles.
  */
+/** How a composition gives an SDK client its settings for a region. */
+export type ClientConfigFor = (region: string) => AwsClientConfig;
+
 function lambdaClientConfig(region: string): AwsClientConfig {
   return clientConfig(region, { credentials: fromEnv() });
 }
@@ -219,13 +169,13 @@ function dynamoDbClient(settings: DeployedSettings): DynamoDBClient {
  * Each group's traffic switch (`dns.switch`): the Route 53 record flip, or ARC routing controls through the
  * cluster's regional endpoints (one client per endpoint, signed for the endpoint's region).
  */
-function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
+function trafficFor(config: ControlPlaneConfig, clients: ClientConfigFor): TrafficBySwitch {
   const arcClients = new Map<string, Route53RecoveryClusterClient>();
   const arc = new ArcRoutingControlTraffic({
     client: ({ region: endpointRegion, endpoint }) => {
       let client = arcClients.get(endpoint);
       if (client === undefined) {
-        client = new Route53RecoveryClusterClient({ ...lambdaClientConfig(endpointRegion), endpoint });
+        client = new Route53RecoveryClusterClient({ ...clients(endpointRegion), endpoint });
         arcClients.set(endpoint, client);
       }
       return client;
@@ -234,7 +184,7 @@ function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
     groups: (groupId) => config.groups.find((group) => group.id === groupId),
   });
   return new TrafficBySwitch(
-    { record: new Route53Traffic((apiRegion) => new Route53Client(lambdaClientConfig(apiRegion))), 'arc-routing-control': arc },
+    { record: new Route53Traffic((apiRegion) => new Route53Client(clients(apiRegion))), 'arc-routing-control': arc },
     isRoutingControlChange,
   );
 }
@@ -242,12 +192,13 @@ function trafficFor(config: ControlPlaneConfig): TrafficBySwitch {
 /**
  * The Database port for every kind a group may use: `postgres` regions go to the pg adapter (passwords from the
  * environment: a deployment keeps them in Secrets Manager with a dynamic reference), RDS and Aurora to the AWS one.
- * Effect options (the lease deadline) and reprotect's `createReplica` pass through.
+ * Effect options (the lease deadline), reprotect's `createReplica` (RDS, Aurora) and `follow` (postgres) pass through.
+ * `clients` gives the SDK clients their settings: a Lambda's own credentials, or the operator's for `fcp doctor`.
  */
-function groupDatabase(options: { reuseLagUntilNewDatapoint?: boolean } = {}): Database {
+export function groupDatabase(clients: ClientConfigFor, options: { reuseLagUntilNewDatapoint?: boolean } = {}): Database {
   const aws = new AwsDatabase({
-    rds: (databaseRegion) => new RDSClient(lambdaClientConfig(databaseRegion)),
-    cloudWatch: (metricRegion) => new CloudWatchClient(lambdaClientConfig(metricRegion)),
+    rds: (databaseRegion) => new RDSClient(clients(databaseRegion)),
+    cloudWatch: (metricRegion) => new CloudWatchClient(clients(metricRegion)),
     ...options,
   });
   const postgres = new PostgresDatabase();
@@ -258,12 +209,14 @@ function groupDatabase(options: { reuseLagUntilNewDatapoint?: boolean } = {}): D
     fence: (group, region, mode: FencingMode, effect?: EffectOptions) => forRegion(group, region).fence(group, region, mode, effect),
     promote: (group, region, options: PromoteOptions, effect?: EffectOptions) => forRegion(group, region).promote(group, region, options, effect),
     createReplica: (group, region, spec) => aws.createReplica(group, region, spec),
+    // Only a postgres region is reprotected by repointing it (reprotect's `follow` method); RDS and Aurora create a replica.
+    follow: (group, region, sourceRegion) => postgres.follow(group, region, sourceRegion),
   };
 }
 
 /** Route 53 for a group's DNS record; HAProxy's runtime API for a group with `trafficSwitch: { kind: haproxy }`. */
-function groupTraffic(config: ControlPlaneConfig): Traffic {
-  const dns = trafficFor(config);
+export function groupTraffic(config: ControlPlaneConfig, clients: ClientConfigFor): Traffic {
+  const dns = trafficFor(config, clients);
   const haproxy = new HaproxyTraffic();
   const forGroup = (group: GroupConfig): Traffic => (group.trafficSwitch?.kind === 'haproxy' ? haproxy : dns);
   return {

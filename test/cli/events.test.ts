@@ -136,7 +136,7 @@ describe('fcp completion', () => {
     // Assess
     expect(codes).toEqual([0, 0]);
     expect(bash.out()).toContain('complete -o default -F _fcp fcp');
-    expect(bash.out()).toMatch(/"\) words="status history plan failover switchover approve reject abort retry pause resume ack reprotect commands cancel validate events completion drill /);
+    expect(bash.out()).toMatch(/"\) words="status history plan failover switchover approve reject abort retry pause resume ack reprotect commands cancel validate events ui completion drill inject clear doctor /);
     expect(bash.out()).toMatch(/ {4}failover\) words="[^"]*--to [^"]*--allow-data-loss[^"]*"/);
     expect(zsh.out()).toContain('compdef _fcp fcp');
     expect(zsh.out()).toContain("'events:the event log of a group, oldest first\\: who did what and why'");

@@ -33,10 +33,10 @@ describe('LocalOperatorClient', () => {
     // Prepare
     const { server } = await localServer();
     const client = new LocalOperatorClient(server.url);
-    const pause = { method: 'POST', path: '/groups/orders/commands', body: { type: 'pause', reason: 'drill' }, idempotencyKey: 'local-client-1' } as const;
+    const pause = { method: 'POST', path: '/groups/orders/commands/pause', body: { type: 'pause', reason: 'drill' }, idempotencyKey: 'local-client-1' } as const;
 
     // Act
-    const status = await client.send({ method: 'GET', path: '/groups/orders/status' });
+    const status = await client.send({ method: 'GET', path: '/groups/orders' });
     const first = await client.send(pause);
     const again = await client.send(pause);
 
@@ -55,7 +55,7 @@ describe('LocalOperatorClient', () => {
     await new Promise((resolve) => probe.close(resolve));
 
     // Act
-    const sent = new LocalOperatorClient(url).send({ method: 'GET', path: '/groups/status' });
+    const sent = new LocalOperatorClient(url).send({ method: 'GET', path: '/groups' });
 
     // Assess
     await expect(sent).rejects.toBeInstanceOf(OperatorApiUnreachableError);

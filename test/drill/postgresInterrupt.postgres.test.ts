@@ -60,7 +60,7 @@ describe('npm start -- --world postgres interrupted with Ctrl-C', () => {
   it('stops every process it started and removes the servers’ and the proxy’s temporary directories', { timeout: 240_000 }, async () => {
     // Prepare: run the default scenario until its timeline has begun (servers, proxy, load and control plane all up;
     // its kill comes 5 s later).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/drill/main.ts', '--world', 'postgres'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/localDrill.ts', '--world', 'postgres'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
