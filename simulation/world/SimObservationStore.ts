@@ -1,4 +1,5 @@
-import type { GroupId, ObserverReport, RegionName } from '../../src/domain/types.js';
+import { replacesStoredReport } from '../../src/domain/observations.js';
+import type { EpochMs, GroupId, ObserverReport, RegionName } from '../../src/domain/types.js';
 import type { ObservationStore } from '../../src/ports/ObservationStore.js';
 
 /**
@@ -9,12 +10,12 @@ import type { ObservationStore } from '../../src/ports/ObservationStore.js';
 export class SimObservationStore implements ObservationStore {
   private readonly byGroup = new Map<GroupId, Map<string, ObserverReport>>();
 
-  async put(report: ObserverReport): Promise<void> {
+  async put(report: ObserverReport, now?: EpochMs): Promise<void> {
     let reports = this.byGroup.get(report.groupId);
     if (reports === undefined) this.byGroup.set(report.groupId, (reports = new Map()));
     const key = `${report.region}\u0000${report.observerRegion}`;
     const stored = reports.get(key);
-    if (stored === undefined || stored.observedAt <= report.observedAt) reports.set(key, Object.freeze(report));
+    if (replacesStoredReport(stored, report, now)) reports.set(key, Object.freeze(report));
   }
 
   async get(groupId: GroupId, region: RegionName, observerRegion: RegionName): Promise<ObserverReport | undefined> {

@@ -288,7 +288,7 @@ async function probeRegion(
   }
   const report = nextObserverReport(previous.report, { ...base, observerRegion, round });
   try {
-    await deps.observations.put(report);
+    await deps.observations.put(report, deps.clock.now());
     written?.set(key, report);
   } catch (error) {
     // Unknown whether it landed: the next round reads the stored one again.

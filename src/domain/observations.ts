@@ -1,5 +1,5 @@
 import { evidenceOf } from './databaseStatus.js';
-import type { GroupId, ObserverReport, RegionName, RoundResult } from './types.js';
+import type { EpochMs, GroupId, ObserverReport, RegionName, RoundResult } from './types.js';
 
 /**
  * Why a round failed, in words an on-call engineer reads in a notification. Empty when the round did not fail.
@@ -72,4 +72,30 @@ export function nextObserverReport(
     ...(inconclusive ? { unknownReasons } : {}),
     last: input.round,
   };
+}
+
+/**
+ * How far past its writer's clock a stored report may be stamped and still be trusted as newer. Only one observer
+ * writes a report, so two of its invocations share a clock; more than this ahead means the report was stamped by a
+ * clock that ran ahead and has since been corrected.
+ */
+export const FUTURE_REPORT_TOLERANCE_MS = 1_000;
+
+/**
+ * Whether `incoming` replaces the stored report: the newer by observation time wins, so a slow invocation cannot
+ * overwrite a newer view, except that a stored report stamped in the future of the writer's clock (`now`, when the
+ * writer gives it) loses. Without that, an observer whose clock ran ahead would, once corrected, have every report
+ * refused until real time caught up with the future stamp, and its region would be watched by one observer fewer.
+ *
+ * @example
+ * replacesStoredReport({ observedAt: 120_000 }, { observedAt: 5_000 }, 5_000); // true: the stored one is from the future
+ * replacesStoredReport({ observedAt: 10_000 }, { observedAt: 5_000 }, 50_000); // false: a slow invocation's older view
+ */
+export function replacesStoredReport(
+  stored: Pick<ObserverReport, 'observedAt'> | undefined,
+  incoming: Pick<ObserverReport, 'observedAt'>,
+  now?: EpochMs,
+): boolean {
+  if (stored === undefined || stored.observedAt <= incoming.observedAt) return true;
+  return now !== undefined && stored.observedAt > now + FUTURE_REPORT_TOLERANCE_MS;
 }

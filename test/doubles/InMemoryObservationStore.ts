@@ -1,4 +1,5 @@
-import type { GroupId, ObserverReport, RegionName } from '../../src/domain/types.js';
+import { replacesStoredReport } from '../../src/domain/observations.js';
+import type { EpochMs, GroupId, ObserverReport, RegionName } from '../../src/domain/types.js';
 import type { ObservationStore } from '../../src/ports/ObservationStore.js';
 import { CallLog } from './CallLog.js';
 
@@ -20,11 +21,11 @@ export class InMemoryObservationStore extends CallLog<Method> implements Observa
 
   private readonly reports = new Map<string, ObserverReport>();
 
-  async put(report: ObserverReport): Promise<void> {
+  async put(report: ObserverReport, now?: EpochMs): Promise<void> {
     this.enter('put');
     const key = keyOf(report.groupId, report.region, report.observerRegion);
     const stored = this.reports.get(key);
-    if (stored === undefined || stored.observedAt <= report.observedAt) this.reports.set(key, structuredClone(report));
+    if (replacesStoredReport(stored, report, now)) this.reports.set(key, structuredClone(report));
   }
 
   async get(groupId: GroupId, region: RegionName, observerRegion: RegionName): Promise<ObserverReport | undefined> {

@@ -472,6 +472,18 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         ]);
         expect(await stores.observationStore.get('g1', 'us-east-1', 'eu-west-1')).toBeUndefined();
       });
+
+      it('replaces a report stamped in the future of its writer\'s clock, but never a newer one with an older', async () => {
+        // Prepare: the observer's clock ran 2 minutes ahead when it wrote; it has since been corrected.
+        await stores.observationStore.put(report('g1', 'eu-west-1', 'us-east-1', 120_000), 120_000);
+
+        // Act: its next report, stamped by the corrected clock; then a slow invocation's older view, written later.
+        await stores.observationStore.put(report('g1', 'eu-west-1', 'us-east-1', 5_000), 5_000);
+        await stores.observationStore.put(report('g1', 'eu-west-1', 'us-east-1', 4_000), 50_000);
+
+        // Assess
+        expect(await stores.observationStore.get('g1', 'eu-west-1', 'us-east-1')).toEqual(report('g1', 'eu-west-1', 'us-east-1', 5_000));
+      });
     });
 
     describe('CommandQueue', () => {

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { GroupId, ObserverReport, RegionName } from '../../../domain/types.js';
+import { FUTURE_REPORT_TOLERANCE_MS } from '../../../domain/observations.js';
+import type { EpochMs, GroupId, ObserverReport, RegionName } from '../../../domain/types.js';
 import type { ObservationStore } from '../../../ports/ObservationStore.js';
 import { isConditionFailed, isReplicatedWriteConflict, keys, queryGroup, withoutKeys } from './table.js';
 
@@ -18,14 +19,19 @@ export class DynamoDbObservationStore implements ObservationStore {
     private readonly tableName: string,
   ) {}
 
-  async put(report: ObserverReport): Promise<void> {
+  async put(report: ObserverReport, now?: EpochMs): Promise<void> {
+    // replacesStoredReport (src/domain/observations.ts) as a condition: newer wins, unless the stored one is from the future.
+    const future = now === undefined ? '' : ' OR observedAt > :futureAfter';
     try {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...report, pk: keys.group(report.groupId), sk: keys.observation(report.region, report.observerRegion) },
-          ConditionExpression: 'attribute_not_exists(pk) OR observedAt <= :observedAt',
-          ExpressionAttributeValues: { ':observedAt': report.observedAt },
+          ConditionExpression: `attribute_not_exists(pk) OR observedAt <= :observedAt${future}`,
+          ExpressionAttributeValues: {
+            ':observedAt': report.observedAt,
+            ...(now === undefined ? {} : { ':futureAfter': now + FUTURE_REPORT_TOLERANCE_MS }),
+          },
         }),
       );
     } catch (error) {
