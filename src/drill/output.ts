@@ -67,12 +67,14 @@ export function renderSummary(result: DrillResult): string {
   lines.push('', `scenario ${result.scenario.name}:`);
   for (const expectation of [...result.expectationResults, ...result.physics]) lines.push(`  ${expectationLine(expectation)}`);
   const { starvation } = result.trust;
-  lines.push(
-    '',
-    starvation.measured
-      ? `the machine kept the drill waiting ${formatDuration(starvation.cpuWaitMs + starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (for a CPU ${formatDuration(starvation.cpuWaitMs)}, stalled ${formatDuration(starvation.stalledMs)}, longest stall ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile`
-      : `the drill stalled ${formatDuration(starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (longest ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile (CPU waits are not measurable on this system)`,
-  );
+  if (starvation !== undefined) {
+    lines.push(
+      '',
+      starvation.measured
+        ? `the machine kept the drill waiting ${formatDuration(starvation.cpuWaitMs + starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (for a CPU ${formatDuration(starvation.cpuWaitMs)}, stalled ${formatDuration(starvation.stalledMs)}, longest stall ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile`
+        : `the drill stalled ${formatDuration(starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} (longest ${formatDuration(starvation.longestStallMs)}); the clock stood still meanwhile (CPU waits are not measurable on this system)`,
+    );
+  }
   lines.push('', verdictLine(result));
   for (const reason of result.trust.reasons) lines.push(`  ${reason}`);
   return lines.join('\n');
@@ -217,7 +219,9 @@ function checksOf(result: DrillResult): ExpectationResult[] {
 function trustLines(result: DrillResult): string[] {
   const { starvation } = result.trust;
   return [
-    `The machine kept the drill waiting ${formatDuration(starvation.cpuWaitMs + starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} of real time (the clock stood still meanwhile).`,
+    ...(starvation === undefined
+      ? []
+      : [`The machine kept the drill waiting ${formatDuration(starvation.cpuWaitMs + starvation.stalledMs)} of ${formatDuration(result.endState.realMs)} of real time (the clock stood still meanwhile).`]),
     ...(result.trust.trusted ? [] : ['The machine was too busy; result not trusted:', ...result.trust.reasons]),
   ];
 }

@@ -96,7 +96,8 @@ export interface DrillTrust {
   readonly trusted: boolean;
   /** Why not, in words; empty when trusted. */
   readonly reasons: readonly string[];
-  readonly starvation: Starvation;
+  /** What the machine did to the simulated clock; absent for a run in real time (the postgres world), which has none. */
+  readonly starvation?: Starvation;
 }
 
 /** A region's verdict changed (or its failing observers or reasons did) after a probe round. */

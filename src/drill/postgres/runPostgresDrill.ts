@@ -331,10 +331,10 @@ class PostgresDrill {
     return {
       scenario: asScenario(scenario),
       startedAt: this.startedAt,
-      // A real-time drill on real servers: no simulated clock to starve, and no verdict history is recorded.
+      // A real-time drill on real servers: no simulated clock to starve (so no starvation figures), no verdict history.
       verdicts: [],
       outcome: pass ? 'pass' : 'fail',
-      trust: { trusted: true, reasons: [], starvation: { cpuWaitMs: 0, stalledMs: 0, longestStallMs: 0, stalls: [], measured: false } },
+      trust: { trusted: true, reasons: [] },
       physics: [],
       ...(report === undefined ? {} : { report }),
       endState: {
