@@ -257,6 +257,8 @@ export class DrillSession {
   private state = 'monitoring';
   private startedAt: EpochMs = 0;
   private firstCommandAt: EpochMs | undefined;
+  /** When each operator command was queued: the operator's time ends there, the control plane's begins. */
+  private readonly commandsAt: EpochMs[] = [];
   private roundsDone = 0;
   private roundsSeen = 0;
   private roundWaiter: (() => void) | undefined;
@@ -568,6 +570,7 @@ export class DrillSession {
       case 'command': {
         const requestedAt = this.clock.now();
         this.firstCommandAt ??= requestedAt;
+        this.commandsAt.push(requestedAt);
         await this.deps.commands.enqueue({
           id: `${this.scenario.name}-${entry.index}-${this.startedAt}`,
           groupId: this.group.id,
@@ -611,6 +614,7 @@ export class DrillSession {
             sim: dataLoss,
             originAt: this.startedAt,
             endedAt: now,
+            outside: { waits: this.world.outsideWaits(), operatorCommandsAt: this.commandsAt },
             ...(faultInjectedAt === undefined ? {} : { faultInjectedAt }),
           });
     const eventCounts: Record<string, number> = {};

@@ -138,6 +138,32 @@ describe('buildDrillReport', () => {
     expect(report.outageMs).toBe(186_200);
   });
 
+  it("counts as overhead the time the control plane took to notice the provider had finished, not the provider's own time", () => {
+    // Prepare: the world promoted from 33.5 s to 123.5 s and synced DNS from 124.6 s to 164.6 s; the control plane
+    // noticed each 0.5 s and 0.4 s later
+    const outside = {
+      waits: [
+        { kind: 'promotion', startedAt: at(33.5), endedAt: at(123.5) },
+        { kind: 'dns-sync', startedAt: at(124.6), endedAt: at(164.6) },
+      ] as const,
+      operatorCommandsAt: [],
+    };
+
+    // Act
+    const measured = buildDrillReport(input({ outside }));
+    const estimated = buildDrillReport(input());
+
+    // Assess
+    expect(measured.overhead?.basis).toBe('measured');
+    expect(measured.overhead?.waitedMs).toEqual({ promotion: 90_000, 'dns-sync': 40_000 });
+    expect(measured.controlPlaneOverheadMs).toBe((measured.rtoMs ?? 0) - 130_000);
+    expect(measured.overhead?.steps.find((step) => step.name === 'promotion')?.overheadMs).toBe(500);
+    expect(measured.overhead?.steps.find((step) => step.name === 'DNS sync')?.overheadMs).toBe(400);
+    expect(sum(measured.overhead?.steps.map((step) => step.overheadMs) ?? [])).toBe(measured.controlPlaneOverheadMs);
+    expect(estimated.overhead?.basis).toBe('phases');
+    expect(estimated.controlPlaneOverheadMs).toBe((measured.controlPlaneOverheadMs ?? 0) - 900);
+  });
+
   it('passes when every figure is within its target', () => {
     // Act
     const report = buildDrillReport(input());

@@ -210,6 +210,20 @@ export class SimDatabases {
     });
   }
 
+  /**
+   * Every promotion the provider accepted: from the accepted promote call to the instance being a writable
+   * standalone (a stuck one: no earlier than it was unstuck; `doneAt` undefined while still stuck).
+   */
+  promotions(): { readonly region: RegionName; readonly startedAt: EpochMs; readonly doneAt?: EpochMs }[] {
+    return [...this.dbs.values()].flatMap((db) => {
+      const promotion = db.promotion;
+      if (promotion === undefined) return [];
+      const stuck = promotion.stuckSince !== undefined && promotion.unstuckAt === undefined;
+      const doneAt = Math.max(promotion.startedAt + this.timings.promotionSeconds * 1000, promotion.unstuckAt ?? 0);
+      return [{ region: db.region, startedAt: promotion.startedAt, ...(stuck ? {} : { doneAt }) }];
+    });
+  }
+
   /** Data-loss facts right now. */
   dataLoss(): DataLossFacts {
     const now = this.clock.now();
@@ -300,8 +314,9 @@ export class SimDatabases {
 
   private async fence(group: GroupConfig, region: RegionName, mode: FencingMode, observer: RegionName | undefined): Promise<FenceOutcome> {
     this.count('fence', region);
-    await this.latency();
+    // Fencing `none` calls no API (the RDS adapter answers at once), so it takes no time either.
     if (mode === 'none') return 'skipped';
+    await this.latency();
     if (this.hidden(observer, region)) return 'unreachable';
     const db = this.known(group, region);
     const now = this.clock.now();

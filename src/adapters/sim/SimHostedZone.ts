@@ -39,6 +39,8 @@ export class SimHostedZone implements Traffic {
   /** Change ids made through a data-plane switch (ARC): their status comes from DNS answers, not the Route 53 API. */
   private readonly dataPlaneChanges = new Set<string>();
   private deniedCalls = 0;
+  /** Stretches during which the Route 53 API refused record changes: from the first refusal to the API's return. */
+  private readonly refusals: { startedAt: EpochMs; endedAt?: EpochMs }[] = [];
 
   constructor(
     group: GroupConfig,
@@ -72,6 +74,13 @@ export class SimHostedZone implements Traffic {
    */
   setControlPlaneDown(down: boolean): void {
     this.controlPlaneDown = down;
+    const open = this.refusals.at(-1);
+    if (!down && open !== undefined && open.endedAt === undefined) open.endedAt = this.clock.now();
+  }
+
+  /** When the Route 53 API refused this zone's calls: from the first refused call to the API's return (open: still down). */
+  unavailability(): readonly { readonly startedAt: EpochMs; readonly endedAt?: EpochMs }[] {
+    return this.refusals.map((refusal) => ({ ...refusal }));
   }
 
   /** The next `calls` pointTo calls fail with AccessDenied (a FatalStepError, as the Route 53 adapter maps it); 0 lifts it. */
@@ -93,7 +102,7 @@ export class SimHostedZone implements Traffic {
       throw new FatalStepError(`pointTo: group ${group.id} has no region ${region}`, { groupId: group.id, region, step: 'switchingTraffic' });
     }
     const dataPlane = group.dns.switch !== 'record';
-    if (this.controlPlaneDown && !dataPlane) throw controlPlaneUnavailable('ChangeResourceRecordSets', group, region);
+    if (this.controlPlaneDown && !dataPlane) throw this.refused('ChangeResourceRecordSets', group, region);
     if (this.deniedCalls > 0) {
       this.deniedCalls -= 1;
       throw new FatalStepError(
@@ -135,8 +144,14 @@ export class SimHostedZone implements Traffic {
     await this.latency();
     const change = this.changeLog.find((candidate) => candidate.id === changeId);
     if (change === undefined) throw new FatalStepError(`NoSuchChange: ${changeId} is not a change of the simulated hosted zone`);
-    if (this.controlPlaneDown && !this.dataPlaneChanges.has(changeId)) throw controlPlaneUnavailable('GetChange', undefined, change.region);
+    if (this.controlPlaneDown && !this.dataPlaneChanges.has(changeId)) throw this.refused('GetChange', undefined, change.region);
     return this.clock.now() >= change.inSyncAt ? 'INSYNC' : 'PENDING';
+  }
+
+  private refused(action: string, group: GroupConfig | undefined, region: RegionName): RetryableStepError {
+    const open = this.refusals.at(-1);
+    if (open === undefined || open.endedAt !== undefined) this.refusals.push({ startedAt: this.clock.now() });
+    return controlPlaneUnavailable(action, group, region);
   }
 
   private async latency(): Promise<void> {

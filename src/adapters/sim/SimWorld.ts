@@ -73,6 +73,13 @@ export interface SimFaultHandle {
   clear(): Promise<void>;
 }
 
+/** A stretch the world kept a failover waiting (`outsideWaits`); `endedAt` undefined: still going. */
+export interface SimOutsideWait {
+  readonly kind: 'promotion' | 'dns-sync' | 'aws-unavailable';
+  readonly startedAt: EpochMs;
+  readonly endedAt?: EpochMs;
+}
+
 export interface SimFaultLogEntry {
   readonly at: EpochMs;
   readonly action: 'injected' | 'cleared';
@@ -206,6 +213,23 @@ export class SimWorld {
   /** Injections and clearings so far, oldest first (the drill report takes its fault time from here). */
   faultLog(): readonly SimFaultLogEntry[] {
     return [...this.log];
+  }
+
+  /**
+   * What a failover in this world waited on outside the control plane, as the world timed it: each promotion (from the
+   * accepted promote call to a writable instance), each DNS change (from its submission to INSYNC), each stretch of
+   * Route 53 API refusals. The drill report subtracts these from the RTO to get the control plane's overhead.
+   */
+  outsideWaits(): SimOutsideWait[] {
+    return [
+      ...this.databases.promotions().map((promotion) => ({
+        kind: 'promotion' as const,
+        startedAt: promotion.startedAt,
+        ...(promotion.doneAt === undefined ? {} : { endedAt: promotion.doneAt }),
+      })),
+      ...this.traffic.changes().map((change) => ({ kind: 'dns-sync' as const, startedAt: change.submittedAt, endedAt: change.inSyncAt })),
+      ...this.traffic.unavailability().map((refusal) => ({ kind: 'aws-unavailable' as const, ...refusal })),
+    ];
   }
 
   /** Writes accepted, applied and lost, for the drill report. */
