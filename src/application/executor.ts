@@ -78,7 +78,13 @@ export interface GroupOutcome {
   readonly verdictChanges?: readonly VerdictChange[];
 }
 
-const DEFAULT_POLLING: PollingPolicy = { initialMs: 1_000, maxMs: 5_000, factor: 1.5 };
+/**
+ * How often a waiting step looks again (a promotion, DNS INSYNC, a drain) and how soon a failed step is retried. Every
+ * second at most: a look that comes late adds its lateness to the RTO (at most `maxMs` after the provider finished),
+ * and one DescribeDBInstances or GetChange a second per failing-over group is a small share of the account's API rate
+ * (RDS: 12 requests/s sustained per region; Route 53: 10/s per account). The SDK waiters poll every 30 s by default.
+ */
+const DEFAULT_POLLING: PollingPolicy = { initialMs: 500, maxMs: 1_000, factor: 1.5 };
 const MAX_REMEMBERED_COMMANDS = 100;
 
 /** What becomes of one queued command: a cancel is accepted without moving the machine. */
@@ -595,8 +601,11 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     session.apply({ type: 'TICK', at: clock.now() });
     await session.commit();
     if (currentStep(session.state) !== step) continue;
-    if (clock.now() + delay + margin >= deadline) break;
-    await clock.sleep(delay);
+    // Near the deadline, look once more just before it rather than leave the rest of the invocation unused: the next
+    // invocation may be a whole schedule away.
+    const sleepMs = Math.min(delay, deadline - margin - clock.now() - 1);
+    if (sleepMs <= 0) break;
+    await clock.sleep(sleepMs);
     delay = Math.min(delay * polling.factor, polling.maxMs);
   }
   await session.commit();

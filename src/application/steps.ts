@@ -88,12 +88,14 @@ async function runStep(ports: StepPorts, input: StepInput): Promise<StepResult> 
       };
     }
     case 'fencing': {
+      const mode = group.policy.fencing;
       // The lag is checked before fencing as well as before promotion, so a lag block never leaves a fenced primary.
-      if (!failover.planned && !failover.allowDataLoss) {
+      // Without a fence there is nothing to leave behind: the promotion's own check, on a reading taken then, decides.
+      if (mode !== 'none' && !failover.planned && !failover.allowDataLoss) {
         const overBudget = await lagOverBudget(database, group, failover, health, now);
         if (overBudget !== undefined) return { event: overBudget };
       }
-      const outcome = await database.fence(group, failover.from, group.policy.fencing, await holdLease());
+      const outcome = await database.fence(group, failover.from, mode, await holdLease());
       return { event: { type: 'FENCED', at: now(), outcome } };
     }
     case 'draining': {

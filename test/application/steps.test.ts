@@ -51,6 +51,22 @@ describe('performStep: the lag checks', () => {
     expect(deps.database.calls.fence).toBe(0);
   });
 
+  it('reads no lag before a fence that does nothing (fencing none): the promotion checks the lag itself, on a reading taken then', async () => {
+    // Prepare
+    const { deps, input } = world('fencing', 45);
+    const group = { ...input.group, policy: { ...input.group.policy, fencing: 'none' as const } };
+
+    // Act
+    const fenced = await performStep(deps, { ...input, group });
+    const promoting = await performStep(deps, { ...input, group, step: 'promoting' });
+
+    // Assess
+    expect(fenced).toEqual({ event: { type: 'FENCED', at: T0, outcome: 'skipped' } });
+    expect(promoting).toMatchObject({ event: { type: 'LAG_OVER_BUDGET', replicaLagSeconds: 45 } });
+    expect(deps.database.calls.describe).toBe(1);
+    expect(deps.database.calls.promote).toBe(0);
+  });
+
   it('refuses to fence when the replica lag is unknown, because the data-loss window cannot be bounded', async () => {
     // Prepare
     const { deps, input } = world('fencing', undefined);
