@@ -2,11 +2,14 @@ import type { EpochMs, LoggedEvent } from '../domain/types.js';
 
 /**
  * A stretch of a failover's recovery window during which it waited on something other than the control plane:
- * the (simulated) provider finishing a promotion, DNS propagating a change, a provider API refusing every call, or an
- * operator deciding. `endedAt` undefined: still going when the drill ended.
+ * the (simulated) provider finishing a promotion, a replica catching up after a read-only fence, DNS propagating a
+ * change, a provider API refusing every call, or an operator deciding. `endedAt` undefined: still going when the
+ * drill ended.
  */
 export interface OutsideWait {
-  readonly kind: 'promotion' | 'dns-sync' | 'aws-unavailable' | 'operator';
+  readonly kind: 'promotion' | 'replication' | 'dns-sync' | 'aws-unavailable' | 'operator';
+  /** The replica a `replication` wait is about: only the failover's target counts. */
+  readonly region?: string;
   readonly startedAt: EpochMs;
   readonly endedAt?: EpochMs;
 }

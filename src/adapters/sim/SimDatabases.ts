@@ -224,6 +224,18 @@ export class SimDatabases {
     });
   }
 
+  /**
+   * After a fence that keeps replication running (read-only parameter group), each replica's catch-up: from the fence
+   * to the moment the last write the primary took has arrived (its transport delay; a slowed apply is not modelled).
+   */
+  catchUps(): { readonly region: RegionName; readonly startedAt: EpochMs; readonly doneAt: EpochMs }[] {
+    const fence = this.db(this.primaryRegion).fence;
+    if (fence === undefined || fence.mode !== 'read-only-parameter-group') return [];
+    return [...this.dbs.values()]
+      .filter((db) => db.stream !== undefined)
+      .map((db) => ({ region: db.region, startedAt: fence.at, doneAt: fence.at + this.delayMsOf(db.region) }));
+  }
+
   /** Data-loss facts right now. */
   dataLoss(): DataLossFacts {
     const now = this.clock.now();

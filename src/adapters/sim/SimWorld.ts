@@ -75,7 +75,9 @@ export interface SimFaultHandle {
 
 /** A stretch the world kept a failover waiting (`outsideWaits`); `endedAt` undefined: still going. */
 export interface SimOutsideWait {
-  readonly kind: 'promotion' | 'dns-sync' | 'aws-unavailable';
+  readonly kind: 'promotion' | 'replication' | 'dns-sync' | 'aws-unavailable';
+  /** The replica a `replication` wait is about. */
+  readonly region?: RegionName;
   readonly startedAt: EpochMs;
   readonly endedAt?: EpochMs;
 }
@@ -217,8 +219,8 @@ export class SimWorld {
 
   /**
    * What a failover in this world waited on outside the control plane, as the world timed it: each promotion (from the
-   * accepted promote call to a writable instance), each DNS change (from its submission to INSYNC), each stretch of
-   * Route 53 API refusals. The drill report subtracts these from the RTO to get the control plane's overhead.
+   * accepted promote call to a writable instance), each replica's catch-up after a read-only fence (a drain), each DNS
+   * change (from its submission to INSYNC), each stretch of Route 53 API refusals. The drill report subtracts these from the RTO to get the control plane's overhead.
    */
   outsideWaits(): SimOutsideWait[] {
     return [
@@ -226,6 +228,12 @@ export class SimWorld {
         kind: 'promotion' as const,
         startedAt: promotion.startedAt,
         ...(promotion.doneAt === undefined ? {} : { endedAt: promotion.doneAt }),
+      })),
+      ...this.databases.catchUps().map((catchUp) => ({
+        kind: 'replication' as const,
+        region: catchUp.region,
+        startedAt: catchUp.startedAt,
+        endedAt: catchUp.doneAt,
       })),
       ...this.traffic.changes().map((change) => ({ kind: 'dns-sync' as const, startedAt: change.submittedAt, endedAt: change.inSyncAt })),
       ...this.traffic.unavailability().map((refusal) => ({ kind: 'aws-unavailable' as const, ...refusal })),
