@@ -124,6 +124,22 @@ describe('executor', () => {
     expect(deps.traffic.calls.changes).toBe(1);
   });
 
+  it('looks once more just before its deadline when the next poll would fall after it, instead of leaving the rest unused', async () => {
+    // Prepare: a 20 s promotion, polls at 0, 1, 2.5, 4.75, 8.1, 13.1 and 18.1 s; the next (23.1 s) is past the deadline
+    const { deps, group, clock } = inMemoryWorld();
+    await confirmDown(deps, group, [PRIMARY]);
+    const deadline = clock.now() + 22_000;
+
+    // Act
+    const outcome = await reconcileGroup(deps, group, { owner: 'a', deadline });
+
+    // Assess: the look at 21 s (deadline less the 1 s margin) saw the promotion done
+    expect(outcome.failover?.timestamps.promotedAt).toBeDefined();
+    expect(outcome.failover?.timestamps.promotedAt).toBeLessThan(deadline - 1_000);
+    expect(outcome.state).not.toBe('failingOver.awaitingPromotion');
+    expect(deps.database.calls.promoteEffective).toBe(1);
+  });
+
   it('lets an unplanned failover that passed the lag guard lose at most its lag (Aurora: AllowDataLoss), and records the window', async () => {
     // Prepare: an automatic failover; no operator allowed data loss.
     const { deps, group, clock } = inMemoryWorld();
