@@ -233,6 +233,71 @@ describe('HttpProber', () => {
     expect(results.map(([result]) => result?.ok)).toEqual([true, true, false]);
   });
 
+  it('does not count the wait for a free slot against a healthy endpoint, so it is not timed out', async () => {
+    // Prepare: one slot; the first endpoint holds it for 1.5 s, longer than the second one's whole 1 s timeout.
+    const answeredAt = new Map<string, number>();
+    const base = await serve((request, response) => {
+      const delayMs = request.url === '/slow' ? 1_500 : 0;
+      setTimeout(() => {
+        answeredAt.set(request.url ?? '', performance.now());
+        response.end('ok');
+      }, delayMs);
+    });
+    const prober = new HttpProber({ concurrency: 1 });
+    const startedAt = performance.now();
+
+    // Act
+    const [slow, healthy] = await prober.probe([endpoint({ url: `${base}/slow` }), endpoint({ url: `${base}/healthy`, timeoutMs: 1_000 })]);
+
+    // Assess: the healthy one waited for the slot past its timeout, then passed on its own request's time
+    expect(slow).toMatchObject({ ok: true });
+    expect(answeredAt.get('/healthy')! - startedAt).toBeGreaterThan(1_000);
+    expect(healthy).toMatchObject({ ok: true, status: 200 });
+    expect(healthy!.latencyMs).toBeLessThan(1_000);
+    prober.close();
+  });
+
+  it('keeps the connection alive from one probe to the next', async () => {
+    // Prepare
+    let connections = 0;
+    const base = await serve((_request, response) => response.end('ok'));
+    servers.at(-1)!.on('connection', () => (connections += 1));
+    const prober = new HttpProber();
+
+    // Act
+    const first = await prober.probe([endpoint({ url: `${base}/a` })]);
+    const second = await prober.probe([endpoint({ url: `${base}/b`, bodyContains: 'ok' })]);
+
+    // Assess
+    expect([...first, ...second].map((result) => result.ok)).toEqual([true, true]);
+    expect(connections).toBe(1);
+    prober.close();
+  });
+
+  it('sends the request again on a new connection when the kept-alive one was closed by the server', async () => {
+    // Prepare: the server drops the second request on any connection without answering, as a server that closed an
+    // idle connection looks to a client that reuses it.
+    let connections = 0;
+    const requestsOn = new WeakMap<object, number>();
+    const base = await serve((request, response) => {
+      const count = (requestsOn.get(request.socket) ?? 0) + 1;
+      requestsOn.set(request.socket, count);
+      if (count > 1) return request.socket.destroy();
+      response.end('ok');
+    });
+    servers.at(-1)!.on('connection', () => (connections += 1));
+    const prober = new HttpProber();
+    await prober.probe([endpoint({ url: `${base}/a` })]);
+
+    // Act
+    const [result] = await prober.probe([endpoint({ url: `${base}/b` })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, status: 200 });
+    expect(connections).toBe(2);
+    prober.close();
+  });
+
   it('returns one result per endpoint when some fail, without throwing', async () => {
     // Prepare
     const healthy = await serve((_request, response) => response.end('ok'));
