@@ -139,46 +139,58 @@ export class HttpProber implements Prober {
     return new Promise((resolve, reject) => {
       if (deadline.aborted) return reject(new ProbeTimeoutError('timeout'));
       let answered = false;
+      let done = false;
+      const finish = (outcome: () => void): void => {
+        if (done) return;
+        done = true;
+        deadline.removeEventListener('abort', onDeadline);
+        outcome();
+      };
+      const fail = (error: Error): void =>
+        finish(() => {
+          request.destroy();
+          const code = (error as { code?: unknown }).code;
+          const staleConnection = !answered && request.reusedSocket && typeof code === 'string' && STALE_CONNECTION_CODES.has(code);
+          if (mayRetry && staleConnection && !deadline.aborted) this.#exchange(endpoint, deadline, false).then(resolve, reject);
+          else reject(error);
+        });
+      // Timers run before the event loop polls its sockets: when this process was starved past the deadline, an
+      // answer already waiting in its socket would lose to the timer. So the timeout is decided after one poll.
+      const onDeadline = (): void => {
+        setImmediate(() => fail(new ProbeTimeoutError('timeout')));
+      };
       const request: ClientRequest = (secure ? httpsRequest : httpRequest)(url, options, (response: IncomingMessage) => {
         answered = true;
         const status = response.statusCode ?? 0;
         if (!wantsBody || status !== endpoint.expectedStatus) {
           // The status decides: answer now; the body drains in the background so the connection can be reused,
           // and one still coming at the deadline closes it.
-          resolve({ status, body: '' });
-          response.on('end', () => deadline.removeEventListener('abort', onDeadline));
-          response.on('error', () => request.destroy());
+          finish(() => resolve({ status, body: '' }));
+          const cutDrain = (): void => void request.destroy();
+          deadline.addEventListener('abort', cutDrain, { once: true });
+          response.on('end', () => deadline.removeEventListener('abort', cutDrain));
+          response.on('error', cutDrain);
           response.resume();
           return;
         }
         const chunks: Buffer[] = [];
         let total = 0;
+        const body = (): string => Buffer.concat(chunks).toString('utf8');
         response.on('data', (chunk: Buffer) => {
           const room = this.#maxBodyBytes - total;
           chunks.push(chunk.byteLength > room ? chunk.subarray(0, room) : chunk);
           total += Math.min(chunk.byteLength, room);
-          if (total >= this.#maxBodyBytes) settle({ status, body: Buffer.concat(chunks).toString('utf8') }, true);
+          if (total >= this.#maxBodyBytes) {
+            finish(() => {
+              request.destroy();
+              resolve({ status, body: body() });
+            });
+          }
         });
-        response.on('end', () => settle({ status, body: Buffer.concat(chunks).toString('utf8') }, false));
+        response.on('end', () => finish(() => resolve({ status, body: body() })));
         response.on('error', fail);
       });
-      const onDeadline = () => fail(new ProbeTimeoutError('timeout'));
       deadline.addEventListener('abort', onDeadline, { once: true });
-      function settle(answer: { status: number; body: string }, cutShort: boolean): void {
-        deadline.removeEventListener('abort', onDeadline);
-        if (cutShort) request.destroy();
-        resolve(answer);
-      }
-      const fail = (error: Error): void => {
-        deadline.removeEventListener('abort', onDeadline);
-        request.destroy();
-        const code = (error as { code?: unknown }).code;
-        if (mayRetry && !answered && request.reusedSocket && typeof code === 'string' && STALE_CONNECTION_CODES.has(code) && !deadline.aborted) {
-          this.#exchange(endpoint, deadline, false).then(resolve, reject);
-        } else {
-          reject(error);
-        }
-      };
       request.on('error', fail);
       request.end();
     });

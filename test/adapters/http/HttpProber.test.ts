@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HealthEndpointSchema } from '../../../src/config/schema.js';
 import type { HealthEndpoint } from '../../../src/config/schema.js';
@@ -255,6 +256,39 @@ describe('HttpProber', () => {
     expect(healthy).toMatchObject({ ok: true, status: 200 });
     expect(healthy!.latencyMs).toBeLessThan(1_000);
     prober.close();
+  });
+
+  it('does not time out an answer that arrived while the prober itself was starved past the deadline', async () => {
+    // Prepare: the server runs in its own thread, tells the test when a request arrives and answers 20 ms later; the
+    // test then blocks the prober's event loop for 600 ms, past the probe's 200 ms timeout, as a loaded machine can.
+    const worker = new Worker(
+      `const { createServer } = require('node:http');
+       const { parentPort } = require('node:worker_threads');
+       const server = createServer((request, response) => {
+         parentPort.postMessage('request');
+         setTimeout(() => response.end('ok'), 20);
+       });
+       server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
+      { eval: true },
+    );
+    try {
+      const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+      worker.on('message', () => {
+        const until = performance.now() + 600;
+        while (performance.now() < until);
+      });
+      const prober = new HttpProber();
+
+      // Act
+      const [result] = await prober.probe([endpoint({ url: `http://127.0.0.1:${port}/health`, timeoutMs: 200 })]);
+
+      // Assess: the answer was in the socket when the timer fired; the request did not take 200 ms, the wait did
+      expect(result).toMatchObject({ ok: true, status: 200 });
+      expect(result!.latencyMs).toBeGreaterThanOrEqual(600);
+      prober.close();
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('keeps the connection alive from one probe to the next', async () => {
