@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
-import { bundleHandler } from '../scripts/package.mjs';
+import { bundleHandler, usesPostgres } from '../scripts/package.mjs';
 
 export const HANDLERS = ['probe', 'orchestrate', 'operator'] as const;
 export const BUNDLE_GOAL_BYTES = 400_000;
 export const IMPORT_CPU_GOAL_MS = 80;
+/** The configuration the figures are for: the one `osls deploy` packages by default (serverless.yml `config`). */
+export const MEASURED_CONFIG = 'config/example.yaml';
 
 export interface BundleFigure {
   readonly handler: string;
@@ -50,16 +52,18 @@ function freshNode(bundlePath: string | undefined): Sample {
 
 /**
  * Builds and measures each handler's bundle; `runs` fresh processes per handler, each paired with an empty one.
+ * `postgres`: whether the artifact carries the PostgreSQL adapters (by default: as `MEASURED_CONFIG` needs).
  *
  * @example
  * const [probe] = await measureBundles(['probe'], 9); // probe.bytes, probe.importCpuMs
  */
-export async function measureBundles(handlers: readonly string[] = HANDLERS, runs = 9): Promise<BundleFigure[]> {
+export async function measureBundles(handlers: readonly string[] = HANDLERS, runs = 9, postgres?: boolean): Promise<BundleFigure[]> {
+  const withPostgres = postgres ?? (await usesPostgres(MEASURED_CONFIG));
   const directory = await mkdtemp(join(tmpdir(), 'bundles-'));
   try {
     const figures: BundleFigure[] = [];
     for (const handler of handlers) {
-      const { code, metafile } = await bundleHandler(handler);
+      const { code, metafile } = await bundleHandler(handler, { postgres: withPostgres });
       const bundlePath = join(directory, `${handler}.mjs`);
       await writeFile(bundlePath, code);
       const loaded: Sample[] = [];
@@ -112,6 +116,11 @@ const kb = (bytes: number) => `${(bytes / 1_000).toFixed(0)} KB`;
  * await bundleBench(); // bundle probe: 436 KB (goal ≤ 400 KB) ...
  */
 export async function bundleBench(runs = 9): Promise<void> {
+  const withPostgres = await Promise.all(HANDLERS.map(async (handler) => (await bundleHandler(handler, { postgres: true })).code.byteLength));
+  console.log(
+    `bundles as ${MEASURED_CONFIG} packages them (no postgres group: the PostgreSQL adapters and pg left out; ` +
+      `with them: ${HANDLERS.map((handler, index) => `${handler} ${kb(withPostgres[index]!)}`).join(', ')})`,
+  );
   for (const figure of await measureBundles(HANDLERS, runs)) {
     const sizeOk = figure.bytes <= BUNDLE_GOAL_BYTES ? 'ok' : 'OVER';
     const cpuOk = figure.importCpuMs <= IMPORT_CPU_GOAL_MS ? 'ok' : 'OVER';

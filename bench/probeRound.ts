@@ -51,9 +51,10 @@ function burnCores(count: number): Worker[] {
   return Array.from({ length: count }, () => new Worker('const end = Date.now() + 600_000; while (Date.now() < end) {}', { eval: true }));
 }
 
-async function rounds(deps: ProbeDeps, count: number): Promise<{ maxMs: number; falseTimeouts: number; hangingTimedOut: number }> {
+async function rounds(deps: ProbeDeps, count: number): Promise<{ maxMs: number; falseTimeouts: number; hangingTimedOut: number; reasons: Set<string> }> {
   let maxMs = 0;
   let falseTimeouts = 0;
+  const reasons = new Set<string>();
   let hangingTimedOut = 0;
   for (let round = 0; round < count; round += 1) {
     const started = performance.now();
@@ -62,10 +63,13 @@ async function rounds(deps: ProbeDeps, count: number): Promise<{ maxMs: number; 
     for (const region of result.regions) {
       const hanging = deps.config.groups.find((group) => group.id === region.groupId)!.regions[region.region]!.healthEndpoints[0]!.url.includes('/hang/');
       if (hanging && !region.ok) hangingTimedOut += 1;
-      if (!hanging && !region.ok) falseTimeouts += 1;
+      if (!hanging && !region.ok) {
+        falseTimeouts += 1;
+        for (const reason of region.failureReasons) reasons.add(reason.replace(/\d+/g, 'N'));
+      }
     }
   }
-  return { maxMs, falseTimeouts, hangingTimedOut: hangingTimedOut / count };
+  return { maxMs, falseTimeouts, hangingTimedOut: hangingTimedOut / count, reasons };
 }
 
 /**
@@ -108,7 +112,8 @@ export async function printProbeRound(): Promise<void> {
       console.log(
         `probe round: ${ENDPOINTS} endpoints on 127.0.0.1, ${ENDPOINTS / HANGING_EVERY} hanging past a ${TIMEOUT_MS} ms timeout, ${label}: ` +
           `slowest of 5 rounds ${figures.maxMs.toFixed(0)} ms (goal ≤ ${GOAL_MS} ms: ${figures.maxMs <= GOAL_MS ? 'met' : 'NOT met'}), ` +
-          `${figures.falseTimeouts} healthy endpoint results failed (goal 0), ${figures.hangingTimedOut} hanging ones timed out per round`,
+          `${figures.falseTimeouts} healthy endpoint results failed (goal 0${figures.reasons.size > 0 ? `; ${[...figures.reasons].slice(0, 3).join('; ')}` : ''}), ` +
+          `${figures.hangingTimedOut} hanging ones timed out per round`,
       );
     }
   } finally {

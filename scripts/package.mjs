@@ -11,7 +11,7 @@
 // shipped as JSON), and the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
 // `fromEnv()`, see src/composition.ts; the chain is replaced by a stub that says so if anything still reaches it).
 import { build } from 'esbuild';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -71,16 +71,95 @@ const clientVersionOnly = {
 };
 
 /**
- * Bundles handlers/<name>.ts for Node 22 on Lambda (ESM, minified) without writing it to disk.
- * Returns the bundle text and esbuild's metafile (which inputs went in: the bundle report and the tests use it).
+ * An SDK client's schemas (dist-es/schemas/schemas_0.js), made tree-shakable. As published, every operation schema
+ * carries computed keys (`{ [_ht]: [...] }`, `_ht` a string constant) that esbuild must assume have side effects, so
+ * every operation of the service and every shape it reaches stays in the bundle; and every modelled error is
+ * registered at load (`n0_registry.registerError(X$, X)`), which keeps all their schemas and classes. Here the string
+ * constants are written into the keys (the same object), and only the errors the project names somewhere in its source
+ * stay registered (an unregistered error arrives as the service's base exception named by its wire code, e.g.
+ * `StorageQuotaExceeded`, with `$fault` and `$metadata` as before; src/adapters/aws/errors.ts reads names and codes).
+ * Fails the build when a schemas file no longer looks like this, rather than quietly keeping everything.
+ */
+function sdkSchemasTreeShakable(namedInProject) {
+  return {
+    name: 'sdk-schemas-tree-shakable',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js$/ }, async ({ path }) => {
+        const source = await readFile(path, 'utf8');
+        const constants = new Map([...source.matchAll(/^const (\w+) = ("[^"\\\n]*");$/gm)].map(([, name, value]) => [name, value]));
+        let keys = 0;
+        let registrations = 0;
+        const contents = source
+          .replace(/\[(\w+)\]:/g, (key, name) => {
+            if (!constants.has(name)) return key;
+            keys += 1;
+            return `[${constants.get(name)}]:`;
+          })
+          .replace(/^\w+_registry\.registerError\((\w+)\$, (\w+)\);$/gm, (registration, schema, error) => {
+            registrations += 1;
+            return schema === error && !namedInProject.has(error) && !error.endsWith('ServiceException') ? '' : registration;
+          });
+        if (keys === 0 || registrations === 0) throw new Error(`${path}: no string-constant keys or error registrations found; the SDK's schema layout changed (scripts/package.mjs)`);
+        return { contents, loader: 'js', resolveDir: dirname(path) };
+      });
+    },
+  };
+}
+
+/** Every identifier-like word of the project's own source: the error names it tests for are among them. */
+async function wordsOfProjectSource() {
+  const words = new Set();
+  for (const folder of ['src', 'handlers', 'state-machines']) {
+    for (const file of await readdir(join(root, folder), { recursive: true })) {
+      if (!file.endsWith('.ts')) continue;
+      for (const [word] of (await readFile(join(root, folder, file), 'utf8')).matchAll(/\w+/g)) words.add(word);
+    }
+  }
+  return words;
+}
+
+/**
+ * The SDK's event-stream support, which HttpProtocol imports lazily for operations that stream events: no operation
+ * the project calls does, and an ESM bundle would otherwise inline it (~15 KB). Reaching it says so.
+ */
+const eventStreamsLeftOut = {
+  name: 'event-streams-left-out',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, ({ kind }) =>
+      kind === 'dynamic-import' ? { path: 'event-streams', namespace: 'event-streams-left-out' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'event-streams-left-out' }, () => ({
+      contents: `const leftOut = () => { throw new Error('this Lambda bundle has no SDK event-stream support: no operation it calls streams events (scripts/package.mjs)'); };
+export const EventStreamSerde = leftOut;
+export const eventStreamSerdeProvider = leftOut;`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The PostgreSQL adapters (and `pg`, ~100 KB), for an artifact whose packaged configuration has no postgres database
+ * and no HAProxy switch: the composition root's imports resolve to src/adapters/postgres/unavailable.ts instead.
+ */
+const postgresLeftOut = {
+  name: 'postgres-left-out',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/adapters\/postgres\/(PostgresDatabase|HaproxyTraffic)\.js$/ }, ({ importer }) =>
+      importer === join(root, 'src', 'composition.ts') ? { path: join(root, 'src', 'adapters', 'postgres', 'unavailable.ts') } : undefined,
+    );
+  },
+};
+
+/**
+ * The esbuild options of a Lambda bundle (Node 22 on Lambda, ESM, minified) for the given entry points. `postgres`:
+ * whether the artifact's configuration uses the PostgreSQL adapters (src/config/groups.ts `usesPostgresAdapters`).
  *
  * @example
- * const { code, metafile } = await bundleHandler('probe');
+ * await build({ ...(await lambdaBuildOptions({ postgres: false })), entryPoints: ['./handlers/probe.ts'], outfile });
  */
-export async function bundleHandler(name, { minify = true } = {}) {
-  const result = await build({
+export async function lambdaBuildOptions({ minify = true, postgres = true } = {}) {
+  return {
     absWorkingDir: root,
-    entryPoints: [`./handlers/${name}.ts`],
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -89,16 +168,52 @@ export async function bundleHandler(name, { minify = true } = {}) {
     minify,
     metafile: true,
     write: false,
-    outfile: join(artifactDirectory, name, 'index.mjs'),
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [credentialChainStub, clientVersionOnly],
+    plugins: [
+      credentialChainStub,
+      clientVersionOnly,
+      sdkSchemasTreeShakable(await wordsOfProjectSource()),
+      eventStreamsLeftOut,
+      ...(postgres ? [] : [postgresLeftOut]),
+    ],
     // Some bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  };
+}
+
+/**
+ * Bundles handlers/<name>.ts for Node 22 on Lambda (ESM, minified) without writing it to disk. `postgres: false`
+ * leaves the PostgreSQL adapters out (an artifact whose configuration does not use them).
+ * Returns the bundle text and esbuild's metafile (which inputs went in: the bundle report and the tests use it).
+ *
+ * @example
+ * const { code, metafile } = await bundleHandler('probe', { postgres: false });
+ */
+export async function bundleHandler(name, { minify = true, postgres = true } = {}) {
+  const result = await build({
+    ...(await lambdaBuildOptions({ minify, postgres })),
+    entryPoints: [`./handlers/${name}.ts`],
+    outfile: join(artifactDirectory, name, 'index.mjs'),
   });
   const output = result.outputFiles.find((file) => file.path.endsWith('.mjs'));
   if (output === undefined) throw new Error(`esbuild produced no bundle for handlers/${name}.ts`);
   return { code: output.contents, metafile: result.metafile };
+}
+
+/**
+ * Whether the configuration at `configPath` uses the PostgreSQL adapters (validated first, like `packagedConfig`).
+ *
+ * @example
+ * await usesPostgres('config/example.yaml'); // false
+ */
+export async function usesPostgres(configPath) {
+  const { tsImport } = await import('tsx/esm/api');
+  const [{ loadConfig }, { usesPostgresAdapters }] = await Promise.all([
+    tsImport('../src/config/load.ts', import.meta.url),
+    tsImport('../src/config/groups.ts', import.meta.url),
+  ]);
+  return usesPostgresAdapters(await loadConfig(resolve(root, configPath)));
 }
 
 /**
@@ -125,11 +240,11 @@ export async function packagedConfig(configPath) {
  * await buildArtifacts({ functions: ['probe'], configPath: 'config/example.yaml' });
  */
 export async function buildArtifacts({ functions, configPath }) {
-  const config = await packagedConfig(configPath);
+  const [config, postgres] = await Promise.all([packagedConfig(configPath), usesPostgres(configPath)]);
   await mkdir(join(root, artifactDirectory), { recursive: true });
   const artifacts = [];
   for (const name of functions) {
-    const { code, metafile } = await bundleHandler(name);
+    const { code, metafile } = await bundleHandler(name, { postgres });
     const zipPath = join(root, artifactDirectory, `${name}.zip`);
     await writeFile(
       zipPath,

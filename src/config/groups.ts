@@ -1,4 +1,4 @@
-import type { ConnectionCheckConfig, DatabaseConfig, GroupConfig } from './schema.js';
+import type { ConnectionCheckConfig, ControlPlaneConfig, DatabaseConfig, GroupConfig } from './schema.js';
 
 /**
  * The region a group starts with as primary (validated to be exactly one). Lives apart from the schema so the
@@ -22,4 +22,18 @@ export function initialPrimaryOf(group: GroupConfig): string {
  */
 export function connectionCheckOf(database: DatabaseConfig): ConnectionCheckConfig | undefined {
   return database.kind === 'postgres' ? undefined : database.connectionCheck;
+}
+
+/**
+ * True when some group needs the PostgreSQL adapters (and the `pg` client): a `postgres` database in a region, or an
+ * HAProxy traffic switch. A Lambda artifact packaged with a configuration where this is false leaves them out
+ * (scripts/package.mjs).
+ *
+ * @example
+ * usesPostgresAdapters(config); // false for config/example.yaml (RDS instances behind a Route 53 record)
+ */
+export function usesPostgresAdapters(config: Pick<ControlPlaneConfig, 'groups'>): boolean {
+  return config.groups.some(
+    (group) => group.trafficSwitch?.kind === 'haproxy' || Object.values(group.regions).some((region) => region.database.kind === 'postgres'),
+  );
 }

@@ -1,11 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Metafile } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleHandler, EXCLUDED_FROM_BUNDLES } from '../../scripts/package.mjs';
+import { bundleHandler, EXCLUDED_FROM_BUNDLES, lambdaBuildOptions, usesPostgres } from '../../scripts/package.mjs';
 
 const HANDLERS = ['probe', 'orchestrate', 'operator'] as const;
 
@@ -56,6 +59,98 @@ try { await handler({}, { getRemainingTimeInMillis: () => 1000, awsRequestId: 'r
       'FCP_TABLE_NAME: is required (the name of the control-plane state table)',
       'FCP_OBSERVER_REGION: is required (the region this probe observes from)',
       'FCP_TABLE_REGION: is required when AWS_REGION is not set',
+    ]);
+  });
+});
+
+describe('an artifact whose configuration has no postgres database and no HAProxy switch', () => {
+  it('leaves pg and the PostgreSQL adapters out, and still starts', async () => {
+    // Prepare
+    const withPostgres = bundles.get('orchestrate')!.packages;
+
+    // Act
+    const { code, metafile } = await bundleHandler('orchestrate', { postgres: false });
+    const path = join(directory, 'orchestrate-without-postgres.mjs');
+    await writeFile(path, code);
+    const started = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path).href)}); console.log(typeof m.handler);`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+
+    // Assess
+    expect(withPostgres.has('pg')).toBe(true);
+    expect([...packagesIn(metafile)].filter((pkg) => pkg === 'pg' || pkg.startsWith('pg-'))).toEqual([]);
+    expect(Object.keys(metafile.inputs).filter((input) => input.includes('src/adapters/postgres/')).sort()).toEqual([
+      'src/adapters/postgres/changeIds.ts',
+      'src/adapters/postgres/unavailable.ts',
+    ]);
+    expect(started.trim()).toBe('function');
+  });
+
+  it('is how config/example.yaml is packaged', async () => {
+    // Act
+    const example = await usesPostgres('config/example.yaml');
+
+    // Assess
+    expect(example).toBe(false);
+  });
+});
+
+describe('an SDK client in a bundle, its unnamed errors left unregistered', () => {
+  let server: Server;
+  let endpoint: string;
+  let bundlePath: string;
+
+  beforeAll(async () => {
+    // An RDS query-protocol error answer: the code comes from the request's DBInstanceIdentifier.
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const code = new URLSearchParams(body).get('DBInstanceIdentifier')!;
+        response.writeHead(code === 'Throttling' ? 400 : 404, { 'content-type': 'text/xml' });
+        response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>answer for ${code}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const errors = fileURLToPath(new URL('../../src/adapters/aws/errors.ts', import.meta.url));
+    const options = await lambdaBuildOptions({ postgres: false });
+    const result = await build({
+      ...options,
+      stdin: {
+        contents: `export { RDSClient, DescribeDBInstancesCommand, DBInstanceNotFoundFault } from '@aws-sdk/client-rds'; export { isNotFoundError } from ${JSON.stringify(errors)};`,
+        resolveDir: fileURLToPath(new URL('../..', import.meta.url)),
+        loader: 'ts',
+      },
+      outfile: join(directory, 'rds-errors.mjs'),
+    });
+    bundlePath = join(directory, 'rds-errors.mjs');
+    await writeFile(bundlePath, result.outputFiles[0]!.contents);
+  }, 60_000);
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('keeps the errors the project names, and answers any other with its wire code, fault and status', async () => {
+    // Prepare
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(bundlePath).href)});
+const client = new m.RDSClient({ region: 'eu-west-1', endpoint: ${JSON.stringify(endpoint)}, maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+const out = [];
+for (const code of ['DBInstanceNotFound', 'StorageQuotaExceeded']) {
+  try { await client.send(new m.DescribeDBInstancesCommand({ DBInstanceIdentifier: code })); }
+  catch (error) { out.push({ name: error.name, typed: error instanceof m.DBInstanceNotFoundFault, notFound: m.isNotFoundError(error), fault: error.$fault, status: error.$metadata?.httpStatusCode, message: error.message }); }
+}
+console.log(JSON.stringify(out));`;
+
+    // Act
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH } });
+
+    // Assess
+    expect(JSON.parse(stdout.trim())).toEqual([
+      { name: 'DBInstanceNotFoundFault', typed: true, notFound: true, fault: 'client', status: 404, message: 'answer for DBInstanceNotFound' },
+      { name: 'StorageQuotaExceeded', typed: false, notFound: false, fault: 'client', status: 404, message: 'answer for StorageQuotaExceeded' },
     ]);
   });
 });

@@ -3,10 +3,10 @@ import type { GroupConfig, HaproxyTrafficConfig, PostgresDatabaseConfig } from '
 import type { RegionName } from '../../domain/types.js';
 import { FatalStepError, RetryableStepError } from '../../domain/errors.js';
 import type { ChangeStatus, PointToResult, Traffic } from '../../ports/Traffic.js';
+import { HAPROXY_CHANGE_PREFIX } from './changeIds.js';
 import { endpointOf, passwordFromEnvironment, regionAt, withClient, type PasswordLookup } from './connection.js';
 
-/** Change ids this adapter hands out start with this, so a composite Traffic can route `changeStatus` here. */
-export const HAPROXY_CHANGE_PREFIX = 'haproxy:';
+export { HAPROXY_CHANGE_PREFIX };
 
 export interface HaproxyTrafficOptions {
   readonly passwords?: PasswordLookup;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HealthEndpointSchema } from '../../../src/config/schema.js';
 import type { HealthEndpoint } from '../../../src/config/schema.js';
@@ -231,6 +232,104 @@ describe('HttpProber', () => {
     // Assess
     expect(seen).toEqual(['/hang', '/a', '/b']);
     expect(results.map(([result]) => result?.ok)).toEqual([true, true, false]);
+  });
+
+  it('does not count the wait for a free slot against a healthy endpoint, so it is not timed out', async () => {
+    // Prepare: one slot; the first endpoint holds it for 1.5 s, longer than the second one's whole 1 s timeout.
+    const answeredAt = new Map<string, number>();
+    const base = await serve((request, response) => {
+      const delayMs = request.url === '/slow' ? 1_500 : 0;
+      setTimeout(() => {
+        answeredAt.set(request.url ?? '', performance.now());
+        response.end('ok');
+      }, delayMs);
+    });
+    const prober = new HttpProber({ concurrency: 1 });
+    const startedAt = performance.now();
+
+    // Act
+    const [slow, healthy] = await prober.probe([endpoint({ url: `${base}/slow` }), endpoint({ url: `${base}/healthy`, timeoutMs: 1_000 })]);
+
+    // Assess: the healthy one waited for the slot past its timeout, then passed on its own request's time
+    expect(slow).toMatchObject({ ok: true });
+    expect(answeredAt.get('/healthy')! - startedAt).toBeGreaterThan(1_000);
+    expect(healthy).toMatchObject({ ok: true, status: 200 });
+    expect(healthy!.latencyMs).toBeLessThan(1_000);
+    prober.close();
+  });
+
+  it('does not time out an answer that arrived while the prober itself was starved past the deadline', async () => {
+    // Prepare: the server runs in its own thread, tells the test when a request arrives and answers 20 ms later; the
+    // test then blocks the prober's event loop for 600 ms, past the probe's 200 ms timeout, as a loaded machine can.
+    const worker = new Worker(
+      `const { createServer } = require('node:http');
+       const { parentPort } = require('node:worker_threads');
+       const server = createServer((request, response) => {
+         parentPort.postMessage('request');
+         setTimeout(() => response.end('ok'), 20);
+       });
+       server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
+      { eval: true },
+    );
+    try {
+      const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+      worker.on('message', () => {
+        const until = performance.now() + 600;
+        while (performance.now() < until);
+      });
+      const prober = new HttpProber();
+
+      // Act
+      const [result] = await prober.probe([endpoint({ url: `http://127.0.0.1:${port}/health`, timeoutMs: 200 })]);
+
+      // Assess: the answer was in the socket when the timer fired; the request did not take 200 ms, the wait did
+      expect(result).toMatchObject({ ok: true, status: 200 });
+      expect(result!.latencyMs).toBeGreaterThanOrEqual(600);
+      prober.close();
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it('keeps the connection alive from one probe to the next', async () => {
+    // Prepare
+    let connections = 0;
+    const base = await serve((_request, response) => response.end('ok'));
+    servers.at(-1)!.on('connection', () => (connections += 1));
+    const prober = new HttpProber();
+
+    // Act
+    const first = await prober.probe([endpoint({ url: `${base}/a` })]);
+    const second = await prober.probe([endpoint({ url: `${base}/b`, bodyContains: 'ok' })]);
+
+    // Assess
+    expect([...first, ...second].map((result) => result.ok)).toEqual([true, true]);
+    expect(connections).toBe(1);
+    prober.close();
+  });
+
+  it('sends the request again on a new connection when the kept-alive one was closed by the server', async () => {
+    // Prepare: the server drops the second request on any connection without answering, as a server that closed an
+    // idle connection looks to a client that reuses it.
+    let connections = 0;
+    const requestsOn = new WeakMap<object, number>();
+    const base = await serve((request, response) => {
+      const count = (requestsOn.get(request.socket) ?? 0) + 1;
+      requestsOn.set(request.socket, count);
+      if (count > 1) return request.socket.destroy();
+      response.end('ok');
+    });
+    servers.at(-1)!.on('connection', () => (connections += 1));
+    const prober = new HttpProber();
+    await prober.probe([endpoint({ url: `${base}/a` })]);
+
+    // Act
+    const [result] = await prober.probe([endpoint({ url: `${base}/b` })]);
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, status: 200 });
+    expect(connections).toBe(2);
+    prober.close();
   });
 
   it('returns one result per endpoint when some fail, without throwing', async () => {
