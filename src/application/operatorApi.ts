@@ -1,5 +1,5 @@
 import type { GroupConfig } from '../config/schema.js';
-import type { EpochMs, FailoverRecord } from '../domain/types.js';
+import type { EpochMs, FailoverRecord, LoggedEvent } from '../domain/types.js';
 import type { OperatorCommand, OperatorCommandType, StoredCommand } from '../ports/CommandQueue.js';
 import {
   COMMAND_ID,
@@ -125,8 +125,11 @@ export async function handleOperatorRequest(
       const groups = await Promise.all(deps.config.groups.map((group) => groupStatus(deps, group)));
       return { status: 200, body: { groups } };
     }
-    case 'all-history':
-      return { status: 200, body: { failovers: await failoverHistory(deps, { limit: limitOf(query) }) } };
+    case 'all-history': {
+      const limit = queryInteger(query, 'limit', HISTORY_LIMIT);
+      if (typeof limit === 'string') return failure(400, 'bad-request', 'the history query is malformed', [limit]);
+      return { status: 200, body: { failovers: await failoverHistory(deps, { limit }) } };
+    }
     case 'command':
       return postCommand(deps, request, principalArn, route.groupId, route.command, options);
     default: {
@@ -135,10 +138,13 @@ export async function handleOperatorRequest(
       switch (route.name) {
         case 'status':
           return { status: 200, body: await groupStatus(deps, group) };
-        case 'history':
-          return { status: 200, body: { failovers: await failoverHistory(deps, { groupId: group.id, limit: limitOf(query) }) } };
+        case 'history': {
+          const limit = queryInteger(query, 'limit', HISTORY_LIMIT);
+          if (typeof limit === 'string') return failure(400, 'bad-request', 'the history query is malformed', [limit]);
+          return { status: 200, body: { failovers: await failoverHistory(deps, { groupId: group.id, limit }) } };
+        }
         case 'events':
-          return recentEvents(deps, group, query);
+          return eventsPage(deps, group, query);
         case 'plan':
           return planRequest(deps, group, principalArn, query);
         case 'command-lookup':
@@ -277,19 +283,30 @@ function bodyForRoute(body: unknown, groupId: string, routeName: string): { body
   return { body: { ...rest, type: routeType, ...(dataLossRoute ? { allowDataLoss: true } : {}) } };
 }
 
+/** The answer of `GET /groups/<id>/events`: events oldest first, and where to read on from. */
+export interface EventsPage {
+  readonly groupId: string;
+  readonly events: readonly LoggedEvent[];
+  /** Pass it as `after` to read the events logged after these (the last sequence number answered, or `after` itself). */
+  readonly next: number;
+  /** With `after`: `limit` events were answered, so more may follow at once. */
+  readonly more: boolean;
+}
+
 /**
- * `GET /groups/<id>/events?limit=&after=`: the newest events of the group's log (newest first), at most `limit`
- * (default 50, at most 200), only those after sequence number `after` when given (to follow the log).
+ * `GET /groups/<id>/events?limit=&after=`: oldest first, at most `limit` (EVENTS_LIMIT). Without `after`, the newest
+ * `limit` events; with it, the first `limit` logged after sequence number `after`, read from that point in the log
+ * (EventLog.listAfter), so a follower sees every event once and never re-reads the log.
  */
-async function recentEvents(deps: ExecutorDeps, group: GroupConfig, query: Readonly<Record<string, string | undefined>>): Promise<OperatorResponse> {
-  const issues: string[] = [];
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) issues.push(`limit: must be a whole number from 1 to 200, not ${excerpt(query.limit ?? '', 40)}`);
-  const after = query.after === undefined ? undefined : Number(query.after);
-  if (after !== undefined && (!Number.isInteger(after) || after < 0)) issues.push(`after: must be an event sequence number (a whole number), not ${excerpt(query.after ?? '', 40)}`);
-  if (issues.length > 0) return failure(400, 'bad-request', 'the events query is malformed', issues);
-  const events = await deps.eventLog.list(group.id, { limit });
-  return { status: 200, body: { groupId: group.id, events: after === undefined ? events : events.filter((event) => event.seq > after) } };
+async function eventsPage(deps: ExecutorDeps, group: GroupConfig, query: Readonly<Record<string, string | undefined>>): Promise<OperatorResponse> {
+  const limit = queryInteger(query, 'limit', EVENTS_LIMIT);
+  const after = query.after === undefined ? undefined : queryInteger(query, 'after', EVENT_SEQUENCE);
+  if (typeof limit === 'string' || typeof after === 'string') {
+    return failure(400, 'bad-request', 'the events query is malformed', [limit, after].filter((value): value is string => typeof value === 'string'));
+  }
+  const events = after === undefined ? (await deps.eventLog.list(group.id, { limit })).reverse() : await deps.eventLog.listAfter(group.id, after, { limit });
+  const page: EventsPage = { groupId: group.id, events, next: events.at(-1)?.seq ?? after ?? 0, more: after !== undefined && events.length === limit };
+  return { status: 200, body: page };
 }
 
 /** A pending command as `fcp commands` lists it. */
@@ -535,9 +552,30 @@ function groupIds(deps: ExecutorDeps): string {
   return deps.config.groups.map((group) => group.id).join(', ');
 }
 
-function limitOf(query: Readonly<Record<string, string | undefined>>): number {
-  const limit = Number(query.limit ?? 20);
-  return Number.isInteger(limit) && limit > 0 ? Math.min(limit, 200) : 20;
+/** A bounded whole-number query parameter: its default when absent, its bounds, and what it counts (for the message). */
+interface IntegerBounds {
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+  readonly what: string;
+}
+
+/** `limit` of the history routes: at least one failover (`limit=0` is refused, not turned into the default). */
+export const HISTORY_LIMIT: IntegerBounds = { fallback: 20, min: 1, max: 200, what: 'failovers' };
+/** `limit` of the events route. */
+export const EVENTS_LIMIT: IntegerBounds = { fallback: 50, min: 1, max: 200, what: 'events' };
+const EVENT_SEQUENCE: IntegerBounds = { fallback: 0, min: 0, max: 999_999_999_999, what: 'the sequence number of the last event seen' };
+
+/**
+ * A whole-number query parameter within its bounds, or the issue naming it: a value out of range is refused, never
+ * clamped or replaced by the default, so what a caller asked is what it gets or is told why not.
+ */
+function queryInteger(query: Readonly<Record<string, string | undefined>>, name: string, bounds: IntegerBounds): number | string {
+  const raw = query[name];
+  if (raw === undefined) return bounds.fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isSafeInteger(value) && value >= bounds.min && value <= bounds.max) return value;
+  return `${name}: must be a whole number from ${bounds.min} to ${bounds.max} (${bounds.what}), not ${JSON.stringify(excerpt(raw, 40))}`;
 }
 
 function failure(status: number, code: OperatorError['error']['code'], message: string, issues?: readonly string[]): OperatorResponse {
