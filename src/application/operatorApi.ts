@@ -14,8 +14,17 @@ import {
 import { reconcileGroup, type ExecutorDeps, type GroupOutcome } from './executor.js';
 import { lookAhead, planGroup, previewCommand, previewFailover, restoreSnapshot, type CommandPreview, type FailoverPreview } from './plan.js';
 import { ALLOW_DATA_LOSS_ROUTE, COMMAND_ROUTE_NAMES, isCommandRouteName, operatorPaths } from './operatorRoutes.js';
+import { drillProgress, parseDrillStart, startStagingDrill, stopStagingDrill, type StagingDrillStores } from './stagingDrills.js';
 import { failoverHistory, groupStatus } from './status.js';
 import { stateName } from './transitions.js';
+
+/**
+ * What the operator API runs on: the executor's ports, plus the stores of staging drills where drills are served (the
+ * deployed API; the local drill server plays its own faults and answers drill routes 501).
+ */
+export interface OperatorDeps extends ExecutorDeps {
+  readonly drills?: StagingDrillStores;
+}
 
 export interface OperatorRequest {
   /** The IAM principal that signed the request, from the request context; never from the body. */
@@ -37,7 +46,7 @@ export interface OperatorResponse {
 
 export interface OperatorError {
   readonly error: {
-    readonly code: 'forbidden' | 'not-found' | 'method-not-allowed' | 'bad-request' | 'conflict' | 'refused';
+    readonly code: 'forbidden' | 'not-found' | 'method-not-allowed' | 'bad-request' | 'conflict' | 'refused' | 'not-implemented';
     readonly message: string;
     /** One line per problem, each naming its field (400). */
     readonly issues?: readonly string[];
@@ -94,7 +103,7 @@ const IDENTITY_KEYS = ['principalArn', 'principal', 'userArn', 'callerArn', 'cal
  * answers 400 naming the field and changes nothing.
  */
 export async function handleOperatorRequest(
-  deps: ExecutorDeps,
+  deps: OperatorDeps,
   request: OperatorRequest,
   options: { deadline: EpochMs },
 ): Promise<OperatorResponse> {
@@ -132,6 +141,10 @@ export async function handleOperatorRequest(
     }
     case 'command':
       return postCommand(deps, request, principalArn, route.groupId, route.command, options);
+    case 'drill-start':
+    case 'drill-progress':
+    case 'drill-stop':
+      return drillRequest(deps, request, principalArn, route);
     default: {
       const group = findGroup(deps, route.groupId);
       if (group === undefined) return failure(404, 'not-found', `group ${route.groupId} is not configured (groups: ${groupIds(deps)})`);
@@ -160,13 +173,18 @@ type Route =
   | { name: 'all-status' | 'all-history' }
   | { name: 'status' | 'history' | 'events' | 'plan' | 'pending'; groupId: string }
   | { name: 'command-lookup'; groupId: string; commandId: string }
-  | { name: 'command'; groupId: string; command: string };
+  | { name: 'command'; groupId: string; command: string }
+  | { name: 'drill-start'; groupId: string }
+  | { name: 'drill-progress' | 'drill-stop'; groupId: string; drillId: string };
 
 /** Matches the routes of OPERATOR_ROUTES (operatorRoutes.ts), which the HTTP API serves and IAM policies name. */
 function matchRoute(method: string, segments: readonly string[]): Route | OperatorResponse {
   const [first, groupId, resource, last, ...rest] = segments;
   let route: Route | undefined;
   let allowed = 'GET';
+  if (first === 'groups' && groupId !== undefined && resource === 'drills' && segments.length <= 5) {
+    return matchDrillRoute(method, groupId, last, rest);
+  }
   if (first === 'history' && segments.length === 1) route = { name: 'all-history' };
   else if (first === 'groups' && segments.length === 1) route = { name: 'all-status' };
   else if (first === 'groups' && groupId !== undefined && rest.length === 0) {
@@ -191,6 +209,52 @@ function matchRoute(method: string, segments: readonly string[]): Route | Operat
   }
   if (method !== allowed) return failure(405, 'method-not-allowed', `${method} is not allowed here; use ${allowed}`);
   return route;
+}
+
+/** `POST /groups/<g>/drills`, `GET /groups/<g>/drills/<id>`, `POST /groups/<g>/drills/<id>/stop`. */
+function matchDrillRoute(method: string, groupId: string, drillId: string | undefined, rest: readonly string[]): Route | OperatorResponse {
+  const [action] = rest;
+  let route: Route;
+  let allowed: string;
+  if (drillId === undefined) [route, allowed] = [{ name: 'drill-start', groupId }, 'POST'];
+  else if (action === undefined) [route, allowed] = [{ name: 'drill-progress', groupId, drillId }, 'GET'];
+  else if (action === 'stop') [route, allowed] = [{ name: 'drill-stop', groupId, drillId }, 'POST'];
+  else return failure(404, 'not-found', `no such route: ${method} /groups/${groupId}/drills/${drillId}/${action} (a drill is stopped with POST .../stop)`);
+  if (method !== allowed) return failure(405, 'method-not-allowed', `${method} is not allowed here; use ${allowed}`);
+  return route;
+}
+
+/**
+ * The staging drill routes (stagingDrills.ts): the caller is the request's signer, the checks before a drill starts
+ * are the use case's, and a start needs an Idempotency-Key (the drill's id) so that a retried start injects nothing twice.
+ */
+async function drillRequest(
+  deps: OperatorDeps,
+  request: OperatorRequest,
+  principalArn: string,
+  route: Extract<Route, { name: 'drill-start' | 'drill-progress' | 'drill-stop' }>,
+): Promise<OperatorResponse> {
+  const group = findGroup(deps, route.groupId);
+  if (group === undefined) return failure(404, 'not-found', `group ${route.groupId} is not configured (groups: ${groupIds(deps)})`);
+  const stores = deps.drills;
+  if (stores === undefined) {
+    return failure(501, 'not-implemented', 'staging drills are not served here: this is the local drill, which plays its own faults (fcp --local inject)');
+  }
+  if (route.name === 'drill-progress' || route.name === 'drill-stop') {
+    const progress =
+      route.name === 'drill-progress'
+        ? await drillProgress(deps, stores, group, route.drillId)
+        : await stopStagingDrill(deps, stores, group, { id: route.drillId, principalArn });
+    if (progress === undefined) return failure(404, 'not-found', `group ${group.id} has no drill ${route.drillId}`);
+    return { status: 200, body: progress };
+  }
+  const parsed = parseDrillStart(request.body, group);
+  const issues = [...idempotencyIssues(request.idempotencyKey), ...('issues' in parsed ? parsed.issues : [])];
+  if (issues.length > 0 || 'issues' in parsed) return failure(400, 'bad-request', 'the drill request is malformed; nothing changed', issues);
+  const started = await startStagingDrill(deps, stores, group, { id: request.idempotencyKey!, principalArn, start: parsed.body });
+  if ('refused' in started) return failure(started.refused === 'conflict' ? 409 : 422, started.refused, started.message);
+  const progress = await drillProgress(deps, stores, group, started.drill.id);
+  return { status: started.replayed ? 200 : 201, body: { ...progress, replayed: started.replayed } };
 }
 
 async function postCommand(

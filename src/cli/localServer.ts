@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { ExecutorDeps } from '../application/executor.js';
 import { MAX_BODY_BYTES } from '../application/commandRules.js';
-import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from '../application/operatorApi.js';
+import { handleOperatorRequest, parseOperatorBody, type OperatorDeps, type OperatorResponse } from '../application/operatorApi.js';
 import { OPERATOR_INLINE_BUDGET_MS } from '../domain/timing.js';
 
 export interface LocalOperatorServer {
@@ -23,7 +22,7 @@ export interface LocalOperatorServer {
  * await server.close();
  */
 export async function serveOperatorApiLocally(
-  deps: ExecutorDeps,
+  deps: OperatorDeps,
   options: { port: number; principalArn: string; cwd?: string; inlineBudgetMs?: number },
 ): Promise<LocalOperatorServer> {
   const server = createServer((request, response) => {
@@ -55,7 +54,7 @@ export async function serveOperatorApiLocally(
 }
 
 async function serve(
-  deps: ExecutorDeps,
+  deps: OperatorDeps,
   options: { principalArn: string; inlineBudgetMs?: number },
   request: IncomingMessage,
 ): Promise<OperatorResponse> {

@@ -90,7 +90,7 @@ describe('operator API routes: the route decides, the body may only agree', () =
   it('serves every route of the table it is deployed from (nothing the HTTP API routes answers 404)', async () => {
     // Prepare
     const world = await healthyWorld();
-    const concrete = (path: string) => path.replace('{group}', 'orders').replace('{commandId}', 'no-such-command');
+    const concrete = (path: string) => path.replace('{group}', 'orders').replace('{commandId}', 'no-such-command').replace('{drillId}', 'no-such-drill');
 
     // Act
     const reads = await Promise.all(
@@ -99,10 +99,12 @@ describe('operator API routes: the route decides, the body may only agree', () =
 
     // Assess
     expect(reads).toEqual(
-      OPERATOR_ROUTES.filter((route) => route.method === 'GET').map((route) => [route.path, route.path.endsWith('{commandId}') ? 404 : 200]),
+      OPERATOR_ROUTES.filter((route) => route.method === 'GET').map((route) => [route.path, /\{(commandId|drillId)\}$/.test(route.path) ? 404 : 200]),
     );
-    expect(OPERATOR_ROUTES.filter((route) => route.method === 'POST').map((route) => route.path.split('/').at(-1))).toEqual([
-      'approve', 'reject', 'failover', 'switchover', 'abort', 'retry', 'pause', 'resume', 'acknowledge', 'reprotect', 'cancel', 'failover-allow-data-loss',
+    expect(OPERATOR_ROUTES.filter((route) => route.method === 'POST').map((route) => route.path.replace('/groups/{group}/', ''))).toEqual([
+      ...['approve', 'reject', 'failover', 'switchover', 'abort', 'retry', 'pause', 'resume', 'acknowledge', 'reprotect', 'cancel', 'failover-allow-data-loss'].map((type) => `commands/${type}`),
+      'drills',
+      'drills/{drillId}/stop',
     ]);
   });
 });
