@@ -1,5 +1,3 @@
-import { z } from 'zod';
-import { configErrorMap, formatPath } from '../config/issues.js';
 import type { GroupConfig } from '../config/schema.js';
 import type { EpochMs, FailoverRecord, LoggedEvent } from '../domain/types.js';
 import type { DrillOutcome, DrillReportStore, StoredDrill } from '../ports/DrillReportStore.js';
@@ -34,27 +32,20 @@ export const DRILL_EVENTS_LIMIT = 200;
 
 const IDENTITY_KEYS = ['principalArn', 'principal', 'userArn', 'callerArn', 'caller', 'actor', 'as'];
 
-const DrillStartSchema = z.strictObject({
-  scenario: z.enum(STAGING_SCENARIOS, {
-    error: (issue) =>
-      issue.input === undefined
-        ? 'is required'
-        : `${JSON.stringify(excerpt(String(issue.input), 40))} cannot run against AWS; staging drills play ${STAGING_SCENARIOS.join(', ')} (the local drill, npm start, plays the others)`,
-  }),
-  durationSeconds: z.int().positive().max(MAX_DRILL_SECONDS).default(DEFAULT_DRILL_SECONDS),
-  allowProduction: z.boolean().optional(),
-  reason: z
-    .string()
-    .trim()
-    .min(1, 'is required and must not be empty: it is recorded with your identity')
-    .refine((reason) => Buffer.byteLength(reason) <= MAX_REASON_BYTES, `must be at most ${MAX_REASON_BYTES} bytes (UTF-8)`),
-});
+/** A drill's start, checked. */
+export interface DrillStart {
+  readonly scenario: (typeof STAGING_SCENARIOS)[number];
+  readonly durationSeconds: number;
+  readonly allowProduction?: boolean;
+  readonly reason: string;
+}
 
-export type DrillStart = z.output<typeof DrillStartSchema>;
+const START_FIELDS = ['scenario', 'durationSeconds', 'allowProduction', 'reason'] as const;
 
 /**
  * Checks a drill's start body: every problem, one line each, naming its field. The caller's identity is never in the
  * body; the duration must outlast detection (failureThreshold × probeIntervalSeconds) or nothing is ever detected.
+ * Written out by hand rather than with zod: the operator Lambda's bundle carries no schema library (bundles.test.ts).
  *
  * @example
  * parseDrillStart({ scenario: 'primary-region-outage', durationSeconds: 600, reason: 'quarterly drill' }, group);
@@ -63,19 +54,38 @@ export function parseDrillStart(body: unknown, group: GroupConfig): { body: Dril
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { issues: ['body: must be a JSON object such as {"scenario": "primary-region-outage", "durationSeconds": 600, "reason": "..."}'] };
   }
-  const identity = IDENTITY_KEYS.filter((key) => key in body).map((key) => `${key}: must not be in the body: the caller is the IAM identity that signed the request`);
-  const rest = Object.fromEntries(Object.entries(body).filter(([key]) => !IDENTITY_KEYS.includes(key)));
-  const parsed = DrillStartSchema.safeParse(rest, { error: configErrorMap });
-  const issues = [
-    ...identity,
-    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : formatPath(issue.path)}: ${issue.code === 'unrecognized_keys' ? 'not a drill option (scenario, durationSeconds, allowProduction, reason)' : issue.message}`)),
-  ];
-  const detectionSeconds = group.policy.failureThreshold * group.policy.probeIntervalSeconds;
-  if (parsed.success && parsed.data.durationSeconds <= detectionSeconds) {
-    issues.push(`durationSeconds: ${parsed.data.durationSeconds} must be over ${detectionSeconds} s (failureThreshold × probeIntervalSeconds of ${group.id}, or the outage is never detected)`);
+  const fields = body as Record<string, unknown>;
+  const issues = Object.keys(fields).map((key) =>
+    IDENTITY_KEYS.includes(key)
+      ? `${key}: must not be in the body: the caller is the IAM identity that signed the request`
+      : (START_FIELDS as readonly string[]).includes(key)
+        ? undefined
+        : `${excerpt(key, 40)}: not a drill option (${START_FIELDS.join(', ')})`,
+  ).filter((issue): issue is string => issue !== undefined);
+  const { scenario, durationSeconds = DEFAULT_DRILL_SECONDS, allowProduction, reason } = fields;
+  if (scenario === undefined) issues.push('scenario: is required');
+  else if (!(STAGING_SCENARIOS as readonly unknown[]).includes(scenario)) {
+    issues.push(`scenario: ${JSON.stringify(excerpt(String(scenario), 40))} cannot run against AWS; staging drills play ${STAGING_SCENARIOS.join(', ')} (the local drill, npm start, plays the others)`);
   }
-  if (!parsed.success || issues.length > 0) return { issues };
-  return { body: parsed.data };
+  const detectionSeconds = group.policy.failureThreshold * group.policy.probeIntervalSeconds;
+  if (typeof durationSeconds !== 'number' || !Number.isInteger(durationSeconds)) {
+    issues.push(`durationSeconds: must be a whole number of seconds (got ${excerpt(JSON.stringify(durationSeconds) ?? String(durationSeconds), 40)})`);
+  } else if (durationSeconds <= detectionSeconds || durationSeconds > MAX_DRILL_SECONDS) {
+    issues.push(`durationSeconds: ${durationSeconds} must be over ${detectionSeconds} s (failureThreshold × probeIntervalSeconds of ${group.id}, or the outage is never detected) and at most ${MAX_DRILL_SECONDS} s`);
+  }
+  if (allowProduction !== undefined && typeof allowProduction !== 'boolean') issues.push('allowProduction: must be true or false');
+  const trimmed = typeof reason === 'string' ? reason.trim() : undefined;
+  if (trimmed === undefined || trimmed === '') issues.push('reason: is required and must not be empty: it is recorded with your identity');
+  else if (Buffer.byteLength(trimmed) > MAX_REASON_BYTES) issues.push(`reason: must be at most ${MAX_REASON_BYTES} bytes (UTF-8)`);
+  if (issues.length > 0) return { issues };
+  return {
+    body: {
+      scenario: scenario as DrillStart['scenario'],
+      durationSeconds: durationSeconds as number,
+      reason: trimmed!,
+      ...(allowProduction === undefined ? {} : { allowProduction: allowProduction as boolean }),
+    },
+  };
 }
 
 /** Why a drill does not start (or stop) as asked: `refused` (422) it is not allowed as asked, `conflict` (409) not now. */

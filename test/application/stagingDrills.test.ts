@@ -112,8 +112,8 @@ describe('staging drills through the operator API: starting', () => {
   it.each([
     [{ ...START, scenario: 'dns-throttled' }, [/^scenario: "dns-throttled" cannot run against AWS; staging drills play primary-region-outage/]],
     [{ ...START, durationSeconds: 10 }, [/^durationSeconds: 10 must be over 15 s \(failureThreshold × probeIntervalSeconds of orders/]],
-    [{ ...START, durationSeconds: 7_200 }, [/^durationSeconds: must be at most 3600/]],
-    [{ ...START, durationSeconds: '600' }, [/^durationSeconds: must be a number \(got "600"\)/]],
+    [{ ...START, durationSeconds: 7_200 }, [/^durationSeconds: 7200 must be over 15 s .* and at most 3600 s$/]],
+    [{ ...START, durationSeconds: '600' }, [/^durationSeconds: must be a whole number of seconds \(got "600"\)$/]],
     [{ scenario: 'primary-region-outage' }, [/^reason: is required/]],
     [{ ...START, as: OTHER }, [/^as: must not be in the body: the caller is the IAM identity that signed the request/]],
     [{ ...START, region: REPLICA }, [/^region: not a drill option \(scenario, durationSeconds, allowProduction, reason\)/]],
