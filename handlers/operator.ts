@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer as Event, APIGatewayProxyStructuredResultV2 as Result, Context } from 'aws-lambda';
-import type { ExecutorDeps } from '../src/application/executor.js';
+import type { OperatorDeps } from '../src/application/operatorApi.js';
 import { serveOperatorHttp } from '../src/application/operatorHttp.js';
-import { buildExecutorDeps } from '../src/composition.js';
+import { buildOperatorDeps } from '../src/composition.js';
 import { OPERATOR_INLINE_BUDGET_MS, OPERATOR_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { executorLogger, SERVICE_NAME } from './shared/telemetry.js';
@@ -13,14 +13,14 @@ import { executorLogger, SERVICE_NAME } from './shared/telemetry.js';
 export { OPERATOR_INLINE_BUDGET_MS, OPERATOR_SAFETY_MARGIN_MS };
 
 export interface OperatorHandlerOptions {
-  readonly load: () => Promise<ExecutorDeps>;
+  readonly load: () => Promise<OperatorDeps>;
   readonly logger: Logger;
   readonly inlineBudgetMs?: number;
 }
 
 /** The operator API behind an HTTP API with IAM authorization on every route (operatorRoutes.ts); answers JSON. */
 export function createOperatorHandler({ load, logger, inlineBudgetMs = OPERATOR_INLINE_BUDGET_MS }: OperatorHandlerOptions) {
-  const runtime = once(async (): Promise<ExecutorDeps> => ({ ...(await load()), logger: executorLogger(logger) }));
+  const runtime = once(async (): Promise<OperatorDeps> => ({ ...(await load()), logger: executorLogger(logger) }));
   return middy(async (event: Event, context: Context): Promise<Result> => {
     const iam = event.requestContext.authorizer?.iam as (Event['requestContext']['authorizer']['iam'] & { sourceIdentity?: unknown }) | undefined;
     const request = { method: event.requestContext.http.method, path: event.rawPath, userArn: iam?.userArn };
@@ -38,4 +38,4 @@ export function createOperatorHandler({ load, logger, inlineBudgetMs = OPERATOR_
   }).use(injectLambdaContext(logger));
 }
 
-export const handler = createOperatorHandler({ load: () => buildExecutorDeps(process.env), logger: new Logger({ serviceName: SERVICE_NAME }) });
+export const handler = createOperatorHandler({ load: () => buildOperatorDeps(process.env), logger: new Logger({ serviceName: SERVICE_NAME }) });

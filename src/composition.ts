@@ -8,7 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { fromEnv } from '@aws-sdk/credential-providers';
 import { clientConfig, type AwsClientConfig } from './adapters/aws/clientConfig.js';
 import { AwsDatabase } from './adapters/aws/database.js';
-import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
+import { createDynamoDbStores, DynamoDbDrillReportStore } from './adapters/aws/dynamodb/index.js';
 import { ArcRoutingControlTraffic, isRoutingControlChange } from './adapters/aws/arc/ArcRoutingControlTraffic.js';
 import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
@@ -19,6 +19,7 @@ import { HttpProber } from './adapters/http/HttpProber.js';
 import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
 import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
 import type { ExecutorDeps } from './application/executor.js';
+import type { OperatorDeps } from './application/operatorApi.js';
 import type { ProbeDeps } from './application/probeRound.js';
 import { trackedDatabase } from './application/trackedDatabase.js';
 import type { DatabaseProbe } from './ports/DatabaseProbe.js';
@@ -144,6 +145,20 @@ export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps>
     prober: new HttpProber(),
     clock: systemClock,
   };
+}
+
+/**
+ * The operator API's dependencies: the executor's, plus the stores staging drills write (the injected fault the probes
+ * read, the drill's record), on the same table.
+ *
+ * @example
+ * const response = await serveOperatorHttp(() => buildOperatorDeps(process.env), request, { budgetMs: 20_000 });
+ */
+export async function buildOperatorDeps(env: Environment): Promise<OperatorDeps> {
+  const deps = await buildExecutorDeps(env);
+  const settings = readDeployedSettings(env, 'orchestrate');
+  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
+  return { ...deps, drills: { faults: stores.faultStore, drills: new DynamoDbDrillReportStore(stores.client, settings.tableName) } };
 }
 
 /**

@@ -33,6 +33,10 @@ export class RecordingEventLog implements EventLog {
     return this.store.list(groupId, options);
   }
 
+  listAfter(groupId: GroupId, after: number, options: { limit: number }): Promise<LoggedEvent[]> {
+    return this.store.listAfter(groupId, after, options);
+  }
+
   async saveFailover(record: FailoverRecord): Promise<void> {
     await this.store.saveFailover(record);
     // What the store holds now, not what was asked: a stale copy the store refused (it never moves a record

@@ -1,5 +1,5 @@
 import type { GroupConfig } from '../config/schema.js';
-import type { EpochMs, FailoverRecord } from '../domain/types.js';
+import type { EpochMs, FailoverRecord, LoggedEvent } from '../domain/types.js';
 import type { OperatorCommand, OperatorCommandType, StoredCommand } from '../ports/CommandQueue.js';
 import {
   COMMAND_ID,
@@ -14,8 +14,17 @@ import {
 import { reconcileGroup, type ExecutorDeps, type GroupOutcome } from './executor.js';
 import { lookAhead, planGroup, previewCommand, previewFailover, restoreSnapshot, type CommandPreview, type FailoverPreview } from './plan.js';
 import { ALLOW_DATA_LOSS_ROUTE, COMMAND_ROUTE_NAMES, isCommandRouteName, operatorPaths } from './operatorRoutes.js';
+import { drillProgress, parseDrillStart, startStagingDrill, stopStagingDrill, type StagingDrillStores } from './stagingDrills.js';
 import { failoverHistory, groupStatus } from './status.js';
 import { stateName } from './transitions.js';
+
+/**
+ * What the operator API runs on: the executor's ports, plus the stores of staging drills where drills are served (the
+ * deployed API; the local drill server plays its own faults and answers drill routes 501).
+ */
+export interface OperatorDeps extends ExecutorDeps {
+  readonly drills?: StagingDrillStores;
+}
 
 export interface OperatorRequest {
   /** The IAM principal that signed the request, from the request context; never from the body. */
@@ -37,7 +46,7 @@ export interface OperatorResponse {
 
 export interface OperatorError {
   readonly error: {
-    readonly code: 'forbidden' | 'not-found' | 'method-not-allowed' | 'bad-request' | 'conflict' | 'refused';
+    readonly code: 'forbidden' | 'not-found' | 'method-not-allowed' | 'bad-request' | 'conflict' | 'refused' | 'not-implemented';
     readonly message: string;
     /** One line per problem, each naming its field (400). */
     readonly issues?: readonly string[];
@@ -94,7 +103,7 @@ const IDENTITY_KEYS = ['principalArn', 'principal', 'userArn', 'callerArn', 'cal
  * answers 400 naming the field and changes nothing.
  */
 export async function handleOperatorRequest(
-  deps: ExecutorDeps,
+  deps: OperatorDeps,
   request: OperatorRequest,
   options: { deadline: EpochMs },
 ): Promise<OperatorResponse> {
@@ -125,20 +134,30 @@ export async function handleOperatorRequest(
       const groups = await Promise.all(deps.config.groups.map((group) => groupStatus(deps, group)));
       return { status: 200, body: { groups } };
     }
-    case 'all-history':
-      return { status: 200, body: { failovers: await failoverHistory(deps, { limit: limitOf(query) }) } };
+    case 'all-history': {
+      const limit = queryInteger(query, 'limit', HISTORY_LIMIT);
+      if (typeof limit === 'string') return failure(400, 'bad-request', 'the history query is malformed', [limit]);
+      return { status: 200, body: { failovers: await failoverHistory(deps, { limit }) } };
+    }
     case 'command':
       return postCommand(deps, request, principalArn, route.groupId, route.command, options);
+    case 'drill-start':
+    case 'drill-progress':
+    case 'drill-stop':
+      return drillRequest(deps, request, principalArn, route);
     default: {
       const group = findGroup(deps, route.groupId);
       if (group === undefined) return failure(404, 'not-found', `group ${route.groupId} is not configured (groups: ${groupIds(deps)})`);
       switch (route.name) {
         case 'status':
           return { status: 200, body: await groupStatus(deps, group) };
-        case 'history':
-          return { status: 200, body: { failovers: await failoverHistory(deps, { groupId: group.id, limit: limitOf(query) }) } };
+        case 'history': {
+          const limit = queryInteger(query, 'limit', HISTORY_LIMIT);
+          if (typeof limit === 'string') return failure(400, 'bad-request', 'the history query is malformed', [limit]);
+          return { status: 200, body: { failovers: await failoverHistory(deps, { groupId: group.id, limit }) } };
+        }
         case 'events':
-          return recentEvents(deps, group, query);
+          return eventsPage(deps, group, query);
         case 'plan':
           return planRequest(deps, group, principalArn, query);
         case 'command-lookup':
@@ -154,13 +173,18 @@ type Route =
   | { name: 'all-status' | 'all-history' }
   | { name: 'status' | 'history' | 'events' | 'plan' | 'pending'; groupId: string }
   | { name: 'command-lookup'; groupId: string; commandId: string }
-  | { name: 'command'; groupId: string; command: string };
+  | { name: 'command'; groupId: string; command: string }
+  | { name: 'drill-start'; groupId: string }
+  | { name: 'drill-progress' | 'drill-stop'; groupId: string; drillId: string };
 
 /** Matches the routes of OPERATOR_ROUTES (operatorRoutes.ts), which the HTTP API serves and IAM policies name. */
 function matchRoute(method: string, segments: readonly string[]): Route | OperatorResponse {
   const [first, groupId, resource, last, ...rest] = segments;
   let route: Route | undefined;
   let allowed = 'GET';
+  if (first === 'groups' && groupId !== undefined && resource === 'drills' && segments.length <= 5) {
+    return matchDrillRoute(method, groupId, last, rest);
+  }
   if (first === 'history' && segments.length === 1) route = { name: 'all-history' };
   else if (first === 'groups' && segments.length === 1) route = { name: 'all-status' };
   else if (first === 'groups' && groupId !== undefined && rest.length === 0) {
@@ -185,6 +209,52 @@ function matchRoute(method: string, segments: readonly string[]): Route | Operat
   }
   if (method !== allowed) return failure(405, 'method-not-allowed', `${method} is not allowed here; use ${allowed}`);
   return route;
+}
+
+/** `POST /groups/<g>/drills`, `GET /groups/<g>/drills/<id>`, `POST /groups/<g>/drills/<id>/stop`. */
+function matchDrillRoute(method: string, groupId: string, drillId: string | undefined, rest: readonly string[]): Route | OperatorResponse {
+  const [action] = rest;
+  let route: Route;
+  let allowed: string;
+  if (drillId === undefined) [route, allowed] = [{ name: 'drill-start', groupId }, 'POST'];
+  else if (action === undefined) [route, allowed] = [{ name: 'drill-progress', groupId, drillId }, 'GET'];
+  else if (action === 'stop') [route, allowed] = [{ name: 'drill-stop', groupId, drillId }, 'POST'];
+  else return failure(404, 'not-found', `no such route: ${method} /groups/${groupId}/drills/${drillId}/${action} (a drill is stopped with POST .../stop)`);
+  if (method !== allowed) return failure(405, 'method-not-allowed', `${method} is not allowed here; use ${allowed}`);
+  return route;
+}
+
+/**
+ * The staging drill routes (stagingDrills.ts): the caller is the request's signer, the checks before a drill starts
+ * are the use case's, and a start needs an Idempotency-Key (the drill's id) so that a retried start injects nothing twice.
+ */
+async function drillRequest(
+  deps: OperatorDeps,
+  request: OperatorRequest,
+  principalArn: string,
+  route: Extract<Route, { name: 'drill-start' | 'drill-progress' | 'drill-stop' }>,
+): Promise<OperatorResponse> {
+  const group = findGroup(deps, route.groupId);
+  if (group === undefined) return failure(404, 'not-found', `group ${route.groupId} is not configured (groups: ${groupIds(deps)})`);
+  const stores = deps.drills;
+  if (stores === undefined) {
+    return failure(501, 'not-implemented', 'staging drills are not served here: this is the local drill, which plays its own faults (fcp --local inject)');
+  }
+  if (route.name === 'drill-progress' || route.name === 'drill-stop') {
+    const progress =
+      route.name === 'drill-progress'
+        ? await drillProgress(deps, stores, group, route.drillId)
+        : await stopStagingDrill(deps, stores, group, { id: route.drillId, principalArn });
+    if (progress === undefined) return failure(404, 'not-found', `group ${group.id} has no drill ${route.drillId}`);
+    return { status: 200, body: progress };
+  }
+  const parsed = parseDrillStart(request.body, group);
+  const issues = [...idempotencyIssues(request.idempotencyKey), ...('issues' in parsed ? parsed.issues : [])];
+  if (issues.length > 0 || 'issues' in parsed) return failure(400, 'bad-request', 'the drill request is malformed; nothing changed', issues);
+  const started = await startStagingDrill(deps, stores, group, { id: request.idempotencyKey!, principalArn, start: parsed.body });
+  if ('refused' in started) return failure(started.refused === 'conflict' ? 409 : 422, started.refused, started.message);
+  const progress = await drillProgress(deps, stores, group, started.drill.id);
+  return { status: started.replayed ? 200 : 201, body: { ...progress, replayed: started.replayed } };
 }
 
 async function postCommand(
@@ -277,19 +347,30 @@ function bodyForRoute(body: unknown, groupId: string, routeName: string): { body
   return { body: { ...rest, type: routeType, ...(dataLossRoute ? { allowDataLoss: true } : {}) } };
 }
 
+/** The answer of `GET /groups/<id>/events`: events oldest first, and where to read on from. */
+export interface EventsPage {
+  readonly groupId: string;
+  readonly events: readonly LoggedEvent[];
+  /** Pass it as `after` to read the events logged after these (the last sequence number answered, or `after` itself). */
+  readonly next: number;
+  /** With `after`: `limit` events were answered, so more may follow at once. */
+  readonly more: boolean;
+}
+
 /**
- * `GET /groups/<id>/events?limit=&after=`: the newest events of the group's log (newest first), at most `limit`
- * (default 50, at most 200), only those after sequence number `after` when given (to follow the log).
+ * `GET /groups/<id>/events?limit=&after=`: oldest first, at most `limit` (EVENTS_LIMIT). Without `after`, the newest
+ * `limit` events; with it, the first `limit` logged after sequence number `after`, read from that point in the log
+ * (EventLog.listAfter), so a follower sees every event once and never re-reads the log.
  */
-async function recentEvents(deps: ExecutorDeps, group: GroupConfig, query: Readonly<Record<string, string | undefined>>): Promise<OperatorResponse> {
-  const issues: string[] = [];
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) issues.push(`limit: must be a whole number from 1 to 200, not ${excerpt(query.limit ?? '', 40)}`);
-  const after = query.after === undefined ? undefined : Number(query.after);
-  if (after !== undefined && (!Number.isInteger(after) || after < 0)) issues.push(`after: must be an event sequence number (a whole number), not ${excerpt(query.after ?? '', 40)}`);
-  if (issues.length > 0) return failure(400, 'bad-request', 'the events query is malformed', issues);
-  const events = await deps.eventLog.list(group.id, { limit });
-  return { status: 200, body: { groupId: group.id, events: after === undefined ? events : events.filter((event) => event.seq > after) } };
+async function eventsPage(deps: ExecutorDeps, group: GroupConfig, query: Readonly<Record<string, string | undefined>>): Promise<OperatorResponse> {
+  const limit = queryInteger(query, 'limit', EVENTS_LIMIT);
+  const after = query.after === undefined ? undefined : queryInteger(query, 'after', EVENT_SEQUENCE);
+  if (typeof limit === 'string' || typeof after === 'string') {
+    return failure(400, 'bad-request', 'the events query is malformed', [limit, after].filter((value): value is string => typeof value === 'string'));
+  }
+  const events = after === undefined ? (await deps.eventLog.list(group.id, { limit })).reverse() : await deps.eventLog.listAfter(group.id, after, { limit });
+  const page: EventsPage = { groupId: group.id, events, next: events.at(-1)?.seq ?? after ?? 0, more: after !== undefined && events.length === limit };
+  return { status: 200, body: page };
 }
 
 /** A pending command as `fcp commands` lists it. */
@@ -535,9 +616,30 @@ function groupIds(deps: ExecutorDeps): string {
   return deps.config.groups.map((group) => group.id).join(', ');
 }
 
-function limitOf(query: Readonly<Record<string, string | undefined>>): number {
-  const limit = Number(query.limit ?? 20);
-  return Number.isInteger(limit) && limit > 0 ? Math.min(limit, 200) : 20;
+/** A bounded whole-number query parameter: its default when absent, its bounds, and what it counts (for the message). */
+interface IntegerBounds {
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+  readonly what: string;
+}
+
+/** `limit` of the history routes: at least one failover (`limit=0` is refused, not turned into the default). */
+export const HISTORY_LIMIT: IntegerBounds = { fallback: 20, min: 1, max: 200, what: 'failovers' };
+/** `limit` of the events route. */
+export const EVENTS_LIMIT: IntegerBounds = { fallback: 50, min: 1, max: 200, what: 'events' };
+const EVENT_SEQUENCE: IntegerBounds = { fallback: 0, min: 0, max: 999_999_999_999, what: 'the sequence number of the last event seen' };
+
+/**
+ * A whole-number query parameter within its bounds, or the issue naming it: a value out of range is refused, never
+ * clamped or replaced by the default, so what a caller asked is what it gets or is told why not.
+ */
+function queryInteger(query: Readonly<Record<string, string | undefined>>, name: string, bounds: IntegerBounds): number | string {
+  const raw = query[name];
+  if (raw === undefined) return bounds.fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isSafeInteger(value) && value >= bounds.min && value <= bounds.max) return value;
+  return `${name}: must be a whole number from ${bounds.min} to ${bounds.max} (${bounds.what}), not ${JSON.stringify(excerpt(raw, 40))}`;
 }
 
 function failure(status: number, code: OperatorError['error']['code'], message: string, issues?: readonly string[]): OperatorResponse {

@@ -1,5 +1,4 @@
-import type { ExecutorDeps } from './executor.js';
-import { callerIdentity, handleOperatorRequest, parseOperatorBody, type OperatorResponse } from './operatorApi.js';
+import { callerIdentity, handleOperatorRequest, parseOperatorBody, type OperatorDeps, type OperatorResponse } from './operatorApi.js';
 
 /** One HTTP request to the operator API, as API Gateway (HTTP API, payload 2.0) hands it over. */
 export interface OperatorHttpRequest {
@@ -25,7 +24,7 @@ export interface OperatorHttpRequest {
  * const response = await serveOperatorHttp(() => buildExecutorDeps(process.env), request, { budgetMs: 20_000 });
  */
 export async function serveOperatorHttp(
-  load: () => Promise<ExecutorDeps>,
+  load: () => Promise<OperatorDeps>,
   request: OperatorHttpRequest,
   options: { budgetMs: number },
 ): Promise<OperatorResponse> {

@@ -9,8 +9,12 @@ import type { OperatorCommandType } from '../ports/CommandQueue.js';
  * `arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/POST/groups/orders/commands/approve`, never the body.
  */
 
-/** What a route needs, cumulatively: each level includes the ones before it (the example policies follow it). */
-export type OperatorAccess = 'read' | 'approve' | 'operate' | 'break-glass';
+/**
+ * What a route needs. `read` to `break-glass` are cumulative: each level includes the ones before it (the example
+ * policies follow it). `drill` stands apart: starting or stopping a staging drill injects a fault the real control
+ * plane acts on, so it is granted on its own (deploy/operator-policies/drill-runner.json), never implied by another level.
+ */
+export type OperatorAccess = 'read' | 'approve' | 'operate' | 'break-glass' | 'drill';
 
 export const ACCESS_LEVELS: readonly OperatorAccess[] = ['read', 'approve', 'operate', 'break-glass'];
 
@@ -40,7 +44,7 @@ export const COMMAND_ROUTE_NAMES = Object.keys(COMMAND_ROUTE_ACCESS) as CommandR
 
 export interface OperatorRoute {
   readonly method: 'GET' | 'POST';
-  /** API Gateway route syntax: `{group}` and `{commandId}` are path parameters. */
+  /** API Gateway route syntax: `{group}`, `{commandId}` and `{drillId}` are path parameters. */
   readonly path: string;
   readonly access: OperatorAccess;
   /** `fleet`: answers about every group (grant it only to who may read them all); `group`: one group. */
@@ -68,6 +72,9 @@ export const OPERATOR_ROUTES: readonly OperatorRoute[] = [
     access: COMMAND_ROUTE_ACCESS[name],
     scope: 'group',
   })),
+  { method: 'POST', path: '/groups/{group}/drills', access: 'drill', scope: 'group' },
+  { method: 'GET', path: '/groups/{group}/drills/{drillId}', access: 'read', scope: 'group' },
+  { method: 'POST', path: '/groups/{group}/drills/{drillId}/stop', access: 'drill', scope: 'group' },
 ];
 
 /**
@@ -104,4 +111,7 @@ export const operatorPaths = {
   commandLookup: (groupId: string, commandId: string): string => `/groups/${segment(groupId)}/commands/${segment(commandId)}`,
   command: (groupId: string, type: OperatorCommandType, allowDataLoss?: boolean): string =>
     `/groups/${segment(groupId)}/commands/${commandRouteOf(type, allowDataLoss)}`,
+  drills: (groupId: string): string => `/groups/${segment(groupId)}/drills`,
+  drill: (groupId: string, drillId: string): string => `/groups/${segment(groupId)}/drills/${segment(drillId)}`,
+  stopDrill: (groupId: string, drillId: string): string => `/groups/${segment(groupId)}/drills/${segment(drillId)}/stop`,
 };

@@ -1,105 +1,127 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { systemClock } from '../adapters/clock/systemClock.js';
-import { createDynamoDbStores, DynamoDbDrillReportStore } from '../adapters/aws/dynamodb/index.js';
-import { ENV } from '../config/environment.js';
-import { loadConfig } from '../config/load.js';
-import { UnknownGroupError, ValidationError } from '../domain/errors.js';
-import { DrillRefusedError } from '../drill/errors.js';
-import { formatDuration } from '../drill/format.js';
-import { renderTimelineText } from '../drill/render/text.js';
-import type { DrillReport } from '../drill/report.js';
-import { awaitStagingDrill, startStagingDrill, STAGING_SCENARIOS, type StagingDrillDeps } from '../drill/stagingDrill.js';
-import { EXIT } from './render.js';
+import type { OperatorReply, OperatorTransport } from '../adapters/operator-client/OperatorClient.js';
+import { operatorPaths } from '../application/operatorRoutes.js';
+import { DEFAULT_DRILL_SECONDS, MAX_DRILL_SECONDS, STAGING_SCENARIOS, type DrillProgress } from '../application/stagingDrills.js';
+import type { ConnectionOptions } from './connection.js';
+import { EXIT, exitCodeFor, renderApiError } from './render.js';
 
-/** Where the staging drill's dependencies come from: `--config`, `--table`, `--table-region` or the environment. */
-export interface DrillConnectionOptions {
-  readonly config?: string;
-  readonly table?: string;
-  readonly tableRegion?: string;
-}
-
-export type StagingDrillDepsFactory = (options: DrillConnectionOptions, env: Readonly<Record<string, string | undefined>>) => Promise<StagingDrillDeps>;
-
+/** What `fcp drill` needs from the CLI's io. */
 export interface DrillCommandIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly newIdempotencyKey: () => string;
+  /** Ctrl-C: stops the drill (its fault is cleared) and prints what it did so far. */
+  readonly signal?: AbortSignal;
 }
 
-interface DrillOptions extends DrillConnectionOptions {
+interface DrillOptions extends ConnectionOptions {
   readonly scenario: string;
+  readonly reason: string;
   readonly allowProduction?: boolean;
   readonly duration: number;
-  readonly as?: string;
+  readonly idempotencyKey?: string;
   readonly json?: boolean;
 }
 
-const DEFAULT_DURATION_SECONDS = 600;
+/** The fastest the drill is read while it runs; otherwise once per probe interval. */
+const MIN_POLL_MS = 2_000;
 
 /**
- * Adds `fcp drill <group>` to the program: a time-boxed staging drill against real AWS. It injects a fault in the
- * control plane's table (the probes then see the group's primary region fail), waits for the failover, prints the
- * report and saves it. Exit codes: 0 the failover completed and the report passed, 1 it did not, 2 usage (unknown
- * group, bad duration, missing principal), 3 refused (a production group without the safeguards, a busy group).
+ * Adds `fcp drill <group>` to the program: a time-boxed staging drill against a real deployment, through the operator
+ * API like every other command (`POST /groups/<group>/drills`, SigV4-signed: the drill is recorded with the IAM
+ * identity that signed it). The API injects the fault (the probes then see the group's primary region fail); this
+ * command follows the drill, stops it when the failover finished or the time box passed (or on Ctrl-C), and prints
+ * the report. Exit codes: 0 the failover completed and the report passed, 1 it did not, 2 usage (a bad option or
+ * field, an unknown group), 3 refused (a production group without the safeguards), 4 conflict (the group is busy or
+ * already drilled).
  *
  * @example
- * registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
+ * registerDrillCommand(program, io, state, (options) => open(io, options));
  */
-export function registerDrillCommand(program: Command, io: DrillCommandIo, state: { exitCode: number }, deps: StagingDrillDepsFactory): Command {
+export function registerDrillCommand(
+  program: Command,
+  io: DrillCommandIo,
+  state: { exitCode: number },
+  open: (options: ConnectionOptions) => Promise<OperatorTransport>,
+): Command {
   return program
     .command('drill <group>')
-    .description('staging drill against AWS: fail the primary region in the probes\' eyes for --duration, report the failover')
+    .description("staging drill against a deployment: fail the primary region in the probes' eyes for --duration, follow the failover, print its report")
+    .requiredOption('--reason <text>', 'why: recorded with your identity, as for every command')
     .option('--scenario <name>', `what to drill (${STAGING_SCENARIOS.join(', ')})`, STAGING_SCENARIOS[0])
     .option('--allow-production', 'allow a production group (it must also be in approval mode)')
-    .option('--duration <seconds>', 'the injected fault expires after this long, even if this command dies', positiveSeconds, DEFAULT_DURATION_SECONDS)
-    .option('--as <principal ARN>', 'your IAM identity, recorded with the drill (default: $FCP_PRINCIPAL_ARN)')
-    .option('--config <file>', `the control-plane configuration (default: $${ENV.config})`)
-    .option('--table <name>', `the control-plane table (default: $${ENV.tableName})`)
-    .option('--table-region <region>', `where the table lives (default: $${ENV.tableRegion}, else $AWS_REGION)`)
-    .option('--json', 'print the stored drill (with its report) as JSON')
+    .option('--duration <seconds>', `the injected fault expires after this long, even if this command dies (at most ${MAX_DRILL_SECONDS})`, positiveSeconds, DEFAULT_DRILL_SECONDS)
+    .option('--idempotency-key <key>', 'reuse a key to retry a start safely (default: a new UUID); it becomes the drill id')
+    .option('--endpoint <url>', 'operator API URL (default: $FCP_ENDPOINT)')
+    .option('--profile <name>', 'AWS profile whose credentials sign the requests')
+    .option('--region <region>', 'region for SigV4 (default: the operator API region)')
+    .option('--local', 'the local drill server (.fcp/local.json), unsigned')
+    .option('--json', 'print the drill (with its report) as JSON; progress goes to stderr')
     .action(async (groupId: string, options: DrillOptions) => {
-      state.exitCode = await runDrillCommand(io, deps, groupId, options);
+      state.exitCode = await runDrillCommand(io, await open(options), groupId, options);
     });
 }
 
-async function runDrillCommand(io: DrillCommandIo, depsFor: StagingDrillDepsFactory, groupId: string, options: DrillOptions): Promise<number> {
-  const principalArn = options.as ?? io.env.FCP_PRINCIPAL_ARN;
-  if (principalArn === undefined || principalArn === '') {
-    io.stderr('fcp drill: say who runs the drill: --as <your IAM principal ARN> or FCP_PRINCIPAL_ARN');
-    return EXIT.usage;
-  }
-  try {
-    const deps = await depsFor(options, io.env);
-    const drill = await startStagingDrill(deps, {
-      groupId,
-      scenario: options.scenario,
-      principalArn,
-      allowProduction: options.allowProduction === true,
-      durationSeconds: options.duration,
-    });
-    const note = (text: string) => (options.json ? io.stderr : io.stdout)(text);
-    note(
-      `drill ${drill.id}: ${drill.scenario} on ${drill.groupId}: ${drill.region} fails in the probes' eyes until ${new Date(drill.expiresAt).toISOString()} (${formatDuration(drill.expiresAt - drill.startedAt)}); waiting for the failover...`,
-    );
-    const stored = await awaitStagingDrill(deps, drill, {
-      onProgress: (progress) => {
-        if (progress.kind === 'event') note(`  +${formatDuration(progress.event.at - drill.startedAt)}  ${progress.event.state}  ${progress.event.message}`);
-      },
-    });
-    if (options.json) io.stdout(JSON.stringify(stored, null, 2));
-    else io.stdout(stored.report === undefined ? `no failover happened (${stored.outcome}); the fault is cleared` : renderTimelineText(stored.report));
-    return stored.outcome === 'completed' && stored.report?.pass === true ? EXIT.ok : EXIT.error;
-  } catch (error) {
-    if (error instanceof DrillRefusedError) {
-      io.stderr(`fcp drill: refused: ${error.message}`);
-      return EXIT.refused;
+async function runDrillCommand(io: DrillCommandIo, transport: OperatorTransport, groupId: string, options: DrillOptions): Promise<number> {
+  const note = (text: string) => (options.json ? io.stderr : io.stdout)(text);
+  const started = await transport.send({
+    method: 'POST',
+    path: operatorPaths.drills(groupId),
+    body: { scenario: options.scenario, durationSeconds: options.duration, reason: options.reason, ...(options.allowProduction === true ? { allowProduction: true } : {}) },
+    idempotencyKey: options.idempotencyKey ?? io.newIdempotencyKey(),
+  });
+  if (started.status !== 200 && started.status !== 201) return failed(io, options, started);
+  let progress = started.body as DrillProgress;
+  const { drill } = progress;
+  note(
+    `drill ${drill.id}: ${drill.scenario} on ${drill.groupId}, started by ${drill.principalArn}: ${drill.region} fails in the probes' eyes until ${new Date(drill.faultExpiresAt).toISOString()}; waiting for the failover (Ctrl-C stops the drill)...`,
+  );
+  let printed = drill.eventsAfter ?? 0;
+  const pollMs = Math.max(MIN_POLL_MS, progress.policy.probeIntervalSeconds * 1000);
+  for (;;) {
+    for (const event of progress.events.filter((candidate) => candidate.seq > printed)) {
+      note(`  +${seconds(event.at - drill.startedAt)}  #${event.seq}  ${event.state}  ${event.message}`);
+      printed = event.seq;
     }
-    if (error instanceof ValidationError || error instanceof UnknownGroupError) {
-      io.stderr(`fcp drill: ${error.message}`);
-      return EXIT.usage;
-    }
-    throw error;
+    if (progress.ended || interrupted(io)) break;
+    await io.sleep(pollMs);
+    if (interrupted(io)) break;
+    const reply = await transport.send({ method: 'GET', path: operatorPaths.drill(groupId, drill.id) });
+    if (reply.status !== 200) return failed(io, options, reply);
+    progress = reply.body as DrillProgress;
   }
+  const stopped = await transport.send({ method: 'POST', path: operatorPaths.stopDrill(groupId, drill.id) });
+  if (stopped.status !== 200) return failed(io, options, stopped);
+  return printOutcome(io, options, stopped.body as DrillProgress);
+}
+
+/** The drill as it ended: its report (built from its failover and events, judged by the group's targets) or why there is none. */
+async function printOutcome(io: DrillCommandIo, options: DrillOptions, progress: DrillProgress): Promise<number> {
+  const { drill, failover } = progress;
+  // The report's builder and renderer are loaded only here, once a drill has something to report.
+  const [{ buildDrillReport, targetsOf }, { renderTimelineText }] = await Promise.all([import('../drill/report.js'), import('../drill/render/text.js')]);
+  const report =
+    failover === undefined
+      ? undefined
+      : buildDrillReport({ record: failover, events: progress.events, targets: targetsOf(progress), faultInjectedAt: drill.startedAt, scenario: drill.scenario, endedAt: drill.finishedAt });
+  if (options.json) io.stdout(JSON.stringify({ ...drill, ...(report === undefined ? {} : { report }) }, null, 2));
+  else io.stdout(report === undefined ? `no failover happened (${drill.outcome}); the fault is cleared` : renderTimelineText(report));
+  return drill.outcome === 'completed' && report?.pass === true ? EXIT.ok : EXIT.error;
+}
+
+function failed(io: DrillCommandIo, options: DrillOptions, reply: OperatorReply): number {
+  if (options.json) io.stdout(JSON.stringify(reply.body, null, 2));
+  else io.stderr(`fcp drill: ${renderApiError(reply.status, reply.body)}`);
+  return exitCodeFor(reply.status);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function interrupted(io: DrillCommandIo): boolean {
+  return io.signal?.aborted === true;
 }
 
 function positiveSeconds(value: string): number {
@@ -107,33 +129,3 @@ function positiveSeconds(value: string): number {
   if (!Number.isInteger(seconds) || seconds <= 0) throw new InvalidArgumentError('must be a whole number of seconds');
   return seconds;
 }
-
-/**
- * The real dependencies: the configuration file, the control-plane table in AWS (default credential chain), the
- * wall clock. Reads the environment names the deployed functions use (src/config/environment.ts).
- *
- * @example
- * registerDrillCommand(program, io, state, stagingDrillDepsFromAws);
- */
-export const stagingDrillDepsFromAws: StagingDrillDepsFactory = async (options, env) => {
-  const configPath = options.config ?? env[ENV.config];
-  const tableName = options.table ?? env[ENV.tableName];
-  const region = options.tableRegion ?? env[ENV.tableRegion] ?? env.AWS_REGION;
-  const missing = [
-    ...(configPath === undefined ? [`--config: the control-plane configuration file (or ${ENV.config})`] : []),
-    ...(tableName === undefined ? [`--table: the control-plane table (or ${ENV.tableName})`] : []),
-    ...(region === undefined ? [`--table-region: where the table lives (or ${ENV.tableRegion} or AWS_REGION)`] : []),
-  ];
-  if (configPath === undefined || tableName === undefined || region === undefined) {
-    throw new ValidationError('fcp drill needs to know where the control plane keeps its state', missing);
-  }
-  const stores = createDynamoDbStores({ tableName, region });
-  return {
-    config: await loadConfig(configPath),
-    stateStore: stores.stateStore,
-    eventLog: stores.eventLog,
-    faults: stores.faultStore,
-    reports: new DynamoDbDrillReportStore<DrillReport>(stores.client, tableName),
-    clock: systemClock,
-  };
-};

@@ -1,6 +1,6 @@
 import { operatorPaths } from '../application/operatorRoutes.js';
 import type { OperatorTransport } from '../adapters/operator-client/OperatorClient.js';
-import type { GroupStatus } from '../application/status.js';
+import type { EventsPage } from '../application/operatorApi.js';
 import type { LoggedEvent } from '../domain/types.js';
 import { exitCodeFor, renderApiError, table, time, EXIT } from './render.js';
 
@@ -12,11 +12,14 @@ export interface EventsIo {
   readonly signal?: AbortSignal;
 }
 
+/** Events per request: a follower that fell behind reads on at once, page after page, without waiting. */
+export const EVENTS_PAGE = 100;
+
 /**
  * `fcp events <group> [--follow] [--json]`: the group's newest events, oldest first, then (with `follow`) each event
- * as it is logged, until interrupted. `json` prints one JSON document per event (JSON Lines). The events come from
- * the group's status (its newest events): when more were logged between two reads than it holds, the gap is said
- * on stderr with their sequence numbers, never skipped silently.
+ * as it is logged, until interrupted. `json` prints one JSON document per event (JSON Lines). Following reads
+ * `GET /groups/<group>/events?after=<last sequence number seen>`: only the events logged since, each once, however
+ * many were logged between two reads.
  *
  * @example
  * process.exitCode = await followEvents(io, transport, 'orders', { json: false, follow: true, intervalMs: 1_000 });
@@ -27,22 +30,24 @@ export async function followEvents(
   groupId: string,
   options: { readonly json: boolean; readonly follow: boolean; readonly intervalMs: number },
 ): Promise<number> {
-  let lastSeq: number | undefined;
+  let after: number | undefined;
   for (;;) {
-    const reply = await transport.send({ method: 'GET', path: operatorPaths.group(groupId) });
+    const reply = await transport.send({
+      method: 'GET',
+      path: operatorPaths.events(groupId),
+      query: { limit: String(EVENTS_PAGE), ...(after === undefined ? {} : { after: String(after) }) },
+    });
     if (reply.status !== 200) {
       io.stderr(renderApiError(reply.status, reply.body));
       return exitCodeFor(reply.status);
     }
-    const events = [...(reply.body as GroupStatus).lastEvents].sort((a, b) => a.seq - b.seq).filter((event) => lastSeq === undefined || event.seq > lastSeq);
-    const first = events[0];
-    if (lastSeq !== undefined && first !== undefined && first.seq > lastSeq + 1) {
-      io.stderr(`events #${lastSeq + 1} to #${first.seq - 1} were logged between two reads and are not shown (fcp status --json lists the newest)`);
-    }
-    if (events.length > 0) io.stdout(options.json ? events.map((event) => JSON.stringify(event)).join('\n') : renderEventLines(events));
-    else if (lastSeq === undefined && !options.json) io.stderr(`${groupId}: no events logged yet`);
-    lastSeq = events.at(-1)?.seq ?? lastSeq ?? 0;
+    const page = reply.body as EventsPage;
+    if (page.events.length > 0) io.stdout(options.json ? page.events.map((event) => JSON.stringify(event)).join('\n') : renderEventLines(page.events));
+    else if (after === undefined && !options.json) io.stderr(`${groupId}: no events logged yet`);
+    after = page.next;
     if (!options.follow || interrupted(io)) return EXIT.ok;
+    // A full page means more are waiting: read on at once.
+    if (page.more) continue;
     await io.sleep(options.intervalMs);
     if (interrupted(io)) return EXIT.ok;
   }

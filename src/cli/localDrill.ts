@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../drill/dynamodbLocal.js';
 import { serveFaults } from '../drill/interactiveFaults.js';
@@ -8,8 +7,7 @@ import { isReportPath, progressLine, renderResultFile, renderSummary } from '../
 import { DEFAULT_CLOCK_FACTOR, DRILL_PRINCIPAL, startDrill } from '../drill/runDrill.js';
 import { DEFAULT_SCENARIO, SCENARIOS } from '../drill/scenarios/library.js';
 import { localDrillStores } from '../drill/stores.js';
-import { LOCAL_ENDPOINT_FILE } from './connection.js';
-import { serveOperatorApiLocally } from './localServer.js';
+import { serveDrillLive, type LiveDrillServer } from './localServer.js';
 import { runPostgresWorld } from '../drill/postgres/main.js';
 
 // `npm start`: the local drill. DynamoDB Local (a JVM) holds the control plane's state; the world is simulated on
@@ -100,6 +98,10 @@ async function main(): Promise<number> {
         },
       });
       let result;
+      // The operator API serves the drill from its start: `fcp ui --local` in another terminal watches it live.
+      const live = await serveDrillLive(session.deps, { principalArn: DRILL_PRINCIPAL, cwd: process.cwd() });
+      endpointFile = live.endpointFile;
+      console.log(`operator API for the drill at ${live.url} (in .fcp/local.json): npx fcp ui --local in another terminal shows it live`);
       try {
         result = await session.run();
         console.log(renderSummary(result));
@@ -107,8 +109,9 @@ async function main(): Promise<number> {
           await writeFile(options.report, renderResultFile(result, options.report));
           console.log(`report written to ${options.report}`);
         }
-        if (options.keepRunning === true) await keepServing(session);
+        if (options.keepRunning === true) await keepServing(session, live);
       } finally {
+        await live.close();
         await session.close();
       }
       return EXIT_CODES[result.outcome];
@@ -121,19 +124,18 @@ async function main(): Promise<number> {
 }
 
 /**
- * Serves the operator API and the fault server over the drill's world until Ctrl-C (the signal handler above stops the
- * JVM and exits; `.fcp/local.json` goes with the process).
+ * Keeps serving the operator API (already up since the drill started) and adds the fault server, over the drill's
+ * world, until Ctrl-C (the signal handler above stops the JVM and exits; `.fcp/local.json` goes with the process).
  */
-async function keepServing(session: Awaited<ReturnType<typeof startDrill>>): Promise<void> {
-  const server = await serveOperatorApiLocally(session.deps, { port: 0, principalArn: DRILL_PRINCIPAL });
+async function keepServing(session: Awaited<ReturnType<typeof startDrill>>, server: LiveDrillServer): Promise<void> {
   const faults = await serveFaults(session.faultControl(), 0);
-  endpointFile = join(process.cwd(), LOCAL_ENDPOINT_FILE);
-  await writeFile(endpointFile, `${JSON.stringify({ url: server.url, faultsUrl: faults.url }, null, 2)}\n`);
+  await server.announce({ faultsUrl: faults.url });
   const group = session.group.id;
   console.log(
     [
       '',
-      `operator API for the drill at ${server.url} (written to .fcp/local.json); the world keeps running. Try, in another terminal:`,
+      `operator API for the drill at ${server.url} (in .fcp/local.json); the world keeps running. Try, in another terminal:`,
+      `  npx fcp ui --local                            # the dashboard`,
       `  npx fcp --local status ${group}`,
       `  npx fcp --local plan ${group}`,
       `  npx fcp --local ack ${group} --reason "drill reviewed"`,

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { ExecutorDeps } from '../application/executor.js';
 import { MAX_BODY_BYTES } from '../application/commandRules.js';
-import { handleOperatorRequest, parseOperatorBody, type OperatorResponse } from '../application/operatorApi.js';
+import { handleOperatorRequest, parseOperatorBody, type OperatorDeps, type OperatorResponse } from '../application/operatorApi.js';
 import { OPERATOR_INLINE_BUDGET_MS } from '../domain/timing.js';
 
 export interface LocalOperatorServer {
@@ -23,7 +22,7 @@ export interface LocalOperatorServer {
  * await server.close();
  */
 export async function serveOperatorApiLocally(
-  deps: ExecutorDeps,
+  deps: OperatorDeps,
   options: { port: number; principalArn: string; cwd?: string; inlineBudgetMs?: number },
 ): Promise<LocalOperatorServer> {
   const server = createServer((request, response) => {
@@ -54,8 +53,50 @@ export async function serveOperatorApiLocally(
   };
 }
 
+/** The local drill's endpoints for `fcp --local` and `fcp ui --local`, as `.fcp/local.json` holds them. */
+export interface LocalEndpoints {
+  readonly url: string;
+  /** The fault server (`fcp --local inject`), once the drill keeps running after its scenario. */
+  readonly faultsUrl?: string;
+}
+
+/** The local drill's operator API for as long as the drill runs, and the file that points other terminals at it. */
+export interface LiveDrillServer extends LocalOperatorServer {
+  /** `.fcp/local.json`: `fcp --local` and `fcp ui --local` read it. */
+  readonly endpointFile: string;
+  /** Rewrites `.fcp/local.json` with more endpoints (the fault server, once there is one). */
+  announce(endpoints: Omit<LocalEndpoints, 'url'>): Promise<void>;
+}
+
+/**
+ * Serves the local drill's operator API from the moment the drill starts, so that `fcp ui --local` (and every
+ * `fcp --local` command) in another terminal follows the drill live while `npm start` plays it, not only with
+ * `--keep-running` after it. Closing stops the server and removes `.fcp/local.json`, so no terminal finds a server
+ * that is gone.
+ *
+ * @example
+ * const live = await serveDrillLive(session.deps, { principalArn: DRILL_PRINCIPAL, cwd: process.cwd() });
+ * try { await session.run(); } finally { await live.close(); }
+ */
+export async function serveDrillLive(deps: OperatorDeps, options: { principalArn: string; cwd: string; port?: number }): Promise<LiveDrillServer> {
+  const server = await serveOperatorApiLocally(deps, { port: options.port ?? 0, principalArn: options.principalArn, cwd: options.cwd });
+  const endpointFile = join(options.cwd, '.fcp', 'local.json');
+  return {
+    url: server.url,
+    endpointFile,
+    announce: async (endpoints) => {
+      const all: LocalEndpoints = { url: server.url, ...endpoints };
+      await writeFile(endpointFile, `${JSON.stringify(all, null, 2)}\n`);
+    },
+    close: async () => {
+      await rm(endpointFile, { force: true });
+      await server.close();
+    },
+  };
+}
+
 async function serve(
-  deps: ExecutorDeps,
+  deps: OperatorDeps,
   options: { principalArn: string; inlineBudgetMs?: number },
   request: IncomingMessage,
 ): Promise<OperatorResponse> {

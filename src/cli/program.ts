@@ -251,23 +251,28 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
 }
 
 /**
- * `fcp drill`: its module loads the AWS SDK and the DynamoDB stores, so it is imported only when a drill runs. The
- * command here passes everything after `drill` to the real one, which parses it (and answers `fcp drill --help`).
+ * `fcp drill`: its module loads the drill's request checks (zod) and, at the end, the report builder, so it is
+ * imported only when a drill runs. The command here passes everything after `drill` to the real one, which parses it
+ * (and answers `fcp drill --help`).
  */
 function lazyDrillCommand(program: Command, io: CliIo, state: { exitCode: number }): void {
   program
     .command('drill')
-    .description('run a time-boxed staging drill against real AWS and print its report (fcp drill --help)')
+    .description('run a time-boxed staging drill through the operator API and print its report (fcp drill --help)')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[args...]')
     .action(async (args: string[]) => {
-      const { registerDrillCommand, stagingDrillDepsFromAws } = await import('./drillCommand.js');
+      const { registerDrillCommand } = await import('./drillCommand.js');
       const drill = new Command('fcp')
         .exitOverride()
-        .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) });
-      registerDrillCommand(drill, io, state, stagingDrillDepsFromAws);
+        .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) })
+        // `fcp --local drill ...`: the flag before the command applies to it, as for every other command.
+        .hook('preAction', (_root, action) => {
+          if (program.opts<{ local?: boolean }>().local === true) action.setOptionValue('local', true);
+        });
+      registerDrillCommand(drill, io, state, (options) => open(io, options));
       await drill.parseAsync(['drill', ...args], { from: 'user' });
     });
 }

@@ -178,7 +178,7 @@ export function overheadLine(report: DrillReport): string | undefined {
  * @example
  * const targets = targetsOf(group); // { rtoSeconds: 300, detectionSeconds: 60, maxReplicaLagSeconds: 30, stepTimeouts: {...} }
  */
-export function targetsOf(group: GroupConfig): ReportTargets {
+export function targetsOf(group: Pick<GroupConfig, 'policy'>): ReportTargets {
   return {
     rtoSeconds: group.policy.targets.rtoSeconds,
     detectionSeconds: group.policy.targets.detectionSeconds,

@@ -13,6 +13,11 @@ export interface EventLog {
   /** Newest first. */
   list(groupId: GroupId, options?: { limit?: number }): Promise<LoggedEvent[]>;
   /**
+   * The events logged after sequence number `after`, oldest first, at most `limit`: a follower pages forward from the
+   * last one it saw and reads each event once, however many were logged meanwhile.
+   */
+  listAfter(groupId: GroupId, after: number, options: { limit: number }): Promise<LoggedEvent[]>;
+  /**
    * Upsert by failover id, conditional on the record's own progress (`failoverProgress`): a copy that is behind the
    * stored one (an in-progress copy of a completed failover, delivered late by a stale executor) changes nothing.
    */

@@ -3,11 +3,13 @@ import { parseConfig } from '../../src/config/load.js';
 import type { ControlPlaneConfig, GroupConfig } from '../../src/config/schema.js';
 import { nextObserverReport } from '../../src/domain/observations.js';
 import type { RoundResult } from '../../src/domain/types.js';
-import type { ExecutorDeps } from '../../src/application/executor.js';
+import type { OperatorDeps } from '../../src/application/operatorApi.js';
 import type { Database } from '../../src/ports/Database.js';
 import type { ObservationStore } from '../../src/ports/ObservationStore.js';
 import { InMemoryCommandQueue } from '../doubles/InMemoryCommandQueue.js';
 import { InMemoryDatabase } from '../doubles/InMemoryDatabase.js';
+import { InMemoryDrillReportStore } from '../doubles/InMemoryDrillReportStore.js';
+import { InMemoryFaultStore } from '../doubles/InMemoryFaultStore.js';
 import { InMemoryEventLog } from '../doubles/InMemoryEventLog.js';
 import { InMemoryFleetLedger } from '../doubles/InMemoryFleetLedger.js';
 import { InMemoryObservationStore } from '../doubles/InMemoryObservationStore.js';
@@ -55,7 +57,9 @@ export function inMemoryWorld(config = drillConfig()) {
     polling: { initialMs: 1_000, maxMs: 5_000, factor: 1.5 },
     safetyMarginMs: 1_000,
     newId: sequentialIds(),
-  } satisfies ExecutorDeps;
+    // Staging drills through the operator API (stagingDrills.ts); the probe rounds of a drill test read these faults.
+    drills: { faults: new InMemoryFaultStore(), drills: new InMemoryDrillReportStore() },
+  } satisfies OperatorDeps;
   return { deps, group, clock };
 }
 

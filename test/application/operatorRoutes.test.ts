@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
-import { callerIdentity, handleOperatorRequest, type CommandAnswer, type OperatorRequest } from '../../src/application/operatorApi.js';
+import { callerIdentity, handleOperatorRequest, type CommandAnswer, type EventsPage, type OperatorRequest } from '../../src/application/operatorApi.js';
 import { serveOperatorHttp } from '../../src/application/operatorHttp.js';
 import { OPERATOR_ROUTES, operatorPaths } from '../../src/application/operatorRoutes.js';
-import type { LoggedEvent } from '../../src/domain/types.js';
 import { inMemoryWorld, probeRound, REPLICA } from './harness.js';
 
 const MINUTE = 60_000;
@@ -91,7 +90,7 @@ describe('operator API routes: the route decides, the body may only agree', () =
   it('serves every route of the table it is deployed from (nothing the HTTP API routes answers 404)', async () => {
     // Prepare
     const world = await healthyWorld();
-    const concrete = (path: string) => path.replace('{group}', 'orders').replace('{commandId}', 'no-such-command');
+    const concrete = (path: string) => path.replace('{group}', 'orders').replace('{commandId}', 'no-such-command').replace('{drillId}', 'no-such-drill');
 
     // Act
     const reads = await Promise.all(
@@ -100,39 +99,76 @@ describe('operator API routes: the route decides, the body may only agree', () =
 
     // Assess
     expect(reads).toEqual(
-      OPERATOR_ROUTES.filter((route) => route.method === 'GET').map((route) => [route.path, route.path.endsWith('{commandId}') ? 404 : 200]),
+      OPERATOR_ROUTES.filter((route) => route.method === 'GET').map((route) => [route.path, /\{(commandId|drillId)\}$/.test(route.path) ? 404 : 200]),
     );
-    expect(OPERATOR_ROUTES.filter((route) => route.method === 'POST').map((route) => route.path.split('/').at(-1))).toEqual([
-      'approve', 'reject', 'failover', 'switchover', 'abort', 'retry', 'pause', 'resume', 'acknowledge', 'reprotect', 'cancel', 'failover-allow-data-loss',
+    expect(OPERATOR_ROUTES.filter((route) => route.method === 'POST').map((route) => route.path.replace('/groups/{group}/', ''))).toEqual([
+      ...['approve', 'reject', 'failover', 'switchover', 'abort', 'retry', 'pause', 'resume', 'acknowledge', 'reprotect', 'cancel', 'failover-allow-data-loss'].map((type) => `commands/${type}`),
+      'drills',
+      'drills/{drillId}/stop',
     ]);
   });
 });
 
 describe('operator API routes: events', () => {
-  it('answers the newest events first, at most limit, and only those after a sequence number', async () => {
+  it('answers the newest events oldest first, at most limit, and after a sequence number reads on from there page by page', async () => {
     // Prepare
     const world = await healthyWorld();
     await post(world, operatorPaths.command('orders', 'pause'), { reason: 'maintenance' });
     await post(world, operatorPaths.command('orders', 'resume'), { reason: 'done' });
     await post(world, operatorPaths.command('orders', 'pause'), { reason: 'again' });
-    const all = (await get(world, operatorPaths.events('orders'))).body as { events: LoggedEvent[] };
-    const newest = all.events[0]!;
+    const all = ((await get(world, operatorPaths.events('orders'))).body as EventsPage).events.map((event) => event.seq);
+    world.deps.eventLog.calls.list = 0;
 
     // Act
-    const two = await get(world, operatorPaths.events('orders'), { limit: '2' });
-    const after = await get(world, operatorPaths.events('orders'), { after: String(newest.seq - 1) });
-    const bad = await get(world, operatorPaths.events('orders'), { limit: '0', after: '-1' });
+    const two = (await get(world, operatorPaths.events('orders'), { limit: '2' })).body as EventsPage;
+    const first = (await get(world, operatorPaths.events('orders'), { after: String(all[0]! - 1), limit: '2' })).body as EventsPage;
+    const rest = (await get(world, operatorPaths.events('orders'), { after: String(first.next), limit: '2' })).body as EventsPage;
+    const none = (await get(world, operatorPaths.events('orders'), { after: String(all.at(-1)!) })).body as EventsPage;
 
     // Assess
-    expect(all.events.length).toBeGreaterThan(2);
-    expect(all.events.map((event) => event.seq)).toEqual([...all.events.map((event) => event.seq)].sort((a, b) => b - a));
-    expect((two.body as { events: LoggedEvent[] }).events.map((event) => event.seq)).toEqual(all.events.slice(0, 2).map((event) => event.seq));
-    expect((after.body as { events: LoggedEvent[] }).events).toEqual([newest]);
-    expect(bad.status).toBe(400);
-    expect(issuesOf(bad)).toEqual([
-      'limit: must be a whole number from 1 to 200, not 0',
-      'after: must be an event sequence number (a whole number), not -1',
-    ]);
+    expect(all.length).toBeGreaterThan(2);
+    expect(all).toEqual([...all].sort((a, b) => a - b));
+    expect(two.events.map((event) => event.seq)).toEqual(all.slice(-2));
+    expect(two.more).toBe(false);
+    expect([...first.events, ...rest.events].map((event) => event.seq)).toEqual(all.slice(0, 4));
+    expect(first).toMatchObject({ next: all[1], more: true });
+    expect(none).toEqual({ groupId: 'orders', events: [], next: all.at(-1), more: false });
+    expect(world.deps.eventLog.calls.list).toBe(1);
+  });
+
+  it.each([
+    [{ limit: '0' }, ['limit: must be a whole number from 1 to 200 (events), not "0"']],
+    [{ limit: '201' }, ['limit: must be a whole number from 1 to 200 (events), not "201"']],
+    [{ limit: '2.5', after: '-1' }, ['limit: must be a whole number from 1 to 200 (events), not "2.5"', 'after: must be a whole number from 0 to 999999999999 (the sequence number of the last event seen), not "-1"']],
+    [{ after: '1e3' }, ['after: must be a whole number from 0 to 999999999999 (the sequence number of the last event seen), not "1e3"']],
+  ])('refuses the events query %j naming each field and its bounds', async (query, issues) => {
+    // Prepare
+    const world = await healthyWorld();
+
+    // Act
+    const response = await get(world, operatorPaths.events('orders'), query);
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(issuesOf(response)).toEqual(issues);
+  });
+});
+
+describe('operator API routes: history bounds', () => {
+  it.each([operatorPaths.allHistory(), operatorPaths.history('orders')])('refuses limit=0 on %s instead of answering the default 20', async (path) => {
+    // Prepare
+    const world = await healthyWorld();
+
+    // Act
+    const zero = await get(world, path, { limit: '0' });
+    const over = await get(world, path, { limit: '500' });
+    const one = await get(world, path, { limit: '1' });
+
+    // Assess
+    expect(zero.status).toBe(400);
+    expect(issuesOf(zero)).toEqual(['limit: must be a whole number from 1 to 200 (failovers), not "0"']);
+    expect(issuesOf(over)).toEqual(['limit: must be a whole number from 1 to 200 (failovers), not "500"']);
+    expect(one.status).toBe(200);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
+import { EVENTS_PAGE } from '../../src/cli/events.js';
 import { runCli } from '../../src/cli/program.js';
 import { inMemoryWorld, probeRound } from '../application/harness.js';
 import { InProcessTransport, terminal } from './support.js';
@@ -58,8 +59,8 @@ describe('fcp events', () => {
     expect(term.err()).toBe('');
   });
 
-  it('says which events it could not show when more were logged between two reads than a read holds', async () => {
-    // Prepare
+  it('prints every event logged between two reads, each once, even more than one page holds, reading only what is new', async () => {
+    // Prepare: 120 events logged while fcp sleeps, more than one page of EVENTS_PAGE
     const world = await healthyWorld();
     const interrupt = new AbortController();
     let sleeps = 0;
@@ -69,20 +70,24 @@ describe('fcp events', () => {
         sleeps += 1;
         if (sleeps === 2) interrupt.abort();
         if (sleeps > 1) return;
-        for (let round = 0; round < 6; round += 1) {
+        for (let round = 0; round < 60; round += 1) {
           await runCli(['pause', 'orders', '--reason', `pause ${round}`], terminal(world.transport).io);
           await runCli(['resume', 'orders', '--reason', `resume ${round}`], terminal(world.transport).io);
         }
       },
     });
+    const before = (await world.deps.eventLog.list('orders')).length;
 
     // Act
-    const code = await runCli(['events', 'orders', '--follow'], term.io);
+    const code = await runCli(['events', 'orders', '--follow', '--json'], term.io);
 
     // Assess
+    const seqs = term.out().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq);
     expect(code).toBe(0);
-    expect(term.err()).toMatch(/^events #1 to #2 were logged between two reads and are not shown/m);
-    expect(term.out().split('\n')[0]).toMatch(/#3\s+PAUSE\s.*pause 1/);
+    expect(seqs).toEqual(Array.from({ length: before + 120 }, (_, index) => index + 1));
+    const reads = world.transport.calls.filter((call) => call.path === '/groups/orders/events');
+    expect(reads.map((call) => call.query?.after)).toEqual([undefined, String(before), String(before + EVENTS_PAGE)]);
+    expect(term.err()).toBe('');
   });
 
   it('exits 2 for an unknown group, saying which groups there are', async () => {

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repositoryRoot, resourcesOfType, type Template } from './packageStack.js';
 
-/** The example operator policies shipped in deploy/operator-policies/, least to most privileged. */
-export const POLICY_NAMES = ['reader', 'approver', 'operator', 'break-glass'] as const;
+/** The example operator policies shipped in deploy/operator-policies/: least to most privileged, then the drill runner's (apart). */
+export const POLICY_NAMES = ['reader', 'approver', 'operator', 'break-glass', 'drill-runner'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 interface PolicyDocument {
@@ -42,6 +42,6 @@ export function templateRoutes(template: Template): { routeKey: string; authoriz
 /** The ARN IAM checks for a call of `routeKey` on group `group`, on the `$default` stage. */
 export function invokeArn(routeKey: string, values: { region: string; account: string; apiId: string; group: string }): string {
   const [method, path] = routeKey.split(' ') as [string, string];
-  const concrete = path.replace('{group}', values.group).replace('{commandId}', 'c0ffee-command-0001');
+  const concrete = path.replace('{group}', values.group).replace('{commandId}', 'c0ffee-command-0001').replace('{drillId}', 'c0ffee-drill-0001');
   return `arn:aws:execute-api:${values.region}:${values.account}:${values.apiId}/$default/${method}${concrete}`;
 }

@@ -532,6 +532,7 @@ describe('the example operator policies (deploy/operator-policies/) against the 
     'GET /groups/{group}/plan',
     'GET /groups/{group}/commands',
     'GET /groups/{group}/commands/{commandId}',
+    'GET /groups/{group}/drills/{drillId}',
   ];
   const APPROVALS = ['approve', 'reject'].map((type) => `POST /groups/{group}/commands/${type}`);
   const OPERATIONS = ['failover', 'switchover', 'abort', 'retry', 'pause', 'resume', 'acknowledge', 'reprotect', 'cancel'].map(
@@ -542,6 +543,8 @@ describe('the example operator policies (deploy/operator-policies/) against the 
     approver: [...READS, ...APPROVALS],
     operator: [...READS, ...APPROVALS, ...OPERATIONS],
     'break-glass': [...READS, ...APPROVALS, ...OPERATIONS, 'POST /groups/{group}/commands/failover-allow-data-loss'],
+    // Apart from the others: a drill injects a fault the real control plane acts on, so no other policy grants it.
+    'drill-runner': [...READS, 'POST /groups/{group}/drills', 'POST /groups/{group}/drills/{drillId}/stop'],
   };
 
   /** The template's routes one policy, written for `policyGroup`, lets a caller invoke on group `calledGroup`. */
@@ -585,12 +588,19 @@ describe('the example operator policies (deploy/operator-policies/) against the 
     expect(stale).toEqual([]);
   });
 
-  it('leaves only the fleet-wide reads (every group at once) out of the per-group policies', async () => {
+  it('leaves only the fleet-wide reads (every group at once) out of the per-group policies, and the drill routes out of break-glass', async () => {
     // Act
     const all = templateRoutes(controlPlane.template).map((route) => route.routeKey);
     const breakGlass = await granted('break-glass', 'payments', 'payments');
+    const drillRunner = await granted('drill-runner', 'payments', 'payments');
 
     // Assess
-    expect(all.filter((routeKey) => !breakGlass.includes(routeKey)).sort()).toEqual(['GET /groups', 'GET /history']);
+    expect(all.filter((routeKey) => !breakGlass.includes(routeKey) && !drillRunner.includes(routeKey)).sort()).toEqual(['GET /groups', 'GET /history']);
+    expect(all.filter((routeKey) => !breakGlass.includes(routeKey)).sort()).toEqual([
+      'GET /groups',
+      'GET /history',
+      'POST /groups/{group}/drills',
+      'POST /groups/{group}/drills/{drillId}/stop',
+    ]);
   });
 });

@@ -10,12 +10,18 @@ import type { DrillReportStore, StoredDrill } from '../../src/ports/DrillReportS
  * expect(await drills.list(drill.groupId)).toEqual([drill]);
  */
 export class InMemoryDrillReportStore<Report = unknown> implements DrillReportStore<Report> {
-  readonly calls = { save: 0, list: 0 };
+  readonly calls = { save: 0, get: 0, list: 0 };
   private readonly drills = new Map<string, StoredDrill<Report>>();
 
   async save(drill: StoredDrill<Report>): Promise<void> {
     this.calls.save += 1;
     this.drills.set(`${drill.groupId}\u0000${drill.id}`, structuredClone(drill));
+  }
+
+  async get(groupId: GroupId, id: string): Promise<StoredDrill<Report> | undefined> {
+    this.calls.get += 1;
+    const drill = this.drills.get(`${groupId}\u0000${id}`);
+    return drill === undefined ? undefined : structuredClone(drill);
   }
 
   async list(groupId: GroupId, options: { limit?: number } = {}): Promise<StoredDrill<Report>[]> {

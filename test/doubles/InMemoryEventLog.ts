@@ -3,7 +3,7 @@ import { mayReplaceFailover } from '../../src/domain/failoverProgress.js';
 import type { EventLog } from '../../src/ports/EventLog.js';
 import { CallLog } from './CallLog.js';
 
-type Method = 'append' | 'list' | 'saveFailover' | 'listFailovers';
+type Method = 'append' | 'list' | 'listAfter' | 'saveFailover' | 'listFailovers';
 
 /** When a failover started: its earliest timestamp. Failovers are listed newest first by this, then by id. */
 export function failoverStartedAt(record: FailoverRecord): number {
@@ -24,7 +24,7 @@ export function failoverStartedAt(record: FailoverRecord): number {
  */
 export class InMemoryEventLog extends CallLog<Method> implements EventLog {
   constructor() {
-    super(['append', 'list', 'saveFailover', 'listFailovers']);
+    super(['append', 'list', 'listAfter', 'saveFailover', 'listFailovers']);
   }
 
   private readonly events = new Map<string, LoggedEvent>();
@@ -48,6 +48,14 @@ export class InMemoryEventLog extends CallLog<Method> implements EventLog {
       .filter((event) => event.groupId === groupId)
       .sort((a, b) => b.seq - a.seq);
     return structuredClone(newestFirst.slice(0, options.limit ?? newestFirst.length));
+  }
+
+  async listAfter(groupId: GroupId, after: number, options: { limit: number }): Promise<LoggedEvent[]> {
+    this.enter('listAfter');
+    const oldestFirst = [...this.events.values()]
+      .filter((event) => event.groupId === groupId && event.seq > after)
+      .sort((a, b) => a.seq - b.seq);
+    return structuredClone(oldestFirst.slice(0, options.limit));
   }
 
   async saveFailover(record: FailoverRecord): Promise<void> {

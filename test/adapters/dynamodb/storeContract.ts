@@ -413,6 +413,22 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         expect(latest.map((logged) => logged.seq)).toEqual([12, 11, 10]);
       });
 
+      it('lists the events after a sequence number oldest first, at most the limit, past nine and only of its group', async () => {
+        // Prepare
+        await stores.eventLog.append(Array.from({ length: 12 }, (_, index) => event('g1', index + 1)));
+        await stores.eventLog.append([event('g2', 10), event('g10', 11)]);
+
+        // Act
+        const page = await stores.eventLog.listAfter('g1', 8, { limit: 3 });
+        const rest = await stores.eventLog.listAfter('g1', 11, { limit: 3 });
+        const none = await stores.eventLog.listAfter('g1', 12, { limit: 3 });
+
+        // Assess
+        expect(page.map((logged) => logged.seq)).toEqual([9, 10, 11]);
+        expect(rest).toEqual([event('g1', 12)]);
+        expect(none).toEqual([]);
+      });
+
       it('upserts failovers by id and lists them newest first, per group and across groups', async () => {
         // Prepare
         await stores.eventLog.saveFailover(failover('g1', 'f-old', 1_000));

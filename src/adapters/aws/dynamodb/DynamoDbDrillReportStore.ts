@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { GroupId } from '../../../domain/types.js';
 import type { DrillReportStore, StoredDrill } from '../../../ports/DrillReportStore.js';
-import { keys, pad, queryGroup, withoutKeys } from './table.js';
+import { keys, pad, queryGroup, queryItems, withoutKeys } from './table.js';
 
 const DRILL_PREFIX = 'DRILL#';
 
@@ -40,14 +40,30 @@ export class DynamoDbDrillReportStore<Report = unknown> implements DrillReportSt
     );
   }
 
+  /** The key starts with the start time, which a caller holding only the id does not know: a query of the group's drills, filtered by id. */
+  async get(groupId: GroupId, id: string): Promise<StoredDrill<Report> | undefined> {
+    const items = await queryItems(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#id = :id',
+      ExpressionAttributeNames: { '#id': 'id' },
+      ExpressionAttributeValues: { ':pk': keys.group(groupId), ':prefix': DRILL_PREFIX, ':id': id },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    });
+    return items.map((item) => drillOf<Report>(item))[0];
+  }
+
   async list(groupId: GroupId, options: { limit?: number } = {}): Promise<StoredDrill<Report>[]> {
     const items = await queryGroup(this.documents, this.tableName, groupId, DRILL_PREFIX, { newestFirst: true, limit: options.limit });
-    return items.map((item) => {
-      const { reportJson, ...fields } = withoutKeys(item);
-      return {
-        ...(fields as unknown as StoredDrill<Report>),
-        ...(typeof reportJson === 'string' ? { report: JSON.parse(reportJson) as Report } : {}),
-      };
-    });
+    return items.map((item) => drillOf<Report>(item));
   }
+}
+
+function drillOf<Report>(item: Record<string, unknown>): StoredDrill<Report> {
+  const { reportJson, ...fields } = withoutKeys(item);
+  return {
+    ...(fields as unknown as StoredDrill<Report>),
+    ...(typeof reportJson === 'string' ? { report: JSON.parse(reportJson) as Report } : {}),
+  };
 }

@@ -11,6 +11,9 @@ export function failoverStartedAt(record: FailoverRecord): number {
   return times.length === 0 ? 0 : Math.min(...times);
 }
 
+/** The largest sequence number the 12-digit sort key holds. */
+const LAST_SEQ = 999_999_999_999;
+
 function failoverOf(item: Record<string, unknown>): FailoverRecord {
   const { progress: _progress, ...record } = withoutKeys(item);
   return record as unknown as FailoverRecord;
@@ -42,6 +45,22 @@ export class DynamoDbEventLog implements EventLog {
       newestFirst: true,
       limit: options.limit,
     });
+    return items.map((item) => withoutKeys(item) as unknown as LoggedEvent);
+  }
+
+  /** One query on the sort key range `EVENT#<after + 1>` to the last sequence number: reads only what it answers. */
+  async listAfter(groupId: GroupId, after: number, options: { limit: number }): Promise<LoggedEvent[]> {
+    const items = await queryItems(
+      this.documents,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': keys.group(groupId), ':from': keys.event(after + 1), ':to': keys.event(LAST_SEQ) },
+        ScanIndexForward: true,
+        ConsistentRead: true,
+      },
+      options.limit,
+    );
     return items.map((item) => withoutKeys(item) as unknown as LoggedEvent);
   }
 
