@@ -50,6 +50,11 @@ export const STATE_REFRESH_MS = 60_000;
 
 /** An orchestrator pass is not started with less time than this left: an idle pass takes well under a second. */
 export const MIN_PASS_MS = 2_000;
+/**
+ * How often an orchestrate invocation asks again for its shard's lease while an earlier invocation of the same shard
+ * still holds it (each ask is one refused conditional write).
+ */
+export const SHARD_LEASE_RETRY_MS = 2_000;
 /** Time a probe round keeps free after its longest endpoint timeout, for the database call and the store writes. */
 export const PROBE_ROUND_MARGIN_MS = 1_000;
 

@@ -6,6 +6,7 @@ import type { ExecutorDeps } from '../../src/application/executor.js';
 import { runProbeRound } from '../../src/application/probeRound.js';
 import { loadConfig } from '../../src/config/load.js';
 import { FatalStepError } from '../../src/domain/errors.js';
+import { shardLeaseKey } from '../../src/domain/shards.js';
 import { InMemoryCommandQueue } from '../doubles/InMemoryCommandQueue.js';
 import { InMemoryDatabase } from '../doubles/InMemoryDatabase.js';
 import { InMemoryEventLog } from '../doubles/InMemoryEventLog.js';
@@ -81,6 +82,41 @@ describe('the orchestrate handler', () => {
     const metrics = output.metrics();
     expect(valuesOf(metrics, 'FailoverStalled', { service: 'failover-control-plane' })).toEqual([0, 0, 0, 0, 0, 0]);
     expect(valuesOf(metrics, 'OrchestratorPasses')).toEqual([6]);
+  });
+
+  it('acts only on the groups of the shard its schedule names, under that shard\'s lease', async () => {
+    // Prepare: orders in the default shard, a copy of it in shard east.
+    const { deps, telemetry } = await executorWorld();
+    const east = { ...deps.config.groups[0]!, id: 'orders-east', shard: 'east' };
+    const config = { ...deps.config, groups: [...deps.config.groups, east] };
+    const sharded = { ...deps, config };
+    await probeFromEveryObserver(sharded, 1);
+    const handler = createOrchestrateHandler({ load: async () => sharded, ...telemetry });
+
+    // Act
+    const result = await handler({ shard: 'east' }, lambdaContext(60_000));
+
+    // Assess
+    expect(result.outcomes).toEqual([expect.objectContaining({ groupId: 'orders-east', result: 'idle' })]);
+    expect(await deps.stateStore.load('orders')).toBeUndefined();
+    // Given up at the end: the next invocation of the shard takes it at once, in a new epoch.
+    const next = await deps.stateStore.acquireLease(shardLeaseKey('east'), 'next-invocation', deps.clock.now(), 30_000);
+    expect(next.epoch).toBe(2);
+  });
+
+  it('refuses an event whose shard is not a shard name, loading nothing', async () => {
+    // Prepare
+    const { deps, telemetry } = await executorWorld();
+    const load = vi.fn(async () => deps);
+    const handler = createOrchestrateHandler({ load, ...telemetry });
+
+    // Act
+    const run = handler({ shard: 'East Coast' } as never, lambdaContext(60_000));
+
+    // Assess
+    await expect(run).rejects.toThrow(/orchestrate event is malformed/);
+    expect(load).not.toHaveBeenCalled();
+    expect(deps.stateStore.calls.load).toBe(0);
   });
 
   it('carries a confirmed outage through a failover and publishes its RTO and phase durations once', async () => {
