@@ -3,7 +3,7 @@ import type { ExecutorDeps } from '../src/application/executor.js';
 import { orchestrateShard, type Outcome } from '../src/application/orchestrate.js';
 import { buildExecutorDeps } from '../src/composition.js';
 import { ValidationError } from '../src/domain/errors.js';
-import { DEFAULT_SHARD, groupsOfShard, SHARD_NAME } from '../src/domain/shards.js';
+import { DEFAULT_SHARD, SHARD_NAME, shardPassIntervalMs } from '../src/domain/shards.js';
 import { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { count, publish } from './shared/metrics.js';
@@ -13,7 +13,7 @@ import { createTelemetry, executorLogger, withTelemetry, type Telemetry } from '
 export interface OrchestrateHandlerOptions extends Telemetry {
   readonly load: () => Promise<ExecutorDeps>;
   readonly safetyMarginMs?: number;
-  /** Time between passes; by default the shortest `policy.probeIntervalSeconds` of the configured groups. */
+  /** Time between passes; by default the shard's `shardPassIntervalMs` (detection within its bound). */
   readonly passIntervalMs?: number;
 }
 
@@ -46,7 +46,7 @@ export function createOrchestrateHandler({ load, safetyMarginMs = ORCHESTRATE_SA
     const shard = shardOfEvent(event as OrchestrateEvent);
     const deps: ExecutorDeps = { ...(await runtime()), logger: executorLogger(telemetry.logger) };
     const deadline = deps.clock.now() + context.getRemainingTimeInMillis() - safetyMarginMs;
-    const intervalMs = passIntervalMs ?? Math.min(...groupsOfShard(deps.config.groups, shard).map((group) => group.policy.probeIntervalSeconds * 1_000));
+    const intervalMs = passIntervalMs ?? shardPassIntervalMs(deps.config.groups, shard);
     const onOutcome = (outcome: Outcome) => recordOutcome(telemetry, outcome);
     const { passes, outcomes } = await orchestrateShard(deps, { shard, owner: context.awsRequestId, deadline, intervalMs, minPassMs: MIN_PASS_MS, onOutcome });
     publish(telemetry.metrics, [count('OrchestratorPasses', passes)]);

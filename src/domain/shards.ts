@@ -6,6 +6,8 @@
  * (the fence of every save and effect), so a group moved between shards during a deployment is acted on by one at
  * a time, each pass starting from the other's last save. These are the rules; everything else derives from them.
  */
+import type { FailoverGroup } from './group.js';
+import { detectionTimingOf, orchestratePassIntervalMs, probeRoundBudgetMs } from './timing.js';
 import type { GroupId } from './types.js';
 
 /** The shard of every group that names none: one shard, one orchestrate invocation a minute. */
@@ -56,4 +58,17 @@ export function shardsOf(groups: readonly { readonly shard?: string | undefined 
  */
 export function groupsOfShard<G extends { readonly shard?: string | undefined }>(groups: readonly G[], shard: string): G[] {
   return groups.filter((group) => shardOf(group) === shard);
+}
+
+/**
+ * The pass interval of one shard's orchestrate invocation: `orchestratePassIntervalMs` over the shard's groups, with
+ * the probe round budget of the whole fleet (every observer probes every group in its rounds).
+ *
+ * @example
+ * shardPassIntervalMs(config.groups, 'default'); // 7_500 with the default policy
+ */
+export function shardPassIntervalMs(groups: readonly FailoverGroup[], shard: string): number {
+  const roundBudgetMs = probeRoundBudgetMs(groups.map(detectionTimingOf));
+  const own = groupsOfShard(groups, shard);
+  return orchestratePassIntervalMs((own.length > 0 ? own : groups).map(detectionTimingOf), roundBudgetMs);
 }

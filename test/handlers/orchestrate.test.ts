@@ -66,7 +66,7 @@ afterEach(() => {
 });
 
 describe('the orchestrate handler', () => {
-  it('runs a pass every probe interval until the invocation is nearly over', async () => {
+  it('runs passes through the minute, often enough to keep detection within its bound, until the invocation is nearly over', async () => {
     // Prepare
     const { deps, telemetry } = await executorWorld();
     await probeFromEveryObserver(deps, 1);
@@ -76,12 +76,13 @@ describe('the orchestrate handler', () => {
     const result = await handler({}, lambdaContext(60_000));
 
     // Assess
-    // Passes at 0, 10 ... 50 s; one at 60 s would not fit before the 57 s deadline.
-    expect(result.passes).toBe(6);
+    // 10 s probes, 3 rounds, 2 s timeouts: a pass every 7.5 s (shardPassIntervalMs), at 0, 7.5 ... 52.5 s; one at
+    // 60 s would not fit before the 57 s deadline.
+    expect(result.passes).toBe(8);
     expect(result.outcomes).toEqual([expect.objectContaining({ groupId: 'orders', result: 'idle', state: 'monitoring' })]);
     const metrics = output.metrics();
-    expect(valuesOf(metrics, 'FailoverStalled', { service: 'failover-control-plane' })).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(valuesOf(metrics, 'OrchestratorPasses')).toEqual([6]);
+    expect(valuesOf(metrics, 'FailoverStalled', { service: 'failover-control-plane' })).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(valuesOf(metrics, 'OrchestratorPasses')).toEqual([8]);
   });
 
   it('acts only on the groups of the shard its schedule names, under that shard\'s lease', async () => {
