@@ -1,7 +1,9 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { ExecutorDeps } from '../src/application/executor.js';
-import { orchestrateUntil, type Outcome } from '../src/application/orchestrate.js';
+import { orchestrateShard, type Outcome } from '../src/application/orchestrate.js';
 import { buildExecutorDeps } from '../src/composition.js';
+import { ValidationError } from '../src/domain/errors.js';
+import { DEFAULT_SHARD, SHARD_NAME, shardPassIntervalMs } from '../src/domain/shards.js';
 import { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { count, publish } from './shared/metrics.js';
@@ -11,13 +13,28 @@ import { createTelemetry, executorLogger, withTelemetry, type Telemetry } from '
 export interface OrchestrateHandlerOptions extends Telemetry {
   readonly load: () => Promise<ExecutorDeps>;
   readonly safetyMarginMs?: number;
-  /** Time between passes; by default the shortest `policy.probeIntervalSeconds` of the configured groups. */
+  /** Time between passes; by default the shard's `shardPassIntervalMs` (detection within its bound). */
   readonly passIntervalMs?: number;
 }
 
+/** The schedule's input: the shard this invocation acts on (serverless.yml, one schedule per shard). */
+export interface OrchestrateEvent {
+  readonly shard?: unknown;
+}
+
+/** The shard an invocation is told, checked; an event without one (a plain schedule, a manual run) is `default`'s. */
+function shardOfEvent(event: OrchestrateEvent): string {
+  const shard = event.shard ?? DEFAULT_SHARD;
+  if (typeof shard !== 'string' || !SHARD_NAME.test(shard)) {
+    throw new ValidationError('the orchestrate event is malformed', [`shard: must be a shard name such as ${DEFAULT_SHARD} (got ${JSON.stringify(shard)?.slice(0, 40)})`]);
+  }
+  return shard;
+}
+
 /**
- * The orchestrator Lambda: executor passes over every group, one per probe interval, until the invocation's time is
- * nearly used (the probe does not invoke it). Overlapping invocations are safe: each group is leased to one executor.
+ * The orchestrator Lambda: executor passes over the groups of one shard (the event's `shard`, default `default`),
+ * one per probe interval, until the invocation's time is nearly used (the probe does not invoke it). The invocation
+ * holds its shard's lease; overlapping invocations are safe besides: each group is leased to one executor.
  * Throws after its last pass if a group ended in an unexpected error, so the Errors alarm sees it.
  *
  * @example
@@ -25,12 +42,13 @@ export interface OrchestrateHandlerOptions extends Telemetry {
  */
 export function createOrchestrateHandler({ load, safetyMarginMs = ORCHESTRATE_SAFETY_MARGIN_MS, passIntervalMs, ...telemetry }: OrchestrateHandlerOptions) {
   const runtime = once(load);
-  return withTelemetry(telemetry, 'orchestrate invocation failed', async (_event: ScheduledEvent | Record<string, never>, context: Context) => {
+  return withTelemetry(telemetry, 'orchestrate invocation failed', async (event: ScheduledEvent | OrchestrateEvent, context: Context) => {
+    const shard = shardOfEvent(event as OrchestrateEvent);
     const deps: ExecutorDeps = { ...(await runtime()), logger: executorLogger(telemetry.logger) };
     const deadline = deps.clock.now() + context.getRemainingTimeInMillis() - safetyMarginMs;
-    const intervalMs = passIntervalMs ?? Math.min(...deps.config.groups.map((group) => group.policy.probeIntervalSeconds * 1_000));
+    const intervalMs = passIntervalMs ?? shardPassIntervalMs(deps.config.groups, shard);
     const onOutcome = (outcome: Outcome) => recordOutcome(telemetry, outcome);
-    const { passes, outcomes } = await orchestrateUntil(deps, { owner: context.awsRequestId, deadline, intervalMs, minPassMs: MIN_PASS_MS, onOutcome });
+    const { passes, outcomes } = await orchestrateShard(deps, { shard, owner: context.awsRequestId, deadline, intervalMs, minPassMs: MIN_PASS_MS, onOutcome });
     publish(telemetry.metrics, [count('OrchestratorPasses', passes)]);
     failIfAnyGroupFailed(outcomes);
     return { passes, outcomes };

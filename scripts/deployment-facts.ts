@@ -1,5 +1,6 @@
 import { controlPlaneRegionsOf, type ControlPlaneConfig } from '../src/config/schema.js';
 import { replicaIdentity, REPROTECT_GENERATIONS } from '../src/domain/liveTopology.js';
+import { shardsOf } from '../src/domain/shards.js';
 
 /**
  * What serverless.yml needs from the control-plane configuration: which stack is being built and in which region,
@@ -68,6 +69,8 @@ export interface DeploymentFacts {
   /** Where this stack's functions read and write the table: their own region's replica, if it has one. */
   readonly tableRegion: string;
   readonly configPath: string;
+  /** The orchestrate function's events: one schedule a minute per shard the groups name, each told its shard. */
+  readonly orchestrateSchedules: readonly { readonly schedule: { readonly rate: string; readonly input: { readonly shard: string } } }[];
   readonly arns: ConfiguredArns;
   readonly iam: {
     readonly probe: readonly PolicyStatement[];
@@ -162,6 +165,7 @@ export function deploymentFacts(config: ControlPlaneConfig, request: DeploymentR
     tableName,
     tableRegion,
     configPath: request.configPath,
+    orchestrateSchedules: shardsOf(config.groups).map((shard) => ({ schedule: { rate: 'rate(1 minute)', input: { shard } } })),
     arns,
     iam: {
       probe: probeStatements(arns, {

@@ -1,6 +1,8 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { EpochMs } from '../domain/types.js';
-import { ControlPlaneCutOffError, UnknownGroupError } from '../domain/errors.js';
+import { ControlPlaneCutOffError, LeaseHeldError, UnknownGroupError, UnknownShardError } from '../domain/errors.js';
+import { groupsOfShard, shardLeaseKey, shardsOf } from '../domain/shards.js';
+import { SHARD_LEASE_RETRY_MS } from '../domain/timing.js';
 import { reconcileGroup, type ExecutorDeps, type GroupOutcome } from './executor.js';
 
 /**
@@ -108,4 +110,65 @@ export async function orchestrateUntil(
   });
   const results = await Promise.all(loops);
   return { passes: Math.max(0, ...results.map((result) => result.passes)), outcomes: results.map((result) => result.outcome) };
+}
+
+export interface ShardRun {
+  readonly shard: string;
+  readonly passes: number;
+  readonly outcomes: Outcome[];
+  /** Set when the invocation never got its shard's lease before its deadline: it acted on nothing. */
+  readonly standby?: string;
+}
+
+/**
+ * One shard's orchestrate invocation: takes the shard's lease for the whole invocation (until `deadline`), then runs
+ * `orchestrateUntil` over that shard's groups only, and gives the lease up at the end. While an earlier invocation of
+ * the same shard still holds it, asks again every `SHARD_LEASE_RETRY_MS` until a pass no longer fits, then stands by:
+ * two invocations of one shard never run passes at once. The shard lease is not the fence of any effect: each group's
+ * own lease is (a group moved between shards during a deployment is acted on by one of them at a time).
+ *
+ * @example
+ * const run = await orchestrateShard(deps, { shard: event.shard ?? DEFAULT_SHARD, owner, deadline, intervalMs: 10_000, minPassMs: MIN_PASS_MS });
+ */
+export async function orchestrateShard(
+  deps: ExecutorDeps,
+  options: {
+    shard: string;
+    owner: string;
+    deadline: EpochMs;
+    intervalMs: number;
+    minPassMs: number;
+    onOutcome?: (outcome: Outcome) => void;
+  } & ConcurrencyOptions,
+): Promise<ShardRun> {
+  const { clock, stateStore } = deps;
+  const { shard, owner, deadline } = options;
+  const groupIds = groupsOfShard(deps.config.groups, shard).map((group) => group.id);
+  if (groupIds.length === 0) {
+    throw new UnknownShardError(`shard ${shard} names no configured group (shards: ${shardsOf(deps.config.groups).join(', ')})`);
+  }
+  const key = shardLeaseKey(shard);
+  let lease;
+  for (;;) {
+    const now = clock.now();
+    try {
+      lease = await stateStore.acquireLease(key, owner, now, Math.max(1, deadline - now));
+      break;
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError)) throw error;
+      if (clock.now() + SHARD_LEASE_RETRY_MS + options.minPassMs >= deadline) {
+        deps.logger?.warn('shard held by another invocation until this one\'s end: standing by', { shard, error: error.message });
+        return { shard, passes: 0, outcomes: [], standby: error.message };
+      }
+      await clock.sleep(SHARD_LEASE_RETRY_MS);
+    }
+  }
+  try {
+    const { passes, outcomes } = await orchestrateUntil(deps, { ...options, groupIds });
+    return { shard, passes, outcomes };
+  } finally {
+    await stateStore.releaseLease(key, lease).catch((error: unknown) => {
+      deps.logger?.warn('could not release the shard lease; it expires at the invocation\'s deadline', { shard, error: String(error) });
+    });
+  }
 }

@@ -202,10 +202,13 @@ export function createProgram(io: CliIo, state: { exitCode: number }): Command {
     .option('--json', 'print JSON')
     .action(async (path: string, options: { json?: boolean }) => {
       const { loadConfig } = await import('../config/load.js');
+      const { configWarnings } = await import('../config/warnings.js');
       try {
         const config = await loadConfig(path);
         const ids = config.groups.map((group) => group.id);
-        io.stdout(options.json ? JSON.stringify({ valid: true, groups: ids }) : `${path} is valid: ${ids.length} group(s): ${ids.join(', ')}`);
+        const warnings = configWarnings(config);
+        io.stdout(options.json ? JSON.stringify({ valid: true, groups: ids, warnings }) : `${path} is valid: ${ids.length} group(s): ${ids.join(', ')}`);
+        if (!options.json) for (const warning of warnings) io.stderr(`warning: ${warning}`);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         if (options.json) io.stdout(JSON.stringify({ valid: false, issues: error.issues }));

@@ -2,6 +2,7 @@ import { connectionCheckOf } from './groups.js';
 import * as z from 'zod';
 import type { FailoverGroup } from '../domain/group.js';
 import { AWS_REGIONS } from './awsRegions.js';
+import { DEFAULT_SHARD, MAX_SHARDS, SHARD_NAME, shardsOf } from '../domain/shards.js';
 
 /**
  * The control plane's configuration: one deployment manages many failover groups.
@@ -344,6 +345,13 @@ export const GroupSchema = z
       .describe('Switch traffic through this proxy instead of the Route 53 record.'),
     notifications: z.strictObject({ topicArn: arn }),
     policy: PolicySchema.prefault({}),
+    shard: z
+      .string()
+      .regex(SHARD_NAME, 'must be 1 to 32 lowercase letters, digits and dashes, starting with a letter or digit')
+      .optional()
+      .describe(
+        `The orchestrate shard that acts on this group (default ${DEFAULT_SHARD}): each shard named gets its own orchestrate invocation every minute and its own lease. See docs/deployment.md.`,
+      ),
   })
   // Rules within one group live here, not on the whole config, so that a broken group does not hide the
   // problems of the others: zod skips a refinement when the value it refines already failed to parse.
@@ -549,6 +557,14 @@ export const ControlPlaneConfigSchema = z
     const observerCount = new Set(config.fleet.observerRegions).size;
     if (observerCount !== config.fleet.observerRegions.length) {
       ctx.addIssue({ code: 'custom', path: ['fleet', 'observerRegions'], message: 'lists a region twice' });
+    }
+    const shards = shardsOf(config.groups);
+    if (shards.length > MAX_SHARDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['groups'],
+        message: `name ${shards.length} shards; at most ${MAX_SHARDS} (each is an orchestrate invocation every minute)`,
+      });
     }
     const groupIds = new Map<string, number>();
     const dnsRecords = new Map<string, string>();

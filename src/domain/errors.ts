@@ -80,6 +80,11 @@ export class UnknownGroupError extends ControlPlaneError {
   override readonly name = 'UnknownGroupError';
 }
 
+/** An orchestrate invocation was told a shard that no configured group names (src/domain/shards.ts). */
+export class UnknownShardError extends ControlPlaneError {
+  override readonly name = 'UnknownShardError';
+}
+
 /**
  * A group's stored machine snapshot was written by another machine version: restoring it would guess at its meaning.
  * Migrate the snapshot (or finish the failover on the old code) before deploying.

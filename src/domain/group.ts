@@ -20,6 +20,8 @@ export interface FailoverGroup {
   readonly trafficSwitch?: HaproxyTrafficSetup | undefined;
   readonly notifications: { readonly topicArn: string };
   readonly policy: FailoverPolicy;
+  /** The orchestrate shard that acts on this group (src/domain/shards.ts); absent: `default`. */
+  readonly shard?: string | undefined;
 }
 
 /** One region of a group: its database, its health endpoints, where its traffic goes. */

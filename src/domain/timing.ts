@@ -1,3 +1,5 @@
+import type { FailoverGroup } from './group.js';
+
 /**
  * Every time budget and safety margin of the control plane, in one place. The lease rule ("every side effect runs
  * under a lease with time left for its worst case") is only as good as the arithmetic between these numbers, so they
@@ -50,6 +52,11 @@ export const STATE_REFRESH_MS = 60_000;
 
 /** An orchestrator pass is not started with less time than this left: an idle pass takes well under a second. */
 export const MIN_PASS_MS = 2_000;
+/**
+ * How often an orchestrate invocation asks again for its shard's lease while an earlier invocation of the same shard
+ * still holds it (each ask is one refused conditional write).
+ */
+export const SHARD_LEASE_RETRY_MS = 2_000;
 /** Time a probe round keeps free after its longest endpoint timeout, for the database call and the store writes. */
 export const PROBE_ROUND_MARGIN_MS = 1_000;
 
@@ -74,4 +81,152 @@ export function effectBudgetMs(leaseTtlMs: number, marginMs: number): number {
  */
 export function leaseAllowsEffects(leaseTtlMs: number, marginMs: number): boolean {
   return effectBudgetMs(leaseTtlMs, marginMs) > 0;
+}
+
+/**
+ * The deployed schedule (serverless.yml): the probe and the orchestrator are each invoked once a minute, with a 60 s
+ * timeout; each loops inside its invocation (rounds, passes) until its safety margin.
+ */
+export const SCHEDULE_PERIOD_MS = 60_000;
+export const LAMBDA_TIMEOUT_MS = 60_000;
+/** Pass intervals the orchestrator chooses among: whole fractions of the minute, so every gap is the same. */
+const MAX_PASSES_PER_MINUTE = 30;
+
+/** What detection of one group depends on, from its configuration. */
+export interface DetectionTiming {
+  readonly probeIntervalMs: number;
+  readonly failureThreshold: number;
+  /** The longest health-endpoint or connection-check timeout of the group: how long a round that meets a hang lasts. */
+  readonly longestTimeoutMs: number;
+}
+
+/**
+ * The group's detection timing.
+ *
+ * @example
+ * detectionTimingOf(group); // { probeIntervalMs: 10_000, failureThreshold: 3, longestTimeoutMs: 2_000 }
+ */
+export function detectionTimingOf(group: Pick<FailoverGroup, 'policy' | 'regions'>): DetectionTiming {
+  let longestTimeoutMs = 0;
+  for (const region of Object.values(group.regions)) {
+    for (const endpoint of region.healthEndpoints) longestTimeoutMs = Math.max(longestTimeoutMs, endpoint.timeoutMs);
+    // A postgres database is described over its data-plane connection; the RDS kinds may name a connection check.
+    const check = 'connectionCheck' in region.database ? region.database.connectionCheck : undefined;
+    longestTimeoutMs = Math.max(longestTimeoutMs, check?.timeoutMs ?? 0);
+  }
+  return { probeIntervalMs: group.policy.probeIntervalSeconds * 1_000, failureThreshold: group.policy.failureThreshold, longestTimeoutMs };
+}
+
+/**
+ * The detection goal (issue #11): from the moment a region fails to the orchestrator's decision, at most
+ * `failureThreshold` intervals to count the failed rounds and one interval more.
+ *
+ * @example
+ * detectionBoundMs({ probeIntervalMs: 10_000, failureThreshold: 3, longestTimeoutMs: 2_000 }); // 40_000
+ */
+export function detectionBoundMs(timing: DetectionTiming): number {
+  return timing.probeIntervalMs * (timing.failureThreshold + 1);
+}
+
+/**
+ * When the rounds of one probe invocation start, from its start: one every interval while a round still fits
+ * before the invocation's end (`runProbeRounds`: the round's budget is the longest timeout of the fleet plus
+ * `PROBE_ROUND_MARGIN_MS`).
+ *
+ * @example
+ * probeRoundOffsetsMs(10_000, 3_000); // [0, 10_000, 20_000, 30_000, 40_000, 50_000]
+ */
+export function probeRoundOffsetsMs(intervalMs: number, roundBudgetMs: number): number[] {
+  const deadline = LAMBDA_TIMEOUT_MS - PROBE_SAFETY_MARGIN_MS;
+  const offsets: number[] = [];
+  for (let at = 0; at + roundBudgetMs <= deadline; at += intervalMs) offsets.push(at);
+  return offsets;
+}
+
+/**
+ * When the passes of one orchestrate invocation start, from its start (`orchestrateUntil`: the first always, then
+ * one every interval while `MIN_PASS_MS` still fits before the invocation's end).
+ *
+ * @example
+ * orchestratePassOffsetsMs(10_000); // [0, 10_000, 20_000, 30_000, 40_000, 50_000]
+ */
+export function orchestratePassOffsetsMs(passIntervalMs: number): number[] {
+  const deadline = LAMBDA_TIMEOUT_MS - ORCHESTRATE_SAFETY_MARGIN_MS;
+  const offsets = [0];
+  while (offsets.at(-1)! + passIntervalMs + MIN_PASS_MS < deadline) offsets.push(offsets.at(-1)! + passIntervalMs);
+  return offsets;
+}
+
+/** The longest time `count` consecutive gaps of a schedule repeating every minute can span. */
+function longestSpanMs(offsets: readonly number[], count: number): number {
+  const gaps = offsets.map((at, index) => (offsets[index + 1] ?? offsets[0]! + SCHEDULE_PERIOD_MS) - at);
+  let longest = 0;
+  for (let start = 0; start < gaps.length; start += 1) {
+    let span = 0;
+    for (let step = 0; step < count; step += 1) span += gaps[(start + step) % gaps.length]!;
+    longest = Math.max(longest, span);
+  }
+  return longest;
+}
+
+/** The worst case of one group's decision time and its three parts. */
+export interface DecisionWorstCase {
+  /** From the failure to the start of the `failureThreshold`-th failed round: the failure begins just after a round. */
+  readonly roundsMs: number;
+  /** That round meets the hang and ends with its longest timeout; only then is its report stored. */
+  readonly reportMs: number;
+  /** The orchestrator's pass just before the report is stored; the next comes one pass gap later. */
+  readonly passWaitMs: number;
+  readonly totalMs: number;
+}
+
+/**
+ * The longest a decision can take under the deployed schedule, whatever the failure's start and whatever the phases
+ * of the probe and orchestrate invocations (EventBridge starts them at unrelated seconds): the longest span of
+ * `failureThreshold` probe-round gaps, then the round's own duration, then the longest gap between passes. With a
+ * quorum, the decision waits for the slowest observer of the quorum, which is at worst this.
+ *
+ * @example
+ * worstCaseDecisionMs({ probeIntervalMs: 10_000, failureThreshold: 3, longestTimeoutMs: 2_000 }, 3_000, 7_500).totalMs; // 39_500
+ */
+export function worstCaseDecisionMs(timing: DetectionTiming, roundBudgetMs: number, passIntervalMs: number): DecisionWorstCase {
+  const rounds = probeRoundOffsetsMs(timing.probeIntervalMs, roundBudgetMs);
+  const roundsMs = rounds.length === 0 ? Number.POSITIVE_INFINITY : longestSpanMs(rounds, timing.failureThreshold);
+  const passWaitMs = longestSpanMs(orchestratePassOffsetsMs(passIntervalMs), 1);
+  const reportMs = timing.longestTimeoutMs;
+  return { roundsMs, reportMs, passWaitMs, totalMs: roundsMs + reportMs + passWaitMs };
+}
+
+/**
+ * The orchestrator's pass interval for a set of groups (one shard): the longest whole fraction of the minute, no
+ * longer than the shortest probe interval, whose passes keep every group's decision within `detectionBoundMs`.
+ * When no interval can, the one that misses it least is chosen, and `fcp validate` warns about the groups that miss it.
+ *
+ * @example
+ * orchestratePassIntervalMs([{ probeIntervalMs: 10_000, failureThreshold: 3, longestTimeoutMs: 2_000 }], 3_000); // 7_500
+ */
+export function orchestratePassIntervalMs(timings: readonly DetectionTiming[], roundBudgetMs: number): number {
+  const shortestIntervalMs = Math.min(...timings.map((timing) => timing.probeIntervalMs));
+  const candidates = Array.from({ length: MAX_PASSES_PER_MINUTE }, (_, index) => SCHEDULE_PERIOD_MS / (index + 1)).filter(
+    (passIntervalMs) => Number.isInteger(passIntervalMs) && passIntervalMs <= shortestIntervalMs && passIntervalMs >= MIN_PASS_MS,
+  );
+  if (candidates.length === 0) return Math.max(MIN_PASS_MS, shortestIntervalMs);
+  // How far the worst group misses its bound with this interval (0 or less: every group meets it).
+  const overrunMs = (passIntervalMs: number) =>
+    Math.max(...timings.map((timing) => worstCaseDecisionMs(timing, roundBudgetMs, passIntervalMs).totalMs - detectionBoundMs(timing)));
+  const meeting = candidates.find((passIntervalMs) => overrunMs(passIntervalMs) <= 0);
+  if (meeting !== undefined) return meeting;
+  // None can (the probe's gaps alone miss the bound): the interval that misses it least, with the fewest passes.
+  return candidates.reduce((best, candidate) => (overrunMs(candidate) < overrunMs(best) ? candidate : best));
+}
+
+/**
+ * A probe round's budget in a fleet: the longest timeout of any group's endpoints or checks plus the margin
+ * (`runProbeRounds` waits this long for a round before its invocation's end).
+ *
+ * @example
+ * probeRoundBudgetMs([{ probeIntervalMs: 10_000, failureThreshold: 3, longestTimeoutMs: 2_000 }]); // 3_000
+ */
+export function probeRoundBudgetMs(timings: readonly DetectionTiming[]): number {
+  return Math.max(0, ...timings.map((timing) => timing.longestTimeoutMs)) + PROBE_ROUND_MARGIN_MS;
 }

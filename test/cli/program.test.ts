@@ -487,6 +487,18 @@ describe('fcp validate', () => {
     expect(term.out()).toBe('config/drill.yaml is valid: 1 group(s): orders');
   });
 
+  it('warns on stderr about a group whose decision can take longer than interval × threshold + one interval, still valid', async () => {
+    // Prepare: the drill's 5 s probes, 3 rounds: the minute's edges leave longer gaps than 5 s.
+    const term = terminal(new InProcessTransport(inMemoryWorld().deps));
+
+    // Act
+    const code = await runCli(['validate', 'config/drill.yaml'], term.io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(term.err()).toMatch(/^warning: groups\[0\] \(orders\) policy\.probeIntervalSeconds 5, policy\.failureThreshold 3, .* up to 27 s after a failure, more than interval × threshold \+ one interval \(20 s\)/);
+  });
+
   it('prints each problem and exits 2 for an invalid configuration', async () => {
     // Prepare
     const directory = await mkdtemp(join(tmpdir(), 'fcp-validate-'));

@@ -20,6 +20,21 @@ describe('deploymentFacts', () => {
     expect(facts.tableName).toBe('failover-control-plane-staging');
   });
 
+  it('schedules the orchestrator once a minute per shard the groups name, each invocation told its shard', async () => {
+    // Prepare: the example's group names no shard; then a copy of it in shard east, and another in the default shard.
+    const config = await loadConfig(join(repositoryRoot, 'config/example.yaml'));
+    const [group] = config.groups;
+    const sharded = { ...config, groups: [group!, { ...group!, id: 'east-1', shard: 'east' }, { ...group!, id: 'other', shard: 'default' }] };
+
+    // Act
+    const single = deploymentFacts(config, request).orchestrateSchedules;
+    const split = deploymentFacts(sharded, request).orchestrateSchedules;
+
+    // Assess
+    expect(single).toEqual([{ schedule: { rate: 'rate(1 minute)', input: { shard: 'default' } } }]);
+    expect(split.map((event) => event.schedule.input.shard)).toEqual(['default', 'east']);
+  });
+
   it('refuses an observer region the configuration does not list', async () => {
     // Prepare
     const config = await loadConfig(join(repositoryRoot, 'config/example.yaml'));

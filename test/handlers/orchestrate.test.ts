@@ -6,6 +6,7 @@ import type { ExecutorDeps } from '../../src/application/executor.js';
 import { runProbeRound } from '../../src/application/probeRound.js';
 import { loadConfig } from '../../src/config/load.js';
 import { FatalStepError } from '../../src/domain/errors.js';
+import { shardLeaseKey } from '../../src/domain/shards.js';
 import { InMemoryCommandQueue } from '../doubles/InMemoryCommandQueue.js';
 import { InMemoryDatabase } from '../doubles/InMemoryDatabase.js';
 import { InMemoryEventLog } from '../doubles/InMemoryEventLog.js';
@@ -65,7 +66,7 @@ afterEach(() => {
 });
 
 describe('the orchestrate handler', () => {
-  it('runs a pass every probe interval until the invocation is nearly over', async () => {
+  it('runs passes through the minute, often enough to keep detection within its bound, until the invocation is nearly over', async () => {
     // Prepare
     const { deps, telemetry } = await executorWorld();
     await probeFromEveryObserver(deps, 1);
@@ -75,12 +76,48 @@ describe('the orchestrate handler', () => {
     const result = await handler({}, lambdaContext(60_000));
 
     // Assess
-    // Passes at 0, 10 ... 50 s; one at 60 s would not fit before the 57 s deadline.
-    expect(result.passes).toBe(6);
+    // 10 s probes, 3 rounds, 2 s timeouts: a pass every 7.5 s (shardPassIntervalMs), at 0, 7.5 ... 52.5 s; one at
+    // 60 s would not fit before the 57 s deadline.
+    expect(result.passes).toBe(8);
     expect(result.outcomes).toEqual([expect.objectContaining({ groupId: 'orders', result: 'idle', state: 'monitoring' })]);
     const metrics = output.metrics();
-    expect(valuesOf(metrics, 'FailoverStalled', { service: 'failover-control-plane' })).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(valuesOf(metrics, 'OrchestratorPasses')).toEqual([6]);
+    expect(valuesOf(metrics, 'FailoverStalled', { service: 'failover-control-plane' })).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(valuesOf(metrics, 'OrchestratorPasses')).toEqual([8]);
+  });
+
+  it('acts only on the groups of the shard its schedule names, under that shard\'s lease', async () => {
+    // Prepare: orders in the default shard, a copy of it in shard east.
+    const { deps, telemetry } = await executorWorld();
+    const east = { ...deps.config.groups[0]!, id: 'orders-east', shard: 'east' };
+    const config = { ...deps.config, groups: [...deps.config.groups, east] };
+    const sharded = { ...deps, config };
+    await probeFromEveryObserver(sharded, 1);
+    const handler = createOrchestrateHandler({ load: async () => sharded, ...telemetry });
+
+    // Act
+    const result = await handler({ shard: 'east' }, lambdaContext(60_000));
+
+    // Assess
+    expect(result.outcomes).toEqual([expect.objectContaining({ groupId: 'orders-east', result: 'idle' })]);
+    expect(await deps.stateStore.load('orders')).toBeUndefined();
+    // Given up at the end: the next invocation of the shard takes it at once, in a new epoch.
+    const next = await deps.stateStore.acquireLease(shardLeaseKey('east'), 'next-invocation', deps.clock.now(), 30_000);
+    expect(next.epoch).toBe(2);
+  });
+
+  it('refuses an event whose shard is not a shard name, loading nothing', async () => {
+    // Prepare
+    const { deps, telemetry } = await executorWorld();
+    const load = vi.fn(async () => deps);
+    const handler = createOrchestrateHandler({ load, ...telemetry });
+
+    // Act
+    const run = handler({ shard: 'East Coast' } as never, lambdaContext(60_000));
+
+    // Assess
+    await expect(run).rejects.toThrow(/orchestrate event is malformed/);
+    expect(load).not.toHaveBeenCalled();
+    expect(deps.stateStore.calls.load).toBe(0);
   });
 
   it('carries a confirmed outage through a failover and publishes its RTO and phase durations once', async () => {

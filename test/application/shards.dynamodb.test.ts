@@ -1,0 +1,233 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
+import type { ExecutorDeps } from '../../src/application/executor.js';
+import { orchestrateShard, type Outcome } from '../../src/application/orchestrate.js';
+import type { ControlPlaneConfig, GroupConfig } from '../../src/config/schema.js';
+import { UnknownShardError } from '../../src/domain/errors.js';
+import { shardLeaseKey } from '../../src/domain/shards.js';
+import type { Database } from '../../src/ports/Database.js';
+import type { StateStore } from '../../src/ports/StateStore.js';
+import type { Traffic } from '../../src/ports/Traffic.js';
+import { localClient } from '../support/dynamodbLocal.js';
+import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
+
+let client: DynamoDBClient;
+let tables = 0;
+
+beforeAll(() => {
+  client = localClient(inject('dynamodbEndpoint'));
+});
+
+afterAll(() => {
+  client.destroy();
+});
+
+/** The drill's group `orders` plus copies of it, each in the shard `shards` names (undefined: the default shard). */
+function shardedConfig(shards: Record<string, string | undefined>): ControlPlaneConfig {
+  return drillConfig((draft) => {
+    const template = draft.groups[0]!;
+    draft.groups = Object.entries(shards).map(([id, shard]) => {
+      const group = structuredClone(template) as { -readonly [K in keyof GroupConfig]: GroupConfig[K] };
+      group.id = id;
+      group.dns = { ...group.dns, recordName: `${id}.drill.internal` };
+      if (shard !== undefined) group.shard = shard;
+      return group as GroupConfig;
+    });
+  });
+}
+
+/** The in-memory world on one fresh table of DynamoDB Local. */
+async function worldOnDynamoDb(config: ControlPlaneConfig) {
+  tables += 1;
+  const tableName = `shards-${process.pid}-${tables}`;
+  await createTable(client, tableName);
+  const stores = createDynamoDbStores({ client, tableName });
+  const world = inMemoryWorld(config);
+  const deps = {
+    ...world.deps,
+    stateStore: stores.stateStore,
+    eventLog: stores.eventLog,
+    observations: stores.observationStore,
+    commands: stores.commandQueue,
+    fleet: stores.fleetLedger,
+  };
+  return { ...world, deps };
+}
+
+/** Every key one invocation's state store was asked about, and the lease calls in the order made, by `tag`. */
+function watchedStateStore(store: StateStore, tag: string, log: string[], keys: Set<string>): StateStore {
+  return {
+    load: (groupId) => (keys.add(groupId), store.load(groupId)),
+    createIfAbsent: (record) => (keys.add(record.groupId), store.createIfAbsent(record)),
+    acquireLease: async (groupId, owner, now, ttlMs, held) => {
+      keys.add(groupId);
+      const lease = await store.acquireLease(groupId, owner, now, ttlMs, held);
+      log.push(`${tag} took ${groupId}`);
+      return lease;
+    },
+    save: (next, expected, lease, now) => (keys.add(next.groupId), store.save(next, expected, lease, now)),
+    releaseLease: async (groupId, lease) => {
+      keys.add(groupId);
+      log.push(`${tag} released ${groupId}`);
+      await store.releaseLease(groupId, lease);
+    },
+  };
+}
+
+/** Records the start and end of every effect, so a test can show no two executors ran one at the same moment. */
+function watchedEffects(deps: ExecutorDeps, tag: string, log: string[]): Pick<ExecutorDeps, 'database' | 'traffic'> {
+  const around = async <T>(name: string, effect: () => Promise<T>): Promise<T> => {
+    log.push(`${tag} starts ${name}`);
+    try {
+      return await effect();
+    } finally {
+      log.push(`${tag} ends ${name}`);
+    }
+  };
+  const database: Database = {
+    describe: (group, region) => deps.database.describe(group, region),
+    fence: (group, region, mode, effect) => around('fence', () => deps.database.fence(group, region, mode, effect)),
+    promote: (group, region, options, effect) => around('promote', () => deps.database.promote(group, region, options, effect)),
+  };
+  const traffic: Traffic = {
+    currentRegion: (group) => deps.traffic.currentRegion(group),
+    pointTo: (group, region, comment, effect) => around('pointTo', () => deps.traffic.pointTo(group, region, comment, effect)),
+    changeStatus: (changeId) => deps.traffic.changeStatus(changeId),
+  };
+  return { database, traffic };
+}
+
+/** Who is inside an effect at each line of `log`: never more than one. */
+function overlappingEffects(log: readonly string[]): string[] {
+  const inside = new Map<string, number>();
+  const overlaps: string[] = [];
+  for (const line of log) {
+    const [tag, verb] = line.split(' ') as [string, string];
+    if (verb === 'starts') {
+      inside.set(tag, (inside.get(tag) ?? 0) + 1);
+      if ([...inside.values()].filter((count) => count > 0).length > 1) overlaps.push(line);
+    } else if (verb === 'ends') {
+      inside.set(tag, inside.get(tag)! - 1);
+    }
+  }
+  return overlaps;
+}
+
+describe('orchestrate shards on DynamoDB Local', () => {
+  it('runs two shards at once, each reading and writing only its own groups and its own shard lease', async () => {
+    // Prepare: four groups, two in each shard, all healthy.
+    const config = shardedConfig({ orders: 'east', billing: 'east', search: 'west', mail: 'west' });
+    const { deps, clock } = await worldOnDynamoDb(config);
+    for (const group of config.groups) await probeRound(deps, group);
+    const log: string[] = [];
+    const touched = { east: new Set<string>(), west: new Set<string>() };
+    const run = (shard: 'east' | 'west') =>
+      orchestrateShard(
+        { ...deps, stateStore: watchedStateStore(deps.stateStore, shard, log, touched[shard]) },
+        { shard, owner: `${shard}-invocation`, deadline: clock.now() + 12_000, intervalMs: 5_000, minPassMs: 1_000 },
+      );
+
+    // Act
+    const [east, west] = await Promise.all([run('east'), run('west')]);
+
+    // Assess
+    expect([...touched.east].sort()).toEqual(['billing', 'orders', shardLeaseKey('east')].sort());
+    expect([...touched.west].sort()).toEqual(['mail', 'search', shardLeaseKey('west')].sort());
+    expect(east.outcomes.map((outcome) => outcome.groupId).sort()).toEqual(['billing', 'orders']);
+    expect(west.outcomes.map((outcome) => outcome.groupId).sort()).toEqual(['mail', 'search']);
+    expect([...east.outcomes, ...west.outcomes].every((outcome) => outcome.result === 'idle')).toBe(true);
+    expect(east.passes).toBeGreaterThan(1);
+    expect(west.passes).toBeGreaterThan(1);
+    expect(log).toContain(`east released ${shardLeaseKey('east')}`);
+    expect(log).toContain(`west released ${shardLeaseKey('west')}`);
+  });
+
+  it('lets a second invocation of one shard run no pass while the first holds the shard lease', async () => {
+    // Prepare
+    const config = shardedConfig({ orders: 'east', billing: 'east' });
+    const { deps, clock } = await worldOnDynamoDb(config);
+    for (const group of config.groups) await probeRound(deps, group);
+    const log: string[] = [];
+    const run = (tag: string, deadline: number) =>
+      orchestrateShard(
+        { ...deps, stateStore: watchedStateStore(deps.stateStore, tag, log, new Set()) },
+        {
+          shard: 'east',
+          owner: tag,
+          deadline,
+          intervalMs: 5_000,
+          minPassMs: 1_000,
+          onOutcome: (outcome: Outcome) => log.push(`${tag} passed ${outcome.groupId}`),
+        },
+      );
+
+    // Act: the second starts while the first is running; both share the test clock, which each sleep moves on.
+    const deadline = clock.now() + 30_000;
+    const [first, second] = await Promise.all([run('first', deadline), run('second', deadline)]);
+
+    // Assess: whichever took the shard lease first ran every pass; the other stood by and touched no group.
+    const [holder, other] = log[0] === `first took ${shardLeaseKey('east')}` ? [first, second] : [second, first];
+    expect(holder.passes).toBeGreaterThan(0);
+    expect(other.standby).toMatch(/lease held by/);
+    expect(other.passes).toBe(0);
+    const otherTag = holder === first ? 'second' : 'first';
+    expect(log.filter((line) => line.startsWith(otherTag))).toEqual([]);
+  });
+
+  it('acts on a group moved between shards with one shard at a time while both run, and fails it over exactly once', async () => {
+    // Prepare: during a deployment the old configuration has `orders` in shard east, the new one in shard west; both
+    // run at once. The primary is confirmed down.
+    const before = shardedConfig({ orders: 'east', billing: 'east' });
+    const after = shardedConfig({ orders: 'west', billing: 'east' });
+    const { deps, clock } = await worldOnDynamoDb(before);
+    const orders = before.groups[0]!;
+    await confirmDown(deps, orders, [PRIMARY]);
+    for (const group of before.groups.slice(1)) await probeRound(deps, group);
+    const log: string[] = [];
+    const run = (shard: 'east' | 'west', config: ControlPlaneConfig, wave: number) =>
+      orchestrateShard(
+        {
+          ...deps,
+          config,
+          stateStore: watchedStateStore(deps.stateStore, shard, log, new Set()),
+          ...watchedEffects(deps, shard, log),
+        },
+        { shard, owner: `${shard}-${wave}`, deadline: clock.now() + 15_000, intervalMs: 5_000, minPassMs: 1_000 },
+      );
+
+    // Act: invocations of both shards at once, wave after wave, until the failover is done.
+    const states: string[] = [];
+    for (let wave = 0; wave < 6 && !states.includes('failedOver'); wave += 1) {
+      const runs = await Promise.all([run('east', before, wave), run('west', after, wave)]);
+      states.push(...runs.flatMap((shardRun) => shardRun.outcomes.filter((outcome) => outcome.groupId === orders.id)).map((outcome) => ('state' in outcome ? outcome.state : 'error')));
+      clock.advance(31_000);
+      await probeRound(deps, orders, { down: [PRIMARY] });
+    }
+
+    // Assess: no effect of one shard overlapped one of the other; every step ran once; the log has no gap.
+    expect(states).toContain('failedOver');
+    expect(log.some((line) => line.startsWith('east starts'))).toBe(true);
+    expect(log.some((line) => line.startsWith('west took orders'))).toBe(true);
+    expect(overlappingEffects(log)).toEqual([]);
+    expect(deps.database.calls.promoteEffective).toBe(1);
+    expect(deps.traffic.calls.changes).toBe(1);
+    const events = (await deps.eventLog.list(orders.id)).reverse();
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events.filter((event) => event.type === 'PROMOTION_STARTED')).toHaveLength(1);
+  });
+
+  it('refuses a shard that no group names, acting on nothing', async () => {
+    // Prepare
+    const config = shardedConfig({ orders: undefined });
+    const { deps, clock } = await worldOnDynamoDb(config);
+
+    // Act
+    const run = orchestrateShard(deps, { shard: 'east', owner: 'invocation', deadline: clock.now() + 10_000, intervalMs: 5_000, minPassMs: 1_000 });
+
+    // Assess
+    await expect(run).rejects.toThrow(UnknownShardError);
+    await expect(run).rejects.toThrow(/shard east names no configured group \(shards: default\)/);
+    expect(await deps.stateStore.load('orders')).toBeUndefined();
+  });
+});
