@@ -124,6 +124,10 @@ interface GroupWatch {
   /** The newest `split-brain-risk` notification of the group. */
   lastSplitBrainAlarmAt?: EpochMs;
   lastBadAt: Map<RegionName, EpochMs>;
+  /** Since when no running observer can read a region's database role (its API errs or throttles, it is cut off). */
+  unreadableSince: Map<RegionName, EpochMs>;
+  /** The last time the data plane showed a region failing (down, or a quorum of running observers sees it fail). */
+  dataPlaneBadAt: Map<RegionName, EpochMs>;
   seenFailovers: Set<string>;
   awaitingAcknowledgement: boolean;
   acknowledgedSinceCompletion: boolean;
@@ -164,6 +168,8 @@ export class InvariantChecker {
         writerSince: new Map(),
         writerEnded: new Map(),
         lastBadAt: new Map(Object.keys(group.regions).map((region) => [region, start - 3_600_000])),
+        unreadableSince: new Map(),
+        dataPlaneBadAt: new Map(),
         seenFailovers: new Set(),
         awaitingAcknowledgement: false,
         acknowledgedSinceCompletion: false,
@@ -303,6 +309,9 @@ export class InvariantChecker {
     for (const region of Object.keys(group.regions)) {
       const failing = observers.filter((observer) => this.world.cloud.httpProblem(group.id, region, observer) !== undefined).length;
       if (this.world.cloud.isRegionDown(region) || this.world.cloud.databaseDown(group.id, region) || failing >= quorum) watch.lastBadAt.set(region, now);
+      if (this.world.cloud.isRegionDown(region) || failing >= quorum) watch.dataPlaneBadAt.set(region, now);
+      if (observers.some((observer) => this.world.cloud.roleReadable(observer, region))) watch.unreadableSince.delete(region);
+      else if (!watch.unreadableSince.has(region)) watch.unreadableSince.set(region, now);
     }
   }
 
@@ -355,7 +364,7 @@ export class InvariantChecker {
     }
     const visible = writers
       .filter((region) => region !== saved.primaryRegion)
-      .some((region) => observers.some((observer) => !this.world.cloud.isPartitioned(observer, region)));
+      .some((region) => observers.some((observer) => !this.world.cloud.isPartitioned(observer, region)) && this.returnVisible(watch, region, now));
     if (!visible) {
       watch.splitBrainVisibleSince = undefined;
       return;
@@ -369,6 +378,21 @@ export class InvariantChecker {
         group.id,
       );
     }
+  }
+
+  /**
+   * Whether the control plane could see that `region` writes now. It could, unless the region began its current
+   * writing period while no running observer could read its role, and the data plane never showed it pause: then
+   * nothing the control plane reads changed when the writes began (same health, same unanswered API), so it can know
+   * only once the role can be read again. A writer it saw writing before its role became unreadable stays visible:
+   * losing sight of a writer is no excuse (doubt keeps the alarm).
+   */
+  private returnVisible(watch: GroupWatch, region: RegionName, now: EpochMs): boolean {
+    const hiddenSince = watch.unreadableSince.get(region);
+    if (hiddenSince === undefined) return true;
+    if ((watch.writerSince.get(region) ?? now) < hiddenSince) return true;
+    const pause = watch.writerEnded.get(region);
+    return pause !== undefined && (watch.dataPlaneBadAt.get(region) ?? -Infinity) >= pause.at;
   }
 
   private checkNewFailover(group: GroupConfig, watch: GroupWatch, saved: SavedState, now: EpochMs): void {

@@ -172,6 +172,11 @@ export class SimCloud {
     return this.partitions.has(`${observer}>${region}`);
   }
 
+  /** True when `observer` can read the role of the databases in `region` (the region is up, reachable, its API answers). */
+  roleReadable(observer: RegionName, region: RegionName): boolean {
+    return !this.regionsDown.has(region) && !this.apiErrors.has(region) && !this.isPartitioned(observer, region);
+  }
+
   setCrashed(group: string, region: RegionName, status: CrashStatus | undefined, httpFollows = false): void {
     this.change(() => {
       const db = this.db(group, region);

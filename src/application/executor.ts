@@ -6,9 +6,10 @@ import { evaluateGroup } from '../domain/verdicts.js';
 import { notificationSubject } from '../domain/notification.js';
 import type { CommandQueue, StoredCommand } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
-import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters, type SplitBrainEpisodes } from '../domain/splitBrain.js';
+import { expectedWriter, splitBrainEpisodes, suspectedWriters, writerEvidence, type SplitBrainAlarm, type SplitBrainEpisodes, type WriterEvidence } from '../domain/splitBrain.js';
 import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS, STATE_REFRESH_MS } from '../domain/timing.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
+import type { DatabaseState } from '../ports/Database.js';
 import type { EventLog } from '../ports/EventLog.js';
 import type { Notifier } from '../ports/Notifier.js';
 import type { ObservationStore } from '../ports/ObservationStore.js';
@@ -133,6 +134,7 @@ class GroupSession {
   private snapshot: FailoverSnapshot;
   private health: Record<string, RegionHealth>;
   private splitBrain: SplitBrainEpisodes;
+  private splitBrainConfirmed: string[];
   private drafts: Omit<LoggedEvent, 'groupId' | 'seq'>[] = [];
   private notifications: Notification[] = [];
   private failovers = new Map<string, FailoverRecord>();
@@ -162,6 +164,8 @@ class GroupSession {
     this.snapshot = restoreSnapshot(record, group, deps.clock.now());
     this.health = { ...record.health };
     this.splitBrain = { ...record.splitBrain };
+    // A record saved before the field existed: its open episodes were told as two writers already.
+    this.splitBrainConfirmed = [...(record.splitBrainConfirmed ?? Object.keys(record.splitBrain ?? {}))];
     this.processed = [...record.processedCommandIds];
     this.topology = topologyStateOf(record);
   }
@@ -227,9 +231,11 @@ class GroupSession {
   }
 
   /**
-   * Two writers is the worst outcome there is: say so loudly, once per episode (`splitBrainEpisodes`), for any
-   * region other than the one that may write whose fresh health reports a writer role. A new suspect is checked
-   * with the provider first: one it reports fenced, failed, stopped or a replica is not a writer (until it recovers).
+   * Two writers is the worst outcome there is: say so loudly (`splitBrainEpisodes`), for any region other than the
+   * one that may write whose fresh health reports a writer role. Every suspect is checked with the provider: one it
+   * reports fenced, failed, stopped or a replica opens no episode; one it cannot answer for opens an episode whose alarm
+   * says it could not be verified not writing; and an open episode whose suspect the provider then answers for as a
+   * writable writer is told again, as confirmed.
    */
   private async raiseSplitBrainRisk(now: EpochMs): Promise<void> {
     const { context } = this.snapshot;
@@ -239,45 +245,53 @@ class GroupSession {
       failingOver: this.snapshot.matches('failingOver') || this.snapshot.matches('stalled'),
       observers: { regions: this.deps.config.fleet.observerRegions, quorum: this.group.policy.observerQuorum },
     });
-    const notWriters = new Set<string>();
-    // Every suspect is checked with the provider, an open episode's too: one that stopped serving (stopped,
-    // rebooting, fenced) ends its episode, so its return as a writer is told again.
+    const evidence = new Map<string, WriterEvidence>();
+    const answeredRoles = new Map<string, string>();
     for (const region of suspectedWriters(this.health, view)) {
-      if (await this.providerSaysNotWriter(region)) notWriters.add(region);
+      const answer = await this.providerAnswer(region);
+      evidence.set(region, writerEvidence(answer));
+      if (answer !== undefined && answer.role !== 'unknown') answeredRoles.set(region, answer.role);
     }
-    const { open, opened } = splitBrainEpisodes({ health: this.health, view, open: this.splitBrain, now, notWriters });
-    this.splitBrain = open;
-    for (const region of opened) {
-      const role = this.health[region]?.databaseRole;
-      const writer = view.writer;
-      const claim =
-        role === 'primary' || role === 'standalone'
-          ? `The database in ${region} reports itself ${role} (writable) while ${writer} is the writer: two writers.`
-          : `The old primary in ${region} serves again, was never fenced, and its role cannot be read (its provider API does not answer): it may take writes while ${writer} is the writer.`;
-      const text =
-        `${claim} Writes reaching ${region} will be lost or diverge.\n` +
-        `Fence ${region} now (stop it, or apply its read-only parameter group), then check which writes landed where.`;
-      this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail: { region, role, writer } });
-      this.notifications.push({
-        groupId: this.group.id,
-        environment: this.group.environment,
-        type: 'split-brain-risk',
-        severity: 'critical',
-        subject: notificationSubject(this.group, `two writers: ${region} and ${writer}`),
-        text,
-        details: { region, role, writer, primaryRegion: context.primaryRegion, health: this.health[region] },
-        dedupeKey: `${this.group.id}:split-brain:${region}:${open[region]}`,
-      });
-    }
+    const result = splitBrainEpisodes({ health: this.health, view, open: this.splitBrain, confirmed: this.splitBrainConfirmed, now, evidence });
+    this.splitBrain = result.open;
+    this.splitBrainConfirmed = result.confirmed;
+    for (const alarm of result.alarms) this.tellSplitBrain(alarm, answeredRoles.get(alarm.region) ?? this.health[alarm.region]?.databaseRole, view.writer, now);
   }
 
-  /** True only when the provider positively answers that the region cannot take writes (`cannotTakeWrites`). */
-  private async providerSaysNotWriter(region: string): Promise<boolean> {
+  private tellSplitBrain(alarm: SplitBrainAlarm, role: string | undefined, writer: string, now: EpochMs): void {
+    const { region } = alarm;
+    const known = role === 'primary' || role === 'standalone';
+    const claim = alarm.escalation
+      ? `Confirmed: the database in ${region} now answers as a writable ${role ?? 'writer'} while ${writer} is the writer: two writers (its episode opened at ${new Date(alarm.since).toISOString()}, when it could not be verified or had stopped).`
+      : alarm.evidence === 'serving'
+        ? `The database in ${region} reports itself ${role ?? 'a writer'} (writable) while ${writer} is the writer: two writers.`
+        : known
+          ? `The database in ${region} last reported itself ${role} while ${writer} is the writer, and its provider cannot confirm it takes no writes (no answer): it may be a second writer.`
+          : `The old primary in ${region} serves again, was never fenced, and its role cannot be read (its provider API does not answer): it may take writes while ${writer} is the writer.`;
+    const text =
+      `${claim} Writes reaching ${region} will be lost or diverge.\n` +
+      `Fence ${region} now (stop it, or apply its read-only parameter group), then check which writes landed where.`;
+    const evidence = alarm.evidence === 'serving' ? 'confirmed' : 'unverified';
+    const detail = { region, role, writer, evidence, ...(alarm.escalation ? { escalation: true } : {}) };
+    this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail });
+    this.notifications.push({
+      groupId: this.group.id,
+      environment: this.group.environment,
+      type: 'split-brain-risk',
+      severity: 'critical',
+      subject: notificationSubject(this.group, `${alarm.evidence === 'serving' ? 'two writers' : 'possible second writer'}: ${region} and ${writer}${alarm.escalation ? ' (confirmed)' : ''}`),
+      text,
+      details: { ...detail, primaryRegion: this.snapshot.context.primaryRegion, health: this.health[region] },
+      dedupeKey: `${this.group.id}:split-brain:${region}:${alarm.since}${alarm.escalation ? `:confirmed:${now}` : ''}`,
+    });
+  }
+
+  /** What the provider answers about a suspect; undefined when it does not answer (no proof either way). */
+  private async providerAnswer(region: string): Promise<DatabaseState | undefined> {
     try {
-      return cannotTakeWrites(await this.deps.database.describe(this.group, region));
+      return await this.deps.database.describe(this.group, region);
     } catch {
-      // No answer is no proof: the suspect stays a suspect and the alarm is raised.
-      return false;
+      return undefined;
     }
   }
 
@@ -357,7 +371,8 @@ class GroupSession {
       !sameStored(decisiveSnapshot(failoverMachine.getPersistedSnapshot(this.snapshot)), decisiveSnapshot(this.record.snapshot)) ||
       !sameStored(decisiveHealth(this.health), decisiveHealth(this.record.health)) ||
       topologyChanged(this.record, this.topology) ||
-      !sameStored(this.splitBrain, this.record.splitBrain ?? {})
+      !sameStored(this.splitBrain, this.record.splitBrain ?? {}) ||
+      !sameStored(this.splitBrainConfirmed, this.record.splitBrainConfirmed ?? Object.keys(this.record.splitBrain ?? {}))
     );
   }
 
@@ -386,6 +401,7 @@ class GroupSession {
       snapshot: failoverMachine.getPersistedSnapshot(this.snapshot),
       health: this.health,
       splitBrain: this.splitBrain,
+      splitBrainConfirmed: this.splitBrainConfirmed,
       outbox,
       nextEventSeq: seq,
       processedCommandIds: this.processed.slice(-MAX_REMEMBERED_COMMANDS),

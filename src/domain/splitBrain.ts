@@ -128,36 +128,83 @@ function freshObservers(region: RegionHealth, observers: ObserverQuorum): number
 }
 
 /**
- * The split-brain rule: any writer other than the one that may write raises `split-brain-risk`, once per episode,
- * whatever the reason (a region newly reporting a writer role, an old primary whose role never changed through a
- * failover, a stalled failover whose old primary came back). An episode stays open while the region is a suspect or
- * its role is unknown (no fresh report: silence is not a fix), and closes when fresh health shows it a replica, it
- * becomes the writer, or its data plane is confirmed down (verdict unhealthy): a return as a writer after that is a
- * new episode with a new alarm. Pure: the caller saves `open` with the group's state and raises one alarm per `opened` region.
+ * What the provider's own answer about a suspect, read this pass, shows: `serving` (it answers as a writable
+ * primary or standalone: the second writer is confirmed), `not-serving` (`cannotTakeWrites`: a replica, fenced,
+ * stopped, rebooting...), or `unverified` (no answer, an API error, a throttle, or anything in between).
  *
  * @example
- * const { open, opened } = splitBrainEpisodes({ health, view, open: record.splitBrain ?? {}, now });
- * for (const region of opened) raiseAlarm(region, open[region]);
+ * writerEvidence({ role: 'primary', status: 'available', writable: true }); // 'serving'
+ * writerEvidence(undefined); // 'unverified': the describe call threw
+ */
+export type WriterEvidence = 'serving' | 'not-serving' | 'unverified';
+
+export function writerEvidence(state: { role: string; status: string; writable: boolean; fenced?: boolean } | undefined): WriterEvidence {
+  if (state === undefined) return 'unverified';
+  if (cannotTakeWrites(state)) return 'not-serving';
+  return state.writable && (state.role === 'primary' || state.role === 'standalone') ? 'serving' : 'unverified';
+}
+
+/** One `split-brain-risk` alarm the rule asks for: a new episode, or an open one whose second writer is now confirmed. */
+export interface SplitBrainAlarm {
+  readonly region: RegionName;
+  /** When the region's episode opened (the alarm's dedupe key carries it). */
+  readonly since: EpochMs;
+  /** `serving`: the provider answers it is a writable writer; `unverified`: it could not be verified not writing. */
+  readonly evidence: 'serving' | 'unverified';
+  /** True for the alarm of an episode already open whose evidence rose to `serving` (the escalation). */
+  readonly escalation: boolean;
+}
+
+/**
+ * The split-brain rule: any writer other than the one that may write raises `split-brain-risk`, whatever the reason
+ * (a region newly reporting a writer role, an old primary whose role never changed through a failover, a stalled
+ * failover whose old primary came back), once when its episode opens and once more each time, within the open
+ * episode, the provider's answer rises to `serving` after it was not: the first alarm may only say the region could
+ * not be verified not writing (no answer), or the region may have stopped (rebooting, stopped) and come back; either
+ * way a confirmed second writer is told as such. A control-plane answer never closes an episode (a provider saying
+ * "rebooting" is no evidence that nobody writes there; it only takes the confirmation away). An episode stays open
+ * while the region is a suspect or its role is unknown (silence is not a fix), and closes when fresh health shows it a
+ * replica, it becomes the writer, or its data plane is confirmed down (verdict unhealthy): a return as a writer after
+ * that is a new episode with a new alarm. Evidence is given for this pass's suspects (`suspectedWriters`); a suspect
+ * without an answer is `unverified`, and a region of an open episode that is no suspect now loses its confirmation.
+ * Pure: the caller saves `open` and `confirmed` with the group's state and raises one alarm per entry of `alarms`.
+ *
+ * @example
+ * const result = splitBrainEpisodes({ health, view, open: record.splitBrain ?? {}, confirmed: record.splitBrainConfirmed ?? [], now, evidence });
+ * for (const alarm of result.alarms) raiseAlarm(alarm);
  */
 export function splitBrainEpisodes(input: {
   health: Readonly<Record<RegionName, RegionHealth>>;
   view: WriterView;
   open: SplitBrainEpisodes;
+  /** Regions whose open episode was last confirmed `serving` (saved with the group's state). */
+  confirmed?: readonly RegionName[];
   now: EpochMs;
-  notWriters?: ReadonlySet<RegionName>;
-}): { open: SplitBrainEpisodes; opened: RegionName[] } {
+  /** The provider's answer about each suspect this pass (`writerEvidence`); a suspect missing here is `unverified`. */
+  evidence?: ReadonlyMap<RegionName, WriterEvidence>;
+}): { open: SplitBrainEpisodes; confirmed: RegionName[]; opened: RegionName[]; escalated: RegionName[]; alarms: SplitBrainAlarm[] } {
   const { health, view, now } = input;
-  const suspects = new Set(suspectedWriters(health, view, input.notWriters));
+  const evidenceOf = (region: RegionName): WriterEvidence => input.evidence?.get(region) ?? 'unverified';
+  const wasConfirmed = new Set(input.confirmed ?? []);
+  // A suspect the provider positively answers cannot take writes opens no episode (it is not a writer now; when it
+  // serves again, it is a suspect anew), but it does not close one that is open either.
+  const suspects = new Set(suspectedWriters(health, view).filter((region) => input.open[region] !== undefined || evidenceOf(region) !== 'not-serving'));
   const next: Record<RegionName, EpochMs> = {};
   for (const [region, since] of Object.entries(input.open)) {
     const role = health[region]?.databaseRole;
     // Confirmed down by the data plane (a quorum of observers sees it fail) ends the episode too: it takes no writes
     // from clients while down, and coming back as a writer is a new episode that must be told again.
     const confirmedDown = health[region]?.verdict === 'unhealthy';
-    const cleared = region === view.writer || role === 'replica' || confirmedDown || input.notWriters?.has(region) === true;
+    const cleared = region === view.writer || role === 'replica' || confirmedDown;
     if (suspects.has(region) || !cleared) next[region] = since;
   }
   const opened = [...suspects].filter((region) => input.open[region] === undefined);
   for (const region of opened) next[region] = now;
-  return { open: next, opened };
+  const confirmed = [...suspects].filter((region) => evidenceOf(region) === 'serving');
+  const escalated = confirmed.filter((region) => input.open[region] !== undefined && !wasConfirmed.has(region));
+  const alarms: SplitBrainAlarm[] = [
+    ...opened.map((region) => ({ region, since: now, evidence: evidenceOf(region) === 'serving' ? ('serving' as const) : ('unverified' as const), escalation: false })),
+    ...escalated.map((region) => ({ region, since: next[region]!, evidence: 'serving' as const, escalation: true })),
+  ];
+  return { open: next, confirmed, opened, escalated, alarms };
 }

@@ -46,6 +46,8 @@ export interface GroupRecord {
   readonly processedCommandIds: readonly string[];
   /** Open split-brain episodes (region → since): one alarm per episode. Absent in records saved before it existed. */
   readonly splitBrain?: SplitBrainEpisodes;
+  /** Regions of `splitBrain` whose second writer the provider last confirmed writable (an escalation is told once). */
+  readonly splitBrainConfirmed?: readonly string[];
   readonly lease?: Lease;
   readonly updatedAt: EpochMs;
   /** Databases a reprotect put in place of the configured ones; absent until the first reprotect completes. */

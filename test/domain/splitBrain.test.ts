@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters } from '../../src/domain/splitBrain.js';
+import { cannotTakeWrites, expectedWriter, splitBrainEpisodes, suspectedWriters, writerEvidence } from '../../src/domain/splitBrain.js';
 import type { DatabaseRole, FailoverRecord, RegionHealth } from '../../src/domain/types.js';
 
 function health(roles: Record<string, DatabaseRole | undefined>): Record<string, RegionHealth> {
@@ -58,10 +58,11 @@ describe('split-brain rule', () => {
     const back = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view: { writer: 'b', observers: OBSERVERS }, open: silent.open, now: 40 });
 
     // Assess
-    expect(first).toEqual({ open: { a: 10 }, opened: ['a'] });
-    expect(again).toEqual({ open: { a: 10 }, opened: [] });
-    expect(silent).toEqual({ open: { a: 10 }, opened: [] });
+    expect(first).toMatchObject({ open: { a: 10 }, opened: ['a'], alarms: [{ region: 'a', since: 10, evidence: 'unverified', escalation: false }] });
+    expect(again).toMatchObject({ open: { a: 10 }, opened: [], alarms: [] });
+    expect(silent).toMatchObject({ open: { a: 10 }, opened: [], alarms: [] });
     expect(back.opened).toEqual([]);
+    expect(back.alarms).toEqual([]);
   });
 
   it('closes an episode when the region reports itself a replica, and opens a new one if it becomes a writer again', () => {
@@ -73,8 +74,9 @@ describe('split-brain rule', () => {
     const reopened = splitBrainEpisodes({ health: health({ a: 'standalone', b: 'primary' }), view: { writer: 'b', observers: OBSERVERS }, open: closed.open, now: 30 });
 
     // Assess
-    expect(closed).toEqual({ open: {}, opened: [] });
-    expect(reopened).toEqual({ open: { a: 30 }, opened: ['a'] });
+    expect(closed).toMatchObject({ open: {}, opened: [], alarms: [] });
+    expect(reopened).toMatchObject({ open: { a: 30 }, opened: ['a'] });
+    expect(reopened.alarms).toHaveLength(1);
   });
 
   it('does not open an episode for a region the provider confirms cannot take writes', () => {
@@ -84,11 +86,59 @@ describe('split-brain rule', () => {
       view: { writer: 'b', observers: OBSERVERS },
       open: {},
       now: 10,
-      notWriters: new Set(['a']),
+      evidence: new Map([['a', 'not-serving']]),
     });
 
     // Assess
-    expect(result).toEqual({ open: {}, opened: [] });
+    expect(result).toEqual({ open: {}, confirmed: [], opened: [], escalated: [], alarms: [] });
+  });
+
+  it('tells an episode opened without an answer again, once, when the provider confirms the second writer serving', () => {
+    // Prepare: the provider cannot answer (throttled) when the episode opens.
+    const regions = health({ a: 'primary', b: 'standalone' });
+    const view = { writer: 'b', observers: OBSERVERS };
+    const doubt = splitBrainEpisodes({ health: regions, view, open: {}, now: 10, evidence: new Map([['a', 'unverified']]) });
+
+    // Act
+    const confirmed = splitBrainEpisodes({ health: regions, view, open: doubt.open, confirmed: doubt.confirmed, now: 20, evidence: new Map([['a', 'serving']]) });
+    const still = splitBrainEpisodes({ health: regions, view, open: confirmed.open, confirmed: confirmed.confirmed, now: 30, evidence: new Map([['a', 'serving']]) });
+
+    // Assess
+    expect(doubt.alarms).toEqual([{ region: 'a', since: 10, evidence: 'unverified', escalation: false }]);
+    expect(confirmed).toEqual({
+      open: { a: 10 },
+      confirmed: ['a'],
+      opened: [],
+      escalated: ['a'],
+      alarms: [{ region: 'a', since: 10, evidence: 'serving', escalation: true }],
+    });
+    expect(still.alarms).toEqual([]);
+  });
+
+  it('keeps an episode open while the provider answers that the region is rebooting, and tells its return as a writer again', () => {
+    // Prepare: a confirmed second writer.
+    const regions = health({ a: 'primary', b: 'standalone' });
+    const view = { writer: 'b', observers: OBSERVERS };
+    const serving = splitBrainEpisodes({ health: regions, view, open: {}, now: 10, evidence: new Map([['a', 'serving']]) });
+
+    // Act: the provider says it cannot take writes (rebooting), then that it serves again.
+    const rebooting = splitBrainEpisodes({ health: regions, view, open: serving.open, confirmed: serving.confirmed, now: 20, evidence: new Map([['a', 'not-serving']]) });
+    const back = splitBrainEpisodes({ health: regions, view, open: rebooting.open, confirmed: rebooting.confirmed, now: 30, evidence: new Map([['a', 'serving']]) });
+
+    // Assess
+    expect(serving.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: false }]);
+    expect(rebooting).toEqual({ open: { a: 10 }, confirmed: [], opened: [], escalated: [], alarms: [] });
+    expect(back.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: true }]);
+  });
+
+  it('reads the provider answer as serving only for a writable writer, and no answer as unverified', () => {
+    // Assess
+    expect(writerEvidence({ role: 'primary', status: 'available', writable: true })).toBe('serving');
+    expect(writerEvidence({ role: 'standalone', status: 'available', writable: true })).toBe('serving');
+    expect(writerEvidence({ role: 'primary', status: 'rebooting', writable: false })).toBe('not-serving');
+    expect(writerEvidence({ role: 'unknown', status: 'unreachable', writable: false })).toBe('unverified');
+    expect(writerEvidence({ role: 'primary', status: 'modifying', writable: false })).toBe('unverified');
+    expect(writerEvidence(undefined)).toBe('unverified');
   });
 
   it('suspects an unfenced old primary whose role cannot be read once a quorum of fresh observers sees it pass, even with one observer stale', () => {
@@ -117,8 +167,9 @@ describe('split-brain rule', () => {
     const back = splitBrainEpisodes({ health: serving, view: { writer: 'b', observers: OBSERVERS }, open: whileDown.open, now: 30 });
 
     // Assess
-    expect(whileDown).toEqual({ open: {}, opened: [] });
-    expect(back).toEqual({ open: { a: 30 }, opened: ['a'] });
+    expect(whileDown).toMatchObject({ open: {}, opened: [], alarms: [] });
+    expect(back).toMatchObject({ open: { a: 30 }, opened: ['a'] });
+    expect(back.alarms).toHaveLength(1);
   });
 
   it('counts a failed, stopped or fenced database as unable to take writes, and a silent one as a suspect', () => {
