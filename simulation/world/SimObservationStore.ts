@@ -10,6 +10,14 @@ import type { ObservationStore } from '../../src/ports/ObservationStore.js';
 export class SimObservationStore implements ObservationStore {
   private readonly byGroup = new Map<GroupId, Map<string, ObserverReport>>();
 
+  async putReports(reports: readonly ObserverReport[], now?: EpochMs): Promise<void> {
+    for (const report of reports) await this.put(report, now);
+  }
+
+  async getReports(groupId: GroupId, observerRegion: RegionName): Promise<ObserverReport[]> {
+    return (await this.listForGroup(groupId)).filter((report) => report.observerRegion === observerRegion);
+  }
+
   async put(report: ObserverReport, now?: EpochMs): Promise<void> {
     let reports = this.byGroup.get(report.groupId);
     if (reports === undefined) this.byGroup.set(report.groupId, (reports = new Map()));

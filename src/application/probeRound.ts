@@ -129,12 +129,16 @@ export async function runProbeRound(
     groups.map(async (group) => {
       // Every HTTP probe starts now, before any wait: its timeout measures the request.
       const http = new Map(Object.keys(group.regions).map((region) => [region, probeHttp(deps.prober, group.regions[region]!.healthEndpoints)]));
-      const faults = await activeFaults(deps, group.id, startedAt, errors);
-      return Promise.all(
+      const [faults, previous] = await Promise.all([
+        activeFaults(deps, group.id, startedAt, errors),
+        previousReports(deps, group, input.observerRegion, input.written),
+      ]);
+      const probed = await Promise.all(
         Object.keys(group.regions).map((region) =>
-          limit(() => probeRegion(deps, group, region, input.observerRegion, faults, errors, http.get(region)!, input.written)),
+          limit(() => probeRegion(deps, group, region, input.observerRegion, faults, http.get(region)!, previous, errors)),
         ),
       );
+      return saveReports(deps, group, probed, previous, errors, input.written);
     }),
   );
   return { startedAt, durationMs: deps.clock.now() - startedAt, regions: perGroup.flat(), errors };
@@ -247,25 +251,39 @@ export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): Da
   };
 }
 
+/** The observer's stored reports of the group, by region: from this run's memory when it saved them all, else one read. */
+async function previousReports(
+  deps: ProbeDeps,
+  group: GroupConfig,
+  observerRegion: RegionName,
+  written: Map<string, ObserverReport> | undefined,
+): Promise<{ reports: Map<RegionName, ObserverReport> } | { error: string }> {
+  const regions = Object.keys(group.regions);
+  const known = regions.map((region) => written?.get(tallyKey(group.id, region)));
+  if (known.every((report) => report !== undefined)) return { reports: new Map(known.map((report) => [report.region, report])) };
+  try {
+    return { reports: new Map((await deps.observations.getReports(group.id, observerRegion)).map((report) => [report.region, report])) };
+  } catch (error) {
+    return { error: messageOf(error) };
+  }
+}
+
+interface ProbedRegion {
+  readonly report: ObserverReport;
+  readonly httpLatencyMs?: number;
+}
+
 async function probeRegion(
   deps: ProbeDeps,
   group: GroupConfig,
   region: RegionName,
   observerRegion: RegionName,
   faults: readonly InjectedFault[],
-  errors: string[],
   httpProbes: Promise<{ http: HttpProbeResult[]; httpLatencyMs?: number }>,
-  written?: Map<string, ObserverReport>,
-): Promise<RegionProbeOutcome> {
-  const key = tallyKey(group.id, region);
-  const known = written?.get(key);
-  const [previous, { http, httpLatencyMs }, database, connectionCheck] = await Promise.all([
-    known !== undefined
-      ? { report: known }
-      : deps.observations.get(group.id, region, observerRegion).then(
-          (report) => ({ report }),
-          (error: unknown) => ({ error: messageOf(error) }),
-        ),
+  previous: { reports: Map<RegionName, ObserverReport> } | { error: string },
+  errors: string[],
+): Promise<ProbedRegion> {
+  const [{ http, httpLatencyMs }, database, connectionCheck] = await Promise.all([
     httpProbes,
     observeDatabase(deps.database, group, region, deps.clock),
     checkConnection(deps, group, region, errors),
@@ -278,26 +296,45 @@ async function probeRegion(
     ...(connectionCheck === undefined ? {} : { connectionCheck }),
     ...(fault === undefined ? {} : { injectedFault: fault.scenario }),
   };
-  const base = { groupId: group.id, region, ...(httpLatencyMs === undefined ? {} : { httpLatencyMs }) };
+  // Without the previous report the streaks would restart from zero and hide a failure in progress: the report is
+  // only returned, never saved (see saveReports).
+  const report = nextObserverReport('error' in previous ? undefined : previous.reports.get(region), { groupId: group.id, region, observerRegion, round });
+  return { report, ...(httpLatencyMs === undefined ? {} : { httpLatencyMs }) };
+}
+
+/** Saves the group's reports with one write, and answers each region's outcome with what went wrong in storing it. */
+async function saveReports(
+  deps: ProbeDeps,
+  group: GroupConfig,
+  probed: readonly ProbedRegion[],
+  previous: { reports: Map<RegionName, ObserverReport> } | { error: string },
+  errors: string[],
+  written: Map<string, ObserverReport> | undefined,
+): Promise<RegionProbeOutcome[]> {
+  const outcome = ({ report, httpLatencyMs }: ProbedRegion, storeError?: string): RegionProbeOutcome => ({
+    groupId: group.id,
+    region: report.region,
+    ...(httpLatencyMs === undefined ? {} : { httpLatencyMs }),
+    ...outcomeOf(report),
+    ...(storeError === undefined ? {} : { storeError }),
+  });
   if ('error' in previous) {
-    // Without the previous report the streaks would restart from zero and hide a failure in progress: skip the write.
-    const storeError = `could not read the previous report: ${previous.error}`;
-    errors.push(`${group.id}/${region}: ${storeError}`);
-    const report = nextObserverReport(undefined, { ...base, observerRegion, round });
-    return { ...base, ...outcomeOf(report), storeError };
+    const storeError = `could not read the previous reports: ${previous.error}`;
+    errors.push(`${group.id}: ${storeError}`);
+    return probed.map((region) => outcome(region, storeError));
   }
-  const report = nextObserverReport(previous.report, { ...base, observerRegion, round });
+  const reports = probed.map(({ report }) => report);
   try {
-    await deps.observations.put(report, deps.clock.now());
-    written?.set(key, report);
+    await deps.observations.putReports(reports, deps.clock.now());
   } catch (error) {
-    // Unknown whether it landed: the next round reads the stored one again.
-    written?.delete(key);
-    const storeError = `could not save the report: ${messageOf(error)}`;
-    errors.push(`${group.id}/${region}: ${storeError}`);
-    return { ...base, ...outcomeOf(report), storeError };
+    // Unknown whether it landed: the next round reads the stored ones again.
+    for (const report of reports) written?.delete(tallyKey(group.id, report.region));
+    const storeError = `could not save the reports: ${messageOf(error)}`;
+    errors.push(`${group.id}: ${storeError}`);
+    return probed.map((region) => outcome(region, storeError));
   }
-  return { ...base, ...outcomeOf(report) };
+  for (const report of reports) written?.set(tallyKey(group.id, report.region), report);
+  return probed.map((region) => outcome(region));
 }
 
 function outcomeOf(report: ObserverReport): Pick<RegionProbeOutcome, 'ok' | 'failureReasons' | 'unknownReasons'> {

@@ -1,4 +1,5 @@
 import { evidenceOf } from './databaseStatus.js';
+import { ValidationError } from './errors.js';
 import type { EpochMs, GroupId, ObserverReport, RegionName, RoundResult } from './types.js';
 
 /**
@@ -98,4 +99,28 @@ export function replacesStoredReport(
 ): boolean {
   if (stored === undefined || stored.observedAt <= incoming.observedAt) return true;
   return now !== undefined && stored.observedAt > now + FUTURE_REPORT_TOLERANCE_MS;
+}
+
+/**
+ * Checks that `reports` are one observer's view of one group, the unit an observation store saves in one write, and
+ * answers their group and observer. Throws, naming the field, when they are not.
+ *
+ * @example
+ * oneObserverAndGroup([euReport, usReport]); // { groupId: 'orders', observerRegion: 'us-east-1' }
+ */
+export function oneObserverAndGroup(
+  reports: readonly Pick<ObserverReport, 'groupId' | 'observerRegion' | 'region'>[],
+): { groupId: GroupId; observerRegion: RegionName } | undefined {
+  const [first] = reports;
+  if (first === undefined) return undefined;
+  const issues: string[] = [];
+  const regions = new Set<RegionName>();
+  for (const [index, report] of reports.entries()) {
+    if (report.groupId !== first.groupId) issues.push(`reports[${index}].groupId: ${report.groupId}, not ${first.groupId}`);
+    if (report.observerRegion !== first.observerRegion) issues.push(`reports[${index}].observerRegion: ${report.observerRegion}, not ${first.observerRegion}`);
+    if (regions.has(report.region)) issues.push(`reports[${index}].region: ${report.region} appears twice`);
+    regions.add(report.region);
+  }
+  if (issues.length > 0) throw new ValidationError('reports saved together must be one observer\'s view of one group, one per region', issues, { groupId: first.groupId });
+  return { groupId: first.groupId, observerRegion: first.observerRegion };
 }

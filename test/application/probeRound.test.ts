@@ -342,37 +342,54 @@ describe('runProbeRound', () => {
     expect(report?.last.http.every((probe) => probe.ok)).toBe(true);
   });
 
-  it('records a report that could not be saved and still saves the other regions', async () => {
+  it('records the reports of a group that could not be saved and still saves the other groups', async () => {
     // Prepare
-    const deps = setUp();
-    deps.observations.failNext('put', new Error('ProvisionedThroughputExceeded'));
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5)));
+    deps.observations.failNext('putReports', new Error('ProvisionedThroughputExceeded'));
 
     // Act
     const round = await runProbeRound(deps, { observerRegion: OBSERVER });
 
     // Assess
     expect(round.errors).toHaveLength(1);
-    expect(round.errors[0]).toMatch(/^orders\/[a-z0-9-]+: could not save the report: ProvisionedThroughputExceeded$/);
-    expect(round.regions.filter((region) => region.storeError !== undefined)).toHaveLength(1);
-    expect(await deps.observations.listForGroup('orders')).toHaveLength(2);
+    expect(round.errors[0]).toMatch(/^(orders|billing): could not save the reports: ProvisionedThroughputExceeded$/);
+    const failedGroup = round.errors[0]!.split(':')[0]!;
+    expect(round.regions.filter((region) => region.storeError !== undefined).map((region) => region.groupId)).toEqual([failedGroup, failedGroup, failedGroup]);
+    expect(await deps.observations.listForGroup(failedGroup)).toHaveLength(0);
+    expect(await deps.observations.listForGroup(failedGroup === 'orders' ? 'billing' : 'orders')).toHaveLength(3);
   });
 
-  it('does not overwrite the streak when the previous report cannot be read', async () => {
+  it('does not overwrite the streaks when the previous reports cannot be read', async () => {
     // Prepare
     const deps = setUp();
     deps.prober.failing.set('http://127.0.0.1/orders/eu-west-1/health', 'timeout');
     await runProbeRound(deps, { observerRegion: OBSERVER });
     await runProbeRound(deps, { observerRegion: OBSERVER });
-    deps.observations.failNext('get', new Error('network'));
-    const putsBefore = deps.observations.calls.put;
+    deps.observations.failNext('getReports', new Error('network'));
+    const writesBefore = deps.observations.calls.putReports;
 
     // Act
     const round = await runProbeRound(deps, { observerRegion: OBSERVER });
 
     // Assess
-    expect(deps.observations.calls.put).toBe(putsBefore + 2);
-    expect(round.errors).toHaveLength(1);
-    expect(round.errors[0]).toMatch(/could not read the previous report: network$/);
+    expect(deps.observations.calls.putReports).toBe(writesBefore);
+    expect(round.errors).toEqual(['orders: could not read the previous reports: network']);
+    expect(round.regions.every((region) => region.storeError === 'could not read the previous reports: network')).toBe(true);
+    expect((await deps.observations.get('orders', 'eu-west-1', OBSERVER))?.consecutiveFailures).toBe(2);
+  });
+
+  it('saves each group\'s reports of a round with one write', async () => {
+    // Prepare
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5)));
+
+    // Act
+    await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess: two groups of three regions, two writes and two reads (nothing was carried over from an earlier round).
+    expect(deps.observations.calls.putReports).toBe(2);
+    expect(deps.observations.calls.getReports).toBe(2);
+    expect(await deps.observations.listForGroup('orders')).toHaveLength(3);
+    expect(await deps.observations.listForGroup('billing')).toHaveLength(3);
   });
 
   it('probes without faults when the fault store cannot be read, and says so', async () => {
@@ -442,7 +459,7 @@ describe('runProbeRounds', () => {
     expect(summary.errors).toEqual([]);
   });
 
-  it('reads each stored report once per run and carries the ones it saved into its next rounds', async () => {
+  it('reads the stored reports once per run and carries the ones it saved into its next rounds', async () => {
     // Prepare
     const deps = setUp();
     deps.prober.failing.set('http://127.0.0.1/orders/ap-southeast-2/health', 'status 503 (expected 200)');
@@ -451,8 +468,8 @@ describe('runProbeRounds', () => {
     await runProbeRounds(deps, { observerRegion: OBSERVER, deadline: START + 60_000, maxRounds: 4 });
 
     // Assess
-    expect(deps.observations.calls.get).toBe(3);
-    expect(deps.observations.calls.put).toBe(12);
+    expect(deps.observations.calls.getReports).toBe(1);
+    expect(deps.observations.calls.putReports).toBe(4);
     expect((await deps.observations.get('orders', 'ap-southeast-2', OBSERVER))?.consecutiveFailures).toBe(4);
   });
 

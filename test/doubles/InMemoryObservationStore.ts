@@ -1,36 +1,51 @@
-import { replacesStoredReport } from '../../src/domain/observations.js';
+import { oneObserverAndGroup, replacesStoredReport } from '../../src/domain/observations.js';
 import type { EpochMs, GroupId, ObserverReport, RegionName } from '../../src/domain/types.js';
 import type { ObservationStore } from '../../src/ports/ObservationStore.js';
 import { CallLog } from './CallLog.js';
 
-type Method = 'put' | 'get' | 'listForGroup';
+type Method = 'putReports' | 'getReports' | 'listForGroup';
 
 /**
- * ObservationStore in memory: one report per (group, region, observer). As in the table, a report older than the
- * stored one (by `observedAt`) is ignored, so a slow probe cannot overwrite a newer view.
+ * ObservationStore in memory: one report per (group, region, observer), one observer's reports of a group saved by
+ * one `putReports` call (counted as one write, as in the table). As in the table, a report older than the stored one
+ * (by `observedAt`) is ignored, so a slow probe cannot overwrite a newer view. `put` and `get` go through
+ * `putReports` and `getReports`, so the counts are the table's requests.
  *
  * @example
  * const observations = new InMemoryObservationStore();
- * await observations.put(report);
+ * await observations.putReports([report]);
  * expect(await observations.get('g1', 'eu-west-1', 'us-east-1')).toEqual(report);
+ * observations.calls.putReports; // 1
  */
 export class InMemoryObservationStore extends CallLog<Method> implements ObservationStore {
   constructor() {
-    super(['put', 'get', 'listForGroup']);
+    super(['putReports', 'getReports', 'listForGroup']);
   }
 
   private readonly reports = new Map<string, ObserverReport>();
 
+  async putReports(reports: readonly ObserverReport[], now?: EpochMs): Promise<void> {
+    this.enter('putReports');
+    oneObserverAndGroup(reports);
+    for (const report of reports) {
+      const key = keyOf(report.groupId, report.region, report.observerRegion);
+      if (replacesStoredReport(this.reports.get(key), report, now)) this.reports.set(key, structuredClone(report));
+    }
+  }
+
   async put(report: ObserverReport, now?: EpochMs): Promise<void> {
-    this.enter('put');
-    const key = keyOf(report.groupId, report.region, report.observerRegion);
-    const stored = this.reports.get(key);
-    if (replacesStoredReport(stored, report, now)) this.reports.set(key, structuredClone(report));
+    await this.putReports([report], now);
+  }
+
+  async getReports(groupId: GroupId, observerRegion: RegionName): Promise<ObserverReport[]> {
+    this.enter('getReports');
+    return structuredClone(
+      [...this.reports.values()].filter((report) => report.groupId === groupId && report.observerRegion === observerRegion).sort((a, b) => compare(a.region, b.region)),
+    );
   }
 
   async get(groupId: GroupId, region: RegionName, observerRegion: RegionName): Promise<ObserverReport | undefined> {
-    this.enter('get');
-    return structuredClone(this.reports.get(keyOf(groupId, region, observerRegion)));
+    return (await this.getReports(groupId, observerRegion)).find((report) => report.region === region);
   }
 
   async listForGroup(groupId: GroupId): Promise<ObserverReport[]> {

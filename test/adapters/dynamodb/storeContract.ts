@@ -500,6 +500,53 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         // Assess
         expect(await stores.observationStore.get('g1', 'eu-west-1', 'us-east-1')).toEqual(report('g1', 'eu-west-1', 'us-east-1', 5_000));
       });
+
+      it('saves one observer\'s reports of a group together and answers them per observer and per group', async () => {
+        // Prepare
+        await stores.observationStore.putReports([report('g1', 'eu-west-1', 'eu-central-1', 1_000)]);
+
+        // Act
+        await stores.observationStore.putReports(
+          ['us-east-1', 'eu-west-1', 'ap-southeast-2'].map((region) => report('g1', region, 'us-east-1', 2_000)),
+          2_000,
+        );
+
+        // Assess
+        expect(await stores.observationStore.getReports('g1', 'us-east-1')).toEqual(
+          ['ap-southeast-2', 'eu-west-1', 'us-east-1'].map((region) => report('g1', region, 'us-east-1', 2_000)),
+        );
+        expect(await stores.observationStore.getReports('g2', 'us-east-1')).toEqual([]);
+        expect(await stores.observationStore.listForGroup('g1')).toEqual([
+          report('g1', 'ap-southeast-2', 'us-east-1', 2_000),
+          report('g1', 'eu-west-1', 'eu-central-1', 1_000),
+          report('g1', 'eu-west-1', 'us-east-1', 2_000),
+          report('g1', 'us-east-1', 'us-east-1', 2_000),
+        ]);
+      });
+
+      it('keeps a stored report newer than its region\'s report in a set, and saves the rest of the set', async () => {
+        // Prepare: a faster invocation of the same observer already saved eu-west-1 at 3 s.
+        await stores.observationStore.putReports([report('g1', 'eu-west-1', 'us-east-1', 3_000)], 3_000);
+
+        // Act: a slow one saves its round of 2 s, the future-stamped rule given its clock.
+        await stores.observationStore.putReports([report('g1', 'eu-west-1', 'us-east-1', 2_000), report('g1', 'us-east-1', 'us-east-1', 2_000)], 2_000);
+
+        // Assess
+        expect(await stores.observationStore.getReports('g1', 'us-east-1')).toEqual([
+          report('g1', 'eu-west-1', 'us-east-1', 3_000),
+          report('g1', 'us-east-1', 'us-east-1', 2_000),
+        ]);
+      });
+
+      it('refuses a set that mixes groups or observers, naming the field, and saves nothing', async () => {
+        // Act
+        const saving = stores.observationStore.putReports([report('g1', 'eu-west-1', 'us-east-1', 1_000), report('g2', 'us-east-1', 'us-east-1', 1_000)]);
+
+        // Assess
+        await expect(saving).rejects.toThrow(/reports\[1\]\.groupId: g2, not g1/);
+        expect(await stores.observationStore.listForGroup('g1')).toEqual([]);
+        expect(await stores.observationStore.listForGroup('g2')).toEqual([]);
+      });
     });
 
     describe('CommandQueue', () => {

@@ -1,16 +1,24 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FUTURE_REPORT_TOLERANCE_MS } from '../../../domain/observations.js';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FUTURE_REPORT_TOLERANCE_MS, oneObserverAndGroup } from '../../../domain/observations.js';
 import type { EpochMs, GroupId, ObserverReport, RegionName } from '../../../domain/types.js';
 import type { ObservationStore } from '../../../ports/ObservationStore.js';
-import { isConditionFailed, isReplicatedWriteConflict, keys, queryGroup, withoutKeys } from './table.js';
+import { isConditionFailed, isReplicatedWriteConflict, keys, queryGroup } from './table.js';
+
+const REPORT = 'report#';
+const OBSERVED_AT = 'observedAt#';
 
 /**
- * One item per (group, region, observer): `GROUP#<id>` / `OBS#<region>#<observer>`. A report older than the stored
- * one (by `observedAt`) is ignored, so a slow probe invocation cannot overwrite a newer view.
+ * One item per (group, observer), `GROUP#<id>` / `OBSERVER#<observer>`, holding that observer's report of each region
+ * of the group: `report#<region>` (the report as deflated JSON: a report is ~400 bytes of JSON, three of them as
+ * plain maps make a 2 KB item, two write units; deflated they fit in one) and `observedAt#<region>` (its time, which
+ * the write's condition reads). A round saves a group with one UpdateItem whose condition is `replacesStoredReport`
+ * for every region it carries; in the rare case one of them is refused (a slow overlapping invocation, or a stored
+ * report from the future), each report is written again on its own, so the rule holds report by report.
  *
  * @example
  * const observations = new DynamoDbObservationStore(documents, 'failover-control-plane');
- * await observations.put(report);
+ * await observations.putReports([euReport, usReport, apReport], clock.now());
  * const reports = await observations.listForGroup('orders');
  */
 export class DynamoDbObservationStore implements ObservationStore {
@@ -19,40 +27,78 @@ export class DynamoDbObservationStore implements ObservationStore {
     private readonly tableName: string,
   ) {}
 
+  async putReports(reports: readonly ObserverReport[], now?: EpochMs): Promise<void> {
+    if (oneObserverAndGroup(reports) === undefined) return;
+    const landed = await this.#update(reports, now);
+    // Only this observer writes this item; a refusal is its own overlapping invocation or a report from the future,
+    // and a one-report set that lost has lost for good (the next round writes again).
+    if (!landed && reports.length > 1) for (const report of reports) await this.#update([report], now);
+  }
+
   async put(report: ObserverReport, now?: EpochMs): Promise<void> {
-    // replacesStoredReport (src/domain/observations.ts) as a condition: newer wins, unless the stored one is from the future.
-    const future = now === undefined ? '' : ' OR observedAt > :futureAfter';
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...report, pk: keys.group(report.groupId), sk: keys.observation(report.region, report.observerRegion) },
-          ConditionExpression: `attribute_not_exists(pk) OR observedAt <= :observedAt${future}`,
-          ExpressionAttributeValues: {
-            ':observedAt': report.observedAt,
-            ...(now === undefined ? {} : { ':futureAfter': now + FUTURE_REPORT_TOLERANCE_MS }),
-          },
-        }),
-      );
-    } catch (error) {
-      // Only this observer writes this item; a conflict is its own overlapping invocation, and the next round rewrites it.
-      if (!isConditionFailed(error) && !isReplicatedWriteConflict(error)) throw error;
-    }
+    await this.putReports([report], now);
+  }
+
+  async getReports(groupId: GroupId, observerRegion: RegionName): Promise<ObserverReport[]> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.group(groupId), sk: keys.observations(observerRegion) }, ConsistentRead: true }),
+    );
+    return Item === undefined ? [] : reportsOf(Item).sort((a, b) => compare(a.region, b.region));
   }
 
   async get(groupId: GroupId, region: RegionName, observerRegion: RegionName): Promise<ObserverReport | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.group(groupId), sk: keys.observation(region, observerRegion) },
-        ConsistentRead: true,
-      }),
-    );
-    return Item === undefined ? undefined : (withoutKeys(Item) as unknown as ObserverReport);
+    return (await this.getReports(groupId, observerRegion)).find((report) => report.region === region);
   }
 
   async listForGroup(groupId: GroupId): Promise<ObserverReport[]> {
-    const items = await queryGroup(this.documents, this.tableName, groupId, keys.observationPrefix);
-    return items.map((item) => withoutKeys(item) as unknown as ObserverReport);
+    const items = await queryGroup(this.documents, this.tableName, groupId, keys.observationsPrefix);
+    return items
+      .flatMap(reportsOf)
+      .sort((a, b) => compare(a.region, b.region) || compare(a.observerRegion, b.observerRegion));
   }
+
+  /** One conditional write of `reports` (one observer, one group); false when a stored report was newer. */
+  async #update(reports: readonly ObserverReport[], now: EpochMs | undefined): Promise<boolean> {
+    const { groupId, observerRegion } = reports[0]!;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    const conditions: string[] = [];
+    if (now !== undefined) values[':futureAfter'] = now + FUTURE_REPORT_TOLERANCE_MS;
+    for (const [index, report] of reports.entries()) {
+      names[`#r${index}`] = `${REPORT}${report.region}`;
+      names[`#t${index}`] = `${OBSERVED_AT}${report.region}`;
+      values[`:r${index}`] = deflateRawSync(JSON.stringify(report));
+      values[`:t${index}`] = report.observedAt;
+      sets.push(`#r${index} = :r${index}`, `#t${index} = :t${index}`);
+      // replacesStoredReport (src/domain/observations.ts): newer wins, unless the stored one is from the future.
+      conditions.push(`(attribute_not_exists(#t${index}) OR #t${index} <= :t${index}${now === undefined ? '' : ` OR #t${index} > :futureAfter`})`);
+    }
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.group(groupId), sk: keys.observations(observerRegion) },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailed(error) && !isReplicatedWriteConflict(error)) throw error;
+      return false;
+    }
+  }
+}
+
+function reportsOf(item: Record<string, unknown>): ObserverReport[] {
+  return Object.entries(item)
+    .filter(([name]) => name.startsWith(REPORT))
+    .map(([, value]) => JSON.parse(inflateRawSync(value as Uint8Array).toString('utf8')) as ObserverReport);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

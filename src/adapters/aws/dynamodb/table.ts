@@ -69,8 +69,9 @@ export const keys = {
   eventPrefix: 'EVENT#',
   failover: (id: string): string => `FAILOVER#${id}`,
   failoverPrefix: 'FAILOVER#',
-  observation: (region: string, observerRegion: string): string => `OBS#${region}#${observerRegion}`,
-  observationPrefix: 'OBS#',
+  /** One observer's reports of the group (until 2026-11 one item per region, `OBS#<region>#<observer>`: no longer read). */
+  observations: (observerRegion: string): string => `OBSERVER#${observerRegion}`,
+  observationsPrefix: 'OBSERVER#',
   command: (id: string): string => `CMD#${id}`,
   commandPrefix: 'CMD#',
   fault: (region: string): string => `FAULT#${region}`,
