@@ -81,6 +81,7 @@ export interface LiveDrillServer extends LocalOperatorServer {
 export async function serveDrillLive(deps: OperatorDeps, options: { principalArn: string; cwd: string; port?: number }): Promise<LiveDrillServer> {
   const server = await serveOperatorApiLocally(deps, { port: options.port ?? 0, principalArn: options.principalArn, cwd: options.cwd });
   const endpointFile = join(options.cwd, '.fcp', 'local.json');
+  let closing: Promise<void> | undefined;
   return {
     url: server.url,
     endpointFile,
@@ -88,10 +89,12 @@ export async function serveDrillLive(deps: OperatorDeps, options: { principalArn
       const all: LocalEndpoints = { url: server.url, ...endpoints };
       await writeFile(endpointFile, `${JSON.stringify(all, null, 2)}\n`);
     },
-    close: async () => {
-      await rm(endpointFile, { force: true });
-      await server.close();
-    },
+    // Closing twice (the drill ended, then the process cleans up) closes once.
+    close: () =>
+      (closing ??= (async () => {
+        await rm(endpointFile, { force: true });
+        await server.close();
+      })()),
   };
 }
 

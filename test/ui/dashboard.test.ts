@@ -1,17 +1,20 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
 import { LocalOperatorClient } from '../../src/cli/localClient.js';
-import { serveOperatorApiLocally } from '../../src/cli/localServer.js';
+import { connect } from '../../src/cli/connection.js';
+import { serveDrillLive, serveOperatorApiLocally } from '../../src/cli/localServer.js';
+import { runCli } from '../../src/cli/program.js';
 import { loadConfig } from '../../src/config/load.js';
 import { DRILL_CONFIG_PATH, startDrill, type DrillStores } from '../../src/drill/runDrill.js';
-import { approvalMode } from '../../src/drill/scenarios/library.js';
+import { approvalMode, primaryRegionOutage } from '../../src/drill/scenarios/library.js';
 import type { Scenario } from '../../src/drill/scenarios/types.js';
 import { serveDashboard } from '../../src/ui/server.js';
 import { inMemoryWorld, probeRound } from '../application/harness.js';
+import { terminal } from '../cli/support.js';
 import { InMemoryCommandQueue } from '../doubles/InMemoryCommandQueue.js';
 import { InMemoryEventLog } from '../doubles/InMemoryEventLog.js';
 import { InMemoryFaultStore } from '../doubles/InMemoryFaultStore.js';
@@ -192,5 +195,54 @@ describe('fcp ui in Chromium', () => {
     expect(await group.locator('table.events').textContent()).toContain('approved from the dashboard');
     expect(pixels.inked / pixels.total).toBeGreaterThan(0.02);
     expect(await group.locator('.report figcaption').textContent()).toMatch(/PASS|FAIL/);
+  });
+
+  it('fcp ui --local, started in another terminal, follows a plain npm start run live through .fcp/local.json', { timeout: 150_000 }, async () => {
+    // Prepare: the drill serves its operator API from its start (as npm start does, without --keep-running); `fcp ui
+    // --local` finds it through .fcp/local.json in the same directory, as a second terminal would.
+    const scenario: Scenario = { ...primaryRegionOutage, name: 'dashboard-live', timings: { promotionSeconds: 20, dnsSyncSeconds: 10 } };
+    const session = await startDrill({ scenario, stores: memoryStores(), factor: 5 });
+    cleanups.push(() => session.close());
+    const cwd = await mkdtemp(join(tmpdir(), 'fcp-ui-live-'));
+    const live = await serveDrillLive(session.deps, { principalArn: 'arn:aws:iam::000000000000:user/drill', cwd });
+    cleanups.push(async () => {
+      await live.close();
+      await rm(cwd, { recursive: true, force: true });
+    });
+    const stop = new AbortController();
+    const ui = terminal(undefined, { cwd, connect, signal: stop.signal });
+    const exited = runCli(['ui', '--local', '--port', '0'], ui.io);
+    cleanups.push(async () => {
+      stop.abort();
+      await exited;
+    });
+    const url = await (async () => {
+      for (let attempt = 0; attempt < 200; attempt += 1) {
+        const found = /dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(ui.out())?.[1];
+        if (found !== undefined) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`fcp ui --local never said where it serves: ${ui.err()}`);
+    })();
+    const page = await openPage(url);
+    const group = page.locator('section.group[data-group="orders"]');
+    await group.getByTestId('state').waitFor();
+    const seen = new Set<string>();
+    const watcher = setInterval(() => {
+      void group.getByTestId('state').textContent({ timeout: 100 }).then((state) => state && seen.add(state), () => {});
+    }, 50);
+    cleanups.push(async () => clearInterval(watcher));
+
+    // Act
+    const result = await session.run();
+    await page.locator('[data-testid="state"]', { hasText: 'failedOver' }).waitFor({ timeout: 30_000 });
+    await live.close();
+
+    // Assess
+    expect(result.endState.state).toBe('failedOver');
+    expect([...seen]).toContain('monitoring');
+    expect([...seen].some((state) => state.startsWith('failingOver.'))).toBe(true);
+    expect(await group.getByTestId('primary').textContent()).toBe('us-east-1');
+    await expect(access(live.endpointFile)).rejects.toThrow();
   });
 });
