@@ -5,6 +5,7 @@
  *   npm run bench -- --drills     the control plane's share of every failing-over drill's RTO (bench/drillOverhead.ts)
  *   npm run bench -- --cost       the monthly cost model at 1/100/1,000 groups (bench/cost.ts; minutes)
  *   npm run bench -- --scale      one orchestrate pass over 1/10/100/1,000 groups against DynamoDB Local
+ *   npm run bench -- --detection  the decision time under the deployed schedule for more policies (bench/detection.ts)
  *   npm run bench -- --probe-round  300 endpoints on 127.0.0.1, 10 % hanging past a 1 s timeout
  *   npm run bench -- --cli        only the fcp start-up figures (bench/cli.ts)
  * Quote ratios from one run: the machines are shared and noisy.
@@ -143,6 +144,7 @@ async function main() {
   await recordSize();
   configValidation();
   await bundleBench();
+  await (await import('./detection.js')).printDetection({ all: process.argv.includes('--detection') });
   if (process.argv.includes('--drills')) await (await import('./drillOverhead.js')).drillOverhead();
   if (process.argv.includes('--probe-round')) {
     const { printProbeRound } = await import('./probeRound.js');
