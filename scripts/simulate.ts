@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --import tsx
 // Deterministic simulation of the control plane (docs/simulation.md).
-//   npm run simulate -- --schedules 10000 [--seed S] [--workers 2]   random schedules from base seed S
+//   npm run simulate -- --schedules 10000 [--seed S] [--workers N]   random schedules (one worker per core by default) from base seed S
 //   npm run simulate -- --replay reports/simulation/<file>.json     one schedule, with its full trace
 import { randomInt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runSchedules } from '../simulation/pool.js';
 import { explainFailures, readSchedule, summarize } from '../simulation/report.js';
@@ -14,7 +15,7 @@ const { values } = parseArgs({
     schedules: { type: 'string', default: '1000' },
     seed: { type: 'string' },
     replay: { type: 'string' },
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string', default: String(availableParallelism()) },
     out: { type: 'string', default: 'reports/simulation' },
     trace: { type: 'boolean', default: false },
   },

@@ -134,6 +134,8 @@ interface GroupWatch {
   denseUpTo: number;
   lastAt: EpochMs;
   orphanedSince: Map<string, EpochMs>;
+  /** The log size and record sequence the event-log check last saw: with both unchanged it would find nothing new. */
+  eventLogCheckedAt?: { delivered: number; nextEventSeq: number; outbox: readonly unknown[] };
   refusedCommands: Set<string>;
   primaryNotWritableSince?: EpochMs;
 }
@@ -426,6 +428,9 @@ export class InvariantChecker {
 
   private checkEventLog(group: GroupConfig, watch: GroupWatch, record: GroupRecord, now: EpochMs): void {
     const delivered = this.world.eventLog.events.get(group.id) ?? new Map<number, LoggedEvent>();
+    const seen = watch.eventLogCheckedAt;
+    if (seen !== undefined && seen.delivered === delivered.size && seen.nextEventSeq === record.nextEventSeq && seen.outbox === record.outbox.events) return;
+    watch.eventLogCheckedAt = { delivered: delivered.size, nextEventSeq: record.nextEventSeq, outbox: record.outbox.events };
     for (let seq = watch.denseUpTo + 1; delivered.has(seq); seq += 1) {
       const event = delivered.get(seq)!;
       if (event.at < watch.lastAt) this.report('event-log', now, `event ${seq} (${event.type}) is dated ${event.at}, before event ${seq - 1} (${watch.lastAt})`, group.id);

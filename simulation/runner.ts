@@ -7,10 +7,10 @@ import type { ExecutorDeps } from '../src/application/executor.js';
 import type { ControlPlaneConfig, GroupConfig } from '../src/config/schema.js';
 import type { EpochMs, LoggedEvent, Notification, RegionName } from '../src/domain/types.js';
 import type { Clock } from '../src/ports/Clock.js';
+import type { FaultStore } from '../src/ports/FaultStore.js';
 import type { GroupRecord } from '../src/ports/StateStore.js';
 import { SimTopic } from '../src/adapters/sim/SimTopic.js';
 import { InMemoryCommandQueue } from '../test/doubles/InMemoryCommandQueue.js';
-import { InMemoryFaultStore } from '../test/doubles/InMemoryFaultStore.js';
 import { InMemoryFleetLedger } from '../test/doubles/InMemoryFleetLedger.js';
 import { dnsValue, simulatedConfig } from './config.js';
 import { formatTime, SIM_START } from './time.js';
@@ -50,6 +50,12 @@ export interface RunResult {
 
 type PortCallPlan = { readonly kind: 'crash' | 'freeze'; readonly portCall: number; readonly phase: 'before' | 'after'; readonly freezeMs?: number };
 
+const NO_DRILL_FAULTS: FaultStore = {
+  put: () => Promise.reject(new Error('the simulator injects no drill faults')),
+  active: () => Promise.resolve([]),
+  clear: () => Promise.resolve(),
+};
+
 const never = (): Promise<never> => new Promise<never>(() => {});
 
 /**
@@ -77,7 +83,8 @@ class Simulation {
   private readonly observations = new SimObservationStore();
   private readonly commands = new InMemoryCommandQueue();
   private readonly fleet = new InMemoryFleetLedger();
-  private readonly faultStore = new InMemoryFaultStore();
+  /** Drill faults are the drills' business: the simulator injects its own faults into the world, never through here. */
+  private readonly faultStore: FaultStore = NO_DRILL_FAULTS;
   private readonly checker: InvariantChecker;
   private readonly trace: string[] = [];
   private readonly staleObservers = new Map<RegionName, number>();

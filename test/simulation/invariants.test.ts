@@ -28,6 +28,24 @@ describe('the simulator', () => {
     });
   }
 
+  it('keeps the split-brain clock of a rogue writer seen writing before its RDS API stopped answering', async () => {
+    // Prepare: the planted rogue promotion (alarms dropped) writes from T+02:00; from T+02:30 to the heal (T+07:00)
+    // the RDS API of every region but the primary's answers 5xx, so nobody can read the rogue's role any more.
+    const primary = quiet.shape.groups[0]!.primary;
+    const faults: ScheduledFault[] = quiet.shape.regions
+      .filter((region) => region !== primary)
+      .map((region) => ({ at: 150_000, kind: 'rds-api', region, error: 'server-error', durationMs: quiet.healAt }));
+    const schedule: Schedule = { ...quiet, faults };
+
+    // Act
+    const result = await runSchedule(schedule, { plant: 'split-brain-alarm', trace: true });
+
+    // Assess: caught within the grace of the second writer, not only once the API answers again at the heal.
+    const caught = result.violations.find((violation) => violation.invariant === 'split-brain-alarm');
+    expect(caught, result.trace.slice(-30).join('\n')).toBeDefined();
+    expect(caught!.at).toBeLessThan(Date.parse('2026-01-01T00:00:00Z') + quiet.healAt);
+  });
+
   it('plays one seed into one trace, every time', async () => {
     // Prepare
     const schedule = generateSchedule(4); // a seed whose schedule makes the group fail over and back: a trace worth comparing
