@@ -24,6 +24,7 @@ import { runProbeRound, type ProbeDeps } from '../src/application/probeRound.js'
 import { trackedDatabase } from '../src/application/trackedDatabase.js';
 import type { ControlPlaneConfig, GroupConfig } from '../src/config/schema.js';
 import { DEFAULT_SHARD, shardPassIntervalMs } from '../src/domain/shards.js';
+import { LAG_STEADY_READ_EVERY_MINUTES } from '../src/domain/replicaLag.js';
 import type { ObserverReport } from '../src/domain/types.js';
 import { LOCAL_CREDENTIALS } from '../src/drill/dynamodbLocal.js';
 import type { Clock } from '../src/ports/Clock.js';
@@ -36,6 +37,15 @@ import { MINUTES_PER_MONTH, PRICES } from './prices.js';
 const T0 = Date.UTC(2026, 10, 30, 0, 0, 0);
 const TICK_MS = 10_000;
 const TICKS_PER_MINUTE = 60_000 / TICK_MS;
+/**
+ * Minutes played before counting: the first rounds find no earlier view of their groups, so they read every replica's
+ * lag (`lagRead`); from the second minute on, every figure is the steady state's.
+ */
+const WARM_UP_MINUTES = 1;
+/** Minutes counted: one whole cycle of the steady lag reads, so each replica's one read falls inside it. */
+const MEASURED_MINUTES = LAG_STEADY_READ_EVERY_MINUTES;
+/** A Lambda gets one vCPU at 1,769 MB, and CPU in proportion to its memory (AWS Lambda documentation). */
+const MB_PER_VCPU = 1_769;
 
 /** Goals of issue #11, monthly. */
 export const COST_GOALS: Readonly<Record<number, number>> = { 1: 25, 100: 150, 1_000: 1_000 };
@@ -232,6 +242,7 @@ export async function buildFleet(endpoint: string, tableName: string, count: num
 
 export interface TickTimes {
   probeRoundMs: number[];
+  probeRoundCpuMs: number[];
   passMs: number[];
   passCpuMs: number[];
   failedGroups: number;
@@ -244,10 +255,13 @@ export async function tick(fleet: Fleet, index: number, times: TickTimes): Promi
   if (index % TICKS_PER_MINUTE === 0) fleet.written.clear();
   for (const observerRegion of fleet.config.fleet.observerRegions) {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     let written = fleet.written.get(observerRegion);
     if (written === undefined) fleet.written.set(observerRegion, (written = new Map()));
     await runProbeRound(fleet.probeDeps[observerRegion]!, { observerRegion, written });
+    const used = process.cpuUsage(cpu);
     times.probeRoundMs.push(performance.now() - started);
+    times.probeRoundCpuMs.push((used.user + used.system) / 1_000);
   }
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -271,12 +285,12 @@ async function measureSteadyState(endpoint: string, count: number, minutes: numb
   const clock = new SteppedClock(T0);
   const aws = mockAws(clock);
   const fleet = await buildFleet(endpoint, `cost-${count}-${Date.now()}`, count, clock);
-  const times: TickTimes = { probeRoundMs: [], passMs: [], passCpuMs: [], failedGroups: 0 };
-  const warmUpTicks = 2 * TICKS_PER_MINUTE;
+  const times: TickTimes = { probeRoundMs: [], probeRoundCpuMs: [], passMs: [], passCpuMs: [], failedGroups: 0 };
+  const warmUpTicks = WARM_UP_MINUTES * TICKS_PER_MINUTE;
   for (let index = 0; index < warmUpTicks; index += 1) await tick(fleet, index, times);
   resetTally(fleet.tally);
   aws.reset();
-  const measured: TickTimes = { probeRoundMs: [], passMs: [], passCpuMs: [], failedGroups: 0 };
+  const measured: TickTimes = { probeRoundMs: [], probeRoundCpuMs: [], passMs: [], passCpuMs: [], failedGroups: 0 };
   for (let index = warmUpTicks; index < warmUpTicks + minutes * TICKS_PER_MINUTE; index += 1) await tick(fleet, index, measured);
   const perMinute = (value: number) => value / minutes;
   const counts = aws.counts();
@@ -293,6 +307,7 @@ async function measureSteadyState(endpoint: string, count: number, minutes: numb
     describeDbInstances: perMinute(counts.describeDbInstances),
     metricsAsked: perMinute(counts.metricsAsked),
     probeRoundMs: median(measured.probeRoundMs),
+    probeRoundCpuMs: median(measured.probeRoundCpuMs),
     passMs: median(measured.passMs),
     passCpuMs: median(measured.passCpuMs),
     failedGroups: measured.failedGroups,
@@ -308,6 +323,11 @@ async function metricCensus(endpoint: string, count: number): Promise<{ metrics:
   const clock = new SteppedClock(T0);
   const aws = mockAws(clock);
   const fleet = await buildFleet(endpoint, `census-${count}-${Date.now()}`, count, clock);
+  // The steady state's metrics: a custom metric is billed by the hour it receives data (prorated), so the verdict
+  // changes of a fleet's first pass cost 1/720 of a month each, once; they are played before the census listens.
+  const warmUp: TickTimes = { probeRoundMs: [], probeRoundCpuMs: [], passMs: [], passCpuMs: [], failedGroups: 0 };
+  for (let index = 0; index < TICKS_PER_MINUTE; index += 1) await tick(fleet, index, warmUp);
+  clock.set(T0 + TICKS_PER_MINUTE * TICK_MS);
   const keys = new Set<string>();
   let bytes = 0;
   const context = (remainingMs: number) =>
@@ -350,12 +370,29 @@ async function metricCensus(endpoint: string, count: number): Promise<{ metrics:
   return { metrics: keys.size, emfBytesPerMinute: bytes };
 }
 
-/** Memory and architecture of the deployed functions, read from serverless.yml so the model follows the deployment. */
-function deployedLambda(): { memoryMb: number; architecture: string } {
+/**
+ * Memory of the two scheduled functions and the architecture, read from serverless.yml so the model follows the
+ * deployment (a function's own `memorySize`, else the provider's).
+ */
+function deployedLambda(): { probeMb: number; orchestrateMb: number; architecture: string } {
   const text = readFileSync(new URL('../serverless.yml', import.meta.url), 'utf8');
-  const memoryMb = Number(/^\s{2}memorySize:\s*(\d+)/m.exec(text)?.[1] ?? 128);
+  const providerMb = Number(/^\s{2}memorySize:\s*(\d+)/m.exec(text)?.[1] ?? 128);
+  const functionMb = (name: string) => {
+    const block = new RegExp(`^(\\s+)${name}:\\n((?:\\1\\s+.*\\n|\\s*\\n)+)`, 'm').exec(text)?.[2] ?? '';
+    return Number(/^\s+memorySize:\s*(\d+)/m.exec(block)?.[1] ?? providerMb);
+  };
   const architecture = /^\s{2}architecture:\s*(\S+)/m.exec(text)?.[1] ?? 'x86_64';
-  return { memoryMb, architecture };
+  return { probeMb: functionMb('probe'), orchestrateMb: functionMb('orchestrate'), architecture };
+}
+
+/**
+ * The memory a scheduled function needs for `cpuMs` of work every 10 s interval to take at most half of it (CPU comes
+ * with memory: `MB_PER_VCPU`), in 64 MB steps, and never less than deployed. CPU is this machine's, close to a
+ * Graviton core's; the figure says when the deployed memory must be raised, and prices that.
+ */
+function memoryNeededMb(deployedMb: number, cpuMs: number): number {
+  const neededMb = Math.ceil(((cpuMs / (TICK_MS / 2)) * MB_PER_VCPU) / 64) * 64;
+  return Math.max(deployedMb, neededMb);
 }
 
 function median(values: readonly number[]): number {
@@ -378,10 +415,10 @@ function perGroupFit(points: readonly Measured[], pick: (point: Measured) => num
  * Prints the monthly cost for 1, 100 and 1,000 groups next to the goals, and per-pass figures.
  *
  * @example
- * await printCostModel(local.endpoint, { minutes: 2 });
+ * await printCostModel(local.endpoint, { fleets: [1, 10] });
  */
 export async function printCostModel(endpoint: string, options: { minutes?: number; fleets?: readonly number[] } = {}): Promise<void> {
-  const minutes = options.minutes ?? 2;
+  const minutes = options.minutes ?? MEASURED_MINUTES;
   const fleets = options.fleets ?? [1, 10, 100];
   const points: Measured[] = [];
   for (const groups of fleets) {
@@ -391,8 +428,8 @@ export async function printCostModel(endpoint: string, options: { minutes?: numb
       `cost model, ${groups} group(s), steady state per minute: DynamoDB ${point.dynamoDbRequests.toFixed(0)} requests ` +
         `(${Object.entries(point.byCommand).map(([name, value]) => `${name.replace(/Command$/, '')} ${value.toFixed(0)}`).join(', ')}), ` +
         `${point.writeUnits.toFixed(1)} WRU (${point.refusedWrites.toFixed(0)} refused conditional writes), ${point.readUnits.toFixed(1)} RRU; ` +
-        `RDS DescribeDBInstances ${point.describeDbInstances.toFixed(0)}; CloudWatch metrics read ${point.metricsAsked.toFixed(0)}; ` +
-        `orchestrate pass ${point.passMs.toFixed(0)} ms (${point.passCpuMs.toFixed(0)} ms CPU), probe round ${point.probeRoundMs.toFixed(0)} ms, ${point.failedGroups} group errors`,
+        `RDS DescribeDBInstances ${point.describeDbInstances.toFixed(0)}; CloudWatch metrics read ${point.metricsAsked.toFixed(1)}; ` +
+        `orchestrate pass ${point.passMs.toFixed(0)} ms (${point.passCpuMs.toFixed(0)} ms CPU), probe round ${point.probeRoundMs.toFixed(0)} ms (${point.probeRoundCpuMs.toFixed(0)} ms CPU), ${point.failedGroups} group errors`,
     );
     const perGroupPass = point.dynamoDbRequests / TICKS_PER_MINUTE / groups;
     const writesPerPass = (point.byCommand.UpdateCommand ?? 0) + (point.byCommand.PutCommand ?? 0);
@@ -401,29 +438,34 @@ export async function printCostModel(endpoint: string, options: { minutes?: numb
   const census = [await metricCensus(endpoint, 1), await metricCensus(endpoint, 10)];
   const metricsFor = (groups: number) => census[0]!.metrics + ((census[1]!.metrics - census[0]!.metrics) / 9) * (groups - 1);
   const emfBytesFor = (groups: number) => census[0]!.emfBytesPerMinute + ((census[1]!.emfBytesPerMinute - census[0]!.emfBytesPerMinute) / 9) * (groups - 1);
-  const { memoryMb, architecture } = deployedLambda();
+  const { probeMb, orchestrateMb, architecture } = deployedLambda();
   const write = perGroupFit(points, (point) => point.writeUnits);
   const read = perGroupFit(points, (point) => point.readUnits);
   const metricsRead = perGroupFit(points, (point) => point.metricsAsked);
   const passMs = perGroupFit(points, (point) => point.passMs);
   const roundMs = perGroupFit(points, (point) => point.probeRoundMs);
+  const passCpuMs = perGroupFit(points, (point) => point.passCpuMs);
+  const roundCpuMs = perGroupFit(points, (point) => point.probeRoundCpuMs);
   console.log(
-    `custom metrics emitted: ${census[0]!.metrics} for 1 group, ${census[1]!.metrics} for 10 groups; ` +
-      `Lambda as deployed: ${memoryMb} MB ${architecture}, probe ×${3} and orchestrate ×1 invoked every minute`,
+    `custom metrics in steady state: ${census[0]!.metrics} for 1 group, ${census[1]!.metrics} for 10 groups; ` +
+      `Lambda as deployed (serverless.yml): probe ${probeMb} MB ×3, orchestrate ${orchestrateMb} MB ×1, ${architecture}, each invoked every minute`,
   );
   for (const groups of [1, 100, 1_000]) {
     const perMonth = (perMinute: number) => perMinute * MINUTES_PER_MONTH;
     const dynamodb = perMonth(write(groups)) * PRICES.dynamodb.writeRequestUnitUsd + perMonth(read(groups)) * PRICES.dynamodb.readRequestUnitUsd;
     const cloudwatchReads = perMonth(metricsRead(groups)) * PRICES.cloudwatch.getMetricDataPerMetricUsd;
     const customMetrics = metricsFor(groups) * PRICES.cloudwatch.customMetricMonthUsd + (perMonth(emfBytesFor(groups)) / 1e9) * PRICES.cloudwatch.logsIngestedPerGbUsd;
-    // Each invocation loops until its last round or pass, started ~50 s in, is done.
-    const billedSeconds = 3 * (50 + roundMs(groups) / 1_000) + (50 + passMs(groups) / 1_000);
-    const lambda = perMonth((billedSeconds * memoryMb) / 1_024) * PRICES.lambda.arm64GbSecondUsd + perMonth(4) * PRICES.lambda.requestUsd;
+    // Each invocation loops until its last round or pass, started ~50 s in, is done; at the memory its CPU needs.
+    const probeMemoryMb = memoryNeededMb(probeMb, roundCpuMs(groups));
+    const orchestrateMemoryMb = memoryNeededMb(orchestrateMb, passCpuMs(groups));
+    const gbSeconds = (3 * (50 + roundMs(groups) / 1_000) * probeMemoryMb + (50 + passMs(groups) / 1_000) * orchestrateMemoryMb) / 1_024;
+    const lambda = perMonth(gbSeconds) * PRICES.lambda.arm64GbSecondUsd + perMonth(4) * PRICES.lambda.requestUsd;
     const total = dynamodb + cloudwatchReads + customMetrics + lambda;
     const goal = COST_GOALS[groups];
     console.log(
       `cost model: ${String(groups).padStart(5)} group(s) $${total.toFixed(0).padStart(6)} a month (goal ≤ $${goal}: ${total <= goal! ? 'met' : 'NOT met'}) = ` +
-        `DynamoDB $${dynamodb.toFixed(2)} + CloudWatch GetMetricData $${cloudwatchReads.toFixed(2)} + custom metrics $${customMetrics.toFixed(2)} + Lambda $${lambda.toFixed(2)}` +
+        `DynamoDB $${dynamodb.toFixed(2)} + CloudWatch GetMetricData $${cloudwatchReads.toFixed(2)} + custom metrics $${customMetrics.toFixed(2)} + ` +
+        `Lambda $${lambda.toFixed(2)} (probe ${probeMemoryMb} MB, orchestrate ${orchestrateMemoryMb} MB)` +
         (groups > fleets.at(-1)! ? ` (extrapolated from ${fleets.join('/')} groups)` : ''),
     );
   }

@@ -220,7 +220,7 @@ export function groupDatabase(clients: ClientConfigFor, options: { reuseLagUntil
   const forRegion = (group: GroupConfig, region: RegionName): Database =>
     group.regions[region]?.database.kind === 'postgres' ? postgres : aws;
   return {
-    describe: (group, region) => forRegion(group, region).describe(group, region),
+    describe: (group, region, options) => forRegion(group, region).describe(group, region, options),
     fence: (group, region, mode: FencingMode, effect?: EffectOptions) => forRegion(group, region).fence(group, region, mode, effect),
     promote: (group, region, options: PromoteOptions, effect?: EffectOptions) => forRegion(group, region).promote(group, region, options, effect),
     createReplica: (group, region, spec) => aws.createReplica(group, region, spec),

@@ -3,6 +3,7 @@ import { connectionCheckOf } from '../config/groups.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
 import { nextObserverReport } from '../domain/observations.js';
+import { groupInDoubt, lagRead } from '../domain/replicaLag.js';
 import { PROBE_ROUND_MARGIN_MS } from '../domain/timing.js';
 import type {
   ConnectionCheckResult,
@@ -283,9 +284,17 @@ async function probeRegion(
   previous: { reports: Map<RegionName, ObserverReport> } | { error: string },
   errors: string[],
 ): Promise<ProbedRegion> {
+  const lag = lagRead({
+    groupId: group.id,
+    region,
+    observerRegion,
+    observerRegions: deps.config.fleet.observerRegions,
+    now: deps.clock.now(),
+    inDoubt: 'error' in previous || groupInDoubt([...previous.reports.values()]),
+  });
   const [{ http, httpLatencyMs }, database, connectionCheck] = await Promise.all([
     httpProbes,
-    observeDatabase(deps.database, group, region, deps.clock),
+    observeDatabase(deps.database, group, region, deps.clock, lag),
     checkConnection(deps, group, region, errors),
   ]);
   const fault = faults.find((candidate) => candidate.region === region);
@@ -363,10 +372,16 @@ async function probeHttp(
  * The control plane's view of the database. An error of the provider's API (throttling, 5xx, access denied) says
  * nothing about the database: it is `unknown`, never a failure.
  */
-async function observeDatabase(database: Database, group: GroupConfig, region: RegionName, clock: Clock): Promise<DatabaseObservation> {
+async function observeDatabase(
+  database: Database,
+  group: GroupConfig,
+  region: RegionName,
+  clock: Clock,
+  lag: 'read' | 'remembered',
+): Promise<DatabaseObservation> {
   const readAt = clock.now();
   try {
-    return toDatabaseObservation(await database.describe(group, region), readAt);
+    return toDatabaseObservation(await database.describe(group, region, { lag }), readAt);
   } catch (error) {
     return { ok: false, evidence: 'unknown', role: 'unknown', status: 'api-error', error: `describe failed: ${messageOf(error)}` };
   }

@@ -2,7 +2,7 @@ import type { GroupConfig } from '../config/schema.js';
 import { withLiveTopology, type LiveTopology } from '../domain/liveTopology.js';
 import type { EpochMs, FencingMode, GroupId, RegionName } from '../domain/types.js';
 import type { Clock } from '../ports/Clock.js';
-import type { Database, DatabaseState, FenceOutcome, PromoteOptions, PromoteOutcome } from '../ports/Database.js';
+import type { Database, DatabaseState, DescribeOptions, FenceOutcome, PromoteOptions, PromoteOutcome } from '../ports/Database.js';
 import type { StateStore } from '../ports/StateStore.js';
 
 /** How long a group's tracked topology is reused before it is read again: about one probe round. */
@@ -38,7 +38,8 @@ export function trackedDatabase(
     return withLiveTopology(group, await topology);
   };
   const tracked: Database = {
-    describe: async (group: GroupConfig, region: RegionName): Promise<DatabaseState> => database.describe(await live(group), region),
+    describe: async (group: GroupConfig, region: RegionName, options?: DescribeOptions): Promise<DatabaseState> =>
+      database.describe(await live(group), region, options),
     fence: async (group: GroupConfig, region: RegionName, mode: FencingMode): Promise<FenceOutcome> => database.fence(await live(group), region, mode),
     promote: async (group: GroupConfig, region: RegionName, options: PromoteOptions): Promise<PromoteOutcome> =>
       database.promote(await live(group), region, options),

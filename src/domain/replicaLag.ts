@@ -1,4 +1,4 @@
-import type { EpochMs, RegionHealth } from './types.js';
+import type { EpochMs, GroupId, ObserverReport, RegionHealth, RegionName } from './types.js';
 
 /** A report (or a lag reading) older than this many probe intervals says nothing about now. */
 export const STALE_AFTER_INTERVALS = 2;
@@ -45,6 +45,63 @@ export const LAG_METRIC_PERIOD_MS = 60_000;
 export function nextLagReadAt(last: { readonly readAt: EpochMs; readonly measuredAt: EpochMs | undefined }, periodMs = LAG_METRIC_PERIOD_MS): EpochMs {
   const afterRead = last.readAt + periodMs;
   return last.measuredAt === undefined ? afterRead : Math.max(afterRead, last.measuredAt + 2 * periodMs);
+}
+
+/**
+ * While a group's primary is not in doubt, its replicas' lag decides nothing, so it is read for the dashboard only: by
+ * one observer, in one minute of every this many (issue #11: every observer reading every replica every minute was
+ * the largest line of the bill).
+ */
+export const LAG_STEADY_READ_EVERY_MINUTES = 5;
+
+/**
+ * Whether `observerRegion` asks for a replica's lag metric in this round (`read`) or gives the last reading it took,
+ * with that reading's own measurement time (`remembered`). In doubt (this observer's last view of the group was not
+ * a clean pass of every region, or it has none), every observer reads, at most once per metric period
+ * (`nextLagReadAt`): the lag is about to decide, and an observer that died with the primary's region cannot be the
+ * only reader. Otherwise one observer, taking turns, reads in one minute of every `LAG_STEADY_READ_EVERY_MINUTES`.
+ * A CloudWatch datapoint keeps its timestamp, so a reading taken once the primary is in doubt bounds the data-loss
+ * window as well as one taken every minute would have.
+ *
+ * @example
+ * lagRead({ groupId: 'orders', region: 'us-east-1', observerRegion: 'eu-west-1', observerRegions, now, inDoubt: true }); // 'read'
+ */
+export function lagRead(input: {
+  groupId: GroupId;
+  region: RegionName;
+  observerRegion: RegionName;
+  observerRegions: readonly RegionName[];
+  now: EpochMs;
+  inDoubt: boolean;
+}): 'read' | 'remembered' {
+  if (input.inDoubt) return 'read';
+  const count = input.observerRegions.length;
+  if (count === 0) return 'remembered';
+  // Replicas take different minutes, so the reads of a large fleet spread over the cycle.
+  const turn = Math.floor(input.now / LAG_METRIC_PERIOD_MS) + hash(`${input.groupId}\u0000${input.region}`);
+  if (turn % LAG_STEADY_READ_EVERY_MINUTES !== 0) return 'remembered';
+  return input.observerRegions[Math.floor(turn / LAG_STEADY_READ_EVERY_MINUTES) % count] === input.observerRegion ? 'read' : 'remembered';
+}
+
+/**
+ * Whether an observer's last view of a group leaves its primary in doubt: a region failed or was unknown, or there is
+ * no view yet (`reports` empty). See `lagRead`.
+ *
+ * @example
+ * groupInDoubt([{ ok: true, ... }, { ok: false, ... }]); // true
+ */
+export function groupInDoubt(reports: readonly Pick<ObserverReport, 'ok' | 'unknownReasons'>[]): boolean {
+  return reports.length === 0 || reports.some((report) => !report.ok || report.unknownReasons !== undefined);
+}
+
+/** FNV-1a, 32 bits: a stable spread of replicas over the minutes of the cycle. */
+function hash(text: string): number {
+  let value = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    value ^= text.charCodeAt(index);
+    value = Math.imul(value, 0x01000193) >>> 0;
+  }
+  return value;
 }
 
 /**

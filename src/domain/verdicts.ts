@@ -1,5 +1,5 @@
 import type { FailoverGroup, FailoverPolicy } from './group.js';
-import { STALE_AFTER_INTERVALS } from './replicaLag.js';
+import { STALE_AFTER_INTERVALS, type ReplicaLagReading } from './replicaLag.js';
 import type { EpochMs, ObserverReport, RegionHealth, RegionName, Verdict } from './types.js';
 
 export { STALE_AFTER_INTERVALS };
@@ -177,9 +177,9 @@ function latestByObserver(reports: readonly ObserverReport[]): Map<RegionName, O
 
 /**
  * The database as last seen by a fresh observer that could see it: stale reports never decide a role (an observer
- * that died with its region would otherwise keep reporting the old primary as primary). Role, lag, the lag's
- * measurement time and the replication source are taken together from one report, so a promoted replica (a primary
- * has no lag) does not keep the lag it had as a replica. A lag without its own measurement time was read live when
+ * that died with its region would otherwise keep reporting the old primary as primary). Role and replication source
+ * are taken from one report, the lag from the fresh reports of that same replica (`newestLagReading`), so a promoted
+ * replica (a primary has no lag) does not keep the lag it had as a replica. A lag without its own measurement time was read live when
  * the round ran (see `DatabaseState.replicaLagMeasuredAt`); a time in the future counts as now.
  */
 function freshestDatabase(
@@ -194,14 +194,32 @@ function freshestDatabase(
   }
   const database = freshest?.last.database;
   if (freshest === undefined || database === undefined) return {};
-  const lagMeasuredAt = Math.min(database.replicaLagMeasuredAt ?? freshest.last.observedAt, now);
+  const lag = newestLagReading(fresh, freshest);
   return {
     databaseRole: database.role,
-    ...(database.replicaLagSeconds === undefined
-      ? {}
-      : { replicaLagSeconds: database.replicaLagSeconds, replicaLagMeasuredAt: lagMeasuredAt }),
+    ...(lag === undefined ? {} : { replicaLagSeconds: lag.seconds, replicaLagMeasuredAt: Math.min(lag.measuredAt, now) }),
     ...(database.role === 'replica' && database.sourceRegion !== undefined ? { replicationSource: database.sourceRegion } : {}),
   };
+}
+
+/**
+ * The newest-measured lag any fresh observer reports of the replica the freshest report describes (same role and
+ * source): one observer reads the metric at a time (`lagRead` in src/domain/replicaLag.ts), and the others give
+ * older readings or none. Any other role keeps the freshest report's own. A lag without its own time was read live
+ * when its round ran.
+ */
+function newestLagReading(fresh: readonly ObserverReport[], freshest: ObserverReport): ReplicaLagReading | undefined {
+  const described = freshest.last.database!;
+  const sameReplica = (report: ObserverReport) =>
+    report.last.database?.role === 'replica' && report.last.database.sourceRegion === described.sourceRegion;
+  let newest: ReplicaLagReading | undefined;
+  for (const report of described.role === 'replica' ? fresh.filter(sameReplica) : [freshest]) {
+    const database = report.last.database!;
+    if (database.replicaLagSeconds === undefined) continue;
+    const measuredAt = database.replicaLagMeasuredAt ?? report.last.observedAt;
+    if (newest === undefined || measuredAt > newest.measuredAt) newest = { seconds: database.replicaLagSeconds, measuredAt };
+  }
+  return newest;
 }
 
 function seconds(ms: number): string {

@@ -29,6 +29,16 @@ export interface DatabaseState {
   readonly fenced?: boolean;
 }
 
+/**
+ * How `describe` gets a replica's lag where it is a metric that costs a request (CloudWatch): `read` asks the source
+ * (an adapter may answer from memory until a newer datapoint can exist), `remembered` answers the last reading this
+ * adapter took, with its own measurement time, or none, without a request. A lag the adapter reads for free with the
+ * rest of the state (a connection to the server) is read either way. Default `read`.
+ */
+export interface DescribeOptions {
+  readonly lag?: 'read' | 'remembered';
+}
+
 export type FenceOutcome = 'fenced' | 'already-fenced' | 'unreachable' | 'skipped';
 export type PromoteOutcome = 'started' | 'already-promoted' | 'in-progress';
 
@@ -65,7 +75,7 @@ export interface PromoteOptions {
  * await database.promote(group, 'us-east-1', { failoverId, planned: false, allowDataLoss: false, fromRegion: 'eu-west-1' }, await holdLease());
  */
 export interface Database {
-  describe(group: FailoverGroup, region: RegionName): Promise<DatabaseState>;
+  describe(group: FailoverGroup, region: RegionName, options?: DescribeOptions): Promise<DatabaseState>;
   /**
    * Best effort: stop writes on the old primary where it is reachable. An effect: it lands by `effect.deadline` or
    * not at all (its AWS calls are aborted by `effect.signal`); an abandoned call throws, it never answers `unreachable`.

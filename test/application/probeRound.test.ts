@@ -3,9 +3,9 @@ import { runProbeRound, runProbeRounds, toDatabaseObservation } from '../../src/
 import type { ProbeDeps } from '../../src/application/probeRound.js';
 import { ControlPlaneConfigSchema } from '../../src/config/schema.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../../src/config/schema.js';
-import type { EpochMs, HttpProbeResult, RegionName } from '../../src/domain/types.js';
+import type { EpochMs, HttpProbeResult, ObserverReport, RegionName } from '../../src/domain/types.js';
 import type { Clock } from '../../src/ports/Clock.js';
-import type { Database, DatabaseState } from '../../src/ports/Database.js';
+import type { Database, DatabaseState, DescribeOptions } from '../../src/ports/Database.js';
 import type { Prober } from '../../src/ports/Prober.js';
 import { InMemoryDatabaseProbe } from '../doubles/InMemoryDatabaseProbe.js';
 import { InMemoryFaultStore } from '../doubles/InMemoryFaultStore.js';
@@ -89,8 +89,12 @@ class ScriptedDatabase implements Database {
   inFlight = 0;
   maxInFlight = 0;
 
-  async describe(_group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+  /** How each describe was told to get the replica lag, as `region:read` or `region:remembered`. */
+  readonly lagAsked: string[] = [];
+
+  async describe(_group: GroupConfig, region: RegionName, options?: DescribeOptions): Promise<DatabaseState> {
     this.describeCalls += 1;
+    this.lagAsked.push(`${region}:${options?.lag ?? 'read'}`);
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
@@ -376,6 +380,36 @@ describe('runProbeRound', () => {
     expect(round.errors).toEqual(['orders: could not read the previous reports: network']);
     expect(round.regions.every((region) => region.storeError === 'could not read the previous reports: network')).toBe(true);
     expect((await deps.observations.get('orders', 'eu-west-1', OBSERVER))?.consecutiveFailures).toBe(2);
+  });
+
+  it('reads replica lag in every round while the group is in doubt, and in steady state only in this observer\'s turn', async () => {
+    // Prepare: a first round (no earlier view: in doubt), then ten minutes of clean rounds, then the primary fails.
+    const deps = setUp();
+    const written = new Map<string, ObserverReport>();
+    await runProbeRound(deps, { observerRegion: OBSERVER, written });
+    const firstRound = deps.database.lagAsked.splice(0);
+
+    // Act
+    for (let round = 0; round < 60; round += 1) {
+      await deps.clock.sleep(10_000);
+      await runProbeRound(deps, { observerRegion: OBSERVER, written });
+    }
+    const steady = deps.database.lagAsked.splice(0);
+    deps.prober.failing.set('http://127.0.0.1/orders/eu-west-1/health', 'timeout');
+    await deps.clock.sleep(10_000);
+    await runProbeRound(deps, { observerRegion: OBSERVER, written });
+    await deps.clock.sleep(10_000);
+    await runProbeRound(deps, { observerRegion: OBSERVER, written });
+    const inDoubt = deps.database.lagAsked.splice(0).slice(3);
+
+    // Assess: in steady state, this observer's turn comes once in 15 minutes per replica, so at most one minute (six
+    // rounds) of ten asks for each; the adapter asks CloudWatch once of those.
+    expect(firstRound.every((asked) => asked.endsWith(':read'))).toBe(true);
+    for (const region of ['us-east-1', 'ap-southeast-2']) {
+      expect(steady.filter((asked) => asked === `${region}:read`).length).toBeLessThanOrEqual(6);
+    }
+    expect(steady.filter((asked) => asked.endsWith(':remembered')).length).toBeGreaterThanOrEqual(180 - 12);
+    expect(inDoubt.every((asked) => asked.endsWith(':read'))).toBe(true);
   });
 
   it('saves each group\'s reports of a round with one write', async () => {

@@ -407,6 +407,61 @@ describe('evaluateRegion', () => {
     expect(health).toMatchObject({ replicaLagSeconds: 3, replicaLagMeasuredAt: 4_000, replicationSource: 'us-east-1' });
   });
 
+  it('takes the replica lag measured last by any fresh observer, even when the freshest report carries none', () => {
+    // Prepare: one observer read the metric (its turn); the others, including the freshest, remember an older reading or none.
+    const replica = (observedAt: number, lag?: { seconds: number; measuredAt: number }): RoundResult =>
+      roundAt(observedAt, true, {
+        ok: true,
+        evidence: 'ok',
+        role: 'replica',
+        status: 'available',
+        sourceRegion: 'us-east-1',
+        ...(lag === undefined ? {} : { replicaLagSeconds: lag.seconds, replicaLagMeasuredAt: lag.measuredAt }),
+      });
+    const reports: ObserverReport[] = [
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: 'eu-west-1', round: replica(8_000, { seconds: 9, measuredAt: 1_000 }) }),
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: 'us-east-1', round: replica(9_000, { seconds: 2, measuredAt: 6_000 }) }),
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: 'ap-southeast-2', round: replica(10_000) }),
+    ];
+
+    // Act
+    const health = evaluateRegion({ region: REGION, reports, observerRegions: OBSERVERS, now: 10_000, policy });
+
+    // Assess
+    expect(health).toMatchObject({ databaseRole: 'replica', replicaLagSeconds: 2, replicaLagMeasuredAt: 6_000, replicationSource: 'us-east-1' });
+  });
+
+  it('never takes a lag reported while the region was a replica of another source, nor one for a promoted primary', () => {
+    // Prepare
+    const database = (sourceRegion: string): DatabaseObservation => ({
+      ok: true,
+      evidence: 'ok',
+      role: 'replica',
+      status: 'available',
+      sourceRegion,
+      replicaLagSeconds: 1,
+      replicaLagMeasuredAt: 9_000,
+    });
+    const repointed = [
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: 'eu-west-1', round: roundAt(9_000, true, database('ap-southeast-2')) }),
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: 'us-east-1', round: roundAt(10_000, true, { ok: true, evidence: 'ok', role: 'replica', status: 'available', sourceRegion: 'us-east-1' }) }),
+    ];
+    const promoted = [
+      repointed[0]!,
+      nextObserverReport(undefined, { groupId: 'orders', region: REGION, observerRegion: 'us-east-1', round: roundAt(10_000, true, { ok: true, evidence: 'ok', role: 'primary', status: 'available' }) }),
+    ];
+
+    // Act
+    const afterRepoint = evaluateRegion({ region: REGION, reports: repointed, observerRegions: OBSERVERS, now: 10_000, policy });
+    const afterPromotion = evaluateRegion({ region: REGION, reports: promoted, observerRegions: OBSERVERS, now: 10_000, policy });
+
+    // Assess
+    expect(afterRepoint.replicationSource).toBe('us-east-1');
+    expect(afterRepoint.replicaLagSeconds).toBeUndefined();
+    expect(afterPromotion.databaseRole).toBe('primary');
+    expect(afterPromotion.replicaLagSeconds).toBeUndefined();
+  });
+
   it('keeps `since` while the verdict does not change', () => {
     // Prepare
     const rounds = Array.from({ length: 5 }, () => all('pass'));

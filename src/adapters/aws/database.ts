@@ -8,6 +8,7 @@ import type {
   CreateReplicaOutcome,
   Database,
   DatabaseState,
+  DescribeOptions,
   FenceOutcome,
   PromoteOptions,
   PromoteOutcome,
@@ -58,8 +59,8 @@ export class AwsDatabase implements Database {
     this.#auroraGlobal = new AuroraGlobalDatabase({ rds, lag });
   }
 
-  async describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
-    return this.#for(group, region).describe(group, region);
+  async describe(group: GroupConfig, region: RegionName, options?: DescribeOptions): Promise<DatabaseState> {
+    return this.#for(group, region).describe(group, region, options);
   }
 
   async fence(group: GroupConfig, region: RegionName, mode: FencingMode, effect?: EffectOptions): Promise<FenceOutcome> {

@@ -15,6 +15,7 @@ import type {
   CreateReplicaOutcome,
   Database,
   DatabaseState,
+  DescribeOptions,
   FenceOutcome,
   PromoteOptions,
   PromoteOutcome,
@@ -66,7 +67,7 @@ export class AuroraGlobalDatabase implements Database {
    * @example
    * const state = await database.describe(group, 'us-west-2'); // { role: 'replica', sourceRegion: 'us-east-1', ... }
    */
-  async describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+  async describe(group: GroupConfig, region: RegionName, options: DescribeOptions = {}): Promise<DatabaseState> {
     const config = databaseConfigOf(group, region, 'aurora-global');
     let globalCluster: GlobalCluster;
     try {
@@ -88,6 +89,7 @@ export class AuroraGlobalDatabase implements Database {
         dimensions: { DBClusterIdentifier: resourceIdOf(config.clusterArn) },
       })),
       group.id,
+      options.lag,
     );
     return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value / 1000, replicaLagMeasuredAt: lag.at };
   }

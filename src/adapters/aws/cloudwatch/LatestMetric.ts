@@ -64,13 +64,15 @@ export class LatestMetric {
    *
    * @example
    * const lag = await latest.read('eu-central-1', [{ namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: 'app-eu' } }]);
+   * await latest.read('eu-central-1', metrics, 'orders', 'remembered'); // the same answer again, no request
    */
-  async read(region: RegionName, metrics: readonly MetricRef[], groupId?: string): Promise<MetricValue | undefined> {
+  async read(region: RegionName, metrics: readonly MetricRef[], groupId?: string, mode: 'read' | 'remembered' = 'read'): Promise<MetricValue | undefined> {
     const now = this.#clock.now();
-    if (!this.#reuse) return this.#ask(region, metrics, now, groupId);
     const key = JSON.stringify([region, metrics]);
     const known = this.#answers.get(key);
-    if (known !== undefined && now < known.nextReadAt) return known.value;
+    // `remembered`: the caller decided a request is not worth it now (src/domain/replicaLag.ts, `lagReadDue`).
+    if (mode === 'remembered') return known?.value;
+    if (this.#reuse && known !== undefined && now < known.nextReadAt) return known.value;
     const value = await this.#ask(region, metrics, now, groupId);
     this.#answers.set(key, { value, nextReadAt: nextLagReadAt({ readAt: now, measuredAt: value?.at }, this.#periodSeconds * 1_000) });
     return value;

@@ -13,6 +13,7 @@ import type {
   CreateReplicaOutcome,
   Database,
   DatabaseState,
+  DescribeOptions,
   FenceOutcome,
   PromoteOptions,
   PromoteOutcome,
@@ -62,7 +63,7 @@ export class RdsInstanceDatabase implements Database {
    * const state = await database.describe(group, 'eu-central-1');
    * if (state.role === 'replica') console.log(`${state.replicaLagSeconds ?? '?'} s behind ${state.sourceRegion}`);
    */
-  async describe(group: GroupConfig, region: RegionName): Promise<DatabaseState> {
+  async describe(group: GroupConfig, region: RegionName, options: DescribeOptions = {}): Promise<DatabaseState> {
     const config = databaseConfigOf(group, region, 'rds-instance');
     let instance: DBInstance;
     try {
@@ -80,6 +81,7 @@ export class RdsInstanceDatabase implements Database {
       region,
       [{ namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: config.instanceId } }],
       group.id,
+      options.lag,
     );
     return lag === undefined ? state : { ...state, replicaLagSeconds: lag.value, replicaLagMeasuredAt: lag.at };
   }

@@ -53,4 +53,22 @@ describe('LatestMetric reusing a one-minute metric', () => {
     // Assess
     expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(3);
   });
+
+  it('answers a remembered reading with its own datapoint time and no request, and nothing before the first read', async () => {
+    // Prepare
+    const clock = new TestClock(START);
+    answerAt(clock);
+    const latest = new LatestMetric(() => new CloudWatchClient({ region: 'us-east-1' }), { clock, reuseUntilNewDatapoint: true });
+    const before = await latest.read('us-east-1', LAG, 'orders', 'remembered');
+    await latest.read('us-east-1', LAG, 'orders', 'read');
+
+    // Act: ten minutes later, a newer datapoint exists, but the caller asked for the remembered one.
+    clock.advance(600_000);
+    const remembered = await latest.read('us-east-1', LAG, 'orders', 'remembered');
+
+    // Assess
+    expect(before).toBeUndefined();
+    expect(remembered).toEqual({ metricName: 'ReplicaLag', value: 3, at: Date.UTC(2026, 10, 30, 11, 59, 0) });
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+  });
 });
