@@ -1,7 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { ExecutorDeps } from '../src/application/executor.js';
 import { orchestrateUntil, type Outcome } from '../src/application/orchestrate.js';
-import { buildExecutorDeps } from '../src/composition.js';
+import { buildExecutorDeps } from '../src/composition/lambda.js';
 import { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { count, publish } from './shared/metrics.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fails when an import arrow points the wrong way (see ../shared/STYLE.md, "The shape of the house"):
 //   handlers -> application -> state-machines, domain, ports;  adapters -> ports, domain;
-//   @aws-sdk/* only under src/adapters/ (and the composition root, src/composition.ts).
+//   @aws-sdk/* only under src/adapters/ (and the composition root, src/composition/).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -14,7 +14,6 @@ function layerOf(file) {
   if (path.startsWith('handlers/')) return 'handlers';
   if (path.startsWith('simulation/')) return 'simulation';
   if (path.startsWith('test/doubles/')) return 'doubles';
-  if (/^src\/composition[A-Za-z]*\.ts$/.test(path.replace(/\.js$/, '.ts'))) return 'composition';
   const match = /^src\/([^/]+)\//.exec(path);
   return match ? match[1] : undefined;
 }
