@@ -1,20 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { SimWorld } from '../adapters/sim/SimWorld.js';
-import { HttpProber } from '../adapters/http/HttpProber.js';
-import type { ExecutorDeps } from '../application/executor.js';
-import { trackedDatabase } from '../application/trackedDatabase.js';
+import type { SimWorld } from '../adapters/sim/SimWorld.js';
+import type { ControlPlaneStores } from '../composition/controlPlane.js';
+import { composeLocalDrill } from '../composition/localDrill.js';
 import { loadConfig } from '../config/load.js';
 import type { ControlPlaneConfig } from '../config/schema.js';
 import { ValidationError } from '../domain/errors.js';
-import type { CommandQueue } from '../ports/CommandQueue.js';
-import type { EventLog } from '../ports/EventLog.js';
-import type { FaultStore } from '../ports/FaultStore.js';
-import type { FleetLedger } from '../ports/FleetLedger.js';
-import type { ObservationStore } from '../ports/ObservationStore.js';
-import type { StateStore } from '../ports/StateStore.js';
 import { countingDatabase, noEffects } from './countingPorts.js';
 import { DrillClock } from './DrillClock.js';
-import { DrillProber } from './DrillProber.js';
+import { DrillProber, type ProbedWorld } from './DrillProber.js';
 import { DrillSession } from './DrillSession.js';
 import { withOverrides } from './overrides.js';
 import type { DrillProgress } from './progress.js';
@@ -37,14 +30,7 @@ export const DRILL_PRINCIPAL = 'arn:aws:iam::000000000000:user/drill-operator';
 export const DRILL_CONFIG_PATH = fileURLToPath(new URL('../../config/drill.yaml', import.meta.url));
 
 /** The storage ports the control plane uses: DynamoDB Local for `npm start`, anything that implements them in tests. */
-export interface DrillStores {
-  readonly stateStore: StateStore;
-  readonly eventLog: EventLog;
-  readonly observations: ObservationStore;
-  readonly commands: CommandQueue;
-  readonly fleet: FleetLedger;
-  readonly faults: FaultStore;
-}
+export type DrillStores = ControlPlaneStores;
 
 export interface DrillOptions {
   readonly scenario: Scenario;
@@ -93,16 +79,36 @@ export async function startDrill(options: DrillOptions): Promise<DrillSession> {
   if (first === undefined) throw new ValidationError('the drill configuration has no group', ['groups: needs one group to drill']);
   const factor = options.factor ?? DEFAULT_CLOCK_FACTOR;
   const clock = new DrillClock({ factor });
-  const group = withOverrides(first, options.scenario.overrides);
-  const world = await SimWorld.create(group, {
-    clock,
-    ...(options.scenario.timings === undefined ? {} : { timings: options.scenario.timings }),
-  });
   const regions = options.scenario.controlPlaneRegions;
   const fleet =
     regions === undefined ? loaded.fleet : { ...loaded.fleet, controlPlaneRegion: regions[0], controlPlaneReplicaRegions: [regions[1], regions[2]] };
-  const config = { ...loaded, fleet, groups: [world.group] };
-  const prober = new DrillProber(new HttpProber(), clock, {
+  const drill = await composeLocalDrill({
+    config: { ...loaded, fleet },
+    group: withOverrides(first, options.scenario.overrides),
+    ...(options.scenario.timings === undefined ? {} : { timings: options.scenario.timings }),
+    stores: holdingStores(clock, options.stores),
+    clock,
+    prober: (http, world) => new DrillProber(http, clock, probedWorld(world)),
+  });
+  const counts = noEffects();
+  return new DrillSession({
+    scenario: options.scenario,
+    config: drill.config,
+    world: drill.world,
+    clock,
+    factor,
+    deps: { ...drill.executor, database: countingDatabase(drill.executor.database, counts) },
+    probeDeps: (observer) => drill.probe(observer),
+    prober: drill.prober,
+    counts,
+    principalArn: options.principalArn ?? DRILL_PRINCIPAL,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+}
+
+/** Which region serves a probed URL, and how its simulated application behaves now. */
+function probedWorld(world: SimWorld): ProbedWorld {
+  return {
     behaviourAt: (url) => {
       for (const region of Object.keys(world.group.regions)) {
         const server = world.server(region);
@@ -110,44 +116,7 @@ export async function startDrill(options: DrillOptions): Promise<DrillSession> {
       }
       return undefined;
     },
-  });
-  const stores = holdingStores(clock, options.stores);
-  const counts = noEffects();
-  const deps: ExecutorDeps = {
-    config,
-    clock,
-    stateStore: stores.stateStore,
-    eventLog: stores.eventLog,
-    observations: stores.observations,
-    commands: stores.commands,
-    fleet: stores.fleet,
-    database: countingDatabase(world.database, counts),
-    traffic: world.traffic,
-    notifier: world.notifier,
-    prober,
-    // Short enough that the last save of a pass lands before the next probe round.
-    safetyMarginMs: 500,
   };
-  return new DrillSession({
-    scenario: options.scenario,
-    config,
-    world,
-    clock,
-    factor,
-    deps,
-    probeDeps: (observer) => ({
-      config,
-      prober: world.proberFor(observer, prober),
-      database: trackedDatabase(world.databaseFor(observer), stores.stateStore, clock),
-      observations: stores.observations,
-      faults: stores.faults,
-      clock,
-    }),
-    prober,
-    counts,
-    principalArn: options.principalArn ?? DRILL_PRINCIPAL,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-  });
 }
 
 /** Every storage call stands the clock still: storage latency is not part of the simulated timings. */
