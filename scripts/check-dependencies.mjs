@@ -39,10 +39,20 @@ const allowed = {
   simulation: ['simulation', 'application', 'machine', 'domain', 'ports', 'config', 'adapters', 'doubles'],
 };
 const mayImportAwsSdk = new Set(['adapters', 'composition']);
+// The drill and the dashboard run on adapters the composition root builds (src/composition/localDrill.ts and
+// postgresDrill.ts wire the drills): they may name an adapter's type, never import one to build or call it.
+const adapterTypesOnly = new Set(['drill', 'ui']);
 // The simulation imports adapters only from the pure simulated world.
 const simulationAdapters = /^src\/adapters\/sim\//;
 const pureLayers = new Set(['machine', 'domain']);
 const nodeBuiltins = /^node:/;
+
+/** `import type { X } from`, `export type { X } from`, or braces holding only `type` names: erased at compile time. */
+function isTypeOnly(statement) {
+  if (/^(?:import|export)\s+type\s/.test(statement)) return true;
+  const names = /^import\s*\{([^}]*)\}\s*from/.exec(statement)?.[1];
+  return names !== undefined && names.split(',').filter((name) => name.trim() !== '').every((name) => /^\s*type\s/.test(name));
+}
 
 function* sourceFiles(dir) {
   for (const name of readdirSync(dir)) {
@@ -85,6 +95,9 @@ for (const top of ['src', 'state-machines', 'handlers', 'simulation']) {
         const target = layerOf(resolve(dirname(file), specifier));
         if (target !== layer) edges.add(`${layer}->${target}`);
         if (!allowed[layer].includes(target)) problems.push(`${where}: ${layer} may not depend on ${target}`);
+        else if (target === 'adapters' && adapterTypesOnly.has(layer) && !isTypeOnly(match[0])) {
+          problems.push(`${where}: ${layer} imports adapters as types only; the composition root (src/composition/) builds them`);
+        }
         else if (layer === 'simulation' && target === 'adapters' && !simulationAdapters.test(relative(root, resolve(dirname(file), specifier)))) {
           problems.push(`${where}: the simulation uses only the pure simulated adapters (src/adapters/sim/)`);
         }
