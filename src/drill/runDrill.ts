@@ -14,10 +14,8 @@ import type { DrillProgress } from './progress.js';
 import type { DrillResult } from './result.js';
 import type { Scenario } from './scenarios/types.js';
 
-export type { DrillSession } from './DrillSession.js';
-export type { DrillProgress, ProgressWithoutTime } from './progress.js';
-export type { DrillEndState, DrillOutcome, DrillResult, DrillTrust } from './result.js';
-export type { VerdictChange } from './verdictHistory.js';
+// What scripts and tests import from here; the types live beside the code that makes them.
+export type { DrillOutcome, DrillResult } from './result.js';
 
 /**
  * Simulated time runs this many times faster than real time. Storage calls and HTTP probes take no simulated time
