@@ -208,7 +208,7 @@ export async function buildFleet(endpoint: string, tableName: string, count: num
       clock,
       ...options,
     });
-  // As src/composition.ts builds them, one per observer (each its own Lambda): the probe reuses a lag reading until a
+  // As src/composition/lambda.ts builds them, one per observer (each its own Lambda): the probe reuses a lag reading until a
   // newer datapoint can exist.
   const aws = awsDatabase({});
   const probeDeps = Object.fromEntries(

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer as Event, APIGatewayProxyStructuredResultV2 as Result, Context } from 'aws-lambda';
 import type { OperatorDeps } from '../src/application/operatorApi.js';
 import { serveOperatorHttp } from '../src/application/operatorHttp.js';
-import { buildOperatorDeps } from '../src/composition.js';
+import { buildOperatorDeps } from '../src/composition/lambda.js';
 import { OPERATOR_INLINE_BUDGET_MS, OPERATOR_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { executorLogger, SERVICE_NAME } from './shared/telemetry.js';

@@ -1,7 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { ExecutorDeps } from '../src/application/executor.js';
 import { orchestrateShard, type Outcome } from '../src/application/orchestrate.js';
-import { buildExecutorDeps } from '../src/composition.js';
+import { buildExecutorDeps } from '../src/composition/lambda.js';
 import { ValidationError } from '../src/domain/errors.js';
 import { DEFAULT_SHARD, SHARD_NAME, shardPassIntervalMs } from '../src/domain/shards.js';
 import { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';

@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { runProbeRounds, type ProbeRoundSummary } from '../src/application/probeRound.js';
-import { buildProbeDeps, type ProbeRuntime } from '../src/composition.js';
+import { buildProbeDeps, type ProbeRuntime } from '../src/composition/lambda.js';
 import { PROBE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { logProbeSummary } from './shared/logs.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fails when an import arrow points the wrong way (see ../shared/STYLE.md, "The shape of the house"):
 //   handlers -> application -> state-machines, domain, ports;  adapters -> ports, domain;
-//   @aws-sdk/* only under src/adapters/ (and the composition root, src/composition.ts).
+//   @aws-sdk/* only under src/adapters/ (and the composition root, src/composition/).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -14,7 +14,6 @@ function layerOf(file) {
   if (path.startsWith('handlers/')) return 'handlers';
   if (path.startsWith('simulation/')) return 'simulation';
   if (path.startsWith('test/doubles/')) return 'doubles';
-  if (/^src\/composition[A-Za-z]*\.ts$/.test(path.replace(/\.js$/, '.ts'))) return 'composition';
   const match = /^src\/([^/]+)\//.exec(path);
   return match ? match[1] : undefined;
 }
@@ -40,10 +39,20 @@ const allowed = {
   simulation: ['simulation', 'application', 'machine', 'domain', 'ports', 'config', 'adapters', 'doubles'],
 };
 const mayImportAwsSdk = new Set(['adapters', 'composition']);
+// The drill and the dashboard run on adapters the composition root builds (src/composition/localDrill.ts and
+// postgresDrill.ts wire the drills): they may name an adapter's type, never import one to build or call it.
+const adapterTypesOnly = new Set(['drill', 'ui']);
 // The simulation imports adapters only from the pure simulated world.
 const simulationAdapters = /^src\/adapters\/sim\//;
 const pureLayers = new Set(['machine', 'domain']);
 const nodeBuiltins = /^node:/;
+
+/** `import type { X } from`, `export type { X } from`, or braces holding only `type` names: erased at compile time. */
+function isTypeOnly(statement) {
+  if (/^(?:import|export)\s+type\s/.test(statement)) return true;
+  const names = /^import\s*\{([^}]*)\}\s*from/.exec(statement)?.[1];
+  return names !== undefined && names.split(',').filter((name) => name.trim() !== '').every((name) => /^\s*type\s/.test(name));
+}
 
 function* sourceFiles(dir) {
   for (const name of readdirSync(dir)) {
@@ -86,6 +95,9 @@ for (const top of ['src', 'state-machines', 'handlers', 'simulation']) {
         const target = layerOf(resolve(dirname(file), specifier));
         if (target !== layer) edges.add(`${layer}->${target}`);
         if (!allowed[layer].includes(target)) problems.push(`${where}: ${layer} may not depend on ${target}`);
+        else if (target === 'adapters' && adapterTypesOnly.has(layer) && !isTypeOnly(match[0])) {
+          problems.push(`${where}: ${layer} imports adapters as types only; the composition root (src/composition/) builds them`);
+        }
         else if (layer === 'simulation' && target === 'adapters' && !simulationAdapters.test(relative(root, resolve(dirname(file), specifier)))) {
           problems.push(`${where}: the simulation uses only the pure simulated adapters (src/adapters/sim/)`);
         }

@@ -9,7 +9,7 @@
 // clients a handler does not use (the @aws-sdk packages declare `sideEffects: false`). What a cold start would not
 // use stays out: the YAML parser and the schema library (the configuration is checked here, at package time, and
 // shipped as JSON), and the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
-// `fromEnv()`, see src/composition.ts; the chain is replaced by a stub that says so if anything still reaches it).
+// `fromEnv()`, see src/composition/lambda.ts; the chain is replaced by a stub that says so if anything still reaches it).
 import { build } from 'esbuild';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -49,7 +49,7 @@ const credentialChainStub = {
     build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: 'credential-provider-node', namespace: 'lambda-credentials-only' }));
     build.onLoad({ filter: /.*/, namespace: 'lambda-credentials-only' }, () => ({
       contents: `export const defaultProvider = () => async () => {
-  throw new Error('this Lambda bundle has no default credential chain: give the SDK client credentials: fromEnv() (src/composition.ts)');
+  throw new Error('this Lambda bundle has no default credential chain: give the SDK client credentials: fromEnv() (src/composition/lambda.ts)');
 };`,
       loader: 'js',
     }));

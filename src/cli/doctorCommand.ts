@@ -116,6 +116,6 @@ export const doctorDepsFromAws: DoctorDepsFactory = async (options, env) => {
   if (account === undefined || !/^\d{12}$/.test(account)) {
     throw new ValidationError('fcp doctor needs the deployment account', ['--account: the 12-digit account the stacks are deployed in']);
   }
-  const { buildDoctorDeps } = await import('../compositionDoctor.js');
+  const { buildDoctorDeps } = await import('../composition/doctor.js');
   return buildDoctorDeps({ configPath, tableName, tableRegion, stage, account });
 };

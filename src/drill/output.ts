@@ -5,7 +5,8 @@ import { formatDuration, formatUtc, formatUtcDate } from './format.js';
 import { htmlDocument, paragraphs, renderHtml, table, type HtmlSection } from './render/html.js';
 import { renderMarkdown } from './render/markdown.js';
 import { renderTimelineText } from './render/text.js';
-import type { DrillProgress, DrillResult } from './runDrill.js';
+import type { DrillProgress } from './progress.js';
+import type { DrillResult } from './result.js';
 
 /** Room for one event line in a terminal. */
 const LINE_WIDTH = 160;

@@ -1,4 +1,4 @@
-import { createDynamoDbStores, createTable } from '../adapters/aws/dynamodb/index.js';
+import { drillTableStores } from '../composition/localDrill.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodbLocal.js';
 import type { DrillStores } from './runDrill.js';
 
@@ -11,18 +11,6 @@ import type { DrillStores } from './runDrill.js';
  * await runDrill({ scenario, stores });
  * close();
  */
-export async function localDrillStores(endpoint: string, tableName: string): Promise<{ stores: DrillStores; close: () => void }> {
-  const dynamo = createDynamoDbStores({ tableName, endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  await createTable(dynamo.client, tableName);
-  return {
-    stores: {
-      stateStore: dynamo.stateStore,
-      eventLog: dynamo.eventLog,
-      observations: dynamo.observationStore,
-      commands: dynamo.commandQueue,
-      fleet: dynamo.fleetLedger,
-      faults: dynamo.faultStore,
-    },
-    close: () => dynamo.client.destroy(),
-  };
+export function localDrillStores(endpoint: string, tableName: string): Promise<{ stores: DrillStores; close: () => void }> {
+  return drillTableStores({ endpoint, tableName, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildDatabaseProbe, buildExecutorDeps, buildProbeDeps } from '../../src/composition.js';
+import { buildDatabaseProbe, buildExecutorDeps, buildProbeDeps } from '../../src/composition/lambda.js';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { packageConfig } from '../../src/config/packaged.js';
 import { ValidationError } from '../../src/domain/errors.js';

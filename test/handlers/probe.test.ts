@@ -3,7 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProbeHandler } from '../../handlers/probe.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { ProbeRuntime } from '../../src/composition.js';
+import type { ProbeRuntime } from '../../src/composition/lambda.js';
 import { InMemoryDatabase } from '../doubles/InMemoryDatabase.js';
 import { InMemoryFaultStore } from '../doubles/InMemoryFaultStore.js';
 import { InMemoryObservationStore } from '../doubles/InMemoryObservationStore.js';

@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import pg from 'pg';
-import { HaproxyTraffic } from '../../adapters/postgres/HaproxyTraffic.js';
-import { PostgresDatabase } from '../../adapters/postgres/PostgresDatabase.js';
 import type { ControlPlaneConfig, GroupConfig } from '../../config/schema.js';
 import type { RegionName } from '../../domain/types.js';
 import { HAPROXY_BACKEND, LocalHaproxy } from './LocalHaproxy.js';
@@ -29,8 +27,6 @@ export interface PostgresWorldOptions {
  * try { await world.kill('eu-west-1'); } finally { await world.close(); }
  */
 export class PostgresWorld {
-  readonly database = new PostgresDatabase();
-  readonly traffic = new HaproxyTraffic();
   load: WriteLoad | undefined;
 
   private constructor(

@@ -1,16 +1,16 @@
-import { HttpProber } from '../../adapters/http/HttpProber.js';
-import { systemClock } from '../../adapters/clock/systemClock.js';
-import { SimTopic } from '../../adapters/sim/SimTopic.js';
 import { reconcileGroup, type ExecutorDeps } from '../../application/executor.js';
 import { restoreSnapshot } from '../../application/plan.js';
 import { runProbeRound } from '../../application/probeRound.js';
 import { stateName } from '../../application/transitions.js';
-import type { EpochMs, LoggedEvent, RegionName } from '../../domain/types.js';
-import type { Database, PromoteOutcome } from '../../ports/Database.js';
-import type { Traffic } from '../../ports/Traffic.js';
+import { composePostgresDrill, type PostgresControlPlane } from '../../composition/postgresDrill.js';
+import type { EpochMs, RegionName } from '../../domain/types.js';
+import { countingDatabase, countingTraffic, noEffects } from '../countingPorts.js';
+import { EventTrail } from '../eventTrail.js';
 import { checkExpectations, isInState, type DrillFacts, type ExpectationResult } from '../expectations.js';
+import { progressEmitter, type DrillProgress, type ProgressWithoutTime } from '../progress.js';
 import { buildDrillReport, targetsOf } from '../report.js';
-import type { DrillProgress, DrillResult, DrillStores, ProgressWithoutTime } from '../runDrill.js';
+import { outcomeOf, type DrillResult, type DrillTrust } from '../result.js';
+import type { DrillStores } from '../runDrill.js';
 import type { DrillTrigger, Scenario } from '../scenarios/types.js';
 import { PostgresWorld } from './PostgresWorld.js';
 import { POSTGRES_POLICY, type PostgresAction, type PostgresScenario } from './scenarios.js';
@@ -68,14 +68,10 @@ export async function runPostgresDrill(options: PostgresDrillOptions): Promise<P
 }
 
 class PostgresDrill {
+  private readonly controlPlane: PostgresControlPlane;
   private readonly deps: ExecutorDeps;
-  private readonly notifier = new SimTopic(systemClock);
-  private readonly prober = new HttpProber();
-  private readonly promoteOutcomes: Record<PromoteOutcome, number> = { started: 0, 'in-progress': 0, 'already-promoted': 0 };
-  private promoteCalls = 0;
-  private trafficChanges = 0;
-  private readonly events: LoggedEvent[] = [];
-  private readonly firstVisit = new Map<string, EpochMs>();
+  private readonly counts = noEffects();
+  private readonly trail = new EventTrail();
   /** Script entries not yet done; a refused command asked again carries the attempts it has left. */
   private pending: { at: DrillTrigger; action: PostgresAction; attemptsLeft?: number }[];
   private lastActionAt = 0;
@@ -83,29 +79,18 @@ class PostgresDrill {
   private faultPort: number | undefined;
   /** Scripted commands to ask again if refused: command id → the action and the attempts left. */
   private readonly retryable = new Map<string, { action: PostgresAction & { kind: 'command' }; attemptsLeft: number }>();
-  private state = 'monitoring';
   private startedAt = 0;
+  private readonly emit: (progress: ProgressWithoutTime) => void;
 
   constructor(
     private readonly options: PostgresDrillOptions,
     private readonly world: PostgresWorld,
   ) {
     this.pending = [...options.scenario.script];
-    this.deps = {
-      config: world.config,
-      clock: systemClock,
-      stateStore: options.stores.stateStore,
-      eventLog: options.stores.eventLog,
-      observations: options.stores.observations,
-      commands: options.stores.commands,
-      fleet: options.stores.fleet,
-      database: this.counting(world.database),
-      traffic: this.countingChanges(world.traffic),
-      notifier: this.notifier,
-      prober: this.prober,
-      polling: { initialMs: 50, maxMs: 250, factor: 2 },
-      safetyMarginMs: 200,
-    };
+    this.controlPlane = composePostgresDrill(world.config, options.stores);
+    const { executor } = this.controlPlane;
+    this.deps = { ...executor, database: countingDatabase(executor.database, this.counts), traffic: countingTraffic(executor.traffic, this.counts) };
+    this.emit = progressEmitter(options.onProgress, () => this.startedAt);
   }
 
   private get group() {
@@ -170,7 +155,7 @@ class PostgresDrill {
       await Promise.all([observers, actions]);
     }
     const realMs = performance.now() - realStart;
-    this.emit({ kind: 'finished', atMs: Date.now() - this.startedAt, state: this.state, realMs });
+    this.emit({ kind: 'finished', atMs: Date.now() - this.startedAt, state: this.trail.state, realMs });
     await this.untilWrittenAfterFault();
     await this.world.load?.stop();
     return this.result(timedOut, realMs);
@@ -179,7 +164,7 @@ class PostgresDrill {
   /** After a kill, lets the load run until another server acknowledged a write (at most 5 s): the clients' recovery. */
   private async untilWrittenAfterFault(): Promise<void> {
     const { faultAt, faultPort } = this;
-    if (faultAt === undefined || !isInState(this.state, 'failedOver')) return;
+    if (faultAt === undefined || !isInState(this.trail.state, 'failedOver')) return;
     const deadline = Date.now() + 5_000;
     while (this.world.load?.firstAckedAfter(faultAt, faultPort) === undefined && Date.now() < deadline) await delay(20);
   }
@@ -189,34 +174,19 @@ class PostgresDrill {
     if (this.pending.length > 0) return false;
     if (Date.now() - this.lastActionAt < (settleSeconds ?? 0) * 1000) return false;
     // A scenario that expects no failover watches its whole time box.
-    return expect.failover && isInState(this.state, expect.endState);
+    return expect.failover && isInState(this.trail.state, expect.endState);
   }
 
   private async probeRound(): Promise<void> {
     await Promise.all(
       this.world.config.fleet.observerRegions.map((observer) =>
-        runProbeRound(
-          {
-            config: this.world.config,
-            prober: this.prober,
-            database: this.world.database,
-            observations: this.options.stores.observations,
-            faults: this.options.stores.faults,
-            clock: systemClock,
-          },
-          { observerRegion: observer, groups: [this.group] },
-        ),
+        runProbeRound(this.controlPlane.probe, { observerRegion: observer, groups: [this.group] }),
       ),
     );
   }
 
   private async collectEvents(): Promise<void> {
-    const lastSeq = this.events.at(-1)?.seq ?? 0;
-    const fresh = (await this.deps.eventLog.list(this.group.id)).filter((event) => event.seq > lastSeq).reverse();
-    for (const event of fresh) {
-      this.events.push(event);
-      this.state = event.state;
-      if (!this.firstVisit.has(event.state)) this.firstVisit.set(event.state, event.at);
+    for (const event of await this.trail.collect(this.deps.eventLog, this.group.id)) {
       this.emit({ kind: 'event', atMs: event.at - this.startedAt, event });
       const retry = event.type === 'COMMAND_REFUSED' ? this.retryable.get(String(event.detail?.commandId)) : undefined;
       if (retry !== undefined && retry.attemptsLeft > 0) {
@@ -227,15 +197,9 @@ class PostgresDrill {
 
   private async fireDueActions(): Promise<void> {
     const now = Date.now();
-    const due = this.pending.filter((entry) => this.isDue(entry.at, now));
+    const due = this.pending.filter((entry) => this.trail.isDue(entry.at, this.startedAt, now));
     this.pending = this.pending.filter((entry) => !due.includes(entry));
     for (const entry of due) await this.perform(entry.action, entry.attemptsLeft ?? COMMAND_ATTEMPTS);
-  }
-
-  private isDue(trigger: DrillTrigger, now: EpochMs): boolean {
-    if ('seconds' in trigger) return now - this.startedAt >= trigger.seconds * 1000;
-    const visitedAt = [...this.firstVisit].find(([state]) => isInState(state, trigger.state))?.[1];
-    return visitedAt !== undefined && now >= visitedAt + (trigger.plusSeconds ?? 0) * 1000;
   }
 
   private async perform(action: PostgresAction, attemptsLeft: number): Promise<void> {
@@ -290,32 +254,30 @@ class PostgresDrill {
     const primaryServer = this.world.cluster.server(primaryRegion);
     const lostWrites = load !== undefined && primaryServer.running ? await load.lostOn(primaryServer.url) : undefined;
     const firstWrite = this.faultAt === undefined ? undefined : load?.firstAckedAfter(this.faultAt, this.faultPort);
-    const trafficRegion = await this.world.traffic.currentRegion(this.group);
+    const trafficRegion = await this.controlPlane.traffic.currentRegion(this.group);
     const writesPerSecond = acknowledged / Math.max(1, realMs / 1000);
     const report =
       failover === undefined
         ? undefined
         : buildDrillReport({
             record: failover,
-            events: this.events,
+            events: this.trail.events,
             targets: targetsOf(this.group),
             scenario: scenario.name,
             sim: { ...(lostWrites === undefined ? {} : { lostWrites }), writesPerSecond: Math.round(writesPerSecond), primaryAcceptedWrites: acknowledged },
             ...(this.faultAt === undefined ? {} : { faultInjectedAt: this.faultAt }),
           });
-    const eventCounts: Record<string, number> = {};
-    for (const event of this.events) eventCounts[event.type] = (eventCounts[event.type] ?? 0) + 1;
     const facts: DrillFacts = {
       state: stateName(snapshot),
       primaryRegion,
       ...(failover === undefined ? {} : { failover }),
       ...(report?.rtoMs === undefined ? {} : { rtoMs: report.rtoMs }),
       ...(lostWrites === undefined ? {} : { lostWrites }),
-      promotions: this.promoteOutcomes.started,
-      promoteCalls: this.promoteCalls,
-      trafficChanges: this.trafficChanges,
-      visited: ['monitoring', ...[...this.firstVisit.keys()].filter((state) => state !== 'monitoring')],
-      eventCounts,
+      promotions: this.counts.promoteOutcomes.started,
+      promoteCalls: this.counts.promoteCalls,
+      trafficChanges: this.counts.trafficChanges,
+      visited: this.trail.visited(),
+      eventCounts: this.trail.eventCounts(),
     };
     const expectationResults: ExpectationResult[] = [
       ...checkExpectations(scenario.expect, facts),
@@ -328,13 +290,14 @@ class PostgresDrill {
       },
     ];
     const pass = expectationResults.every((expectation) => expectation.pass);
+    // A real-time drill on real servers: no simulated clock to starve (so no starvation figures), no verdict history.
+    const trust: DrillTrust = { trusted: true, reasons: [] };
     return {
       scenario: asScenario(scenario),
       startedAt: this.startedAt,
-      // A real-time drill on real servers: no simulated clock to starve (so no starvation figures), no verdict history.
       verdicts: [],
-      outcome: pass ? 'pass' : 'fail',
-      trust: { trusted: true, reasons: [] },
+      outcome: outcomeOf(trust, pass),
+      trust,
       physics: [],
       ...(report === undefined ? {} : { report }),
       endState: {
@@ -348,42 +311,12 @@ class PostgresDrill {
       expectationResults,
       pass,
       facts,
-      events: [...this.events],
-      notifications: this.notifier.messages().map((message) => message.notification),
+      events: [...this.trail.events],
+      notifications: this.controlPlane.notifier.messages().map((message) => message.notification),
       acknowledgedWrites: acknowledged,
       ...(firstWrite === undefined || this.faultAt === undefined ? {} : { killToFirstWriteMs: firstWrite.at - this.faultAt }),
       ...(trafficRegion === undefined ? {} : { trafficRegion }),
     };
-  }
-
-  private counting(database: Database): Database {
-    return {
-      describe: (group, region) => database.describe(group, region),
-      ...(database.follow === undefined ? {} : { follow: database.follow.bind(database) }),
-      fence: (group, region, mode, effect) => database.fence(group, region, mode, effect),
-      promote: async (group, region, promoteOptions, effect) => {
-        this.promoteCalls += 1;
-        const outcome = await database.promote(group, region, promoteOptions, effect);
-        this.promoteOutcomes[outcome] += 1;
-        return outcome;
-      },
-    };
-  }
-
-  private countingChanges(traffic: Traffic): Traffic {
-    return {
-      currentRegion: (group) => traffic.currentRegion(group),
-      changeStatus: (changeId) => traffic.changeStatus(changeId),
-      pointTo: async (group, region, comment, effect) => {
-        const result = await traffic.pointTo(group, region, comment, effect);
-        if (result.changed) this.trafficChanges += 1;
-        return result;
-      },
-    };
-  }
-
-  private emit(progress: ProgressWithoutTime): void {
-    this.options.onProgress?.({ ...progress, at: this.startedAt + progress.atMs });
   }
 }
 

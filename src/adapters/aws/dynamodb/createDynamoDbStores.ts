@@ -38,7 +38,7 @@ export interface DynamoDbStores {
  * Builds the six storage ports on one table.
  *
  * @example
- * const stores = createDynamoDbStores({ tableName: process.env.TABLE_NAME ?? 'failover-control-plane' });
+ * const stores = createDynamoDbStores({ tableName: process.env.FCP_TABLE_NAME ?? 'failover-control-plane' });
  * const record = await stores.stateStore.load('orders');
  */
 export function createDynamoDbStores(options: DynamoDbStoresOptions): DynamoDbStores {

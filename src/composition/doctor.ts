@@ -1,19 +1,19 @@
 import { resolve } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { clientConfig } from './adapters/aws/clientConfig.js';
-import { createDynamoDbStores } from './adapters/aws/dynamodb/index.js';
-import { IamPermissionSimulator } from './adapters/aws/iam/IamPermissionSimulator.js';
-import { SnsTopicInspector } from './adapters/aws/sns/SnsTopicInspector.js';
-import { systemClock } from './adapters/clock/systemClock.js';
-import type { DoctorDeps } from './application/doctor.js';
-import { groupDatabase, groupTraffic, type ClientConfigFor } from './composition.js';
-import { loadConfig } from './config/load.js';
-import { roleName } from './config/roleNames.js';
-import { controlPlaneRegionsOf } from './config/schema.js';
-import type { RegionName } from './domain/types.js';
+import { clientConfig } from '../adapters/aws/clientConfig.js';
+import { createDynamoDbStores } from '../adapters/aws/dynamodb/index.js';
+import { IamPermissionSimulator } from '../adapters/aws/iam/IamPermissionSimulator.js';
+import { SnsTopicInspector } from '../adapters/aws/sns/SnsTopicInspector.js';
+import { systemClock } from '../adapters/clock/systemClock.js';
+import type { DoctorDeps } from '../application/doctor.js';
+import { groupDatabase, groupTraffic, type ClientConfigFor } from './lambda.js';
+import { loadConfig } from '../config/load.js';
+import { roleName } from '../config/roleNames.js';
+import { controlPlaneRegionsOf } from '../config/schema.js';
+import type { RegionName } from '../domain/types.js';
 
-// The composition of `fcp doctor`, apart from src/composition.ts so that the Lambda bundles built from that file never
+// The composition of `fcp doctor`, apart from lambda.ts so that the Lambda bundles built from that file never
 // reach the configuration loader (YAML, zod) or the IAM client.
 
 /** Where `fcp doctor` finds the deployment it checks. */

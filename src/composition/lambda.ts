@@ -6,35 +6,37 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fromEnv } from '@aws-sdk/credential-providers';
-import { clientConfig, type AwsClientConfig } from './adapters/aws/clientConfig.js';
-import { AwsDatabase } from './adapters/aws/database.js';
-import { createDynamoDbStores, DynamoDbDrillReportStore } from './adapters/aws/dynamodb/index.js';
-import { ArcRoutingControlTraffic, isRoutingControlChange } from './adapters/aws/arc/ArcRoutingControlTraffic.js';
-import { Route53Traffic } from './adapters/aws/route53/Route53Traffic.js';
-import { SnsNotifier } from './adapters/aws/sns/SnsNotifier.js';
-import { systemClock } from './adapters/clock/systemClock.js';
-import { AuthoritativeAnswers } from './adapters/dns/AuthoritativeAnswers.js';
-import { TrafficBySwitch } from './adapters/dns/TrafficBySwitch.js';
-import { HttpProber } from './adapters/http/HttpProber.js';
-import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from './adapters/postgres/HaproxyTraffic.js';
-import { PostgresDatabase } from './adapters/postgres/PostgresDatabase.js';
-import type { ExecutorDeps } from './application/executor.js';
-import type { OperatorDeps } from './application/operatorApi.js';
-import type { ProbeDeps } from './application/probeRound.js';
-import { trackedDatabase } from './application/trackedDatabase.js';
-import type { DatabaseProbe } from './ports/DatabaseProbe.js';
-import { ENV, readDeployedSettings, type DeployedSettings, type Environment } from './config/environment.js';
-import { loadPackagedConfig } from './config/packaged.js';
-import { connectionCheckOf } from './config/groups.js';
-import type { ControlPlaneConfig, GroupConfig } from './config/schema.js';
-import { ValidationError } from './domain/errors.js';
-import type { FencingMode, RegionName } from './domain/types.js';
-import type { Database, PromoteOptions } from './ports/Database.js';
-import type { EffectOptions } from './ports/EffectOptions.js';
-import type { Traffic } from './ports/Traffic.js';
+import { clientConfig, type AwsClientConfig } from '../adapters/aws/clientConfig.js';
+import { AwsDatabase } from '../adapters/aws/database.js';
+import { createDynamoDbStores, DynamoDbDrillReportStore } from '../adapters/aws/dynamodb/index.js';
+import { ArcRoutingControlTraffic, isRoutingControlChange } from '../adapters/aws/arc/ArcRoutingControlTraffic.js';
+import { Route53Traffic } from '../adapters/aws/route53/Route53Traffic.js';
+import { SnsNotifier } from '../adapters/aws/sns/SnsNotifier.js';
+import { systemClock } from '../adapters/clock/systemClock.js';
+import { AuthoritativeAnswers } from '../adapters/dns/AuthoritativeAnswers.js';
+import { TrafficBySwitch } from '../adapters/dns/TrafficBySwitch.js';
+import { HttpProber } from '../adapters/http/HttpProber.js';
+import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from '../adapters/postgres/HaproxyTraffic.js';
+import { PostgresDatabase } from '../adapters/postgres/PostgresDatabase.js';
+import type { ExecutorDeps } from '../application/executor.js';
+import type { OperatorDeps } from '../application/operatorApi.js';
+import type { ProbeDeps } from '../application/probeRound.js';
+import { trackedDatabase } from '../application/trackedDatabase.js';
+import type { DatabaseProbe } from '../ports/DatabaseProbe.js';
+import { ENV, readDeployedSettings, type DeployedSettings, type Environment } from '../config/environment.js';
+import { loadPackagedConfig } from '../config/packaged.js';
+import { connectionCheckOf } from '../config/groups.js';
+import type { ControlPlaneConfig, GroupConfig } from '../config/schema.js';
+import { ValidationError } from '../domain/errors.js';
+import type { FencingMode, RegionName } from '../domain/types.js';
+import type { Database, PromoteOptions } from '../ports/Database.js';
+import type { EffectOptions } from '../ports/EffectOptions.js';
+import type { Traffic } from '../ports/Traffic.js';
+import { executorDeps, probeDeps, storesOn } from './controlPlane.js';
 
 /**
- * The composition root: the one place that builds real AWS adapters, from the environment names of
+ * The Lambda functions' shape of the composition root (src/composition/: one file per deployment shape, sharing the
+ * building functions of controlPlane.ts): it builds the real AWS adapters from the environment names of
  * `src/config/environment.ts` and the configuration packaged (validated) beside the code. Handlers call it once per
  * cold start; tests build the same dependency shapes from in-memory doubles instead. Nothing here parses YAML or runs
  * a schema: a Lambda's cold start reads JSON checked when it was packaged.
@@ -66,21 +68,18 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
       `${ENV.observerRegion}: ${observerRegion} is not one of fleet.observerRegions (${config.fleet.observerRegions.join(', ')}); its reports would never count`,
     ]);
   }
-  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
+  const stores = storesOn(createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion }));
   const databaseProbe = buildDatabaseProbe(config, options.createDatabaseProbe);
   return {
     observerRegion,
-    deps: {
-      config,
+    deps: probeDeps(config, stores, {
       prober: new HttpProber(),
       // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
       // Lag is a one-minute metric: each observer reads a replica's at most once a minute (issue #11).
       database: trackedDatabase(groupDatabase(lambdaClientConfig, { reuseLagUntilNewDatapoint: true }), stores.stateStore, systemClock),
       ...(databaseProbe === undefined ? {} : { databaseProbe }),
-      observations: stores.observationStore,
-      faults: stores.faultStore,
       clock: systemClock,
-    },
+    }),
   };
 }
 
@@ -131,20 +130,14 @@ export function buildDatabaseProbe(
 export async function buildExecutorDeps(env: Environment): Promise<ExecutorDeps> {
   const settings = readDeployedSettings(env, 'orchestrate');
   const config = await loadPackagedConfig(resolve(settings.configPath));
-  const stores = createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion });
-  return {
-    config,
-    stateStore: stores.stateStore,
-    eventLog: stores.eventLog,
-    observations: stores.observationStore,
-    commands: stores.commandQueue,
-    fleet: stores.fleetLedger,
+  const stores = storesOn(createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion }));
+  return executorDeps(config, stores, {
     database: groupDatabase(lambdaClientConfig),
     traffic: groupTraffic(config, lambdaClientConfig),
     notifier: new SnsNotifier((topicRegion) => new SNSClient(lambdaClientConfig(topicRegion))),
     prober: new HttpProber(),
     clock: systemClock,
-  };
+  });
 }
 
 /**
