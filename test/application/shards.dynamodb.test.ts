@@ -56,7 +56,7 @@ async function worldOnDynamoDb(config: ControlPlaneConfig) {
 }
 
 /** Every key one invocation's state store was asked about, and the lease calls in the order made, by `tag`. */
-function watchedStateStore(store: StateStore, tag: string, log: string[], keys: Set<string>): StateStore {
+function watchedStateStore(store: StateStore, tag: string, log: string[], keys: Set<string>, onTook = (_key: string) => {}): StateStore {
   return {
     load: (groupId) => (keys.add(groupId), store.load(groupId)),
     createIfAbsent: (record) => (keys.add(record.groupId), store.createIfAbsent(record)),
@@ -64,6 +64,7 @@ function watchedStateStore(store: StateStore, tag: string, log: string[], keys: 
       keys.add(groupId);
       const lease = await store.acquireLease(groupId, owner, now, ttlMs, held);
       log.push(`${tag} took ${groupId}`);
+      onTook(groupId);
       return lease;
     },
     save: (next, expected, lease, now) => (keys.add(next.groupId), store.save(next, expected, lease, now)),
@@ -144,14 +145,17 @@ describe('orchestrate shards on DynamoDB Local', () => {
   });
 
   it('lets a second invocation of one shard run no pass while the first holds the shard lease', async () => {
-    // Prepare
+    // Prepare: the first invocation runs until +30 s; the second starts once the first holds the lease, and must
+    // give up by +10 s.
     const config = shardedConfig({ orders: 'east', billing: 'east' });
     const { deps, clock } = await worldOnDynamoDb(config);
     for (const group of config.groups) await probeRound(deps, group);
     const log: string[] = [];
-    const run = (tag: string, deadline: number) =>
+    let firstHoldsTheShard = () => {};
+    const holding = new Promise<void>((resolve) => (firstHoldsTheShard = resolve));
+    const run = (tag: string, deadline: number, onTook?: (key: string) => void) =>
       orchestrateShard(
-        { ...deps, stateStore: watchedStateStore(deps.stateStore, tag, log, new Set()) },
+        { ...deps, stateStore: watchedStateStore(deps.stateStore, tag, log, new Set(), onTook) },
         {
           shard: 'east',
           owner: tag,
@@ -161,18 +165,20 @@ describe('orchestrate shards on DynamoDB Local', () => {
           onOutcome: (outcome: Outcome) => log.push(`${tag} passed ${outcome.groupId}`),
         },
       );
+    const started = clock.now();
+    const first = run('first', started + 30_000, (key) => key === shardLeaseKey('east') && firstHoldsTheShard());
+    await holding;
 
-    // Act: the second starts while the first is running; both share the test clock, which each sleep moves on.
-    const deadline = clock.now() + 30_000;
-    const [first, second] = await Promise.all([run('first', deadline), run('second', deadline)]);
+    // Act: both share the test clock, which every sleep of either moves on.
+    const second = await run('second', started + 10_000);
 
-    // Assess: whichever took the shard lease first ran every pass; the other stood by and touched no group.
-    const [holder, other] = log[0] === `first took ${shardLeaseKey('east')}` ? [first, second] : [second, first];
-    expect(holder.passes).toBeGreaterThan(0);
-    expect(other.standby).toMatch(/lease held by/);
-    expect(other.passes).toBe(0);
-    const otherTag = holder === first ? 'second' : 'first';
-    expect(log.filter((line) => line.startsWith(otherTag))).toEqual([]);
+    // Assess: the second stood by, touching no group; the first ran its passes and gave the lease up.
+    expect(second.standby).toMatch(/lease held by first/);
+    expect(second.passes).toBe(0);
+    expect(log.filter((line) => line.startsWith('second'))).toEqual([]);
+    const firstRun = await first;
+    expect(firstRun.passes).toBeGreaterThan(0);
+    expect(log.at(-1)).toBe(`first released ${shardLeaseKey('east')}`);
   });
 
   it('acts on a group moved between shards with one shard at a time while both run, and fails it over exactly once', async () => {
@@ -193,7 +199,7 @@ describe('orchestrate shards on DynamoDB Local', () => {
           stateStore: watchedStateStore(deps.stateStore, shard, log, new Set()),
           ...watchedEffects(deps, shard, log),
         },
-        { shard, owner: `${shard}-${wave}`, deadline: clock.now() + 15_000, intervalMs: 5_000, minPassMs: 1_000 },
+        { shard, owner: `${shard}-${wave}`, deadline: clock.now() + 8_000, intervalMs: 5_000, minPassMs: 1_000 },
       );
 
     // Act: invocations of both shards at once, wave after wave, until the failover is done.
