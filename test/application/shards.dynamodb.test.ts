@@ -115,7 +115,8 @@ function overlappingEffects(log: readonly string[]): string[] {
   return overlaps;
 }
 
-describe('orchestrate shards on DynamoDB Local', () => {
+// Each test makes a few hundred requests to DynamoDB Local: 10-20 s on an idle two-core machine, more under load.
+describe('orchestrate shards on DynamoDB Local', { timeout: 90_000 }, () => {
   it('runs two shards at once, each reading and writing only its own groups and its own shard lease', async () => {
     // Prepare: four groups, two in each shard, all healthy.
     const config = shardedConfig({ orders: 'east', billing: 'east', search: 'west', mail: 'west' });
@@ -199,7 +200,7 @@ describe('orchestrate shards on DynamoDB Local', () => {
           stateStore: watchedStateStore(deps.stateStore, shard, log, new Set()),
           ...watchedEffects(deps, shard, log),
         },
-        { shard, owner: `${shard}-${wave}`, deadline: clock.now() + 8_000, intervalMs: 5_000, minPassMs: 1_000 },
+        { shard, owner: `${shard}-${wave}`, deadline: clock.now() + 15_000, intervalMs: 5_000, minPassMs: 1_000 },
       );
 
     // Act: invocations of both shards at once, wave after wave, until the failover is done.
@@ -213,8 +214,8 @@ describe('orchestrate shards on DynamoDB Local', () => {
 
     // Assess: no effect of one shard overlapped one of the other; every step ran once; the log has no gap.
     expect(states).toContain('failedOver');
-    expect(log.some((line) => line.startsWith('east starts'))).toBe(true);
-    expect(log.some((line) => line.startsWith('west took orders'))).toBe(true);
+    expect(log).toContain('east took orders');
+    expect(log).toContain('west took orders');
     expect(overlappingEffects(log)).toEqual([]);
     expect(deps.database.calls.promoteEffective).toBe(1);
     expect(deps.traffic.calls.changes).toBe(1);
