@@ -189,6 +189,30 @@ class GroupSession {
   async observe(): Promise<void> {
     const now = this.deps.clock.now();
     this.apply({ type: 'CONFIGURE', at: now, settings: machineSettingsFor(this.group) });
+    await this.readHealth(now);
+    const assessment = assessGroup({
+      group: this.group,
+      health: this.health,
+      primaryRegion: this.snapshot.context.primaryRegion,
+      now,
+      proposedFailoverId: (this.deps.newId ?? defaultId)(),
+    });
+    this.apply({ type: 'HEALTH', at: now, assessment });
+    await this.raiseSplitBrainRisk(now);
+    this.absorb(watchProtection({ group: this.group, health: this.health, snapshot: this.snapshot, state: this.topology, now }));
+  }
+
+  /**
+   * Between the polls of a long wait (a promotion, DNS) inside one invocation: the latest reports, checked for a second
+   * writer only, as the next pass would. The machine is not fed: the step in progress decides its own way on.
+   */
+  async watchWriters(): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.readHealth(now);
+    await this.raiseSplitBrainRisk(now);
+  }
+
+  private async readHealth(now: EpochMs): Promise<void> {
     const reports = await this.deps.observations.listForGroup(this.group.id);
     const previous = this.health;
     this.health = evaluateGroup({
@@ -202,16 +226,6 @@ class GroupSession {
       const from = previous[region]?.verdict ?? 'unknown';
       if (from !== health.verdict) this.verdictChanges.push({ region, from, to: health.verdict });
     }
-    const assessment = assessGroup({
-      group: this.group,
-      health: this.health,
-      primaryRegion: this.snapshot.context.primaryRegion,
-      now,
-      proposedFailoverId: (this.deps.newId ?? defaultId)(),
-    });
-    this.apply({ type: 'HEALTH', at: now, assessment });
-    await this.raiseSplitBrainRisk(now);
-    this.absorb(watchProtection({ group: this.group, health: this.health, snapshot: this.snapshot, state: this.topology, now }));
   }
 
   /** Takes the reprotect module's answer (src/application/reprotect.ts) into the next save. */
@@ -583,6 +597,10 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
   let delay = polling.initialMs;
   let waitingFor: string | undefined;
   let lastStep: FailoverStep | undefined;
+  // A long wait inside one invocation (a promotion, DNS) still watches for a second writer once per probe interval, as
+  // a new pass would: a suspect that stops and serves again while the executor waits is told again.
+  const observeEveryMs = group.policy.probeIntervalSeconds * 1000;
+  let observedAt = clock.now();
 
   while (clock.now() + margin < deadline) {
     const step = currentStep(session.state);
@@ -613,6 +631,10 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
       continue;
     }
     waitingFor = result.waiting;
+    if (clock.now() - observedAt >= observeEveryMs) {
+      await session.watchWriters();
+      observedAt = clock.now();
+    }
     // Let the machine see time pass, so a step that waits too long stalls instead of waiting forever.
     session.apply({ type: 'TICK', at: clock.now() });
     await session.commit();

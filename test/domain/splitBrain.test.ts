@@ -93,6 +93,20 @@ describe('split-brain rule', () => {
     expect(result).toEqual({ open: {}, confirmed: [], opened: [], escalated: [], alarms: [] });
   });
 
+  it('keeps a confirmed second writer confirmed through a pass that did not ask the provider, so it is not told twice', () => {
+    // Prepare: a confirmed second writer.
+    const view = { writer: 'b', observers: OBSERVERS };
+    const serving = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view, open: {}, now: 10, evidence: new Map([['a', 'serving']]) });
+
+    // Act: a pass where it is no suspect (its reports fell silent, so nobody asked), then one that confirms it again.
+    const silent = splitBrainEpisodes({ health: health({ a: undefined, b: 'standalone' }), view, open: serving.open, confirmed: serving.confirmed, now: 20 });
+    const again = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view, open: silent.open, confirmed: silent.confirmed, now: 30, evidence: new Map([['a', 'serving']]) });
+
+    // Assess
+    expect(silent).toEqual({ open: { a: 10 }, confirmed: ['a'], opened: [], escalated: [], alarms: [] });
+    expect(again.alarms).toEqual([]);
+  });
+
   it('tells an episode opened without an answer again, once, when the provider confirms the second writer serving', () => {
     // Prepare: the provider cannot answer (throttled) when the episode opens.
     const regions = health({ a: 'primary', b: 'standalone' });
