@@ -144,8 +144,8 @@ export const eventStreamSerdeProvider = leftOut;`,
 const postgresLeftOut = {
   name: 'postgres-left-out',
   setup(build) {
-    build.onResolve({ filter: /^\.\/adapters\/postgres\/(PostgresDatabase|HaproxyTraffic)\.js$/ }, ({ importer }) =>
-      importer === join(root, 'src', 'composition.ts') ? { path: join(root, 'src', 'adapters', 'postgres', 'unavailable.ts') } : undefined,
+    build.onResolve({ filter: /^\.\.\/adapters\/postgres\/(PostgresDatabase|HaproxyTraffic)\.js$/ }, ({ importer }) =>
+      importer === join(root, 'src', 'composition', 'lambda.ts') ? { path: join(root, 'src', 'adapters', 'postgres', 'unavailable.ts') } : undefined,
     );
   },
 };
