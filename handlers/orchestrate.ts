@@ -2,8 +2,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { ExecutorDeps } from '../src/application/executor.js';
 import { orchestrateShard, type Outcome } from '../src/application/orchestrate.js';
 import { buildExecutorDeps } from '../src/composition/lambda.js';
-import { ValidationError } from '../src/domain/errors.js';
-import { DEFAULT_SHARD, SHARD_NAME, shardPassIntervalMs } from '../src/domain/shards.js';
+import { shardOfEvent, shardPassIntervalMs } from '../src/domain/shards.js';
 import { MIN_PASS_MS, ORCHESTRATE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { count, publish } from './shared/metrics.js';
@@ -22,15 +21,6 @@ export interface OrchestrateEvent {
   readonly shard?: unknown;
 }
 
-/** The shard an invocation is told, checked; an event without one (a plain schedule, a manual run) is `default`'s. */
-function shardOfEvent(event: OrchestrateEvent): string {
-  const shard = event.shard ?? DEFAULT_SHARD;
-  if (typeof shard !== 'string' || !SHARD_NAME.test(shard)) {
-    throw new ValidationError('the orchestrate event is malformed', [`shard: must be a shard name such as ${DEFAULT_SHARD} (got ${JSON.stringify(shard)?.slice(0, 40)})`]);
-  }
-  return shard;
-}
-
 /**
  * The orchestrator Lambda: executor passes over the groups of one shard (the event's `shard`, default `default`),
  * one per probe interval, until the invocation's time is nearly used (the probe does not invoke it). The invocation
@@ -43,7 +33,7 @@ function shardOfEvent(event: OrchestrateEvent): string {
 export function createOrchestrateHandler({ load, safetyMarginMs = ORCHESTRATE_SAFETY_MARGIN_MS, passIntervalMs, ...telemetry }: OrchestrateHandlerOptions) {
   const runtime = once(load);
   return withTelemetry(telemetry, 'orchestrate invocation failed', async (event: ScheduledEvent | OrchestrateEvent, context: Context) => {
-    const shard = shardOfEvent(event as OrchestrateEvent);
+    const shard = shardOfEvent((event as OrchestrateEvent).shard);
     const deps: ExecutorDeps = { ...(await runtime()), logger: executorLogger(telemetry.logger) };
     const deadline = deps.clock.now() + context.getRemainingTimeInMillis() - safetyMarginMs;
     const intervalMs = passIntervalMs ?? shardPassIntervalMs(deps.config.groups, shard);

@@ -6,6 +6,7 @@
  * (the fence of every save and effect), so a group moved between shards during a deployment is acted on by one at
  * a time, each pass starting from the other's last save. These are the rules; everything else derives from them.
  */
+import { ValidationError } from './errors.js';
 import type { FailoverGroup } from './group.js';
 import { detectionTimingOf, orchestratePassIntervalMs, probeRoundBudgetMs } from './timing.js';
 import type { GroupId } from './types.js';
@@ -18,6 +19,21 @@ export const SHARD_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /** Orchestrate invocations a configuration may ask for (every input is bounded). */
 export const MAX_SHARDS = 64;
+
+/**
+ * The shard an orchestrate invocation is told (its schedule's input), checked; none (a plain schedule, a manual run)
+ * is `default`'s. A malformed one is refused before anything is loaded.
+ *
+ * @example
+ * shardOfEvent(undefined); // 'default'
+ */
+export function shardOfEvent(shard: unknown): string {
+  const named = shard ?? DEFAULT_SHARD;
+  if (typeof named !== 'string' || !SHARD_NAME.test(named)) {
+    throw new ValidationError('the orchestrate event is malformed', [`shard: must be a shard name such as ${DEFAULT_SHARD} (got ${JSON.stringify(named)?.slice(0, 40)})`]);
+  }
+  return named;
+}
 
 /**
  * The key of a shard's lease in the state store. A group id never holds `/` (its schema forbids it), so this key
