@@ -200,10 +200,14 @@ export function splitBrainEpisodes(input: {
   }
   const opened = [...suspects].filter((region) => input.open[region] === undefined);
   for (const region of opened) next[region] = now;
-  // Confirmed stays confirmed while the episode is open and the provider was not asked this pass (no suspect now, e.g.
-  // its health went stale): only an answer (not serving, or no answer to a question asked) takes it back, so a pass
-  // that could not look does not make the next one tell the same writer twice.
-  const confirmed = Object.keys(next).filter((region) => (suspects.has(region) ? evidenceOf(region) === 'serving' : wasConfirmed.has(region)));
+  // Confirmed stays confirmed while the episode is open and the provider was not asked this pass because nothing was
+  // seen (no suspect now: its reports went stale or silent), so a pass that could not look does not make the next one
+  // tell the same writer twice. An answer (not serving, or no answer to a question asked) takes it back, and so does
+  // any fresh observer seeing it fail: it may have stopped, below a quorum, so its serving again is told.
+  const seenFailing = (region: RegionName) => (health[region]?.failingObservers.length ?? 0) > 0;
+  const confirmed = Object.keys(next).filter((region) =>
+    suspects.has(region) ? evidenceOf(region) === 'serving' : wasConfirmed.has(region) && !seenFailing(region),
+  );
   const escalated = confirmed.filter((region) => input.open[region] !== undefined && !wasConfirmed.has(region));
   const alarms: SplitBrainAlarm[] = [
     ...opened.map((region) => ({ region, since: now, evidence: evidenceOf(region) === 'serving' ? ('serving' as const) : ('unverified' as const), escalation: false })),

@@ -107,6 +107,23 @@ describe('split-brain rule', () => {
     expect(again.alarms).toEqual([]);
   });
 
+  it('takes a confirmed second writer back when an observer sees it fail, so its serving again is told', () => {
+    // Prepare: a confirmed second writer.
+    const view = { writer: 'b', observers: OBSERVERS };
+    const serving = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view, open: {}, now: 10, evidence: new Map([['a', 'serving']]) });
+    const seenDown = health({ a: undefined, b: 'standalone' });
+    seenDown.a = { ...seenDown.a!, failingObservers: ['c'] };
+
+    // Act: one observer (below a quorum) sees it fail and nobody reads its role, so it is no suspect and nobody asks
+    // the provider; then it serves again.
+    const down = splitBrainEpisodes({ health: seenDown, view, open: serving.open, confirmed: serving.confirmed, now: 20 });
+    const back = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view, open: down.open, confirmed: down.confirmed, now: 30, evidence: new Map([['a', 'serving']]) });
+
+    // Assess
+    expect(down.confirmed).toEqual([]);
+    expect(back.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: true }]);
+  });
+
   it('tells an episode opened without an answer again, once, when the provider confirms the second writer serving', () => {
     // Prepare: the provider cannot answer (throttled) when the episode opens.
     const regions = health({ a: 'primary', b: 'standalone' });
