@@ -192,26 +192,30 @@ describe('orchestrate shards on DynamoDB Local', { timeout: 90_000 }, () => {
     await confirmDown(deps, orders, [PRIMARY]);
     for (const group of before.groups.slice(1)) await probeRound(deps, group);
     const log: string[] = [];
-    const run = (shard: 'east' | 'west', config: ControlPlaneConfig, wave: number) =>
+    const run = (shard: 'east' | 'west', config: ControlPlaneConfig, wave: number, onTook?: (key: string) => void) =>
       orchestrateShard(
         {
           ...deps,
           config,
-          stateStore: watchedStateStore(deps.stateStore, shard, log, new Set()),
+          stateStore: watchedStateStore(deps.stateStore, shard, log, new Set(), onTook),
           ...watchedEffects(deps, shard, log),
         },
         { shard, owner: `${shard}-${wave}`, deadline: clock.now() + 15_000, intervalMs: 5_000, minPassMs: 1_000 },
       );
 
-    // Act: invocations of both shards at once, wave after wave, until the failover is done. The new shard starts first
-    // in the first wave and the old one in the next, so each is first to ask for the group once (who wins a race for a
-    // lease otherwise depends on the machine's load).
+    // Act: invocations of both shards at once, wave after wave, until the failover is done. Who wins a race for the
+    // group's lease depends on the machine's load (and the old shard passes `billing` first), so each wave names its
+    // leader: the new shard in even waves, the old one in odd. The other starts once the leader holds the group (or has
+    // ended its invocation), and runs beside it.
     const states: string[] = [];
     for (let wave = 0; wave < 6 && !states.includes('failedOver'); wave += 1) {
-      const runs =
-        wave % 2 === 0
-          ? (await Promise.all([run('west', after, wave), run('east', before, wave)])).reverse()
-          : await Promise.all([run('east', before, wave), run('west', after, wave)]);
+      const [leader, follower] = wave % 2 === 0 ? (['west', 'east'] as const) : (['east', 'west'] as const);
+      const configOf = (shard: 'east' | 'west') => (shard === 'west' ? after : before);
+      let leaderHoldsTheGroup = () => {};
+      const holding = new Promise<void>((resolve) => (leaderHoldsTheGroup = resolve));
+      const leading = run(leader, configOf(leader), wave, (key) => key === orders.id && leaderHoldsTheGroup());
+      await Promise.race([holding, leading]);
+      const runs = await Promise.all([leading, run(follower, configOf(follower), wave)]);
       states.push(...runs.flatMap((shardRun) => shardRun.outcomes.filter((outcome) => outcome.groupId === orders.id)).map((outcome) => ('state' in outcome ? outcome.state : 'error')));
       clock.advance(31_000);
       await probeRound(deps, orders, { down: [PRIMARY] });
