@@ -135,6 +135,7 @@ class GroupSession {
   private health: Record<string, RegionHealth>;
   private splitBrain: SplitBrainEpisodes;
   private splitBrainConfirmed: string[];
+  private splitBrainPaused: string[];
   private drafts: Omit<LoggedEvent, 'groupId' | 'seq'>[] = [];
   private notifications: Notification[] = [];
   private failovers = new Map<string, FailoverRecord>();
@@ -166,6 +167,7 @@ class GroupSession {
     this.splitBrain = { ...record.splitBrain };
     // A record saved before the field existed: its open episodes were told as two writers already.
     this.splitBrainConfirmed = [...(record.splitBrainConfirmed ?? Object.keys(record.splitBrain ?? {}))];
+    this.splitBrainPaused = [...(record.splitBrainPaused ?? [])];
     this.processed = [...record.processedCommandIds];
     this.topology = topologyStateOf(record);
   }
@@ -261,21 +263,36 @@ class GroupSession {
     });
     const evidence = new Map<string, WriterEvidence>();
     const answeredRoles = new Map<string, string>();
+    const answeredStatuses = new Map<string, string>();
     for (const region of suspectedWriters(this.health, view)) {
       const answer = await this.providerAnswer(region);
       evidence.set(region, writerEvidence(answer));
       if (answer !== undefined && answer.role !== 'unknown') answeredRoles.set(region, answer.role);
+      if (answer !== undefined) answeredStatuses.set(region, answer.status);
     }
-    const result = splitBrainEpisodes({ health: this.health, view, open: this.splitBrain, confirmed: this.splitBrainConfirmed, now, evidence });
+    const result = splitBrainEpisodes({
+      health: this.health,
+      view,
+      open: this.splitBrain,
+      confirmed: this.splitBrainConfirmed,
+      paused: this.splitBrainPaused,
+      now,
+      evidence,
+    });
     this.splitBrain = result.open;
     this.splitBrainConfirmed = result.confirmed;
-    for (const alarm of result.alarms) this.tellSplitBrain(alarm, answeredRoles.get(alarm.region) ?? this.health[alarm.region]?.databaseRole, view.writer, now);
+    this.splitBrainPaused = result.paused;
+    for (const alarm of result.alarms) {
+      this.tellSplitBrain(alarm, answeredRoles.get(alarm.region) ?? this.health[alarm.region]?.databaseRole, answeredStatuses.get(alarm.region), view.writer, now);
+    }
   }
 
-  private tellSplitBrain(alarm: SplitBrainAlarm, role: string | undefined, writer: string, now: EpochMs): void {
+  private tellSplitBrain(alarm: SplitBrainAlarm, role: string | undefined, status: string | undefined, writer: string, now: EpochMs): void {
     const { region } = alarm;
     const known = role === 'primary' || role === 'standalone';
-    const claim = alarm.escalation
+    const claim = alarm.resumed
+      ? `The database in ${region}, which its provider had shown unable to take writes (stopped or restarting), now answers as a ${role ?? 'writer'} in a status that may take them (${status ?? 'unknown'}) while ${writer} is the writer: it may be writing again (its episode opened at ${new Date(alarm.since).toISOString()}).`
+      : alarm.escalation
       ? `Confirmed: the database in ${region} now answers as a writable ${role ?? 'writer'} while ${writer} is the writer: two writers (its episode opened at ${new Date(alarm.since).toISOString()}, when it could not be verified or had stopped).`
       : alarm.evidence === 'serving'
         ? `The database in ${region} reports itself ${role ?? 'a writer'} (writable) while ${writer} is the writer: two writers.`
@@ -286,17 +303,17 @@ class GroupSession {
       `${claim} Writes reaching ${region} will be lost or diverge.\n` +
       `Fence ${region} now (stop it, or apply its read-only parameter group), then check which writes landed where.`;
     const evidence = alarm.evidence === 'serving' ? 'confirmed' : 'unverified';
-    const detail = { region, role, writer, evidence, ...(alarm.escalation ? { escalation: true } : {}) };
+    const detail = { region, role, writer, evidence, ...(alarm.escalation ? { escalation: true } : {}), ...(alarm.resumed ? { resumed: true, status } : {}) };
     this.drafts.push({ at: now, type: 'SPLIT_BRAIN_RISK', state: stateName(this.snapshot), message: text, detail });
     this.notifications.push({
       groupId: this.group.id,
       environment: this.group.environment,
       type: 'split-brain-risk',
       severity: 'critical',
-      subject: notificationSubject(this.group, `${alarm.evidence === 'serving' ? 'two writers' : 'possible second writer'}: ${region} and ${writer}${alarm.escalation ? ' (confirmed)' : ''}`),
+      subject: notificationSubject(this.group, `${alarm.evidence === 'serving' ? 'two writers' : 'possible second writer'}: ${region} and ${writer}${alarm.escalation ? ' (confirmed)' : alarm.resumed ? ' (no longer stopped)' : ''}`),
       text,
       details: { ...detail, primaryRegion: this.snapshot.context.primaryRegion, health: this.health[region] },
-      dedupeKey: `${this.group.id}:split-brain:${region}:${alarm.since}${alarm.escalation ? `:confirmed:${now}` : ''}`,
+      dedupeKey: `${this.group.id}:split-brain:${region}:${alarm.since}${alarm.escalation ? `:confirmed:${now}` : alarm.resumed ? `:resumed:${now}` : ''}`,
     });
   }
 
@@ -386,7 +403,8 @@ class GroupSession {
       !sameStored(decisiveHealth(this.health), decisiveHealth(this.record.health)) ||
       topologyChanged(this.record, this.topology) ||
       !sameStored(this.splitBrain, this.record.splitBrain ?? {}) ||
-      !sameStored(this.splitBrainConfirmed, this.record.splitBrainConfirmed ?? Object.keys(this.record.splitBrain ?? {}))
+      !sameStored(this.splitBrainConfirmed, this.record.splitBrainConfirmed ?? Object.keys(this.record.splitBrain ?? {})) ||
+      !sameStored(this.splitBrainPaused, this.record.splitBrainPaused ?? [])
     );
   }
 
@@ -416,6 +434,7 @@ class GroupSession {
       health: this.health,
       splitBrain: this.splitBrain,
       splitBrainConfirmed: this.splitBrainConfirmed,
+      splitBrainPaused: this.splitBrainPaused,
       outbox,
       nextEventSeq: seq,
       processedCommandIds: this.processed.slice(-MAX_REMEMBERED_COMMANDS),

@@ -130,18 +130,24 @@ function freshObservers(region: RegionHealth, observers: ObserverQuorum): number
 /**
  * What the provider's own answer about a suspect, read this pass, shows: `serving` (it answers as a writable
  * primary or standalone: the second writer is confirmed), `not-serving` (`cannotTakeWrites`: a replica, fenced,
- * stopped, rebooting...), or `unverified` (no answer, an API error, a throttle, or anything in between).
+ * stopped, rebooting...), `unclear` (it answers with the database's role and a status in which it may or may not take
+ * writes: `upgrading`, `modifying`, `backing-up`...), or `unverified` (no answer: an API error, a throttle, a role it
+ * cannot read). `unclear` counts as `unverified` everywhere but one place: after `not-serving` inside an open
+ * episode it is a change the provider did show (the database is no longer stopped), so it is told (`splitBrainEpisodes`).
  *
  * @example
  * writerEvidence({ role: 'primary', status: 'available', writable: true }); // 'serving'
+ * writerEvidence({ role: 'standalone', status: 'upgrading', writable: false }); // 'unclear'
  * writerEvidence(undefined); // 'unverified': the describe call threw
  */
-export type WriterEvidence = 'serving' | 'not-serving' | 'unverified';
+export type WriterEvidence = 'serving' | 'not-serving' | 'unclear' | 'unverified';
 
 export function writerEvidence(state: { role: string; status: string; writable: boolean; fenced?: boolean } | undefined): WriterEvidence {
   if (state === undefined) return 'unverified';
   if (cannotTakeWrites(state)) return 'not-serving';
-  return state.writable && (state.role === 'primary' || state.role === 'standalone') ? 'serving' : 'unverified';
+  const writerRole = state.role === 'primary' || state.role === 'standalone';
+  if (state.writable && writerRole) return 'serving';
+  return writerRole && state.status !== 'unreachable' ? 'unclear' : 'unverified';
 }
 
 /** One `split-brain-risk` alarm the rule asks for: a new episode, or an open one whose second writer is now confirmed. */
@@ -153,6 +159,11 @@ export interface SplitBrainAlarm {
   readonly evidence: 'serving' | 'unverified';
   /** True for the alarm of an episode already open whose evidence rose to `serving` (the escalation). */
   readonly escalation: boolean;
+  /**
+   * True for the alarm of an episode already open whose region the provider had shown unable to take writes
+   * (stopped, rebooting...) and now answers in a status that may take them again (`unclear`).
+   */
+  readonly resumed: boolean;
 }
 
 /**
@@ -167,10 +178,15 @@ export interface SplitBrainAlarm {
  * replica, it becomes the writer, or its data plane is confirmed down (verdict unhealthy): a return as a writer after
  * that is a new episode with a new alarm. Evidence is given for this pass's suspects (`suspectedWriters`); a suspect
  * without an answer is `unverified`, and a region of an open episode that is no suspect now loses its confirmation.
- * Pure: the caller saves `open` and `confirmed` with the group's state and raises one alarm per entry of `alarms`.
+ * One more alarm within an open episode: a region the provider last answered for as unable to take writes (`paused`)
+ * that it now answers for in a status that may take them (`unclear`: a stopped instance now `upgrading`) may write
+ * again, and nothing else would say so until the provider confirms it (which a long transitional status delays): it
+ * is told as `resumed`. No answer (`unverified`) keeps it paused: silence shows no change.
+ * Pure: the caller saves `open`, `confirmed` and `paused` with the group's state and raises one alarm per entry of
+ * `alarms`.
  *
  * @example
- * const result = splitBrainEpisodes({ health, view, open: record.splitBrain ?? {}, confirmed: record.splitBrainConfirmed ?? [], now, evidence });
+ * const result = splitBrainEpisodes({ health, view, open: record.splitBrain ?? {}, confirmed: record.splitBrainConfirmed ?? [], paused: record.splitBrainPaused ?? [], now, evidence });
  * for (const alarm of result.alarms) raiseAlarm(alarm);
  */
 export function splitBrainEpisodes(input: {
@@ -179,10 +195,20 @@ export function splitBrainEpisodes(input: {
   open: SplitBrainEpisodes;
   /** Regions whose open episode was last confirmed `serving` (saved with the group's state). */
   confirmed?: readonly RegionName[];
+  /** Regions of `open` whose provider last answered that they cannot take writes (saved with the group's state). */
+  paused?: readonly RegionName[];
   now: EpochMs;
   /** The provider's answer about each suspect this pass (`writerEvidence`); a suspect missing here is `unverified`. */
   evidence?: ReadonlyMap<RegionName, WriterEvidence>;
-}): { open: SplitBrainEpisodes; confirmed: RegionName[]; opened: RegionName[]; escalated: RegionName[]; alarms: SplitBrainAlarm[] } {
+}): {
+  open: SplitBrainEpisodes;
+  confirmed: RegionName[];
+  paused: RegionName[];
+  opened: RegionName[];
+  escalated: RegionName[];
+  resumed: RegionName[];
+  alarms: SplitBrainAlarm[];
+} {
   const { health, view, now } = input;
   const evidenceOf = (region: RegionName): WriterEvidence => input.evidence?.get(region) ?? 'unverified';
   const wasConfirmed = new Set(input.confirmed ?? []);
@@ -209,9 +235,24 @@ export function splitBrainEpisodes(input: {
     suspects.has(region) ? evidenceOf(region) === 'serving' : wasConfirmed.has(region) && !seenFailing(region),
   );
   const escalated = confirmed.filter((region) => input.open[region] !== undefined && !wasConfirmed.has(region));
+  // Paused: the last answer asked for said it cannot take writes; an answer that it may (unclear) or does (serving)
+  // ends the pause, silence does not.
+  const wasPaused = new Set(input.paused ?? []);
+  const answered = (region: RegionName) => suspects.has(region) && evidenceOf(region) !== 'unverified';
+  const paused = Object.keys(next).filter((region) => (answered(region) ? evidenceOf(region) === 'not-serving' : wasPaused.has(region)));
+  const resumed = Object.keys(next).filter(
+    (region) => input.open[region] !== undefined && wasPaused.has(region) && answered(region) && evidenceOf(region) === 'unclear',
+  );
   const alarms: SplitBrainAlarm[] = [
-    ...opened.map((region) => ({ region, since: now, evidence: evidenceOf(region) === 'serving' ? ('serving' as const) : ('unverified' as const), escalation: false })),
-    ...escalated.map((region) => ({ region, since: next[region]!, evidence: 'serving' as const, escalation: true })),
+    ...opened.map((region) => ({
+      region,
+      since: now,
+      evidence: evidenceOf(region) === 'serving' ? ('serving' as const) : ('unverified' as const),
+      escalation: false,
+      resumed: false,
+    })),
+    ...escalated.map((region) => ({ region, since: next[region]!, evidence: 'serving' as const, escalation: true, resumed: false })),
+    ...resumed.map((region) => ({ region, since: next[region]!, evidence: 'unverified' as const, escalation: false, resumed: true })),
   ];
-  return { open: next, confirmed, opened, escalated, alarms };
+  return { open: next, confirmed, paused, opened, escalated, resumed, alarms };
 }

@@ -48,6 +48,8 @@ export interface GroupRecord {
   readonly splitBrain?: SplitBrainEpisodes;
   /** Regions of `splitBrain` whose second writer the provider last confirmed writable (an escalation is told once). */
   readonly splitBrainConfirmed?: readonly string[];
+  /** Regions of `splitBrain` the provider last answered for as unable to take writes (stopped, rebooting...). */
+  readonly splitBrainPaused?: readonly string[];
   readonly lease?: Lease;
   readonly updatedAt: EpochMs;
   /** Databases a reprotect put in place of the configured ones; absent until the first reprotect completes. */

@@ -90,7 +90,7 @@ describe('split-brain rule', () => {
     });
 
     // Assess
-    expect(result).toEqual({ open: {}, confirmed: [], opened: [], escalated: [], alarms: [] });
+    expect(result).toEqual({ open: {}, confirmed: [], paused: [], opened: [], escalated: [], resumed: [], alarms: [] });
   });
 
   it('keeps a confirmed second writer confirmed through a pass that did not ask the provider, so it is not told twice', () => {
@@ -103,7 +103,7 @@ describe('split-brain rule', () => {
     const again = splitBrainEpisodes({ health: health({ a: 'primary', b: 'standalone' }), view, open: silent.open, confirmed: silent.confirmed, now: 30, evidence: new Map([['a', 'serving']]) });
 
     // Assess
-    expect(silent).toEqual({ open: { a: 10 }, confirmed: ['a'], opened: [], escalated: [], alarms: [] });
+    expect(silent).toEqual({ open: { a: 10 }, confirmed: ['a'], paused: [], opened: [], escalated: [], resumed: [], alarms: [] });
     expect(again.alarms).toEqual([]);
   });
 
@@ -121,7 +121,7 @@ describe('split-brain rule', () => {
 
     // Assess
     expect(down.confirmed).toEqual([]);
-    expect(back.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: true }]);
+    expect(back.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: true, resumed: false }]);
   });
 
   it('tells an episode opened without an answer again, once, when the provider confirms the second writer serving', () => {
@@ -135,13 +135,15 @@ describe('split-brain rule', () => {
     const still = splitBrainEpisodes({ health: regions, view, open: confirmed.open, confirmed: confirmed.confirmed, now: 30, evidence: new Map([['a', 'serving']]) });
 
     // Assess
-    expect(doubt.alarms).toEqual([{ region: 'a', since: 10, evidence: 'unverified', escalation: false }]);
+    expect(doubt.alarms).toEqual([{ region: 'a', since: 10, evidence: 'unverified', escalation: false, resumed: false }]);
     expect(confirmed).toEqual({
       open: { a: 10 },
       confirmed: ['a'],
+      paused: [],
       opened: [],
       escalated: ['a'],
-      alarms: [{ region: 'a', since: 10, evidence: 'serving', escalation: true }],
+      resumed: [],
+      alarms: [{ region: 'a', since: 10, evidence: 'serving', escalation: true, resumed: false }],
     });
     expect(still.alarms).toEqual([]);
   });
@@ -157,19 +159,58 @@ describe('split-brain rule', () => {
     const back = splitBrainEpisodes({ health: regions, view, open: rebooting.open, confirmed: rebooting.confirmed, now: 30, evidence: new Map([['a', 'serving']]) });
 
     // Assess
-    expect(serving.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: false }]);
-    expect(rebooting).toEqual({ open: { a: 10 }, confirmed: [], opened: [], escalated: [], alarms: [] });
-    expect(back.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: true }]);
+    expect(serving.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: false, resumed: false }]);
+    expect(rebooting).toEqual({ open: { a: 10 }, confirmed: [], paused: ['a'], opened: [], escalated: [], resumed: [], alarms: [] });
+    expect(back.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: true, resumed: false }]);
   });
 
-  it('reads the provider answer as serving only for a writable writer, and no answer as unverified', () => {
+  it('reads the provider answer as serving only for a writable writer, a writer in a transitional status as unclear, and no answer as unverified', () => {
     // Assess
     expect(writerEvidence({ role: 'primary', status: 'available', writable: true })).toBe('serving');
     expect(writerEvidence({ role: 'standalone', status: 'available', writable: true })).toBe('serving');
     expect(writerEvidence({ role: 'primary', status: 'rebooting', writable: false })).toBe('not-serving');
     expect(writerEvidence({ role: 'unknown', status: 'unreachable', writable: false })).toBe('unverified');
-    expect(writerEvidence({ role: 'primary', status: 'modifying', writable: false })).toBe('unverified');
+    expect(writerEvidence({ role: 'primary', status: 'unreachable', writable: false })).toBe('unverified');
+    expect(writerEvidence({ role: 'primary', status: 'modifying', writable: false })).toBe('unclear');
+    expect(writerEvidence({ role: 'standalone', status: 'upgrading', writable: false })).toBe('unclear');
     expect(writerEvidence(undefined)).toBe('unverified');
+  });
+
+  it('tells once that a second writer the provider showed stopped is no longer stopped, though it cannot confirm it writes (seed 1873788579)', () => {
+    // Prepare: a confirmed second writer, then stopped (not serving).
+    const regions = health({ a: 'primary', b: 'standalone' });
+    const view = { writer: 'b', observers: OBSERVERS };
+    const serving = splitBrainEpisodes({ health: regions, view, open: {}, now: 10, evidence: new Map([['a', 'serving']]) });
+    const stopped = splitBrainEpisodes({ health: regions, view, open: serving.open, confirmed: serving.confirmed, paused: serving.paused, now: 20, evidence: new Map([['a', 'not-serving']]) });
+
+    // Act: no answer (throttled), then a transitional status (upgrading) twice, then writable.
+    const silent = splitBrainEpisodes({ health: regions, view, open: stopped.open, confirmed: stopped.confirmed, paused: stopped.paused, now: 30, evidence: new Map([['a', 'unverified']]) });
+    const upgrading = splitBrainEpisodes({ health: regions, view, open: silent.open, confirmed: silent.confirmed, paused: silent.paused, now: 40, evidence: new Map([['a', 'unclear']]) });
+    const still = splitBrainEpisodes({ health: regions, view, open: upgrading.open, confirmed: upgrading.confirmed, paused: upgrading.paused, now: 50, evidence: new Map([['a', 'unclear']]) });
+    const writing = splitBrainEpisodes({ health: regions, view, open: still.open, confirmed: still.confirmed, paused: still.paused, now: 60, evidence: new Map([['a', 'serving']]) });
+
+    // Assess: silence keeps it paused and tells nothing; the change the provider shows is told once, as may-be-writing;
+    // the confirmation after it is told as confirmed.
+    expect(stopped.paused).toEqual(['a']);
+    expect(silent).toMatchObject({ paused: ['a'], alarms: [] });
+    expect(upgrading).toMatchObject({ open: { a: 10 }, paused: [], resumed: ['a'] });
+    expect(upgrading.alarms).toEqual([{ region: 'a', since: 10, evidence: 'unverified', escalation: false, resumed: true }]);
+    expect(still.alarms).toEqual([]);
+    expect(writing.alarms).toEqual([{ region: 'a', since: 10, evidence: 'serving', escalation: true, resumed: false }]);
+  });
+
+  it('tells nothing more for a transitional status of a second writer that was never shown stopped', () => {
+    // Prepare: an episode opened without an answer.
+    const regions = health({ a: 'primary', b: 'standalone' });
+    const view = { writer: 'b', observers: OBSERVERS };
+    const doubt = splitBrainEpisodes({ health: regions, view, open: {}, now: 10, evidence: new Map([['a', 'unverified']]) });
+
+    // Act
+    const upgrading = splitBrainEpisodes({ health: regions, view, open: doubt.open, confirmed: doubt.confirmed, paused: doubt.paused, now: 20, evidence: new Map([['a', 'unclear']]) });
+
+    // Assess
+    expect(doubt.alarms).toHaveLength(1);
+    expect(upgrading).toMatchObject({ open: { a: 10 }, paused: [], resumed: [], alarms: [] });
   });
 
   it('suspects an unfenced old primary whose role cannot be read once a quorum of fresh observers sees it pass, even with one observer stale', () => {
