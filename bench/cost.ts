@@ -217,7 +217,7 @@ export async function buildFleet(endpoint: string, tableName: string, count: num
       {
         config,
         prober: healthyProber,
-        database: trackedDatabase(awsDatabase({ reuseLagUntilNewDatapoint: true }), stores.stateStore, clock),
+        database: trackedDatabase(awsDatabase({ reuseLagUntilNewDatapoint: true }), stores.stateStore, clock, { groups: config.groups }),
         observations: stores.observationStore,
         faults: stores.faultStore,
         clock,
