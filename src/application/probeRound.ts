@@ -93,11 +93,14 @@ export interface ProbeRoundSummary {
 /** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
 export const DEFAULT_ROUND_MARGIN_MS = 1_000;
 /**
- * Regions whose database and reports are handled at once; bounds the describe calls a large fleet makes against the
- * RDS API per round. HTTP probes are not held by it: they all start when the round does (the prober bounds them),
- * so endpoints that hang cost the round one timeout, not one per wave of 16 regions.
+ * Regions whose database is observed at once. The AWS adapter sends the describes that start together as one request
+ * per AWS region (up to 100 instances each), so a wave of this many regions costs a few RDS requests, not one per
+ * region, and a round over 3,000 regions about 30 waves; it stays small enough that the wave's replica-lag reads (one
+ * CloudWatch request each, when due) fit in the SDK's 50 sockets per region. HTTP probes are not held by it: they all
+ * start when the round does (the prober bounds them), so endpoints that hang cost the round one timeout, not one per
+ * wave.
  */
-export const DEFAULT_REGION_CONCURRENCY = 16;
+export const DEFAULT_REGION_CONCURRENCY = 100;
 
 /**
  * One probe round from `observerRegion`: every region of every group (or of `groups`) is probed concurrently over HTTP
