@@ -1,6 +1,7 @@
 import { DescribeDBInstancesCommand, paginateDescribeDBInstances } from '@aws-sdk/client-rds';
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import type { RegionName } from '../../../domain/types.js';
+import { isAccessDeniedError } from '../errors.js';
 
 /**
  * Identifiers one coalesced DescribeDBInstances asks for: its `db-instance-id` filter's values, as many as the most
@@ -21,6 +22,10 @@ interface Waiter {
  * know it; an API error fails every caller of that request alike, as its own request would have. A lone identifier
  * is asked for by `DBInstanceIdentifier`, as before (RDS then answers `DBInstanceNotFound` for an unknown one).
  *
+ * IAM authorizes a filtered describe against `arn:…:rds:<region>:<account>:db:*`, not the instances named: a role that
+ * allows only the named instances is refused. Then that region's describes are sent one by one, as before, for the
+ * life of this describer (the deployed roles allow `db:*` for DescribeDBInstances: scripts/deployment-facts.ts).
+ *
  * @example
  * const describer = new InstanceDescriber((region) => rdsClients(region));
  * const [a, b] = await Promise.all([describer.describe('eu-west-1', 'orders-eu'), describer.describe('eu-west-1', 'billing-eu')]); // one request
@@ -29,6 +34,8 @@ export class InstanceDescriber {
   readonly #rds: (region: RegionName) => RDSClient;
   /** Per region, the identifiers (lower case, as RDS keeps them) asked for since the last flush, with their callers. */
   readonly #pending = new Map<RegionName, Map<string, Waiter[]>>();
+  /** Regions where the role was refused a filtered describe: their instances are described one by one. */
+  readonly #oneByOne = new Set<RegionName>();
 
   constructor(rds: (region: RegionName) => RDSClient) {
     this.#rds = rds;
@@ -56,27 +63,41 @@ export class InstanceDescriber {
     this.#pending.delete(region);
     if (waiting === undefined) return;
     const identifiers = [...waiting.keys()];
-    for (let start = 0; start < identifiers.length; start += DESCRIBE_BATCH_SIZE) {
-      const batch = identifiers.slice(start, start + DESCRIBE_BATCH_SIZE);
-      this.#describeBatch(region, batch).then(
+    const settle = (batch: readonly string[], answer: Promise<Map<string, DBInstance>>): void => {
+      answer.then(
         (instances) => {
-          for (const identifier of batch) {
-            for (const waiter of waiting.get(identifier)!) waiter.resolve(instances.get(identifier));
-          }
+          for (const identifier of batch) for (const waiter of waiting.get(identifier)!) waiter.resolve(instances.get(identifier));
         },
         (error: unknown) => {
           for (const identifier of batch) for (const waiter of waiting.get(identifier)!) waiter.reject(error);
         },
       );
+    };
+    if (this.#oneByOne.has(region) || identifiers.length === 1) {
+      for (const identifier of identifiers) settle([identifier], this.#describeOne(region, identifier));
+      return;
     }
+    for (let start = 0; start < identifiers.length; start += DESCRIBE_BATCH_SIZE) {
+      const batch = identifiers.slice(start, start + DESCRIBE_BATCH_SIZE);
+      this.#describeBatch(region, batch).then(
+        (instances) => settle(batch, Promise.resolve(instances)),
+        (error: unknown) => {
+          if (!isAccessDeniedError(error)) return settle(batch, Promise.reject(error));
+          this.#oneByOne.add(region);
+          for (const identifier of batch) settle([identifier], this.#describeOne(region, identifier));
+        },
+      );
+    }
+  }
+
+  /** The lone instance, asked for by its identifier: RDS answers `DBInstanceNotFound` (thrown) for an unknown one. */
+  async #describeOne(region: RegionName, identifier: string): Promise<Map<string, DBInstance>> {
+    const instance = (await this.#rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0];
+    return new Map(instance === undefined ? [] : [[identifier, instance]]);
   }
 
   async #describeBatch(region: RegionName, identifiers: readonly string[]): Promise<Map<string, DBInstance>> {
     const client = this.#rds(region);
-    if (identifiers.length === 1) {
-      const instance = (await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifiers[0] }))).DBInstances?.[0];
-      return new Map(instance === undefined ? [] : [[identifiers[0]!, instance]]);
-    }
     const found = new Map<string, DBInstance>();
     const pages = paginateDescribeDBInstances(
       { client, pageSize: DESCRIBE_BATCH_SIZE },

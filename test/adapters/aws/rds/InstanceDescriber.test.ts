@@ -136,6 +136,31 @@ describe('RdsInstanceDatabase.describe, coalesced per region', () => {
     }
   });
 
+  it('describes one by one, from then on, in a region where the role may not make a filtered describe', async () => {
+    // Prepare: IAM authorizes the filtered form against db:*, which a role scoped to the named instances lacks.
+    const fleet = groups(3);
+    rds.on(DescribeDBInstancesCommand).callsFake((input: DescribeInput) => {
+      if (input.Filters !== undefined) throw awsError('AccessDenied', 403, `not authorized to perform: rds:DescribeDBInstances on resource: arn:aws:rds:${SECONDARY}:${ACCOUNT}:db:*`);
+      return { DBInstances: input.DBInstanceIdentifier === 'g1-replica' ? [] : [replica(input.DBInstanceIdentifier!)] };
+    });
+    const database = build();
+
+    // Act
+    const first = await Promise.all(fleet.map((group) => database.describe(group, SECONDARY)));
+    const firstRequests = describeInputs().length;
+    const second = await Promise.all(fleet.map((group) => database.describe(group, SECONDARY)));
+
+    // Assess
+    expect(first.map((state) => state.status)).toEqual(['available', 'not-found', 'available']);
+    expect(second.map((state) => state.status)).toEqual(['available', 'not-found', 'available']);
+    expect(firstRequests).toBe(4);
+    expect(describeInputs().slice(firstRequests)).toEqual([
+      { DBInstanceIdentifier: 'g0-replica' },
+      { DBInstanceIdentifier: 'g1-replica' },
+      { DBInstanceIdentifier: 'g2-replica' },
+    ]);
+  });
+
   it('answers unreachable to every caller of a batch whose region cannot be reached', async () => {
     // Prepare
     const fleet = groups(2);
