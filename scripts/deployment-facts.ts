@@ -267,7 +267,8 @@ function probeStatements(arns: ConfiguredArns, own: OwnResources): PolicyStateme
   return [
     ...logStatements(own.logGroup),
     // Observations and drill faults: the probe reads its previous report and the active faults, writes its report.
-    allow('StateTableProbeRead', ['dynamodb:GetItem', 'dynamodb:Query'], [own.table]),
+    // BatchGetItem: the groups' topologies, read together once a round (DynamoDbStateStore.loadTopologies).
+    allow('StateTableProbeRead', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], [own.table]),
     allow('StateTableProbeWrite', ['dynamodb:PutItem'], [own.table]),
     ...databaseReadStatements(arns),
   ];

@@ -167,7 +167,7 @@ export function failoverCalls(group: GroupConfig, tableArn: string): PermissionQ
 /** What a probe reads and writes for `group`: the databases' state and lag, its own reports in the table. */
 export function probeCalls(group: GroupConfig, tableArn: string): PermissionQuery[] {
   return [
-    ...['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'].map((action) => ({ action, resource: tableArn })),
+    ...['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'].map((action) => ({ action, resource: tableArn })),
     ...failoverCalls(group, tableArn).filter((call) => call.action === 'rds:DescribeDBInstances' || call.action === 'rds:DescribeGlobalClusters' || call.action === 'cloudwatch:GetMetricData'),
   ];
 }
