@@ -114,7 +114,13 @@ export function failoverCalls(group: GroupConfig, tableArn: string): PermissionQ
     const database = region.database;
     if (database.kind === 'rds-instance') {
       const arn = database.instanceArn;
-      calls.push({ action: 'rds:DescribeDBInstances', resource: arn }, { action: 'rds:PromoteReadReplica', resource: arn });
+      const [, arnPartition, , arnRegion, arnAccount] = arn.split(':');
+      calls.push(
+        { action: 'rds:DescribeDBInstances', resource: arn },
+        // The region's describes, coalesced, name no instance: IAM authorizes them against the region's db:*.
+        { action: 'rds:DescribeDBInstances', resource: `arn:${arnPartition}:rds:${arnRegion}:${arnAccount}:db:*` },
+        { action: 'rds:PromoteReadReplica', resource: arn },
+      );
       if (group.policy.fencing === 'read-only-parameter-group' && database.readOnlyParameterGroup !== undefined) {
         const [, partition, , regionName, account] = arn.split(':');
         calls.push(
