@@ -134,23 +134,22 @@ export function fleetConfig(count: number): ControlPlaneConfig {
 export function mockAws(clock: Clock) {
   const rds = mockClient(RDSClient);
   const cloudWatch = mockClient(CloudWatchClient);
-  rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
-    const id = input.DBInstanceIdentifier;
+  const described = (id: string) => {
     const groupId = id.split('-')[0]!;
     const isPrimary = id.endsWith('eu-west-1');
     return {
-      DBInstances: [
-        {
-          DBInstanceIdentifier: id,
-          DBInstanceStatus: 'available',
-          DBParameterGroups: [{ DBParameterGroupName: 'default', ParameterApplyStatus: 'in-sync' }],
-          ...(isPrimary
-            ? { ReadReplicaDBInstanceIdentifiers: [`arn:aws:rds:us-east-1:000000000000:db:${groupId}-us-east-1`] }
-            : { ReadReplicaSourceDBInstanceIdentifier: `arn:aws:rds:eu-west-1:000000000000:db:${groupId}-eu-west-1` }),
-        },
-      ],
+      DBInstanceIdentifier: id,
+      DBInstanceStatus: 'available',
+      DBParameterGroups: [{ DBParameterGroupName: 'default', ParameterApplyStatus: 'in-sync' }],
+      ...(isPrimary
+        ? { ReadReplicaDBInstanceIdentifiers: [`arn:aws:rds:us-east-1:000000000000:db:${groupId}-us-east-1`] }
+        : { ReadReplicaSourceDBInstanceIdentifier: `arn:aws:rds:eu-west-1:000000000000:db:${groupId}-eu-west-1` }),
     };
-  });
+  };
+  // One instance by identifier, or the instances a `db-instance-id` filter names (a probe round's coalesced describe).
+  rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier?: string; Filters?: { Name: string; Values: string[] }[] }) => ({
+    DBInstances: (input.DBInstanceIdentifier === undefined ? (input.Filters?.[0]?.Values ?? []) : [input.DBInstanceIdentifier]).map(described),
+  }));
   cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
     // The newest datapoint of a 60 s metric: the minute before the current one began.
     const minute = Math.floor(clock.now() / 60_000) * 60_000 - 60_000;
@@ -217,7 +216,7 @@ export async function buildFleet(endpoint: string, tableName: string, count: num
       {
         config,
         prober: healthyProber,
-        database: trackedDatabase(awsDatabase({ reuseLagUntilNewDatapoint: true }), stores.stateStore, clock),
+        database: trackedDatabase(awsDatabase({ reuseLagUntilNewDatapoint: true }), stores.stateStore, clock, { groups: config.groups }),
         observations: stores.observationStore,
         faults: stores.faultStore,
         clock,

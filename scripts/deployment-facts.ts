@@ -37,6 +37,11 @@ export interface ZoneRecords {
 export interface ConfiguredArns {
   /** The configured instances and the replicas a reprotect may put in their place (`<id>-r1`..`-r3`). */
   readonly rdsInstances: readonly string[];
+  /**
+   * `arn:…:rds:<region>:<account>:db:*` of the regions of RDS groups: a probe round describes a region's instances with
+   * one filtered DescribeDBInstances, which IAM authorizes against this wildcard, not the instances it names.
+   */
+  readonly rdsInstanceRegions: readonly string[];
   /** Subnet groups of the regions of RDS groups: a reprotect's replica goes in the subnet group of the one it replaces. */
   readonly rdsSubnetGroups: readonly string[];
   /** Aurora reprotect: the instance created in each new secondary cluster (`<cluster>-r<n>-1`). */
@@ -186,6 +191,7 @@ export function deploymentFacts(config: ControlPlaneConfig, request: DeploymentR
  */
 export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
   const rdsInstances = new Set<string>();
+  const rdsInstanceRegions = new Set<string>();
   const rdsSubnetGroups = new Set<string>();
   const auroraReprotectInstances = new Set<string>();
   const rdsParameterGroups = new Set<string>();
@@ -215,6 +221,7 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
       rdsSubnetGroups.add(`arn:${regionPartition}:rds:${regionName}:${regionAccount}:subgrp:*`);
       if (database.kind === 'rds-instance') {
         rdsInstances.add(database.instanceArn);
+        rdsInstanceRegions.add(`arn:${regionPartition}:rds:${regionName}:${regionAccount}:db:*`);
         for (const replica of replicas) rdsInstances.add(replica.arn);
         if (database.readOnlyParameterGroup !== undefined) {
           // ModifyDBInstance checks the parameter group it applies as well as the instance.
@@ -236,6 +243,7 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
   const sorted = (values: Set<string>) => [...values].sort();
   return {
     rdsInstances: sorted(rdsInstances),
+    rdsInstanceRegions: sorted(rdsInstanceRegions),
     rdsSubnetGroups: sorted(rdsSubnetGroups),
     auroraReprotectInstances: sorted(auroraReprotectInstances),
     rdsParameterGroups: sorted(rdsParameterGroups),
@@ -259,7 +267,8 @@ function probeStatements(arns: ConfiguredArns, own: OwnResources): PolicyStateme
   return [
     ...logStatements(own.logGroup),
     // Observations and drill faults: the probe reads its previous report and the active faults, writes its report.
-    allow('StateTableProbeRead', ['dynamodb:GetItem', 'dynamodb:Query'], [own.table]),
+    // BatchGetItem: the groups' topologies, read together once a round (DynamoDbStateStore.loadTopologies).
+    allow('StateTableProbeRead', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], [own.table]),
     allow('StateTableProbeWrite', ['dynamodb:PutItem'], [own.table]),
     ...databaseReadStatements(arns),
   ];
@@ -329,7 +338,8 @@ function orchestrateStatements(arns: ConfiguredArns, own: OwnResources): PolicyS
 
 function databaseReadStatements(arns: ConfiguredArns): PolicyStatement[] {
   return [
-    ...nonEmpty('RdsDescribeInstances', ['rds:DescribeDBInstances'], arns.rdsInstances),
+    // Read-only, region-wide: the coalesced describe (src/adapters/aws/rds/InstanceDescriber.ts) names no instance.
+    ...nonEmpty('RdsDescribeInstances', ['rds:DescribeDBInstances'], arns.rdsInstanceRegions),
     ...nonEmpty('AuroraDescribeGlobalClusters', ['rds:DescribeGlobalClusters'], arns.rdsGlobalClusters),
     // Replica lag comes from CloudWatch metrics; GetMetricData supports no resource-level permissions, so AWS requires "*".
     allow('ReplicaLagMetrics', ['cloudwatch:GetMetricData'], ['*']),

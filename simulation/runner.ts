@@ -53,6 +53,7 @@ type PortCallPlan = { readonly kind: 'crash' | 'freeze'; readonly portCall: numb
 const NO_DRILL_FAULTS: FaultStore = {
   put: () => Promise.reject(new Error('the simulator injects no drill faults')),
   active: () => Promise.resolve([]),
+  activeFor: () => Promise.resolve([]),
   clear: () => Promise.resolve(),
 };
 

@@ -1,6 +1,6 @@
 import { LeaseHeldError, StaleStateError } from '../../src/domain/errors.js';
 import type { EpochMs, GroupId } from '../../src/domain/types.js';
-import type { GroupRecord, Lease, NewGroupRecord, StateStore } from '../../src/ports/StateStore.js';
+import type { GroupRecord, Lease, NewGroupRecord, StateStore, TopologyRead } from '../../src/ports/StateStore.js';
 
 type Method = 'load' | 'createIfAbsent' | 'acquireLease' | 'save' | 'releaseLease';
 
@@ -42,6 +42,10 @@ export class RecordingStateStore implements StateStore {
   async load(groupId: GroupId): Promise<GroupRecord | undefined> {
     this.enter('load');
     return this.current(groupId);
+  }
+
+  async loadTopologies(groupIds: readonly GroupId[]): Promise<Map<GroupId, TopologyRead>> {
+    return new Map(groupIds.map((groupId): [GroupId, TopologyRead] => [groupId, { topology: this.records.get(groupId)?.topology }]));
   }
 
   async createIfAbsent(record: NewGroupRecord): Promise<GroupRecord> {

@@ -114,7 +114,13 @@ export function failoverCalls(group: GroupConfig, tableArn: string): PermissionQ
     const database = region.database;
     if (database.kind === 'rds-instance') {
       const arn = database.instanceArn;
-      calls.push({ action: 'rds:DescribeDBInstances', resource: arn }, { action: 'rds:PromoteReadReplica', resource: arn });
+      const [, arnPartition, , arnRegion, arnAccount] = arn.split(':');
+      calls.push(
+        { action: 'rds:DescribeDBInstances', resource: arn },
+        // The region's describes, coalesced, name no instance: IAM authorizes them against the region's db:*.
+        { action: 'rds:DescribeDBInstances', resource: `arn:${arnPartition}:rds:${arnRegion}:${arnAccount}:db:*` },
+        { action: 'rds:PromoteReadReplica', resource: arn },
+      );
       if (group.policy.fencing === 'read-only-parameter-group' && database.readOnlyParameterGroup !== undefined) {
         const [, partition, , regionName, account] = arn.split(':');
         calls.push(
@@ -167,7 +173,7 @@ export function failoverCalls(group: GroupConfig, tableArn: string): PermissionQ
 /** What a probe reads and writes for `group`: the databases' state and lag, its own reports in the table. */
 export function probeCalls(group: GroupConfig, tableArn: string): PermissionQuery[] {
   return [
-    ...['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'].map((action) => ({ action, resource: tableArn })),
+    ...['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'].map((action) => ({ action, resource: tableArn })),
     ...failoverCalls(group, tableArn).filter((call) => call.action === 'rds:DescribeDBInstances' || call.action === 'rds:DescribeGlobalClusters' || call.action === 'cloudwatch:GetMetricData'),
   ];
 }

@@ -93,11 +93,14 @@ export interface ProbeRoundSummary {
 /** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
 export const DEFAULT_ROUND_MARGIN_MS = 1_000;
 /**
- * Regions whose database and reports are handled at once; bounds the describe calls a large fleet makes against the
- * RDS API per round. HTTP probes are not held by it: they all start when the round does (the prober bounds them),
- * so endpoints that hang cost the round one timeout, not one per wave of 16 regions.
+ * Regions whose database is observed at once. The AWS adapter sends the describes that start together as one request
+ * per AWS region (up to 100 instances each), so a wave of this many regions costs a few RDS requests, not one per
+ * region, and a round over 3,000 regions about 30 waves; it stays small enough that the wave's replica-lag reads (one
+ * CloudWatch request each, when due) fit in the SDK's 50 sockets per region. HTTP probes are not held by it: they all
+ * start when the round does (the prober bounds them), so endpoints that hang cost the round one timeout, not one per
+ * wave.
  */
-export const DEFAULT_REGION_CONCURRENCY = 16;
+export const DEFAULT_REGION_CONCURRENCY = 100;
 
 /**
  * One probe round from `observerRegion`: every region of every group (or of `groups`) is probed concurrently over HTTP
@@ -125,13 +128,15 @@ export async function runProbeRound(
   const limit = pLimit(input.concurrency ?? DEFAULT_REGION_CONCURRENCY);
   const errors: string[] = [];
   const groups = input.groups ?? deps.config.groups;
+  // One read of the drill faults for the whole round, in flight while the HTTP probes start.
+  const roundFaults = activeFaults(deps, groups, startedAt, errors);
 
   const perGroup = await Promise.all(
     groups.map(async (group) => {
       // Every HTTP probe starts now, before any wait: its timeout measures the request.
       const http = new Map(Object.keys(group.regions).map((region) => [region, probeHttp(deps.prober, group.regions[region]!.healthEndpoints)]));
       const [faults, previous] = await Promise.all([
-        activeFaults(deps, group.id, startedAt, errors),
+        roundFaults.then((byGroup) => byGroup.get(group.id) ?? []),
         previousReports(deps, group, input.observerRegion, input.written),
       ]);
       const probed = await Promise.all(
@@ -419,13 +424,26 @@ async function checkConnection(
   }
 }
 
-async function activeFaults(deps: ProbeDeps, groupId: GroupId, now: EpochMs, errors: string[]): Promise<InjectedFault[]> {
+/** The round's drill faults by group, read once; unreadable, the round probes without them and says so once. */
+async function activeFaults(
+  deps: ProbeDeps,
+  groups: readonly GroupConfig[],
+  now: EpochMs,
+  errors: string[],
+): Promise<Map<GroupId, InjectedFault[]>> {
+  const byGroup = new Map<GroupId, InjectedFault[]>();
+  if (groups.length === 0) return byGroup;
   try {
-    return await deps.faults.active(groupId, now);
+    for (const fault of await deps.faults.activeFor(groups.map((group) => group.id), now)) {
+      const ofGroup = byGroup.get(fault.groupId);
+      if (ofGroup === undefined) byGroup.set(fault.groupId, [fault]);
+      else ofGroup.push(fault);
+    }
   } catch (error) {
-    errors.push(`${groupId}: could not read injected faults, probing without them: ${messageOf(error)}`);
-    return [];
+    const who = groups.length === 1 ? groups[0]!.id : `${groups.length} groups`;
+    errors.push(`${who}: could not read injected faults, probing without them: ${messageOf(error)}`);
   }
+  return byGroup;
 }
 
 /** The longest a round over `groups` may take: its slowest endpoint or connection-check timeout, plus the margin. */

@@ -76,7 +76,10 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
       prober: new HttpProber(),
       // The probe reaches the database the group record tracks for a region after a reprotect, not the configured one.
       // Lag is a one-minute metric: each observer reads a replica's at most once a minute (issue #11).
-      database: trackedDatabase(groupDatabase(lambdaClientConfig, { reuseLagUntilNewDatapoint: true }), stores.stateStore, systemClock),
+      // Every group's topology is read together, once a round (batched reads).
+      database: trackedDatabase(groupDatabase(lambdaClientConfig, { reuseLagUntilNewDatapoint: true }), stores.stateStore, systemClock, {
+        groups: config.groups,
+      }),
       ...(databaseProbe === undefined ? {} : { databaseProbe }),
       clock: systemClock,
     }),

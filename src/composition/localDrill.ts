@@ -69,7 +69,7 @@ export async function composeLocalDrill<P extends Prober>(input: LocalDrillInput
     probe: (observer) =>
       probeDeps(config, stores, {
         prober: world.proberFor(observer, prober),
-        database: trackedDatabase(world.databaseFor(observer), stores.stateStore, clock),
+        database: trackedDatabase(world.databaseFor(observer), stores.stateStore, clock, { groups: config.groups }),
         clock,
       }),
   };

@@ -16,10 +16,16 @@ export interface InjectedFault {
  * @example
  * await faults.put({ groupId: 'orders', region: 'eu-west-1', scenario: 'primary-region-outage', principalArn, createdAt: now, expiresAt: now + 600_000 });
  * const failing = (await faults.active('orders', now)).map((fault) => fault.region); // ['eu-west-1']
+ * const ofTheRound = await faults.activeFor(['orders', 'billing'], now); // one read for a whole probe round
  */
 export interface FaultStore {
   put(fault: InjectedFault): Promise<void>;
   /** Faults whose expiry is after `now`; expired ones are ignored even if not yet deleted. */
   active(groupId: GroupId, now: EpochMs): Promise<InjectedFault[]>;
+  /**
+   * The active faults of all of `groupIds` (ordered by group, then region), with one read however many groups there
+   * are: a probe round asks once, not once per group.
+   */
+  activeFor(groupIds: readonly GroupId[], now: EpochMs): Promise<InjectedFault[]>;
   clear(groupId: GroupId, region: RegionName): Promise<void>;
 }

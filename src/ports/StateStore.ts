@@ -63,16 +63,29 @@ export interface GroupRecord {
 export type NewGroupRecord = Omit<GroupRecord, 'revision' | 'lease'>;
 
 /**
+ * One group's live topology as `loadTopologies` read it: `topology` is undefined for a group without a record or
+ * without a completed reprotect; `error` says why its record could not be read.
+ */
+export type TopologyRead = { readonly topology: LiveTopology | undefined } | { readonly error: Error };
+
+/**
  * The group state, saved only with compare-and-set.
  * Errors: `StaleStateError` when the revision or lease epoch moved on; `LeaseHeldError` when another owner holds it.
  *
  * @example
  * const lease = await store.acquireLease('orders', owner, now, LEASE_TTL_MS);
  * const record = await store.load('orders');
+ * const reads = await store.loadTopologies(['orders', 'billing']); // Map: 'orders' → { topology }, ...
  * await store.save({ ...record!, revision: record!.revision + 1, snapshot }, record!.revision, lease, clock.now());
  */
 export interface StateStore {
   load(groupId: GroupId): Promise<GroupRecord | undefined>;
+  /**
+   * The live topology of each of `groupIds` (an entry for every one), read in as few requests as the store allows,
+   * for the probe, which needs only which database to describe. Never throws: a group whose record could not be read
+   * answers `error`. It may lag a save by about a second (an eventually consistent read; see the adapter).
+   */
+  loadTopologies(groupIds: readonly GroupId[]): Promise<Map<GroupId, TopologyRead>>;
   /** Creates revision 1 if the group has no record; answers the existing record otherwise. */
   createIfAbsent(record: NewGroupRecord): Promise<GroupRecord>;
   /**

@@ -221,6 +221,7 @@ describe('fcp doctor', () => {
     expect(calls.map((call) => `${call.action} ${call.resource}`)).toEqual(
       expect.arrayContaining([
         `rds:PromoteReadReplica ${PRIMARY_INSTANCE_ARN}`,
+        `rds:DescribeDBInstances arn:aws:rds:${PRIMARY}:${ACCOUNT}:db:*`,
         `rds:ModifyDBInstance arn:aws:rds:${PRIMARY}:${ACCOUNT}:pg:orders-read-only`,
         'route53:ChangeResourceRecordSets arn:aws:route53:::hostedzone/Z0123456789ABC',
         `sns:Publish ${TOPIC_ARN}`,

@@ -429,7 +429,7 @@ describe('runProbeRound', () => {
   it('probes without faults when the fault store cannot be read, and says so', async () => {
     // Prepare
     const deps = setUp();
-    deps.faults.failNext('active', new Error('AccessDenied'));
+    deps.faults.failNext('activeFor', new Error('AccessDenied'));
 
     // Act
     const round = await runProbeRound(deps, { observerRegion: OBSERVER });
@@ -437,6 +437,37 @@ describe('runProbeRound', () => {
     // Assess
     expect(round.regions.every((region) => region.ok)).toBe(true);
     expect(round.errors).toEqual(['orders: could not read injected faults, probing without them: AccessDenied']);
+  });
+
+  it("reads the faults of all the round's groups once and fails only the region each fault names", async () => {
+    // Prepare
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5), groupInput('ledger', 5)));
+    const fault = { principalArn: 'arn:aws:iam::123456789012:user/drill', createdAt: START - 1, expiresAt: START + 60_000 };
+    await deps.faults.put({ ...fault, groupId: 'billing', region: 'us-east-1', scenario: 'http-down' });
+    await deps.faults.put({ ...fault, groupId: 'other', region: 'eu-west-1', scenario: 'primary-region-outage' });
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(deps.faults.calls.activeFor).toBe(1);
+    expect(deps.faults.calls.active).toBe(0);
+    expect(round.regions.filter((region) => !region.ok).map((region) => `${region.groupId}/${region.region}`)).toEqual(['billing/us-east-1']);
+    expect((await deps.observations.get('billing', 'us-east-1', OBSERVER))?.last.injectedFault).toBe('http-down');
+  });
+
+  it('says once per round, not once per group, that the faults could not be read', async () => {
+    // Prepare
+    const deps = setUp(configWith(groupInput('orders', 5), groupInput('billing', 5)));
+    deps.faults.failNext('activeFor', new Error('ThrottlingException'));
+
+    // Act
+    const round = await runProbeRound(deps, { observerRegion: OBSERVER });
+
+    // Assess
+    expect(round.regions).toHaveLength(6);
+    expect(round.regions.every((region) => region.ok)).toBe(true);
+    expect(round.errors).toEqual(['2 groups: could not read injected faults, probing without them: ThrottlingException']);
   });
 
   it("reports each region's slowest HTTP probe of the round, a timeout counting the time it waited", async () => {

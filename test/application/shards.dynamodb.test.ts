@@ -59,6 +59,7 @@ async function worldOnDynamoDb(config: ControlPlaneConfig) {
 function watchedStateStore(store: StateStore, tag: string, log: string[], keys: Set<string>, onTook = (_key: string) => {}): StateStore {
   return {
     load: (groupId) => (keys.add(groupId), store.load(groupId)),
+    loadTopologies: (groupIds) => (groupIds.forEach((groupId) => keys.add(groupId)), store.loadTopologies(groupIds)),
     createIfAbsent: (record) => (keys.add(record.groupId), store.createIfAbsent(record)),
     acquireLease: async (groupId, owner, now, ttlMs, held) => {
       keys.add(groupId);

@@ -28,7 +28,7 @@ describe('a quiet steady state', () => {
 
     // Assess
     expect(outcome).toMatchObject({ result: 'idle', state: 'monitoring' });
-    expect(deps.stateStore.calls).toEqual({ load: 1, createIfAbsent: 0, acquireLease: 0, save: 0, releaseLease: 0 });
+    expect(deps.stateStore.calls).toEqual({ load: 1, loadTopologies: 0, createIfAbsent: 0, acquireLease: 0, save: 0, releaseLease: 0 });
   });
 
   it('saves the measurements once the stored ones are a refresh interval old, taking and giving up the lease once', async () => {

@@ -1,9 +1,9 @@
 import { LeaseHeldError, StaleStateError } from '../../src/domain/errors.js';
 import type { EpochMs, GroupId } from '../../src/domain/types.js';
-import type { GroupRecord, Lease, NewGroupRecord, StateStore } from '../../src/ports/StateStore.js';
+import type { GroupRecord, Lease, NewGroupRecord, StateStore, TopologyRead } from '../../src/ports/StateStore.js';
 import { CallLog } from './CallLog.js';
 
-type Method = 'load' | 'createIfAbsent' | 'acquireLease' | 'save' | 'releaseLease';
+type Method = 'load' | 'loadTopologies' | 'createIfAbsent' | 'acquireLease' | 'save' | 'releaseLease';
 
 /**
  * StateStore in memory, with the same compare-and-set and lease rules as the DynamoDB adapter.
@@ -17,7 +17,7 @@ type Method = 'load' | 'createIfAbsent' | 'acquireLease' | 'save' | 'releaseLeas
  */
 export class InMemoryStateStore extends CallLog<Method> implements StateStore {
   constructor() {
-    super(['load', 'createIfAbsent', 'acquireLease', 'save', 'releaseLease']);
+    super(['load', 'loadTopologies', 'createIfAbsent', 'acquireLease', 'save', 'releaseLease']);
   }
 
   /** Records by group id; a lease may exist before its record does, as in the table. */
@@ -39,6 +39,22 @@ export class InMemoryStateStore extends CallLog<Method> implements StateStore {
   async load(groupId: GroupId): Promise<GroupRecord | undefined> {
     this.enter('load');
     return this.current(groupId);
+  }
+
+  /** A failure injected with `failNext('loadTopologies', error)` is every group's answer of that one call. */
+  async loadTopologies(groupIds: readonly GroupId[]): Promise<Map<GroupId, TopologyRead>> {
+    let failure: Error | undefined;
+    try {
+      this.enter('loadTopologies');
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+    }
+    return new Map(
+      groupIds.map((groupId): [GroupId, TopologyRead] => [
+        groupId,
+        failure === undefined ? { topology: structuredClone(this.records.get(groupId)?.topology) } : { error: failure },
+      ]),
+    );
   }
 
   async createIfAbsent(record: NewGroupRecord): Promise<GroupRecord> {

@@ -122,6 +122,16 @@ export function isNotFoundError(error: unknown): boolean {
   return hasCode(error, NOT_FOUND);
 }
 
+/**
+ * True when the SDK error says the caller's role may not make the call (`AccessDenied`, `UnauthorizedOperation`...).
+ *
+ * @example
+ * if (isAccessDeniedError(error)) return describeOneByOne(); // the role allows the named resources only
+ */
+export function isAccessDeniedError(error: unknown): boolean {
+  return hasCode(error, ACCESS_DENIED);
+}
+
 function describeCause(error: unknown): string {
   const shape = shapeOf(error);
   const name = codesOf(error)[0] ?? 'Error';

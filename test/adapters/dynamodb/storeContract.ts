@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LeaseHeldError, StaleStateError } from '../../../src/domain/errors.js';
+import type { LiveTopology } from '../../../src/domain/liveTopology.js';
 import type { FailoverRecord, LoggedEvent, ObserverReport } from '../../../src/domain/types.js';
 import type { CommandQueue, OperatorCommand } from '../../../src/ports/CommandQueue.js';
 import type { EventLog } from '../../../src/ports/EventLog.js';
@@ -116,6 +117,30 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
 
         // Assess
         expect(loaded).toBeUndefined();
+      });
+
+      it("answers each group's live topology, none for a group without a record or a reprotect, and an entry for every group asked", async () => {
+        // Prepare
+        const topology: LiveTopology = {
+          databases: { 'eu-west-1': { identifier: 'orders-eu-west-1-r1', arn: 'arn:aws:rds:eu-west-1:123456789012:db:orders-eu-west-1-r1', generation: 1, since: 900, commandId: 'cmd-1' } },
+        };
+        const { created, lease } = await createdWithLease('g1');
+        await stores.stateStore.save({ ...nextOf(created, 2_000), topology }, 1, lease, 10);
+        await stores.stateStore.createIfAbsent(newRecord('g2'));
+        await stores.stateStore.acquireLease('g3', 'executor-a', 0, TTL);
+
+        // Act
+        const reads = await stores.stateStore.loadTopologies(['g2', 'g1', 'nobody', 'g3']);
+        const none = await stores.stateStore.loadTopologies([]);
+
+        // Assess
+        expect([...reads.entries()]).toEqual([
+          ['g2', { topology: undefined }],
+          ['g1', { topology }],
+          ['nobody', { topology: undefined }],
+          ['g3', { topology: undefined }],
+        ]);
+        expect(none.size).toBe(0);
       });
 
       it('creates revision 1 once and answers the existing record to a second create', async () => {
@@ -733,6 +758,44 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         expect(await stores.faultStore.active('g1', 15_000)).toEqual([
           { ...fault('g1', 'eu-west-1', 20_000), scenario: 'db-unreachable' },
         ]);
+      });
+
+      it('answers the unexpired faults of every group asked for at once, by group then region, and none of the others', async () => {
+        // Prepare
+        await stores.faultStore.put(fault('g1', 'us-east-1', 10_000));
+        await stores.faultStore.put(fault('g1', 'eu-west-1', 10_000));
+        await stores.faultStore.put(fault('g1-b', 'eu-west-1', 10_000));
+        await stores.faultStore.put(fault('g10', 'eu-west-1', 10_000));
+        await stores.faultStore.put(fault('g10', 'us-east-1', 5_000));
+        await stores.faultStore.put(fault('g2', 'eu-west-1', 10_000));
+
+        // Act
+        const ofTwo = await stores.faultStore.activeFor(['g10', 'g1'], 5_000);
+        const ofOne = await stores.faultStore.activeFor(['g1'], 5_000);
+        const ofNone = await stores.faultStore.activeFor([], 5_000);
+        const ofUnknown = await stores.faultStore.activeFor(['g3', 'g4'], 0);
+
+        // Assess
+        expect(ofTwo).toEqual([fault('g1', 'eu-west-1', 10_000), fault('g1', 'us-east-1', 10_000), fault('g10', 'eu-west-1', 10_000)]);
+        expect(ofOne).toEqual([fault('g1', 'eu-west-1', 10_000), fault('g1', 'us-east-1', 10_000)]);
+        expect(ofNone).toEqual([]);
+        expect(ofUnknown).toEqual([]);
+      });
+
+      it('answers a group its own faults only, not those of a group whose id starts with it', async () => {
+        // Prepare
+        await stores.faultStore.put(fault('g1-b', 'eu-west-1', 10_000));
+        await stores.faultStore.put(fault('g10', 'eu-west-1', 10_000));
+        await stores.faultStore.put(fault('g1', 'us-east-1', 10_000));
+
+        // Act
+        const active = await stores.faultStore.active('g1', 0);
+        await stores.faultStore.clear('g1', 'us-east-1');
+        const afterClear = await stores.faultStore.activeFor(['g1', 'g1-b'], 0);
+
+        // Assess
+        expect(active).toEqual([fault('g1', 'us-east-1', 10_000)]);
+        expect(afterClear).toEqual([fault('g1-b', 'eu-west-1', 10_000)]);
       });
     });
   });

@@ -42,7 +42,7 @@ describe('in-memory doubles: test controls', () => {
 
     // Assess
     expect(saved.revision).toBe(2);
-    expect(store.calls).toEqual({ load: 0, createIfAbsent: 1, acquireLease: 1, save: 2, releaseLease: 0 });
+    expect(store.calls).toEqual({ load: 0, loadTopologies: 0, createIfAbsent: 1, acquireLease: 1, save: 2, releaseLease: 0 });
   });
 
   it('counts appends, including repeated ones that store nothing new', async () => {

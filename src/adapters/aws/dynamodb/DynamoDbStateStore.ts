@@ -1,7 +1,8 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ControlPlaneCutOffError, LeaseHeldError, StaleStateError } from '../../../domain/errors.js';
 import type { EpochMs, GroupId } from '../../../domain/types.js';
-import type { GroupRecord, Lease, NewGroupRecord, StateStore } from '../../../ports/StateStore.js';
+import type { LiveTopology } from '../../../domain/liveTopology.js';
+import type { GroupRecord, Lease, NewGroupRecord, StateStore, TopologyRead } from '../../../ports/StateStore.js';
 import { isUnreachableError } from '../errors.js';
 import { isConditionFailed, isReplicatedWriteConflict, keys } from './table.js';
 
@@ -42,6 +43,69 @@ export class DynamoDbStateStore implements StateStore {
       throw this.cutOffOr(error, groupId, 'answer a strongly consistent read');
     }
     return Item === undefined || Item.revision === undefined ? undefined : toGroupRecord(Item);
+  }
+
+  /**
+   * BatchGetItem, `BATCH_GET_KEYS` keys a request (the API's limit), the requests sent at once; the keys DynamoDB
+   * leaves unprocessed (throttling, 16 MB) are asked again with a growing pause, up to `BATCH_GET_ATTEMPTS` times.
+   * Only `record.topology` is projected: the whole record (machine snapshot, outbox) is never unmarshalled. A read
+   * costs as much as a GetItem of the item.
+   *
+   * Eventually consistent on purpose (half the read units of a strongly consistent read, and answered by a cut-off
+   * MRSC replica too): the probe only learns which database to describe. The topology changes when a reprotect
+   * completes, saved by the executor after the new replica exists; a read a second behind describes the replaced
+   * database for one more round, as a read that fails does (the configured or last-read identifiers). The executor,
+   * which acts on the record, still reads it strongly (`load`).
+   */
+  async loadTopologies(groupIds: readonly GroupId[]): Promise<Map<GroupId, TopologyRead>> {
+    const reads = new Map<GroupId, TopologyRead>();
+    const unique = [...new Set(groupIds)];
+    const batches: GroupId[][] = [];
+    for (let index = 0; index < unique.length; index += BATCH_GET_KEYS) batches.push(unique.slice(index, index + BATCH_GET_KEYS));
+    await Promise.all(
+      batches.map(async (batch) => {
+        try {
+          const { found, unprocessed } = await this.batchGetTopologies(batch);
+          for (const groupId of batch) {
+            if (unprocessed.has(groupId)) {
+              reads.set(groupId, { error: new Error(`group ${groupId}: state record still unprocessed after ${BATCH_GET_ATTEMPTS} BatchGetItem attempts`) });
+            } else reads.set(groupId, { topology: found.get(groupId) });
+          }
+        } catch (error) {
+          const cause = error instanceof Error ? error : new Error(String(error));
+          for (const groupId of batch) reads.set(groupId, { error: cause });
+        }
+      }),
+    );
+    return new Map(groupIds.map((groupId) => [groupId, reads.get(groupId)!]));
+  }
+
+  /** One batch's topologies (groups without one are absent), and the keys DynamoDB never processed. */
+  private async batchGetTopologies(groupIds: readonly GroupId[]): Promise<{ found: Map<GroupId, LiveTopology>; unprocessed: Set<GroupId> }> {
+    const found = new Map<GroupId, LiveTopology>();
+    let pending: Record<string, unknown>[] = groupIds.map((groupId) => this.key(groupId));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      if (attempt > 1) await pause(BATCH_GET_RETRY_BASE_MS * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
+      const { Responses, UnprocessedKeys } = await this.documents.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: pending,
+              ConsistentRead: false,
+              ProjectionExpression: 'pk, #record.#topology',
+              ExpressionAttributeNames: { '#record': 'record', '#topology': 'topology' },
+            },
+          },
+        }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) {
+        const topology = (item.record as { topology?: LiveTopology } | undefined)?.topology;
+        if (topology !== undefined) found.set(String(item.pk).slice(keys.group('').length), topology);
+      }
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (attempt >= BATCH_GET_ATTEMPTS) break;
+    }
+    return { found, unprocessed: new Set(pending.map((key) => String(key.pk).slice(keys.group('').length))) };
   }
 
   async createIfAbsent(record: NewGroupRecord): Promise<GroupRecord> {
@@ -228,6 +292,17 @@ export class DynamoDbStateStore implements StateStore {
 
 /** A lease write's answer: the lease, or the item as it was when the condition refused the write. */
 type LeaseAnswer = { readonly lease: Lease; readonly refused?: undefined } | { readonly refused: OldItem };
+
+/** BatchGetItem's limit of keys per request. */
+const BATCH_GET_KEYS = 100;
+/** Requests for one batch's keys: the first, and retries of what DynamoDB left unprocessed. */
+const BATCH_GET_ATTEMPTS = 4;
+/** The first pause before asking again for unprocessed keys; doubled each time, with jitter. */
+const BATCH_GET_RETRY_BASE_MS = 50;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Creation attempts when cross-region conflicts keep refusing both racers. */
 const CREATE_ATTEMPTS = 3;

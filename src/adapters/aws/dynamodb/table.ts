@@ -74,8 +74,13 @@ export const keys = {
   observationsPrefix: 'OBSERVER#',
   command: (id: string): string => `CMD#${id}`,
   commandPrefix: 'CMD#',
-  fault: (region: string): string => `FAULT#${region}`,
-  faultPrefix: 'FAULT#',
+  /**
+   * Every group's drill faults share one partition, so a probe round reads them all with one query (until 2026-11
+   * under `GROUP#<id>` / `FAULT#<region>`: no longer read). A group id holds no `#`, so `FAULT#<id>#` is its prefix alone.
+   */
+  faults: 'FAULTS',
+  fault: (groupId: string, region: string): string => `FAULT#${groupId}#${region}`,
+  faultPrefix: (groupId: string): string => `FAULT#${groupId}#`,
   fleet: 'FLEET',
   ledger: 'LEDGER',
   allFailovers: 'FAILOVERS',

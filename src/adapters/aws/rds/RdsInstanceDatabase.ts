@@ -26,6 +26,7 @@ import { abandonedIfAborted, perRegion, sendOptions } from '../clientConfig.js';
 import { databaseConfigOf } from '../databaseConfig.js';
 import { isNotFoundError, isUnreachableError, mapAwsErrors, throwMapped } from '../errors.js';
 import type { AwsCallContext } from '../errors.js';
+import { InstanceDescriber } from './InstanceDescriber.js';
 
 type RdsInstanceConfig = Extract<DatabaseConfig, { kind: 'rds-instance' }>;
 
@@ -47,17 +48,21 @@ const STOPPED = new Set(['stopped', 'stopping']);
 export class RdsInstanceDatabase implements Database {
   readonly #rds: (region: RegionName) => RDSClient;
   readonly #lag: LatestMetric;
+  /** Observations only: the describes of a probe round share requests. An effect's describe is its own request. */
+  readonly #describer: InstanceDescriber;
 
   constructor(options: RdsInstanceDatabaseOptions) {
     this.#rds = perRegion(options.rds);
     this.#lag = options.lag;
+    this.#describer = new InstanceDescriber(this.#rds);
   }
 
   /**
    * The instance's role, status and replica lag with the time it was measured (the CloudWatch datapoint's timestamp).
    * A region whose RDS endpoint cannot be reached answers `status: 'unreachable'`, and an instance RDS does not know
    * answers `status: 'not-found'`, rather than throwing: those are observations, not failures of the caller.
-   * What each status means as evidence is decided in `src/domain/databaseStatus.ts`, not here.
+   * What each status means as evidence is decided in `src/domain/databaseStatus.ts`, not here. The describes of one
+   * tick in one region are sent together (`InstanceDescriber`); an API error fails each of them as its own would.
    *
    * @example
    * const state = await database.describe(group, 'eu-central-1');
@@ -67,7 +72,7 @@ export class RdsInstanceDatabase implements Database {
     const config = databaseConfigOf(group, region, 'rds-instance');
     let instance: DBInstance;
     try {
-      instance = await this.#describeInstance(group, region, config);
+      instance = await this.#observeInstance(group, region, config);
     } catch (error) {
       if (isUnreachableError(error)) return { region, role: 'unknown', status: 'unreachable', writable: false };
       if (error instanceof InstanceNotFoundError || isNotFoundError(error)) {
@@ -227,6 +232,12 @@ export class RdsInstanceDatabase implements Database {
     }
   }
 
+  async #observeInstance(group: GroupConfig, region: RegionName, config: RdsInstanceConfig): Promise<DBInstance> {
+    const instance = await this.#describer.describe(region, config.instanceId);
+    if (instance === undefined) throw notFound(group, region, config);
+    return instance;
+  }
+
   async #describeInstance(
     group: GroupConfig,
     region: RegionName,
@@ -238,18 +249,20 @@ export class RdsInstanceDatabase implements Database {
       sendOptions(effect),
     );
     const instance = output.DBInstances?.[0];
-    if (instance === undefined) {
-      throw new InstanceNotFoundError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {
-        groupId: group.id,
-        region,
-      });
-    }
+    if (instance === undefined) throw notFound(group, region, config);
     return instance;
   }
 
   #context(group: GroupConfig, region: RegionName, config: RdsInstanceConfig, action: string, step?: string): AwsCallContext {
     return { action, resource: config.instanceArn, groupId: group.id, region, step };
   }
+}
+
+function notFound(group: GroupConfig, region: RegionName, config: RdsInstanceConfig): InstanceNotFoundError {
+  return new InstanceNotFoundError(`not found: rds:DescribeDBInstances on ${config.instanceArn} returned no instance`, {
+    groupId: group.id,
+    region,
+  });
 }
 
 function errorName(error: unknown): string | undefined {
