@@ -269,7 +269,9 @@ function probeStatements(arns: ConfiguredArns, own: OwnResources): PolicyStateme
     // Observations and drill faults: the probe reads its previous report and the active faults, writes its report.
     // BatchGetItem: the groups' topologies, read together once a round (DynamoDbStateStore.loadTopologies).
     allow('StateTableProbeRead', ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], [own.table]),
-    allow('StateTableProbeWrite', ['dynamodb:PutItem'], [own.table]),
+    // Its reports: one conditional UpdateItem per group and round (DynamoDbObservationStore.putReports). PutItem for
+    // the report of one region on its own (`put`); test/deploy/tableActions.dynamodb.test.ts checks the requests sent.
+    allow('StateTableProbeWrite', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [own.table]),
     ...databaseReadStatements(arns),
   ];
 }

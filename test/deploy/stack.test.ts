@@ -306,7 +306,11 @@ describe('an observer stack', () => {
     expect(resourcesFor(observer.template, 'ProbeRole', 'dynamodb:PutItem')).toContainEqual({
       'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:us-west-2:${AWS::AccountId}:table/failover-control-plane-staging',
     });
-    expect(probeActions.filter((action) => MUTATING_ACTIONS.includes(action))).toEqual(['dynamodb:PutItem']);
+    expect(probeActions.filter((action) => MUTATING_ACTIONS.includes(action))).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // Its reports are conditional UpdateItems (the request the probe sends: tableActions.dynamodb.test.ts), on the table only.
+    expect(resourcesFor(observer.template, 'ProbeRole', 'dynamodb:UpdateItem')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:us-west-2:${AWS::AccountId}:table/failover-control-plane-staging' },
+    ]);
     // The topologies of all groups, read together once a round.
     expect(resourcesFor(observer.template, 'ProbeRole', 'dynamodb:BatchGetItem')).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:us-west-2:${AWS::AccountId}:table/failover-control-plane-staging' },
