@@ -44,10 +44,19 @@ function describeDatabase(round: RoundResult): string {
 }
 
 /**
+ * Where a success streak stops counting: no smaller than the largest failure or recovery threshold the configuration
+ * accepts (PolicySchema, src/config/schema.ts), so a streak at the cap has passed every threshold any policy can ask
+ * for, and capping it never changes a verdict. A counter that stops changing lets a steady observer stop rewriting
+ * reports that say nothing new (`reportsUnchanged`; issue #11). A failure streak is not capped: `lastSeenHealthy`
+ * (verdicts.ts) reads how long a region has failed from it, and a failing region is rewritten every round anyway.
+ */
+export const REPORT_STREAK_CAP = 100;
+
+/**
  * Folds one probe round into an observer's running report: a failing round extends the failure streak and resets the
- * success streak; a passing round the other way round. A round that did not fail but could not confirm the database
- * (`roundUnknownReasons`) resets the failure streak (the data plane passed) and leaves the success streak as it was
- * (it is no evidence of health): the report carries `unknownReasons`.
+ * success streak; a passing round the other way round, up to `REPORT_STREAK_CAP`. A round that did not fail but could
+ * not confirm the database (`roundUnknownReasons`) resets the failure streak (the data plane passed) and leaves the
+ * success streak as it was (it is no evidence of health): the report carries `unknownReasons`.
  *
  * @example
  * const report = nextObserverReport(undefined, { groupId: 'orders', region: 'eu-west-1', observerRegion: 'us-east-1', round });
@@ -68,7 +77,11 @@ export function nextObserverReport(
     observedAt: input.round.observedAt,
     ok,
     consecutiveFailures: ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-    consecutiveSuccesses: !ok ? 0 : inconclusive ? (previous?.consecutiveSuccesses ?? 0) : (previous?.consecutiveSuccesses ?? 0) + 1,
+    consecutiveSuccesses: !ok
+      ? 0
+      : inconclusive
+        ? (previous?.consecutiveSuccesses ?? 0)
+        : Math.min((previous?.consecutiveSuccesses ?? 0) + 1, REPORT_STREAK_CAP),
     failureReasons,
     ...(inconclusive ? { unknownReasons } : {}),
     last: input.round,
@@ -123,4 +136,66 @@ export function oneObserverAndGroup(
   }
   if (issues.length > 0) throw new ValidationError('reports saved together must be one observer\'s view of one group, one per region', issues, { groupId: first.groupId });
   return { groupId: first.groupId, observerRegion: first.observerRegion };
+}
+
+/**
+ * The longest an observer leaves a group's stored reports unwritten while it sees nothing new: the latencies they
+ * show are never older than this. Between rewrites its heartbeat vouches for them (src/domain/heartbeats.ts).
+ */
+export const REPORT_REWRITE_MS = 60_000;
+
+/**
+ * Whether an observer's new reports of a group say nothing its stored ones do not, so the round need not write them
+ * (issue #11: a write is one write unit whatever it holds, and a steady fleet wrote the same reports every round).
+ * They must cover the same regions, each equal in everything a decision reads: pass or fail and their reasons, both
+ * streaks, the database's evidence, role, status, source, error, its lag and the lag's measurement time, the
+ * connection check's outcome, error and lag, the HTTP probes' outcomes, an injected fault. Only the observation time
+ * and latencies may differ. The stored ones must not be from the future of the new ones, nor older than
+ * `REPORT_REWRITE_MS`.
+ *
+ * @example
+ * reportsUnchanged(stored, next); // true: the same evidence 10 s later, latencies aside
+ */
+export function reportsUnchanged(stored: readonly ObserverReport[], next: readonly ObserverReport[]): boolean {
+  if (stored.length === 0 || stored.length !== next.length) return false;
+  const byRegion = new Map(stored.map((report) => [report.region, report]));
+  return next.every((report) => {
+    const before = byRegion.get(report.region);
+    return (
+      before !== undefined &&
+      before.observedAt <= report.observedAt &&
+      report.observedAt - before.observedAt < REPORT_REWRITE_MS &&
+      JSON.stringify(material(before)) === JSON.stringify(material(report))
+    );
+  });
+}
+
+/** Everything of a report a decision reads, in a fixed key order: not its times of observation, nor latencies. */
+function material(report: ObserverReport): unknown {
+  const { database, connectionCheck: check, http, injectedFault } = report.last;
+  return [
+    report.groupId,
+    report.region,
+    report.observerRegion,
+    report.ok,
+    report.consecutiveFailures,
+    report.consecutiveSuccesses,
+    report.failureReasons,
+    report.unknownReasons ?? null,
+    http.map((probe) => [probe.url, probe.ok, probe.status ?? null, probe.error ?? null]),
+    database === undefined
+      ? null
+      : [
+          database.ok,
+          database.evidence ?? null,
+          database.role,
+          database.status,
+          database.replicaLagSeconds ?? null,
+          database.replicaLagMeasuredAt ?? null,
+          database.sourceRegion ?? null,
+          database.error ?? null,
+        ],
+    check === undefined ? null : [check.ok, check.error ?? null, check.replicaLagSeconds ?? null],
+    injectedFault ?? null,
+  ];
 }
