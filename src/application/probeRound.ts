@@ -2,7 +2,9 @@ import pLimit from 'p-limit';
 import { connectionCheckOf } from '../config/groups.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
-import { nextObserverReport } from '../domain/observations.js';
+import { vouchFor, type ReportVouch } from '../domain/heartbeats.js';
+import { nextObserverReport, reportsUnchanged } from '../domain/observations.js';
+import { shardOf } from '../domain/shards.js';
 import { groupInDoubt, lagRead } from '../domain/replicaLag.js';
 import { PROBE_ROUND_MARGIN_MS } from '../domain/timing.js';
 import type {
@@ -90,6 +92,22 @@ export interface ProbeRoundSummary {
   readonly errors: readonly string[];
 }
 
+/**
+ * What a run of rounds remembers of its heartbeats (issue #11): the vouch it holds for each group whose stored reports
+ * it found unchanged (sent again in every heartbeat of the group's shard until the group is written), and the shards
+ * whose last heartbeat could not be written: their groups are written every round until one lands, so a failing
+ * heartbeat costs write units, never fresh reports.
+ */
+export interface HeartbeatMemory {
+  readonly vouches: Map<GroupId, ReportVouch>;
+  readonly unsent: Set<string>;
+}
+
+/** A run's empty heartbeat memory. */
+export function newHeartbeatMemory(): HeartbeatMemory {
+  return { vouches: new Map(), unsent: new Set() };
+}
+
 /** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
 export const DEFAULT_ROUND_MARGIN_MS = 1_000;
 /**
@@ -119,6 +137,11 @@ export async function runProbeRound(
      * one (an observer's reports have one writer, its one invocation at a time), so it is not read back every round.
      */
     written?: Map<string, ObserverReport>;
+    /**
+     * With `written`: a group whose reports this run wrote and finds unchanged (`reportsUnchanged`) is not written
+     * again; after the round's writes, one heartbeat per shard vouches for it instead. Without it every group is written.
+     */
+    heartbeat?: HeartbeatMemory;
   },
 ): Promise<ProbeRoundResult> {
   const startedAt = deps.clock.now();
@@ -139,10 +162,41 @@ export async function runProbeRound(
           limit(() => probeRegion(deps, group, region, input.observerRegion, faults, http.get(region)!, previous, errors)),
         ),
       );
-      return saveReports(deps, group, probed, previous, errors, input.written);
+      return saveReports(deps, group, probed, previous, errors, input.written, input.heartbeat);
     }),
   );
+  if (input.heartbeat !== undefined) await sendHeartbeats(deps, input.observerRegion, groups, input.heartbeat, errors);
   return { startedAt, durationMs: deps.clock.now() - startedAt, regions: perGroup.flat(), errors };
+}
+
+/**
+ * After a round's group writes have settled: one heartbeat for each shard of the round's groups that has a vouch,
+ * naming every group of the shard the run vouches for (groups probed at other intervals keep theirs).
+ */
+async function sendHeartbeats(
+  deps: ProbeDeps,
+  observerRegion: RegionName,
+  groups: readonly GroupConfig[],
+  memory: HeartbeatMemory,
+  errors: string[],
+): Promise<void> {
+  for (const shard of new Set(groups.map(shardOf))) {
+    const vouches = Object.fromEntries(
+      deps.config.groups
+        .filter((group) => shardOf(group) === shard && memory.vouches.has(group.id))
+        .map((group) => [group.id, memory.vouches.get(group.id)!]),
+    );
+    // A shard whose last heartbeat failed is sent one even without vouches: when it lands, skipping resumes.
+    if (Object.keys(vouches).length === 0 && !memory.unsent.has(shard)) continue;
+    try {
+      await deps.observations.putHeartbeat({ observerRegion, shard, writtenAt: deps.clock.now(), vouches });
+      memory.unsent.delete(shard);
+    } catch (error) {
+      // The vouched reports age from their own time; the shard's groups are written until a heartbeat lands again.
+      memory.unsent.add(shard);
+      errors.push(`shard ${shard}: could not save the heartbeat: ${messageOf(error)}`);
+    }
+  }
 }
 
 /**
@@ -174,6 +228,7 @@ export async function runProbeRounds(
   }
   const latenciesMs = new Map<string, number[]>();
   const written = new Map<string, ObserverReport>();
+  const heartbeat = newHeartbeatMemory();
   const roundDurationsMs: number[] = [];
   const errors: string[] = [];
 
@@ -188,6 +243,7 @@ export async function runProbeRounds(
       observerRegion: input.observerRegion,
       groups: due,
       written,
+      heartbeat,
       ...(input.concurrency === undefined ? {} : { concurrency: input.concurrency }),
     });
     roundDurationsMs.push(round.durationMs);
@@ -252,16 +308,19 @@ export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): Da
   };
 }
 
-/** The observer's stored reports of the group, by region: from this run's memory when it saved them all, else one read. */
+/**
+ * The observer's stored reports of the group, by region: from this run's memory when it saved them all (`remembered`:
+ * only those may be vouched for), else one read.
+ */
 async function previousReports(
   deps: ProbeDeps,
   group: GroupConfig,
   observerRegion: RegionName,
   written: Map<string, ObserverReport> | undefined,
-): Promise<{ reports: Map<RegionName, ObserverReport> } | { error: string }> {
+): Promise<{ reports: Map<RegionName, ObserverReport>; remembered?: true } | { error: string }> {
   const regions = Object.keys(group.regions);
   const known = regions.map((region) => written?.get(tallyKey(group.id, region)));
-  if (known.every((report) => report !== undefined)) return { reports: new Map(known.map((report) => [report.region, report])) };
+  if (known.every((report) => report !== undefined)) return { reports: new Map(known.map((report) => [report.region, report])), remembered: true };
   try {
     return { reports: new Map((await deps.observations.getReports(group.id, observerRegion)).map((report) => [report.region, report])) };
   } catch (error) {
@@ -311,14 +370,20 @@ async function probeRegion(
   return { report, ...(httpLatencyMs === undefined ? {} : { httpLatencyMs }) };
 }
 
-/** Saves the group's reports with one write, and answers each region's outcome with what went wrong in storing it. */
+/**
+ * Saves the group's reports with one write, and answers each region's outcome with what went wrong in storing it.
+ * Reports that say nothing the stored ones (this run's own, remembered) do not are not written: the group is vouched
+ * for in the round's heartbeat instead, unless its shard's last heartbeat failed. A group written, or not known to be
+ * stored as remembered, is vouched for no more.
+ */
 async function saveReports(
   deps: ProbeDeps,
   group: GroupConfig,
   probed: readonly ProbedRegion[],
-  previous: { reports: Map<RegionName, ObserverReport> } | { error: string },
+  previous: { reports: Map<RegionName, ObserverReport>; remembered?: true } | { error: string },
   errors: string[],
   written: Map<string, ObserverReport> | undefined,
+  heartbeat: HeartbeatMemory | undefined,
 ): Promise<RegionProbeOutcome[]> {
   const outcome = ({ report, httpLatencyMs }: ProbedRegion, storeError?: string): RegionProbeOutcome => ({
     groupId: group.id,
@@ -327,12 +392,18 @@ async function saveReports(
     ...outcomeOf(report),
     ...(storeError === undefined ? {} : { storeError }),
   });
+  heartbeat?.vouches.delete(group.id);
   if ('error' in previous) {
     const storeError = `could not read the previous reports: ${previous.error}`;
     errors.push(`${group.id}: ${storeError}`);
     return probed.map((region) => outcome(region, storeError));
   }
   const reports = probed.map(({ report }) => report);
+  const stored = [...previous.reports.values()];
+  if (heartbeat !== undefined && previous.remembered === true && !heartbeat.unsent.has(shardOf(group)) && reportsUnchanged(stored, reports)) {
+    heartbeat.vouches.set(group.id, vouchFor(stored, reports));
+    return probed.map((region) => outcome(region));
+  }
   try {
     await deps.observations.putReports(reports, deps.clock.now());
   } catch (error) {
