@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { connectionCheckOf } from '../config/groups.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
-import { vouchFor, type ReportVouch } from '../domain/heartbeats.js';
+import { vouchedReport, vouchFor, type ReportVouch } from '../domain/heartbeats.js';
 import { nextObserverReport, reportsUnchanged } from '../domain/observations.js';
 import { shardOf } from '../domain/shards.js';
 import { groupInDoubt, lagRead } from '../domain/replicaLag.js';
@@ -155,7 +155,7 @@ export async function runProbeRound(
       const http = new Map(Object.keys(group.regions).map((region) => [region, probeHttp(deps.prober, group.regions[region]!.healthEndpoints)]));
       const [faults, previous] = await Promise.all([
         activeFaults(deps, group.id, startedAt, errors),
-        previousReports(deps, group, input.observerRegion, input.written),
+        previousReports(deps, group, input.observerRegion, input.written, input.heartbeat),
       ]);
       const probed = await Promise.all(
         Object.keys(group.regions).map((region) =>
@@ -309,18 +309,24 @@ export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): Da
 }
 
 /**
- * The observer's stored reports of the group, by region: from this run's memory when it saved them all (`remembered`:
- * only those may be vouched for), else one read.
+ * The observer's previous reports of the group, by region: from this run's memory when it saved them all, as its vouch
+ * says they stand (`vouchedReport`), with the stored ones (`remembered`: only those may be vouched for again); else
+ * one read.
  */
 async function previousReports(
   deps: ProbeDeps,
   group: GroupConfig,
   observerRegion: RegionName,
   written: Map<string, ObserverReport> | undefined,
-): Promise<{ reports: Map<RegionName, ObserverReport>; remembered?: true } | { error: string }> {
+  heartbeat: HeartbeatMemory | undefined,
+): Promise<{ reports: Map<RegionName, ObserverReport>; remembered?: { stored: ObserverReport[]; rounds: number } } | { error: string }> {
   const regions = Object.keys(group.regions);
   const known = regions.map((region) => written?.get(tallyKey(group.id, region)));
-  if (known.every((report) => report !== undefined)) return { reports: new Map(known.map((report) => [report.region, report])), remembered: true };
+  if (known.every((report) => report !== undefined)) {
+    const vouch = heartbeat?.vouches.get(group.id);
+    const reports = new Map(known.map((report) => [report.region, vouch === undefined ? report : vouchedReport(report, vouch)]));
+    return { reports, remembered: { stored: known, rounds: vouch?.rounds ?? 0 } };
+  }
   try {
     return { reports: new Map((await deps.observations.getReports(group.id, observerRegion)).map((report) => [report.region, report])) };
   } catch (error) {
@@ -380,7 +386,7 @@ async function saveReports(
   deps: ProbeDeps,
   group: GroupConfig,
   probed: readonly ProbedRegion[],
-  previous: { reports: Map<RegionName, ObserverReport>; remembered?: true } | { error: string },
+  previous: { reports: Map<RegionName, ObserverReport>; remembered?: { stored: ObserverReport[]; rounds: number } } | { error: string },
   errors: string[],
   written: Map<string, ObserverReport> | undefined,
   heartbeat: HeartbeatMemory | undefined,
@@ -399,10 +405,13 @@ async function saveReports(
     return probed.map((region) => outcome(region, storeError));
   }
   const reports = probed.map(({ report }) => report);
-  const stored = [...previous.reports.values()];
-  if (heartbeat !== undefined && previous.remembered === true && !heartbeat.unsent.has(shardOf(group)) && reportsUnchanged(stored, reports)) {
-    heartbeat.vouches.set(group.id, vouchFor(stored, reports));
-    return probed.map((region) => outcome(region));
+  const remembered = previous.remembered;
+  if (heartbeat !== undefined && remembered !== undefined && !heartbeat.unsent.has(shardOf(group))) {
+    const rounds = remembered.rounds + 1;
+    if (reportsUnchanged(remembered.stored, reports, rounds)) {
+      heartbeat.vouches.set(group.id, vouchFor(remembered.stored, reports, rounds));
+      return probed.map((region) => outcome(region));
+    }
   }
   try {
     await deps.observations.putReports(reports, deps.clock.now());

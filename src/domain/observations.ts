@@ -44,19 +44,10 @@ function describeDatabase(round: RoundResult): string {
 }
 
 /**
- * Where a success streak stops counting: no smaller than the largest failure or recovery threshold the configuration
- * accepts (PolicySchema, src/config/schema.ts), so a streak at the cap has passed every threshold any policy can ask
- * for, and capping it never changes a verdict. A counter that stops changing lets a steady observer stop rewriting
- * reports that say nothing new (`reportsUnchanged`; issue #11). A failure streak is not capped: `lastSeenHealthy`
- * (verdicts.ts) reads how long a region has failed from it, and a failing region is rewritten every round anyway.
- */
-export const REPORT_STREAK_CAP = 100;
-
-/**
  * Folds one probe round into an observer's running report: a failing round extends the failure streak and resets the
- * success streak; a passing round the other way round, up to `REPORT_STREAK_CAP`. A round that did not fail but could
- * not confirm the database (`roundUnknownReasons`) resets the failure streak (the data plane passed) and leaves the
- * success streak as it was (it is no evidence of health): the report carries `unknownReasons`.
+ * success streak; a passing round the other way round. A round that did not fail but could not confirm the database
+ * (`roundUnknownReasons`) resets the failure streak (the data plane passed) and leaves the success streak as it was
+ * (it is no evidence of health): the report carries `unknownReasons`.
  *
  * @example
  * const report = nextObserverReport(undefined, { groupId: 'orders', region: 'eu-west-1', observerRegion: 'us-east-1', round });
@@ -77,11 +68,7 @@ export function nextObserverReport(
     observedAt: input.round.observedAt,
     ok,
     consecutiveFailures: ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-    consecutiveSuccesses: !ok
-      ? 0
-      : inconclusive
-        ? (previous?.consecutiveSuccesses ?? 0)
-        : Math.min((previous?.consecutiveSuccesses ?? 0) + 1, REPORT_STREAK_CAP),
+    consecutiveSuccesses: !ok ? 0 : inconclusive ? (previous?.consecutiveSuccesses ?? 0) : (previous?.consecutiveSuccesses ?? 0) + 1,
     failureReasons,
     ...(inconclusive ? { unknownReasons } : {}),
     last: input.round,
@@ -145,27 +132,44 @@ export function oneObserverAndGroup(
 export const REPORT_REWRITE_MS = 60_000;
 
 /**
- * Whether an observer's new reports of a group say nothing its stored ones do not, so the round need not write them
- * (issue #11: a write is one write unit whatever it holds, and a steady fleet wrote the same reports every round).
- * They must cover the same regions, each equal in everything a decision reads: pass or fail and their reasons, both
- * streaks, the database's evidence, role, status, source, error, its lag and the lag's measurement time, the
- * connection check's outcome, error and lag, the HTTP probes' outcomes, an injected fault. Only the observation time
- * and latencies may differ. The stored ones must not be from the future of the new ones, nor older than
- * `REPORT_REWRITE_MS`.
+ * The report `rounds` more rounds of the same evidence make of `report` (`nextObserverReport` folded that many times,
+ * the observation time aside): a passing streak grows by `rounds`, a failing one too, and an inconclusive report
+ * (`unknownReasons`) stays as it is. How a reader counts the rounds a heartbeat vouches for (src/domain/heartbeats.ts).
  *
  * @example
- * reportsUnchanged(stored, next); // true: the same evidence 10 s later, latencies aside
+ * repeatedReport({ ...report, ok: true, consecutiveSuccesses: 4 }, 3).consecutiveSuccesses; // 7
  */
-export function reportsUnchanged(stored: readonly ObserverReport[], next: readonly ObserverReport[]): boolean {
+export function repeatedReport(report: ObserverReport, rounds: number): ObserverReport {
+  if (rounds <= 0) return report;
+  if (!report.ok) return { ...report, consecutiveFailures: report.consecutiveFailures + rounds };
+  if ((report.unknownReasons ?? []).length > 0) return report;
+  return { ...report, consecutiveSuccesses: report.consecutiveSuccesses + rounds };
+}
+
+/**
+ * Whether an observer's new reports of a group say nothing its stored ones, repeated `rounds` times
+ * (`repeatedReport`), do not: then the round need not write them (issue #11: a write is one write unit whatever it
+ * holds, and a steady fleet wrote the same reports every round). Every new report must pass (passing or
+ * inconclusive: a failing region is written every round), cover the same regions, and equal the repeated stored one
+ * in everything a decision reads: pass or fail and their reasons, both streaks, the database's evidence, role, status,
+ * source, error, its lag and the lag's measurement time, the connection check's outcome, error and lag, the HTTP
+ * probes' outcomes, an injected fault. Only the observation time and latencies may differ. The stored ones must not
+ * be from the future of the new ones, nor older than `REPORT_REWRITE_MS`.
+ *
+ * @example
+ * reportsUnchanged(stored, next, 1); // true: the same evidence one round later, latencies aside
+ */
+export function reportsUnchanged(stored: readonly ObserverReport[], next: readonly ObserverReport[], rounds: number): boolean {
   if (stored.length === 0 || stored.length !== next.length) return false;
   const byRegion = new Map(stored.map((report) => [report.region, report]));
   return next.every((report) => {
     const before = byRegion.get(report.region);
     return (
+      report.ok &&
       before !== undefined &&
       before.observedAt <= report.observedAt &&
       report.observedAt - before.observedAt < REPORT_REWRITE_MS &&
-      JSON.stringify(material(before)) === JSON.stringify(material(report))
+      JSON.stringify(material(repeatedReport(before, rounds))) === JSON.stringify(material(report))
     );
   });
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
 import { orchestrate } from '../../src/application/orchestrate.js';
 import { newHeartbeatMemory, runProbeRound, type ProbeDeps } from '../../src/application/probeRound.js';
-import { REPORT_STREAK_CAP } from '../../src/domain/observations.js';
 import type { ObserverReport } from '../../src/domain/types.js';
 import type { Database } from '../../src/ports/Database.js';
 import { canonicalJson, decisiveSnapshot, sameStored } from '../../src/application/materialChange.js';
@@ -115,8 +114,8 @@ describe('the stored-value comparison', () => {
 });
 
 /**
- * A world probed by the real probe round from every observer, each with its run's memory, until the streaks reach
- * their cap; the replicas' lag keeps its metric time, as the RDS adapter's does.
+ * A world probed by the real probe round from every observer, each with its run's memory, until the region has
+ * recovered; the replicas' lag keeps its metric time, as the RDS adapter's does.
  */
 async function steadyObservers(config = drillConfig()) {
   const world = inMemoryWorld(config);
@@ -136,13 +135,13 @@ async function steadyObservers(config = drillConfig()) {
       for (const [observerRegion, memory] of memories) await runProbeRound(probeDeps, { observerRegion, ...memory });
     }
   };
-  await rounds(REPORT_STREAK_CAP);
+  await rounds(group.policy.recoveryThreshold);
   await reconcileGroup(deps, group, { owner: 'first', deadline: clock.now() + MINUTE });
   return { ...world, rounds, intervalMs };
 }
 
 describe('a quiet steady state of the observers', () => {
-  it('writes no report once the streaks reach their cap, one heartbeat per observer and shard, and the orchestrator still sees every observer fresh', async () => {
+  it('writes no report while nothing changes, one heartbeat per observer and shard, and the orchestrator still sees every observer fresh', async () => {
     // Prepare
     const { deps, group, clock, rounds } = await steadyObservers();
     const writesBefore = deps.observations.calls.putReports;

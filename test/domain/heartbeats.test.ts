@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicySchema } from '../../src/config/schema.js';
-import { vouchFor, withHeartbeats, type ObserverHeartbeat } from '../../src/domain/heartbeats.js';
-import { REPORT_REWRITE_MS, REPORT_STREAK_CAP, nextObserverReport, reportsUnchanged } from '../../src/domain/observations.js';
+import { vouchedReport, vouchFor, withHeartbeats, type ObserverHeartbeat, type ReportVouch } from '../../src/domain/heartbeats.js';
+import { REPORT_REWRITE_MS, nextObserverReport, repeatedReport, reportsUnchanged } from '../../src/domain/observations.js';
 import type { DatabaseObservation, ObserverReport, RegionHealth, RoundResult } from '../../src/domain/types.js';
 import { evaluateRegion } from '../../src/domain/verdicts.js';
 
@@ -31,7 +31,7 @@ function reportAt(previous: ObserverReport | undefined, observedAt: number, part
 }
 
 /** A report that has passed `rounds` rounds in a row, the last at `observedAt`. */
-function steady(observedAt: number, rounds = REPORT_STREAK_CAP, parts: Parameters<typeof roundAt>[1] = {}): ObserverReport {
+function steady(observedAt: number, rounds = 5, parts: Parameters<typeof roundAt>[1] = {}): ObserverReport {
   let report: ObserverReport | undefined;
   for (let index = rounds - 1; index >= 0; index -= 1) report = reportAt(report, observedAt - index * 10_000, parts);
   return report!;
@@ -48,110 +48,125 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-describe('the success streak cap', () => {
-  it('stops a passing streak at REPORT_STREAK_CAP, so a steady report stops changing', () => {
+describe('repeatedReport', () => {
+  it('is nextObserverReport folded over rounds of the same evidence, the observation time aside', () => {
     // Prepare
-    const atCap = steady(2_000_000);
+    const passing = steady(1_000_000, 4);
+    const failing = reportAt(reportAt(passing, 1_010_000, { ok: false }), 1_020_000, { ok: false });
+    const inconclusive = reportAt(passing, 1_010_000, { database: { ok: false, evidence: 'unknown', role: 'unknown', status: 'api-error' } });
+    const fold = (report: ObserverReport, rounds: number) => {
+      let folded = report;
+      for (let index = 1; index <= rounds; index += 1) folded = nextObserverReport(folded, { groupId: 'orders', region: REGION, observerRegion: 'us-east-1', round: { ...folded.last, observedAt: report.observedAt } });
+      return folded;
+    };
 
     // Act
-    const next = reportAt(atCap, 2_010_000);
+    const repeated = [passing, failing, inconclusive].map((report) => repeatedReport(report, 3));
 
     // Assess
-    expect(atCap.consecutiveSuccesses).toBe(REPORT_STREAK_CAP);
-    expect(next.consecutiveSuccesses).toBe(REPORT_STREAK_CAP);
+    expect(repeated).toEqual([fold(passing, 3), fold(failing, 3), fold(inconclusive, 3)]);
+    expect(repeated.map((report) => [report.consecutiveSuccesses, report.consecutiveFailures])).toEqual([[7, 0], [0, 5], [4, 0]]);
+    expect(repeatedReport(passing, 0)).toBe(passing);
   });
 
-  it('is no smaller than the largest failure and recovery thresholds the configuration accepts', () => {
-    // Prepare
-    const atCap = { failureThreshold: REPORT_STREAK_CAP, recoveryThreshold: REPORT_STREAK_CAP };
-    const beyond = { failureThreshold: REPORT_STREAK_CAP + 1, recoveryThreshold: REPORT_STREAK_CAP + 1 };
-
-    // Act
-    const accepted = PolicySchema.safeParse(atCap);
-    const refused = PolicySchema.safeParse(beyond);
-
-    // Assess
-    expect(accepted.success).toBe(true);
-    expect(refused.success).toBe(false);
-    expect(refused.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual(['failureThreshold', 'recoveryThreshold']);
-  });
-
-  it('never changes a verdict: capped and uncapped streaks give the same verdicts over long random histories', () => {
-    // Prepare
+  it('gives the same verdicts to an observer that skips unchanged reports and vouches for them as to one that writes every round', () => {
+    // Prepare: long random histories of passing, failing and silent rounds, three observers, thresholds of 1 to 100.
     const random = seededRandom(20261130);
     const histories = Array.from({ length: 12 }, () => {
-      const threshold = [1, 3, 50, 99, REPORT_STREAK_CAP][Math.floor(random() * 5)]!;
+      const threshold = [1, 2, 3, 50, 100][Math.floor(random() * 5)]!;
       const policy = PolicySchema.parse({ probeIntervalSeconds: 10, failureThreshold: threshold, recoveryThreshold: threshold, observerQuorum: 2 });
-      // Long passing runs (past the cap) broken by short bursts of failures and silences.
-      const rounds = Array.from({ length: 400 }, () => OBSERVERS.map(() => (random() < 0.02 ? 'fail' : random() < 0.01 ? 'silent' : 'pass')));
+      const rounds = Array.from({ length: 300 }, () => OBSERVERS.map(() => (random() < 0.03 ? 'fail' : random() < 0.02 ? 'silent' : 'pass')));
       return { policy, rounds };
     });
 
     // Act
     const compared = histories.map(({ policy, rounds }) => {
-      const capped = new Map<string, ObserverReport>();
-      const uncapped = new Map<string, ObserverReport>();
-      let cappedHealth: RegionHealth | undefined;
-      let uncappedHealth: RegionHealth | undefined;
+      const everyRound = new Map<string, ObserverReport>();
+      const stored = new Map<string, ObserverReport>();
+      const vouches = new Map<string, ReportVouch>();
+      let writes = 0;
+      let everyRoundHealth: RegionHealth | undefined;
+      let skippingHealth: RegionHealth | undefined;
       const verdicts: [string, string][] = [];
-      let longestStreak = 0;
       rounds.forEach((outcomes, index) => {
         const now = 10_000 * (index + 1);
         outcomes.forEach((outcome, observerIndex) => {
           if (outcome === 'silent') return;
           const observer = OBSERVERS[observerIndex]!;
-          const round = roundAt(now, { ok: outcome === 'pass' });
-          const report = nextObserverReport(capped.get(observer), { groupId: 'orders', region: REGION, observerRegion: observer, round });
-          capped.set(observer, report);
-          const before = uncapped.get(observer)?.consecutiveSuccesses ?? 0;
-          const successes = report.ok ? before + 1 : 0;
-          longestStreak = Math.max(longestStreak, successes);
-          uncapped.set(observer, { ...report, consecutiveSuccesses: successes });
+          const round = roundAt(now, { ok: outcome === 'pass', latencyMs: 5 + index });
+          const where = { groupId: 'orders', region: REGION, observerRegion: observer, round };
+          everyRound.set(observer, nextObserverReport(everyRound.get(observer), where));
+          const before = stored.get(observer);
+          const vouch = vouches.get(observer);
+          const next = nextObserverReport(before === undefined || vouch === undefined ? before : vouchedReport(before, vouch), where);
+          const rounds = (vouch?.rounds ?? 0) + 1;
+          if (before !== undefined && reportsUnchanged([before], [next], rounds)) vouches.set(observer, vouchFor([before], [next], rounds));
+          else {
+            stored.set(observer, next);
+            vouches.delete(observer);
+            writes += 1;
+          }
         });
-        const evaluate = (reports: Map<string, ObserverReport>, previous: RegionHealth | undefined) =>
-          evaluateRegion({ region: REGION, ...(previous === undefined ? {} : { previous }), reports: [...reports.values()], observerRegions: OBSERVERS, now, policy });
-        cappedHealth = evaluate(capped, cappedHealth);
-        uncappedHealth = evaluate(uncapped, uncappedHealth);
-        verdicts.push([cappedHealth.verdict, uncappedHealth.verdict]);
+        const heartbeats = [...vouches].map(([observerRegion, vouch]): ObserverHeartbeat => ({ observerRegion, shard: 'default', writtenAt: now, vouches: { orders: vouch } }));
+        const evaluate = (reports: readonly ObserverReport[], previous: RegionHealth | undefined) =>
+          evaluateRegion({ region: REGION, ...(previous === undefined ? {} : { previous }), reports, observerRegions: OBSERVERS, now, policy });
+        everyRoundHealth = evaluate([...everyRound.values()], everyRoundHealth);
+        skippingHealth = evaluate(withHeartbeats([...stored.values()], heartbeats), skippingHealth);
+        verdicts.push([everyRoundHealth.verdict, skippingHealth.verdict]);
       });
-      return { verdicts, longestStreak };
+      return { verdicts, writes, observations: rounds.flat().filter((outcome) => outcome !== 'silent').length };
     });
 
     // Assess
-    expect(Math.max(...compared.map((history) => history.longestStreak))).toBeGreaterThan(REPORT_STREAK_CAP);
-    expect(compared.flatMap((history) => history.verdicts.map(([capped]) => capped))).toContain('unhealthy');
-    for (const { verdicts } of compared) expect(verdicts.map(([capped]) => capped)).toEqual(verdicts.map(([, uncapped]) => uncapped));
+    for (const { verdicts } of compared) expect(verdicts.map(([, skipping]) => skipping)).toEqual(verdicts.map(([everyRound]) => everyRound));
+    expect(compared.flatMap((history) => history.verdicts.map(([everyRound]) => everyRound))).toEqual(expect.arrayContaining(['healthy', 'unhealthy']));
+    const writes = compared.reduce((sum, history) => sum + history.writes, 0);
+    const observations = compared.reduce((sum, history) => sum + history.observations, 0);
+    expect(writes).toBeLessThan(observations / 4);
+  });
+});
+
+describe('the configuration', () => {
+  it('bounds the thresholds a streak is compared with', () => {
+    // Act
+    const refused = PolicySchema.safeParse({ failureThreshold: 101, recoveryThreshold: 101 });
+
+    // Assess
+    expect(refused.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual(['failureThreshold', 'recoveryThreshold']);
   });
 });
 
 describe('reportsUnchanged', () => {
-  it('holds for the same evidence measured again, latencies and observation time aside', () => {
-    // Prepare
-    const stored = [steady(1_000_000)];
-
-    // Act
-    const next = [reportAt(stored[0], 1_010_000, { latencyMs: 250 })];
-
-    // Assess
-    expect(reportsUnchanged(stored, next)).toBe(true);
-  });
-
-  it('does not hold when a region fails, its streak moves, its lag is measured again, or its database changes', () => {
+  it('holds for the same evidence measured again, its streak grown by the rounds, latencies and observation time aside', () => {
     // Prepare
     const stored = steady(1_000_000);
-    const young = steady(1_000_000, 3);
+    const once = reportAt(stored, 1_010_000, { latencyMs: 250 });
+
+    // Act
+    const twice = reportAt(once, 1_020_000, { latencyMs: 3 });
+
+    // Assess
+    expect(reportsUnchanged([stored], [once], 1)).toBe(true);
+    expect(reportsUnchanged([stored], [twice], 2)).toBe(true);
+    expect(reportsUnchanged([stored], [twice], 1)).toBe(false);
+  });
+
+  it('does not hold when a region fails, its lag is measured again, or its database changes', () => {
+    // Prepare
+    const stored = steady(1_000_000);
+    const failingBefore = reportAt(stored, 1_000_000, { ok: false });
 
     // Act
     const failing = reportAt(stored, 1_010_000, { ok: false });
-    const streakMoved = reportAt(young, 1_010_000);
+    const stillFailing = reportAt(failingBefore, 1_010_000, { ok: false });
     const lagMeasuredAgain = reportAt(stored, 1_010_000, { database: { ...replica, replicaLagMeasuredAt: 1_005_000 } });
     const promoted = reportAt(stored, 1_010_000, { database: { ok: true, evidence: 'ok', role: 'primary', status: 'available' } });
 
     // Assess
-    expect(reportsUnchanged([stored], [failing])).toBe(false);
-    expect(reportsUnchanged([young], [streakMoved])).toBe(false);
-    expect(reportsUnchanged([stored], [lagMeasuredAgain])).toBe(false);
-    expect(reportsUnchanged([stored], [promoted])).toBe(false);
+    expect(reportsUnchanged([stored], [failing], 1)).toBe(false);
+    expect(reportsUnchanged([failingBefore], [stillFailing], 1)).toBe(false);
+    expect(reportsUnchanged([stored], [lagMeasuredAgain], 1)).toBe(false);
+    expect(reportsUnchanged([stored], [promoted], 1)).toBe(false);
   });
 
   it('does not hold for another set of regions, a stored report from the future, or one older than REPORT_REWRITE_MS', () => {
@@ -164,10 +179,10 @@ describe('reportsUnchanged', () => {
     const tooLate = [reportAt(stored, 1_000_000 + REPORT_REWRITE_MS)];
 
     // Assess
-    expect(reportsUnchanged([stored], otherRegions)).toBe(false);
-    expect(reportsUnchanged([stored], beforeStored)).toBe(false);
-    expect(reportsUnchanged([stored], tooLate)).toBe(false);
-    expect(reportsUnchanged([], [])).toBe(false);
+    expect(reportsUnchanged([stored], otherRegions, 1)).toBe(false);
+    expect(reportsUnchanged([stored], beforeStored, 1)).toBe(false);
+    expect(reportsUnchanged([stored], tooLate, 1)).toBe(false);
+    expect(reportsUnchanged([], [], 1)).toBe(false);
   });
 });
 
@@ -177,19 +192,20 @@ describe('withHeartbeats', () => {
     observerRegion,
     shard: 'default',
     writtenAt: vouchAt,
-    vouches: { orders: { at: vouchAt, reports: { [REGION]: observedAt } } },
+    vouches: { orders: { at: vouchAt, rounds: 1, reports: { [REGION]: observedAt } } },
   });
 
-  it('counts a vouched report as observed when its observer measured it again', () => {
+  it('reads a vouched report as writing it every round would have stored it, latencies aside', () => {
     // Prepare
-    const vouch = vouchFor([stored], [reportAt(stored, 1_010_000)]);
+    const next = reportAt(reportAt(stored, 1_010_000), 1_020_000);
+    const vouch = vouchFor([stored], [next], 2);
 
     // Act
-    const [report] = withHeartbeats([stored], [{ observerRegion: 'us-east-1', shard: 'default', writtenAt: 1_010_500, vouches: { orders: vouch } }]);
+    const [report] = withHeartbeats([stored], [{ observerRegion: 'us-east-1', shard: 'default', writtenAt: 1_020_500, vouches: { orders: vouch } }]);
 
     // Assess
-    expect(vouch).toEqual({ at: 1_010_000, reports: { [REGION]: 1_000_000 } });
-    expect(report).toEqual({ ...stored, observedAt: 1_010_000 });
+    expect(vouch).toEqual({ at: 1_020_000, rounds: 2, reports: { [REGION]: 1_000_000 } });
+    expect(report).toEqual({ ...next, last: stored.last });
   });
 
   it('leaves a report at its own time when it was rewritten since the vouch, or the vouch is another observer\'s', () => {

@@ -549,7 +549,7 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
       });
       it('keeps one heartbeat per observer and shard, the last written, and lists a shard\'s heartbeats in one call', async () => {
         // Prepare
-        const vouches = { g1: { at: 9_000, reports: { 'eu-west-1': 2_000, 'us-east-1': 2_000 } } };
+        const vouches = { g1: { at: 9_000, rounds: 4, reports: { 'eu-west-1': 2_000, 'us-east-1': 2_000 } } };
         await stores.observationStore.putHeartbeat({ observerRegion: 'us-east-1', shard: 'default', writtenAt: 5_000, vouches: {} });
         await stores.observationStore.putHeartbeat({ observerRegion: 'us-east-1', shard: 'eu', writtenAt: 5_000, vouches: {} });
 
@@ -567,7 +567,7 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         expect(await stores.observationStore.heartbeats('other')).toEqual([]);
       });
 
-      it('lists a report its observer\'s heartbeat vouches for at the vouch\'s time, and any other at its own', async () => {
+      it('lists a report its observer\'s heartbeat vouches for at the vouch\'s time and streak, and any other as stored', async () => {
         // Prepare
         await stores.observationStore.putReports([report('g1', 'eu-west-1', 'us-east-1', 2_000), report('g1', 'us-east-1', 'us-east-1', 2_500)], 2_500);
         await stores.observationStore.put(report('g1', 'eu-west-1', 'eu-central-1', 2_000));
@@ -576,7 +576,7 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
           shard: 'default',
           writtenAt: 9_500,
           // us-east-1's report was rewritten since this vouch (2_500, not 1_500): it keeps its own time.
-          vouches: { g1: { at: 9_000, reports: { 'eu-west-1': 2_000, 'us-east-1': 1_500 } } },
+          vouches: { g1: { at: 9_000, rounds: 2, reports: { 'eu-west-1': 2_000, 'us-east-1': 1_500 } } },
         });
 
         // Act
@@ -585,7 +585,7 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         // Assess
         expect(reports).toEqual([
           report('g1', 'eu-west-1', 'eu-central-1', 2_000),
-          { ...report('g1', 'eu-west-1', 'us-east-1', 2_000), observedAt: 9_000 },
+          { ...report('g1', 'eu-west-1', 'us-east-1', 2_000), observedAt: 9_000, consecutiveSuccesses: 5 },
           report('g1', 'us-east-1', 'us-east-1', 2_500),
         ]);
         expect(await stores.observationStore.getReports('g1', 'us-east-1')).toEqual([report('g1', 'eu-west-1', 'us-east-1', 2_000), report('g1', 'us-east-1', 'us-east-1', 2_500)]);

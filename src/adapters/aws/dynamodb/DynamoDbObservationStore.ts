@@ -146,9 +146,11 @@ function heartbeatOf(item: Record<string, unknown>, shard: string): ObserverHear
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const valid: Record<GroupId, ReportVouch> = {};
   for (const [groupId, vouch] of Object.entries(parsed)) {
-    const { at, reports } = (vouch ?? {}) as { at?: unknown; reports?: unknown };
-    if (typeof at !== 'number' || typeof reports !== 'object' || reports === null) continue;
-    if (Object.values(reports).every((observedAt) => typeof observedAt === 'number')) valid[groupId] = { at, reports: reports as Record<RegionName, EpochMs> };
+    const { at, rounds, reports } = (vouch ?? {}) as { at?: unknown; rounds?: unknown; reports?: unknown };
+    if (typeof at !== 'number' || !Number.isSafeInteger(rounds) || typeof reports !== 'object' || reports === null) continue;
+    if (Object.values(reports).every((observedAt) => typeof observedAt === 'number')) {
+      valid[groupId] = { at, rounds: rounds as number, reports: reports as Record<RegionName, EpochMs> };
+    }
   }
   return { observerRegion, shard, writtenAt, vouches: valid };
 }
