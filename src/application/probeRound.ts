@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { connectionCheckOf } from '../config/groups.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
-import { vouchedReport, vouchFor, type ReportVouch } from '../domain/heartbeats.js';
+import { vouchedReport, vouchFor, withHeartbeats, type ObserverHeartbeat, type ReportVouch } from '../domain/heartbeats.js';
 import { nextObserverReport, reportsUnchanged } from '../domain/observations.js';
 import { shardOf } from '../domain/shards.js';
 import { groupInDoubt, lagRead } from '../domain/replicaLag.js';
@@ -148,6 +148,7 @@ export async function runProbeRound(
   const limit = pLimit(input.concurrency ?? DEFAULT_REGION_CONCURRENCY);
   const errors: string[] = [];
   const groups = input.groups ?? deps.config.groups;
+  const ownHeartbeats = input.heartbeat === undefined ? undefined : ownHeartbeatReader(deps, input.observerRegion, errors);
 
   const perGroup = await Promise.all(
     groups.map(async (group) => {
@@ -155,7 +156,7 @@ export async function runProbeRound(
       const http = new Map(Object.keys(group.regions).map((region) => [region, probeHttp(deps.prober, group.regions[region]!.healthEndpoints)]));
       const [faults, previous] = await Promise.all([
         activeFaults(deps, group.id, startedAt, errors),
-        previousReports(deps, group, input.observerRegion, input.written, input.heartbeat),
+        previousReports(deps, group, input.observerRegion, input.written, input.heartbeat, ownHeartbeats),
       ]);
       const probed = await Promise.all(
         Object.keys(group.regions).map((region) =>
@@ -309,9 +310,32 @@ export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): Da
 }
 
 /**
+ * This observer's own heartbeats of a shard, read at most once a round (a run's first round reads the stored reports,
+ * which its previous invocation may have vouched for). An unreadable one is none: the streaks then restart from the
+ * stored reports, which only delays a recovery, and the round says so.
+ */
+function ownHeartbeatReader(deps: ProbeDeps, observerRegion: RegionName, errors: string[]): (shard: string) => Promise<ObserverHeartbeat[]> {
+  const reads = new Map<string, Promise<ObserverHeartbeat[]>>();
+  return (shard) => {
+    let read = reads.get(shard);
+    if (read === undefined) {
+      read = deps.observations.heartbeats(shard).then(
+        (heartbeats) => heartbeats.filter((heartbeat) => heartbeat.observerRegion === observerRegion),
+        (error: unknown) => {
+          errors.push(`shard ${shard}: could not read this observer's heartbeat, its streaks restart from the stored reports: ${messageOf(error)}`);
+          return [];
+        },
+      );
+      reads.set(shard, read);
+    }
+    return read;
+  };
+}
+
+/**
  * The observer's previous reports of the group, by region: from this run's memory when it saved them all, as its vouch
  * says they stand (`vouchedReport`), with the stored ones (`remembered`: only those may be vouched for again); else
- * one read.
+ * one read, as the observer's own heartbeat (`ownHeartbeats`, when given) vouches for them.
  */
 async function previousReports(
   deps: ProbeDeps,
@@ -319,6 +343,7 @@ async function previousReports(
   observerRegion: RegionName,
   written: Map<string, ObserverReport> | undefined,
   heartbeat: HeartbeatMemory | undefined,
+  ownHeartbeats: ((shard: string) => Promise<ObserverHeartbeat[]>) | undefined,
 ): Promise<{ reports: Map<RegionName, ObserverReport>; remembered?: { stored: ObserverReport[]; rounds: number } } | { error: string }> {
   const regions = Object.keys(group.regions);
   const known = regions.map((region) => written?.get(tallyKey(group.id, region)));
@@ -328,7 +353,8 @@ async function previousReports(
     return { reports, remembered: { stored: known, rounds: vouch?.rounds ?? 0 } };
   }
   try {
-    return { reports: new Map((await deps.observations.getReports(group.id, observerRegion)).map((report) => [report.region, report])) };
+    const [stored, heartbeats] = await Promise.all([deps.observations.getReports(group.id, observerRegion), ownHeartbeats?.(shardOf(group)) ?? []]);
+    return { reports: new Map(withHeartbeats(stored, heartbeats).map((report) => [report.region, report])) };
   } catch (error) {
     return { error: messageOf(error) };
   }

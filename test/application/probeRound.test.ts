@@ -566,6 +566,22 @@ describe('runProbeRound, unchanged reports', () => {
     expect(reports.find((report) => report.region === 'us-east-1')?.observedAt).toBe(deps.clock.now() - 5_000);
   });
 
+  it('continues, in a new run, the streaks its previous run vouched for: one read of its own heartbeat per shard', async () => {
+    // Prepare
+    const { deps, round } = await steadyFleet(groupInput('orders', 5), groupInput('billing', 5));
+    for (let index = 0; index < 3; index += 1) await round();
+    const readsBefore = deps.observations.calls.heartbeats;
+
+    // Act: the next invocation, which remembers nothing.
+    const next = await runProbeRound(deps, { observerRegion: OBSERVER, written: new Map(), heartbeat: newHeartbeatMemory() });
+
+    // Assess
+    expect(next.errors).toEqual([]);
+    expect(deps.observations.calls.heartbeats - readsBefore).toBe(1);
+    expect(deps.observations.calls.putReports).toBe(2);
+    expect((await deps.observations.get('orders', 'eu-west-1', OBSERVER))?.consecutiveSuccesses).toBe(5);
+  });
+
   it('writes the groups of a shard whose heartbeat could not be saved until a heartbeat lands again', async () => {
     // Prepare
     const { deps, round } = await steadyFleet(groupInput('orders', 5));
