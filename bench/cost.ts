@@ -20,7 +20,7 @@ import { AwsDatabase } from '../src/adapters/aws/database.js';
 import { createDynamoDbStores, createTable } from '../src/adapters/aws/dynamodb/index.js';
 import type { ExecutorDeps } from '../src/application/executor.js';
 import { orchestrate } from '../src/application/orchestrate.js';
-import { runProbeRound, type ProbeDeps } from '../src/application/probeRound.js';
+import { newHeartbeatMemory, runProbeRound, type HeartbeatMemory, type ProbeDeps } from '../src/application/probeRound.js';
 import { trackedDatabase } from '../src/application/trackedDatabase.js';
 import type { ControlPlaneConfig, GroupConfig } from '../src/config/schema.js';
 import { DEFAULT_SHARD, shardPassIntervalMs } from '../src/domain/shards.js';
@@ -188,6 +188,8 @@ export interface Fleet {
   readonly executorDeps: ExecutorDeps;
   /** Per observer: the reports its current invocation saved (see `runProbeRound`'s `written`). */
   readonly written: Map<string, Map<string, ObserverReport>>;
+  /** Per observer: the groups its current invocation vouches for (see `runProbeRound`'s `heartbeat`). */
+  readonly heartbeats: Map<string, HeartbeatMemory>;
 }
 
 /** `count` groups on a fresh table of DynamoDB Local, through a client with the production settings (50 sockets). */
@@ -236,7 +238,7 @@ export async function buildFleet(endpoint: string, tableName: string, count: num
     notifier: new RecordingNotifier(),
     prober: healthyProber,
   };
-  return { config, clock, client, tally, probeDeps, executorDeps, written: new Map() };
+  return { config, clock, client, tally, probeDeps, executorDeps, written: new Map(), heartbeats: new Map() };
 }
 
 export interface TickTimes {
@@ -251,13 +253,18 @@ export interface TickTimes {
 export async function tick(fleet: Fleet, index: number, times: TickTimes): Promise<void> {
   fleet.clock.set(T0 + index * TICK_MS);
   // A probe invocation runs the rounds of one minute and carries the reports it saved from round to round.
-  if (index % TICKS_PER_MINUTE === 0) fleet.written.clear();
+  if (index % TICKS_PER_MINUTE === 0) {
+    fleet.written.clear();
+    fleet.heartbeats.clear();
+  }
   for (const observerRegion of fleet.config.fleet.observerRegions) {
     const started = performance.now();
     const cpu = process.cpuUsage();
     let written = fleet.written.get(observerRegion);
     if (written === undefined) fleet.written.set(observerRegion, (written = new Map()));
-    await runProbeRound(fleet.probeDeps[observerRegion]!, { observerRegion, written });
+    let heartbeat = fleet.heartbeats.get(observerRegion);
+    if (heartbeat === undefined) fleet.heartbeats.set(observerRegion, (heartbeat = newHeartbeatMemory()));
+    await runProbeRound(fleet.probeDeps[observerRegion]!, { observerRegion, written, heartbeat });
     const used = process.cpuUsage(cpu);
     times.probeRoundMs.push(performance.now() - started);
     times.probeRoundCpuMs.push((used.user + used.system) / 1_000);

@@ -2,11 +2,12 @@ import { handleOperatorRequest } from '../src/application/operatorApi.js';
 import { operatorPaths } from '../src/application/operatorRoutes.js';
 import type { OperatorCommandType } from '../src/ports/CommandQueue.js';
 import { orchestrateUntil, type Outcome } from '../src/application/orchestrate.js';
-import { runProbeRound } from '../src/application/probeRound.js';
+import { newHeartbeatMemory, runProbeRound } from '../src/application/probeRound.js';
 import type { ExecutorDeps } from '../src/application/executor.js';
 import type { ControlPlaneConfig, GroupConfig } from '../src/config/schema.js';
-import type { EpochMs, LoggedEvent, Notification, RegionName } from '../src/domain/types.js';
+import type { EpochMs, LoggedEvent, Notification, ObserverReport, RegionName } from '../src/domain/types.js';
 import type { Clock } from '../src/ports/Clock.js';
+import type { Database } from '../src/ports/Database.js';
 import type { FaultStore } from '../src/ports/FaultStore.js';
 import type { GroupRecord } from '../src/ports/StateStore.js';
 import { SimTopic } from '../src/adapters/sim/SimTopic.js';
@@ -25,6 +26,8 @@ import { SimTraffic } from './world/SimTraffic.js';
 
 const OPERATOR = 'arn:aws:iam::000000000000:user/sim-operator';
 const ORCHESTRATE_EVERY_MS = 60_000;
+/** A probe invocation's life: its memory of written reports and vouches ends with it. */
+const PROBE_INVOCATION_MS = 60_000;
 /** The orchestrate Lambda's run within its minute (the handler's deadline: remaining time minus its margin). */
 const ORCHESTRATE_RUN_MS = 55_000;
 const OPERATOR_DEADLINE_MS = 20_000;
@@ -209,10 +212,17 @@ class Simulation {
       const deps = {
         config: this.config,
         prober: this.proberFrom(observer),
-        database: this.cloud.databaseFor(observer),
+        database: rememberingLag(this.cloud.databaseFor(observer)),
         observations: this.observations,
         faults: this.faultStore,
         clock: observerClock,
+      };
+      // As the deployed probe function: one invocation a minute, whose rounds remember the reports they wrote and the
+      // groups they vouch for (shared by the observer's groups: one heartbeat per shard), forgotten when it ends.
+      let run = { startedAt: this.clock.now(), written: new Map<string, ObserverReport>(), heartbeat: newHeartbeatMemory() };
+      const memory = () => {
+        if (this.clock.now() - run.startedAt >= PROBE_INVOCATION_MS) run = { startedAt: this.clock.now(), written: new Map(), heartbeat: newHeartbeatMemory() };
+        return { written: run.written, heartbeat: run.heartbeat };
       };
       for (const group of this.config.groups) {
         const intervalMs = group.policy.probeIntervalSeconds * 1000;
@@ -222,7 +232,7 @@ class Simulation {
           while (!this.stopped) {
             const started = this.clock.now();
             if (this.runningObservers().includes(observer)) {
-              await runProbeRound(deps, { observerRegion: observer, groups: [group] }).catch((error: unknown) =>
+              await runProbeRound(deps, { observerRegion: observer, groups: [group], ...memory() }).catch((error: unknown) =>
                 this.checker.report('no-unexpected-errors', this.clock.now(), `probe round from ${observer} threw: ${String(error)}`, group.id),
               );
             }
@@ -659,3 +669,26 @@ export function describeFault(fault: ScheduledFault): string {
 
 
 export { formatTime, SIM_START };
+
+/**
+ * The lag as the RDS adapter gives it to a probe (`DescribeOptions.lag`): `remembered` answers the last reading this
+ * observer took, with its own measurement time, so a steady group's reports stop changing between the lag reads (and
+ * are vouched for by heartbeats, not rewritten), as in a deployment; SimCloud alone reads a live lag every time.
+ */
+function rememberingLag(database: Database): Database {
+  const readings = new Map<string, { seconds: number; at: EpochMs }>();
+  return {
+    ...database,
+    describe: async (group, region, options) => {
+      const state = await database.describe(group, region, options);
+      const key = `${group.id}\u0000${region}`;
+      if (options?.lag !== 'remembered' || state.role !== 'replica') {
+        if (state.replicaLagSeconds !== undefined && state.replicaLagMeasuredAt !== undefined) readings.set(key, { seconds: state.replicaLagSeconds, at: state.replicaLagMeasuredAt });
+        return state;
+      }
+      const { replicaLagSeconds: _seconds, replicaLagMeasuredAt: _at, ...rest } = state;
+      const remembered = readings.get(key);
+      return remembered === undefined ? rest : { ...rest, replicaLagSeconds: remembered.seconds, replicaLagMeasuredAt: remembered.at };
+    },
+  };
+}

@@ -9,6 +9,7 @@ import type { StateStore } from '../ports/StateStore.js';
 import type { TopicInspector } from '../ports/TopicInspector.js';
 import type { Traffic } from '../ports/Traffic.js';
 import { restoreSnapshot } from './snapshot.js';
+import { groupReports } from './observerReports.js';
 
 /** The roles whose permissions a failover depends on, by ARN. */
 export interface DoctorRoles {
@@ -224,7 +225,7 @@ async function topicCheck(deps: DoctorDeps, group: GroupConfig, at: At): Promise
 }
 
 async function observerChecks(deps: DoctorDeps, group: GroupConfig, now: EpochMs, at: At): Promise<DoctorCheck[]> {
-  const reports = await deps.observations.listForGroup(group.id);
+  const reports = await groupReports(deps.observations, group);
   const maxAgeMs = STALE_AFTER_INTERVALS * group.policy.probeIntervalSeconds * 1_000;
   return deps.config.fleet.observerRegions.map((observer) => {
     const newest = Math.max(...reports.filter((report) => report.observerRegion === observer).map((report) => report.observedAt), -Infinity);

@@ -18,6 +18,7 @@ import { failoverMachine } from '../../state-machines/failoverMachine.js';
 import { MACHINE_VERSION, type FailoverEvent } from '../../state-machines/types.js';
 import { storedCommandIssues, excerpt } from './commandRules.js';
 import { decideCommand, type CommandDecision } from './commands.js';
+import { groupReports, type HeartbeatSource } from './observerReports.js';
 import { withLiveTopology } from '../domain/liveTopology.js';
 import { advanceReprotect, decideReprotect, reprotectInProgress, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
 import { decisiveHealth, decisiveSnapshot, sameStored } from './materialChange.js';
@@ -160,6 +161,8 @@ class GroupSession {
     private readonly owner: string,
     /** Undefined until the session needs the lease: a pass that changes nothing never takes it. */
     private lease: Lease | undefined,
+    /** The observers' heartbeats, shared by a pass's groups (one read per shard), or read for this group alone. */
+    private readonly heartbeats?: HeartbeatSource,
   ) {
     this.confirmed = lease !== undefined;
     this.snapshot = restoreSnapshot(record, group, deps.clock.now());
@@ -215,7 +218,7 @@ class GroupSession {
   }
 
   private async readHealth(now: EpochMs): Promise<void> {
-    const reports = await this.deps.observations.listForGroup(this.group.id);
+    const reports = await groupReports(this.deps.observations, this.group, this.heartbeats);
     const previous = this.health;
     this.health = evaluateGroup({
       group: this.group,
@@ -560,7 +563,12 @@ class GroupSession {
 export async function reconcileGroup(
   deps: ExecutorDeps,
   group: GroupConfig,
-  options: { owner: string; deadline: EpochMs },
+  options: {
+    owner: string;
+    deadline: EpochMs;
+    /** Where the observers' heartbeats come from: a pass shares one read per shard (`sharedHeartbeats`); by default one read. */
+    heartbeats?: HeartbeatSource;
+  },
 ): Promise<GroupOutcome> {
   const { stateStore, clock } = deps;
   const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
@@ -583,7 +591,7 @@ export async function reconcileGroup(
   let session: GroupSession | undefined;
   try {
     // A lease this owner took in an earlier pass of the same invocation is still ours (its epoch is in the record).
-    session = new GroupSession(deps, group, record, options.owner, stored?.owner === options.owner ? stored : undefined);
+    session = new GroupSession(deps, group, record, options.owner, stored?.owner === options.owner ? stored : undefined, options.heartbeats);
     await session.deliver();
     await session.observe();
     await session.takeCommands();

@@ -4,6 +4,7 @@ import { ControlPlaneCutOffError, LeaseHeldError, UnknownGroupError, UnknownShar
 import { groupsOfShard, shardLeaseKey, shardsOf } from '../domain/shards.js';
 import { SHARD_LEASE_RETRY_MS } from '../domain/timing.js';
 import { reconcileGroup, type ExecutorDeps, type GroupOutcome } from './executor.js';
+import { sharedHeartbeats, type HeartbeatSource } from './observerReports.js';
 
 /**
  * Group passes that run at once. A pass sends one request at a time, so this many passes hold at most this many of
@@ -18,6 +19,11 @@ export interface ConcurrencyOptions {
   readonly concurrency?: number;
   /** A limiter shared with other callers (every group loop of `orchestrateUntil` shares one). */
   readonly limit?: LimitFunction;
+  /**
+   * The observers' heartbeats, shared with other callers (every group loop of `orchestrateUntil` shares one); by
+   * default one `sharedHeartbeats` for the call, so its groups read each shard's heartbeats once.
+   */
+  readonly heartbeats?: HeartbeatSource;
 }
 
 /**
@@ -33,6 +39,7 @@ export async function orchestrate(
   options: { owner: string; deadline: EpochMs; groupIds?: readonly string[] } & ConcurrencyOptions,
 ): Promise<(GroupOutcome | GroupFailure)[]> {
   const limit = options.limit ?? pLimit(options.concurrency ?? GROUP_CONCURRENCY);
+  const heartbeats = options.heartbeats ?? sharedHeartbeats(deps.observations, deps.clock);
   const groups = options.groupIds
     ? options.groupIds.map((id) => {
         const group = deps.config.groups.find((candidate) => candidate.id === id);
@@ -42,7 +49,7 @@ export async function orchestrate(
     : deps.config.groups;
   return Promise.all(
     groups.map((group) =>
-      limit(() => reconcileGroup(deps, group, options)).catch((error: unknown): GroupFailure => {
+      limit(() => reconcileGroup(deps, group, { owner: options.owner, deadline: options.deadline, heartbeats })).catch((error: unknown): GroupFailure => {
         if (error instanceof ControlPlaneCutOffError) {
           deps.logger?.warn('control-plane region cut off: standing by, acting on nothing', {
             groupId: group.id,
@@ -93,13 +100,14 @@ export async function orchestrateUntil(
 ): Promise<{ passes: number; outcomes: Outcome[] }> {
   const { clock } = deps;
   const limit = options.limit ?? pLimit(options.concurrency ?? GROUP_CONCURRENCY);
+  const heartbeats = options.heartbeats ?? sharedHeartbeats(deps.observations, clock);
   const groupIds = options.groupIds ?? deps.config.groups.map((group) => group.id);
   const loops = groupIds.map(async (groupId) => {
     let passes = 0;
     let last: Outcome | undefined;
     while (passes === 0 || clock.now() + options.minPassMs < options.deadline) {
       const startedAt = clock.now();
-      [last] = await orchestrate(deps, { owner: options.owner, deadline: options.deadline, groupIds: [groupId], limit });
+      [last] = await orchestrate(deps, { owner: options.owner, deadline: options.deadline, groupIds: [groupId], limit, heartbeats });
       passes += 1;
       options.onOutcome?.(last!);
       const nextPassAt = startedAt + options.intervalMs;

@@ -29,6 +29,7 @@ export const PLANNED_FAILOVER_ID = '(assigned when it starts)';
 
 import { trafficSwitchWarnings } from '../domain/trafficSwitch.js';
 import { restoreSnapshot } from './snapshot.js';
+import { groupReports } from './observerReports.js';
 
 export { restoreSnapshot };
 
@@ -61,7 +62,7 @@ export async function lookAhead(deps: ExecutorDeps, group: GroupConfig): Promise
   const health = evaluateGroup({
     group,
     previous: record?.health ?? {},
-    reports: await deps.observations.listForGroup(group.id),
+    reports: await groupReports(deps.observations, group),
     observerRegions: deps.config.fleet.observerRegions,
     now,
   });

@@ -2,7 +2,9 @@ import pLimit from 'p-limit';
 import { connectionCheckOf } from '../config/groups.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../config/schema.js';
 import { databaseEvidence } from '../domain/databaseStatus.js';
-import { nextObserverReport } from '../domain/observations.js';
+import { vouchedReport, vouchFor, withHeartbeats, type ObserverHeartbeat, type ReportVouch } from '../domain/heartbeats.js';
+import { nextObserverReport, reportsUnchanged } from '../domain/observations.js';
+import { shardOf } from '../domain/shards.js';
 import { groupInDoubt, lagRead } from '../domain/replicaLag.js';
 import { PROBE_ROUND_MARGIN_MS } from '../domain/timing.js';
 import type {
@@ -90,6 +92,22 @@ export interface ProbeRoundSummary {
   readonly errors: readonly string[];
 }
 
+/**
+ * What a run of rounds remembers of its heartbeats (issue #11): the vouch it holds for each group whose stored reports
+ * it found unchanged (sent again in every heartbeat of the group's shard until the group is written), and the shards
+ * whose last heartbeat could not be written: their groups are written every round until one lands, so a failing
+ * heartbeat costs write units, never fresh reports.
+ */
+export interface HeartbeatMemory {
+  readonly vouches: Map<GroupId, ReportVouch>;
+  readonly unsent: Set<string>;
+}
+
+/** A run's empty heartbeat memory. */
+export function newHeartbeatMemory(): HeartbeatMemory {
+  return { vouches: new Map(), unsent: new Set() };
+}
+
 /** Time kept free after a round's longest endpoint timeout, for the database call and the store writes. */
 export const DEFAULT_ROUND_MARGIN_MS = 1_000;
 /**
@@ -122,6 +140,11 @@ export async function runProbeRound(
      * one (an observer's reports have one writer, its one invocation at a time), so it is not read back every round.
      */
     written?: Map<string, ObserverReport>;
+    /**
+     * With `written`: a group whose reports this run wrote and finds unchanged (`reportsUnchanged`) is not written
+     * again; after the round's writes, one heartbeat per shard vouches for it instead. Without it every group is written.
+     */
+    heartbeat?: HeartbeatMemory;
   },
 ): Promise<ProbeRoundResult> {
   const startedAt = deps.clock.now();
@@ -130,6 +153,7 @@ export async function runProbeRound(
   const groups = input.groups ?? deps.config.groups;
   // One read of the drill faults for the whole round, in flight while the HTTP probes start.
   const roundFaults = activeFaults(deps, groups, startedAt, errors);
+  const ownHeartbeats = input.heartbeat === undefined ? undefined : ownHeartbeatReader(deps, input.observerRegion, errors);
 
   const perGroup = await Promise.all(
     groups.map(async (group) => {
@@ -137,17 +161,48 @@ export async function runProbeRound(
       const http = new Map(Object.keys(group.regions).map((region) => [region, probeHttp(deps.prober, group.regions[region]!.healthEndpoints)]));
       const [faults, previous] = await Promise.all([
         roundFaults.then((byGroup) => byGroup.get(group.id) ?? []),
-        previousReports(deps, group, input.observerRegion, input.written),
+        previousReports(deps, group, input.observerRegion, input.written, input.heartbeat, ownHeartbeats),
       ]);
       const probed = await Promise.all(
         Object.keys(group.regions).map((region) =>
           limit(() => probeRegion(deps, group, region, input.observerRegion, faults, http.get(region)!, previous, errors)),
         ),
       );
-      return saveReports(deps, group, probed, previous, errors, input.written);
+      return saveReports(deps, group, probed, previous, errors, input.written, input.heartbeat);
     }),
   );
+  if (input.heartbeat !== undefined) await sendHeartbeats(deps, input.observerRegion, groups, input.heartbeat, errors);
   return { startedAt, durationMs: deps.clock.now() - startedAt, regions: perGroup.flat(), errors };
+}
+
+/**
+ * After a round's group writes have settled: one heartbeat for each shard of the round's groups that has a vouch,
+ * naming every group of the shard the run vouches for (groups probed at other intervals keep theirs).
+ */
+async function sendHeartbeats(
+  deps: ProbeDeps,
+  observerRegion: RegionName,
+  groups: readonly GroupConfig[],
+  memory: HeartbeatMemory,
+  errors: string[],
+): Promise<void> {
+  for (const shard of new Set(groups.map(shardOf))) {
+    const vouches = Object.fromEntries(
+      deps.config.groups
+        .filter((group) => shardOf(group) === shard && memory.vouches.has(group.id))
+        .map((group) => [group.id, memory.vouches.get(group.id)!]),
+    );
+    // A shard whose last heartbeat failed is sent one even without vouches: when it lands, skipping resumes.
+    if (Object.keys(vouches).length === 0 && !memory.unsent.has(shard)) continue;
+    try {
+      await deps.observations.putHeartbeat({ observerRegion, shard, writtenAt: deps.clock.now(), vouches });
+      memory.unsent.delete(shard);
+    } catch (error) {
+      // The vouched reports age from their own time; the shard's groups are written until a heartbeat lands again.
+      memory.unsent.add(shard);
+      errors.push(`shard ${shard}: could not save the heartbeat: ${messageOf(error)}`);
+    }
+  }
 }
 
 /**
@@ -179,6 +234,7 @@ export async function runProbeRounds(
   }
   const latenciesMs = new Map<string, number[]>();
   const written = new Map<string, ObserverReport>();
+  const heartbeat = newHeartbeatMemory();
   const roundDurationsMs: number[] = [];
   const errors: string[] = [];
 
@@ -193,6 +249,7 @@ export async function runProbeRounds(
       observerRegion: input.observerRegion,
       groups: due,
       written,
+      heartbeat,
       ...(input.concurrency === undefined ? {} : { concurrency: input.concurrency }),
     });
     roundDurationsMs.push(round.durationMs);
@@ -257,18 +314,52 @@ export function toDatabaseObservation(state: DatabaseState, readAt: EpochMs): Da
   };
 }
 
-/** The observer's stored reports of the group, by region: from this run's memory when it saved them all, else one read. */
+/**
+ * This observer's own heartbeats of a shard, read at most once a round (a run's first round reads the stored reports,
+ * which its previous invocation may have vouched for). An unreadable one is none: the streaks then restart from the
+ * stored reports, which only delays a recovery, and the round says so.
+ */
+function ownHeartbeatReader(deps: ProbeDeps, observerRegion: RegionName, errors: string[]): (shard: string) => Promise<ObserverHeartbeat[]> {
+  const reads = new Map<string, Promise<ObserverHeartbeat[]>>();
+  return (shard) => {
+    let read = reads.get(shard);
+    if (read === undefined) {
+      read = deps.observations.heartbeats(shard).then(
+        (heartbeats) => heartbeats.filter((heartbeat) => heartbeat.observerRegion === observerRegion),
+        (error: unknown) => {
+          errors.push(`shard ${shard}: could not read this observer's heartbeat, its streaks restart from the stored reports: ${messageOf(error)}`);
+          return [];
+        },
+      );
+      reads.set(shard, read);
+    }
+    return read;
+  };
+}
+
+/**
+ * The observer's previous reports of the group, by region: from this run's memory when it saved them all, as its vouch
+ * says they stand (`vouchedReport`), with the stored ones (`remembered`: only those may be vouched for again); else
+ * one read, as the observer's own heartbeat (`ownHeartbeats`, when given) vouches for them.
+ */
 async function previousReports(
   deps: ProbeDeps,
   group: GroupConfig,
   observerRegion: RegionName,
   written: Map<string, ObserverReport> | undefined,
-): Promise<{ reports: Map<RegionName, ObserverReport> } | { error: string }> {
+  heartbeat: HeartbeatMemory | undefined,
+  ownHeartbeats: ((shard: string) => Promise<ObserverHeartbeat[]>) | undefined,
+): Promise<{ reports: Map<RegionName, ObserverReport>; remembered?: { stored: ObserverReport[]; rounds: number } } | { error: string }> {
   const regions = Object.keys(group.regions);
   const known = regions.map((region) => written?.get(tallyKey(group.id, region)));
-  if (known.every((report) => report !== undefined)) return { reports: new Map(known.map((report) => [report.region, report])) };
+  if (known.every((report) => report !== undefined)) {
+    const vouch = heartbeat?.vouches.get(group.id);
+    const reports = new Map(known.map((report) => [report.region, vouch === undefined ? report : vouchedReport(report, vouch)]));
+    return { reports, remembered: { stored: known, rounds: vouch?.rounds ?? 0 } };
+  }
   try {
-    return { reports: new Map((await deps.observations.getReports(group.id, observerRegion)).map((report) => [report.region, report])) };
+    const [stored, heartbeats] = await Promise.all([deps.observations.getReports(group.id, observerRegion), ownHeartbeats?.(shardOf(group)) ?? []]);
+    return { reports: new Map(withHeartbeats(stored, heartbeats).map((report) => [report.region, report])) };
   } catch (error) {
     return { error: messageOf(error) };
   }
@@ -316,14 +407,20 @@ async function probeRegion(
   return { report, ...(httpLatencyMs === undefined ? {} : { httpLatencyMs }) };
 }
 
-/** Saves the group's reports with one write, and answers each region's outcome with what went wrong in storing it. */
+/**
+ * Saves the group's reports with one write, and answers each region's outcome with what went wrong in storing it.
+ * Reports that say nothing the stored ones (this run's own, remembered) do not are not written: the group is vouched
+ * for in the round's heartbeat instead, unless its shard's last heartbeat failed. A group written, or not known to be
+ * stored as remembered, is vouched for no more.
+ */
 async function saveReports(
   deps: ProbeDeps,
   group: GroupConfig,
   probed: readonly ProbedRegion[],
-  previous: { reports: Map<RegionName, ObserverReport> } | { error: string },
+  previous: { reports: Map<RegionName, ObserverReport>; remembered?: { stored: ObserverReport[]; rounds: number } } | { error: string },
   errors: string[],
   written: Map<string, ObserverReport> | undefined,
+  heartbeat: HeartbeatMemory | undefined,
 ): Promise<RegionProbeOutcome[]> {
   const outcome = ({ report, httpLatencyMs }: ProbedRegion, storeError?: string): RegionProbeOutcome => ({
     groupId: group.id,
@@ -332,12 +429,21 @@ async function saveReports(
     ...outcomeOf(report),
     ...(storeError === undefined ? {} : { storeError }),
   });
+  heartbeat?.vouches.delete(group.id);
   if ('error' in previous) {
     const storeError = `could not read the previous reports: ${previous.error}`;
     errors.push(`${group.id}: ${storeError}`);
     return probed.map((region) => outcome(region, storeError));
   }
   const reports = probed.map(({ report }) => report);
+  const remembered = previous.remembered;
+  if (heartbeat !== undefined && remembered !== undefined && !heartbeat.unsent.has(shardOf(group))) {
+    const rounds = remembered.rounds + 1;
+    if (reportsUnchanged(remembered.stored, reports, rounds)) {
+      heartbeat.vouches.set(group.id, vouchFor(remembered.stored, reports, rounds));
+      return probed.map((region) => outcome(region));
+    }
+  }
   try {
     await deps.observations.putReports(reports, deps.clock.now());
   } catch (error) {

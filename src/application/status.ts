@@ -8,6 +8,7 @@ import { trafficSwitchWarnings } from '../domain/trafficSwitch.js';
 import type { ExecutorDeps } from './executor.js';
 import { previewFailover, restoreSnapshot, type FailoverPreview } from './plan.js';
 import { stateName } from './transitions.js';
+import { groupReports } from './observerReports.js';
 
 export interface RegionStatus {
   readonly region: RegionName;
@@ -87,7 +88,7 @@ export async function groupStatus(deps: ExecutorDeps, group: GroupConfig, option
   const [record, lastEvents, reports] = await Promise.all([
     deps.stateStore.load(group.id),
     deps.eventLog.list(group.id, { limit: options.events ?? 10 }),
-    deps.observations.listForGroup(group.id),
+    groupReports(deps.observations, group),
   ]);
   const snapshot = restoreSnapshot(record, group, now);
   const { context } = snapshot;

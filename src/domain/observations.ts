@@ -124,3 +124,82 @@ export function oneObserverAndGroup(
   if (issues.length > 0) throw new ValidationError('reports saved together must be one observer\'s view of one group, one per region', issues, { groupId: first.groupId });
   return { groupId: first.groupId, observerRegion: first.observerRegion };
 }
+
+/**
+ * The longest an observer leaves a group's stored reports unwritten while it sees nothing new: the latencies they
+ * show are never older than this. Between rewrites its heartbeat vouches for them (src/domain/heartbeats.ts).
+ */
+export const REPORT_REWRITE_MS = 60_000;
+
+/**
+ * The report `rounds` more rounds of the same evidence make of `report` (`nextObserverReport` folded that many times,
+ * the observation time aside): a passing streak grows by `rounds`, a failing one too, and an inconclusive report
+ * (`unknownReasons`) stays as it is. How a reader counts the rounds a heartbeat vouches for (src/domain/heartbeats.ts).
+ *
+ * @example
+ * repeatedReport({ ...report, ok: true, consecutiveSuccesses: 4 }, 3).consecutiveSuccesses; // 7
+ */
+export function repeatedReport(report: ObserverReport, rounds: number): ObserverReport {
+  if (rounds <= 0) return report;
+  if (!report.ok) return { ...report, consecutiveFailures: report.consecutiveFailures + rounds };
+  if ((report.unknownReasons ?? []).length > 0) return report;
+  return { ...report, consecutiveSuccesses: report.consecutiveSuccesses + rounds };
+}
+
+/**
+ * Whether an observer's new reports of a group say nothing its stored ones, repeated `rounds` times
+ * (`repeatedReport`), do not: then the round need not write them (issue #11: a write is one write unit whatever it
+ * holds, and a steady fleet wrote the same reports every round). Every new report must pass (passing or
+ * inconclusive: a failing region is written every round), cover the same regions, and equal the repeated stored one
+ * in everything a decision reads: pass or fail and their reasons, both streaks, the database's evidence, role, status,
+ * source, error, its lag and the lag's measurement time, the connection check's outcome, error and lag, the HTTP
+ * probes' outcomes, an injected fault. Only the observation time and latencies may differ. The stored ones must not
+ * be from the future of the new ones, nor older than `REPORT_REWRITE_MS`.
+ *
+ * @example
+ * reportsUnchanged(stored, next, 1); // true: the same evidence one round later, latencies aside
+ */
+export function reportsUnchanged(stored: readonly ObserverReport[], next: readonly ObserverReport[], rounds: number): boolean {
+  if (stored.length === 0 || stored.length !== next.length) return false;
+  const byRegion = new Map(stored.map((report) => [report.region, report]));
+  return next.every((report) => {
+    const before = byRegion.get(report.region);
+    return (
+      report.ok &&
+      before !== undefined &&
+      before.observedAt <= report.observedAt &&
+      report.observedAt - before.observedAt < REPORT_REWRITE_MS &&
+      JSON.stringify(material(repeatedReport(before, rounds))) === JSON.stringify(material(report))
+    );
+  });
+}
+
+/** Everything of a report a decision reads, in a fixed key order: not its times of observation, nor latencies. */
+function material(report: ObserverReport): unknown {
+  const { database, connectionCheck: check, http, injectedFault } = report.last;
+  return [
+    report.groupId,
+    report.region,
+    report.observerRegion,
+    report.ok,
+    report.consecutiveFailures,
+    report.consecutiveSuccesses,
+    report.failureReasons,
+    report.unknownReasons ?? null,
+    http.map((probe) => [probe.url, probe.ok, probe.status ?? null, probe.error ?? null]),
+    database === undefined
+      ? null
+      : [
+          database.ok,
+          database.evidence ?? null,
+          database.role,
+          database.status,
+          database.replicaLagSeconds ?? null,
+          database.replicaLagMeasuredAt ?? null,
+          database.sourceRegion ?? null,
+          database.error ?? null,
+        ],
+    check === undefined ? null : [check.ok, check.error ?? null, check.replicaLagSeconds ?? null],
+    injectedFault ?? null,
+  ];
+}

@@ -16,6 +16,7 @@ import { simulatedResult, type DrillResult } from './result.js';
 import { ScriptPlayer } from './ScriptPlayer.js';
 import type { Scenario } from './scenarios/types.js';
 import { VerdictHistory } from './verdictHistory.js';
+import { groupReports } from '../application/observerReports.js';
 
 /** A drill's world and control plane, wired (see `startDrill`). */
 export interface DrillParts {
@@ -237,7 +238,7 @@ export class DrillSession {
       }
     }
     const now = this.clock.now();
-    this.verdicts.record(await this.deps.observations.listForGroup(this.group.id), now);
+    this.verdicts.record(await groupReports(this.deps.observations, this.group), now);
   }
 
   /**

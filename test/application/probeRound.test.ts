@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runProbeRound, runProbeRounds, toDatabaseObservation } from '../../src/application/probeRound.js';
+import { newHeartbeatMemory, runProbeRound, runProbeRounds, toDatabaseObservation } from '../../src/application/probeRound.js';
 import type { ProbeDeps } from '../../src/application/probeRound.js';
 import { ControlPlaneConfigSchema } from '../../src/config/schema.js';
 import type { ControlPlaneConfig, GroupConfig, HealthEndpoint } from '../../src/config/schema.js';
@@ -147,7 +147,7 @@ describe('runProbeRound', () => {
     expect(round.errors).toEqual([]);
     expect(deps.prober.probedUrls).toHaveLength(6);
     expect(deps.database.describeCalls).toBe(6);
-    const saved = await deps.observations.listForGroup('orders');
+    const saved = await deps.observations.listForGroup('orders', []);
     expect(saved.map((report) => [report.region, report.observerRegion, report.consecutiveSuccesses])).toEqual([
       ['ap-southeast-2', OBSERVER, 1],
       ['eu-west-1', OBSERVER, 1],
@@ -359,8 +359,8 @@ describe('runProbeRound', () => {
     expect(round.errors[0]).toMatch(/^(orders|billing): could not save the reports: ProvisionedThroughputExceeded$/);
     const failedGroup = round.errors[0]!.split(':')[0]!;
     expect(round.regions.filter((region) => region.storeError !== undefined).map((region) => region.groupId)).toEqual([failedGroup, failedGroup, failedGroup]);
-    expect(await deps.observations.listForGroup(failedGroup)).toHaveLength(0);
-    expect(await deps.observations.listForGroup(failedGroup === 'orders' ? 'billing' : 'orders')).toHaveLength(3);
+    expect(await deps.observations.listForGroup(failedGroup, [])).toHaveLength(0);
+    expect(await deps.observations.listForGroup(failedGroup === 'orders' ? 'billing' : 'orders', [])).toHaveLength(3);
   });
 
   it('does not overwrite the streaks when the previous reports cannot be read', async () => {
@@ -422,8 +422,8 @@ describe('runProbeRound', () => {
     // Assess: two groups of three regions, two writes and two reads (nothing was carried over from an earlier round).
     expect(deps.observations.calls.putReports).toBe(2);
     expect(deps.observations.calls.getReports).toBe(2);
-    expect(await deps.observations.listForGroup('orders')).toHaveLength(3);
-    expect(await deps.observations.listForGroup('billing')).toHaveLength(3);
+    expect(await deps.observations.listForGroup('orders', [])).toHaveLength(3);
+    expect(await deps.observations.listForGroup('billing', [])).toHaveLength(3);
   });
 
   it('probes without faults when the fault store cannot be read, and says so', async () => {
@@ -498,6 +498,139 @@ describe('runProbeRound', () => {
     expect(round.regions.every((region) => !region.ok)).toBe(true);
     expect(round.regions[0]?.failureReasons).toEqual(['http://127.0.0.1/orders/eu-west-1/health: prober failed: socket hang up']);
     expect(round.regions.map((region) => region.httpLatencyMs)).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+/** A fleet whose replicas' lag keeps its metric time (as the RDS adapter's does), probed once by a run that remembers. */
+async function steadyFleet(...groups: ReturnType<typeof groupInput>[]) {
+  const deps = setUp(configWith(...groups));
+  for (const region of ['us-east-1', 'ap-southeast-2']) deps.database.states.set(region, { replicaLagMeasuredAt: START });
+  const memory = { written: new Map<string, ObserverReport>(), heartbeat: newHeartbeatMemory() };
+  const round = async () => {
+    const result = await runProbeRound(deps, { observerRegion: OBSERVER, ...memory });
+    await deps.clock.sleep(5_000);
+    return result;
+  };
+  await round();
+  deps.observations.calls.putReports = 0;
+  deps.observations.calls.putHeartbeat = 0;
+  return { deps, memory, round };
+}
+
+describe('runProbeRound, unchanged reports', () => {
+  it('writes no report of a group that shows nothing new: one heartbeat per shard vouches for it, its streaks counted', async () => {
+    // Prepare
+    const { deps, round } = await steadyFleet(groupInput('orders', 5), Object.assign(groupInput('billing', 5), { shard: 'eu' }));
+    const storedAt = (await deps.observations.get('orders', 'eu-west-1', OBSERVER))!.observedAt;
+
+    // Act
+    const result = await round();
+
+    // Assess
+    expect(result.errors).toEqual([]);
+    expect(result.regions.every((region) => region.ok)).toBe(true);
+    expect(deps.observations.calls.putReports).toBe(0);
+    expect(deps.observations.calls.putHeartbeat).toBe(2);
+    const [heartbeat] = await deps.observations.heartbeats('default');
+    expect(heartbeat).toMatchObject({ observerRegion: OBSERVER, shard: 'default', writtenAt: result.startedAt });
+    expect(Object.keys(heartbeat!.vouches)).toEqual(['orders']);
+    expect(heartbeat!.vouches.orders).toEqual({ at: result.startedAt, rounds: 1, reports: { 'eu-west-1': storedAt, 'us-east-1': storedAt, 'ap-southeast-2': storedAt } });
+    const vouched = await deps.observations.listForGroup('orders', [heartbeat!]);
+    expect(vouched.map((report) => [report.observedAt, report.consecutiveSuccesses])).toEqual([[result.startedAt, 2], [result.startedAt, 2], [result.startedAt, 2]]);
+    expect((await deps.observations.get('orders', 'eu-west-1', OBSERVER))!.consecutiveSuccesses).toBe(1);
+  });
+
+  it('writes a group at once when a failure appears, and vouches for it no more', async () => {
+    // Prepare
+    const { deps, round } = await steadyFleet(groupInput('orders', 5), groupInput('billing', 5));
+    await round();
+    deps.prober.failing.set('http://127.0.0.1/orders/eu-west-1/health', 'timeout');
+
+    // Act
+    const result = await round();
+
+    // Assess
+    expect(deps.observations.calls.putReports).toBe(1);
+    const failing = await deps.observations.get('orders', 'eu-west-1', OBSERVER);
+    expect(failing).toMatchObject({ ok: false, consecutiveFailures: 1, observedAt: result.startedAt });
+    const [heartbeat] = await deps.observations.heartbeats('default');
+    expect(Object.keys(heartbeat!.vouches)).toEqual(['billing']);
+  });
+
+  it('never vouches for a group whose write failed, and writes it again next round although nothing changed', async () => {
+    // Prepare
+    const { deps, round } = await steadyFleet(groupInput('orders', 5), groupInput('billing', 5));
+    deps.prober.failing.set('http://127.0.0.1/orders/eu-west-1/health', 'timeout');
+    deps.observations.failNext('putReports', new Error('ProvisionedThroughputExceeded'));
+    const failed = await round();
+    const [afterFailure] = await deps.observations.heartbeats('default');
+    deps.prober.failing.clear();
+
+    // Act
+    const next = await round();
+
+    // Assess
+    expect(failed.errors).toEqual(['orders: could not save the reports: ProvisionedThroughputExceeded']);
+    expect(Object.keys(afterFailure!.vouches)).toEqual(['billing']);
+    expect(next.errors).toEqual([]);
+    expect(deps.observations.calls.putReports).toBe(2);
+    expect((await deps.observations.get('orders', 'eu-west-1', OBSERVER))?.observedAt).toBe(next.startedAt);
+    const [heartbeat] = await deps.observations.heartbeats('default');
+    expect(Object.keys(heartbeat!.vouches)).toEqual(['billing']);
+  });
+
+  it('does not vouch, to a reader, for a report another writer changed since', async () => {
+    // Prepare
+    const { deps, round } = await steadyFleet(groupInput('orders', 5));
+    const stored = (await deps.observations.get('orders', 'eu-west-1', OBSERVER))!;
+    const other = { ...stored, observedAt: stored.observedAt + 1_000, ok: false, consecutiveFailures: 1, consecutiveSuccesses: 0 };
+    await deps.observations.put(other);
+    deps.observations.calls.putReports = 0;
+
+    // Act
+    await round();
+    const reports = await deps.observations.listForGroup('orders', await deps.observations.heartbeats('default'));
+
+    // Assess
+    expect(deps.observations.calls.putReports).toBe(0);
+    expect(reports.find((report) => report.region === 'eu-west-1')).toEqual(other);
+    expect(reports.find((report) => report.region === 'us-east-1')?.observedAt).toBe(deps.clock.now() - 5_000);
+  });
+
+  it('continues, in a new run, the streaks its previous run vouched for: one read of its own heartbeat per shard', async () => {
+    // Prepare
+    const { deps, round } = await steadyFleet(groupInput('orders', 5), groupInput('billing', 5));
+    for (let index = 0; index < 3; index += 1) await round();
+    const readsBefore = deps.observations.calls.heartbeats;
+
+    // Act: the next invocation, which remembers nothing.
+    const next = await runProbeRound(deps, { observerRegion: OBSERVER, written: new Map(), heartbeat: newHeartbeatMemory() });
+
+    // Assess
+    expect(next.errors).toEqual([]);
+    expect(deps.observations.calls.heartbeats - readsBefore).toBe(1);
+    expect(deps.observations.calls.putReports).toBe(2);
+    expect((await deps.observations.get('orders', 'eu-west-1', OBSERVER))?.consecutiveSuccesses).toBe(5);
+  });
+
+  it('writes the groups of a shard whose heartbeat could not be saved until a heartbeat lands again', async () => {
+    // Prepare
+    const { deps, round } = await steadyFleet(groupInput('orders', 5));
+    deps.observations.failNext('putHeartbeat', new Error('ThrottlingException'));
+
+    // Act
+    const failed = await round();
+    const writing = await round();
+    const resumed = await round();
+
+    // Assess
+    expect(failed.errors).toEqual(['shard default: could not save the heartbeat: ThrottlingException']);
+    expect(writing.errors).toEqual([]);
+    expect(resumed.errors).toEqual([]);
+    expect(deps.observations.calls.putReports).toBe(1);
+    expect(deps.observations.calls.putHeartbeat).toBe(3);
+    const [heartbeat] = await deps.observations.heartbeats('default');
+    expect(heartbeat!.vouches.orders?.at).toBe(resumed.startedAt);
   });
 });
 

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
+import { orchestrate } from '../../src/application/orchestrate.js';
+import { newHeartbeatMemory, runProbeRound, type ProbeDeps } from '../../src/application/probeRound.js';
+import type { ObserverReport } from '../../src/domain/types.js';
+import type { Database } from '../../src/ports/Database.js';
 import { canonicalJson, decisiveSnapshot, sameStored } from '../../src/application/materialChange.js';
 import { STATE_REFRESH_MS } from '../../src/domain/timing.js';
-import { confirmDown, inMemoryWorld, PRIMARY, probeRound, REPLICA } from './harness.js';
+import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound, REPLICA } from './harness.js';
 
 const MINUTE = 60_000;
 
@@ -106,5 +110,92 @@ describe('the stored-value comparison', () => {
     // Assess
     expect(sameAfterTime).toBe(true);
     expect(sameAfterDown).toBe(false);
+  });
+});
+
+/**
+ * A world probed by the real probe round from every observer, each with its run's memory, until the region has
+ * recovered; the replicas' lag keeps its metric time, as the RDS adapter's does.
+ */
+async function steadyObservers(config = drillConfig()) {
+  const world = inMemoryWorld(config);
+  const { deps, group, clock } = world;
+  const lagMeasuredAt = clock.now();
+  const database: Database = {
+    describe: async (group, region) => ({ ...(await deps.database.describe(group, region)), replicaLagMeasuredAt: lagMeasuredAt }),
+    fence: (...args) => deps.database.fence(...args),
+    promote: (...args) => deps.database.promote(...args),
+  };
+  const probeDeps: ProbeDeps = { config: deps.config, prober: deps.prober, database, observations: deps.observations, faults: deps.drills.faults, clock };
+  const memories = new Map(deps.config.fleet.observerRegions.map((observer) => [observer, { written: new Map<string, ObserverReport>(), heartbeat: newHeartbeatMemory() }]));
+  const intervalMs = group.policy.probeIntervalSeconds * 1_000;
+  const rounds = async (count: number) => {
+    for (let index = 0; index < count; index += 1) {
+      clock.advance(intervalMs);
+      for (const [observerRegion, memory] of memories) await runProbeRound(probeDeps, { observerRegion, ...memory });
+    }
+  };
+  await rounds(group.policy.recoveryThreshold);
+  await reconcileGroup(deps, group, { owner: 'first', deadline: clock.now() + MINUTE });
+  return { ...world, rounds, intervalMs };
+}
+
+describe('a quiet steady state of the observers', () => {
+  it('writes no report while nothing changes, one heartbeat per observer and shard, and the orchestrator still sees every observer fresh', async () => {
+    // Prepare
+    const { deps, group, clock, rounds } = await steadyObservers();
+    const writesBefore = deps.observations.calls.putReports;
+    const heartbeatsBefore = deps.observations.calls.putHeartbeat;
+
+    // Act: three rounds, so the stored reports are older than the staleness window by their own time.
+    await rounds(3);
+    const [outcome] = await orchestrate(deps, { owner: 'second', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(deps.observations.calls.putReports - writesBefore).toBe(0);
+    expect(deps.observations.calls.putHeartbeat - heartbeatsBefore).toBe(3 * deps.config.fleet.observerRegions.length);
+    expect(outcome).toMatchObject({ result: 'idle', state: 'monitoring' });
+    const health = (await deps.stateStore.load(group.id))!.health;
+    for (const region of Object.keys(group.regions)) expect(health[region]).toMatchObject({ verdict: 'healthy', staleObservers: [] });
+    const ownTimes = await deps.observations.listForGroup(group.id, []);
+    expect(Math.max(...ownTimes.map((report) => report.observedAt))).toBeLessThan(clock.now() - 2 * group.policy.probeIntervalSeconds * 1_000);
+  });
+
+  it('reads the heartbeats once per pass for all its groups, not once per group', async () => {
+    // Prepare
+    const threeGroups = drillConfig((config) => {
+      config.groups = ['orders', 'billing', 'search'].map((id) => ({ ...config.groups[0]!, id }));
+    });
+    const { deps, clock, rounds } = await steadyObservers(threeGroups);
+    await rounds(1);
+    const readsBefore = deps.observations.calls.heartbeats;
+    const listsBefore = deps.observations.calls.listForGroup;
+
+    // Act
+    const outcomes = await orchestrate(deps, { owner: 'second', deadline: clock.now() + MINUTE });
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.result)).toEqual(['idle', 'idle', 'idle']);
+    expect(deps.observations.calls.heartbeats - readsBefore).toBe(1);
+    expect(deps.observations.calls.listForGroup - listsBefore).toBe(3);
+  });
+
+  it('counts an observer stale once its heartbeats stop, by the time its reports were written', async () => {
+    // Prepare
+    const { deps, group, clock, rounds, intervalMs } = await steadyObservers();
+    await rounds(2);
+    const vouchedAt = clock.now();
+
+    // Act: the observers stop; the orchestrator looks two and a half intervals later.
+    clock.advance(2 * intervalMs + intervalMs / 2);
+    await orchestrate(deps, { owner: 'second', deadline: clock.now() + MINUTE });
+
+    // Assess
+    const health = (await deps.stateStore.load(group.id))!.health;
+    expect(clock.now() - vouchedAt).toBeGreaterThan(2 * intervalMs);
+    for (const region of Object.keys(group.regions)) {
+      expect(health[region]?.verdict).toBe('unknown');
+      expect(health[region]?.staleObservers).toEqual(deps.config.fleet.observerRegions);
+    }
   });
 });

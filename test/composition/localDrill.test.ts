@@ -50,7 +50,7 @@ describe('the local drill composition', () => {
     // Assess
     expect(cutOff.regions.find((region) => region.region === 'eu-west-1')?.ok).toBe(false);
     expect(clear.regions.find((region) => region.region === 'eu-west-1')?.ok).toBe(true);
-    const reports = await stores.observations.listForGroup(drill.world.group.id);
+    const reports = await stores.observations.listForGroup(drill.world.group.id, []);
     expect([...new Set(reports.map((report) => report.observerRegion))].sort()).toEqual(['ap-southeast-2', 'us-east-1']);
   });
 

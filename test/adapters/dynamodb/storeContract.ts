@@ -507,7 +507,7 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
         expect(await stores.observationStore.get('g1', 'eu-west-1', 'us-east-1')).toEqual(
           report('g1', 'eu-west-1', 'us-east-1', 3_000),
         );
-        expect(await stores.observationStore.listForGroup('g1')).toEqual([
+        expect(await stores.observationStore.listForGroup('g1', [])).toEqual([
           report('g1', 'eu-west-1', 'eu-central-1', 2_000),
           report('g1', 'eu-west-1', 'us-east-1', 3_000),
         ]);
@@ -541,7 +541,7 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
           ['ap-southeast-2', 'eu-west-1', 'us-east-1'].map((region) => report('g1', region, 'us-east-1', 2_000)),
         );
         expect(await stores.observationStore.getReports('g2', 'us-east-1')).toEqual([]);
-        expect(await stores.observationStore.listForGroup('g1')).toEqual([
+        expect(await stores.observationStore.listForGroup('g1', [])).toEqual([
           report('g1', 'ap-southeast-2', 'us-east-1', 2_000),
           report('g1', 'eu-west-1', 'eu-central-1', 1_000),
           report('g1', 'eu-west-1', 'us-east-1', 2_000),
@@ -569,8 +569,51 @@ export function describeStoreContract(name: string, makeStores: () => Promise<St
 
         // Assess
         await expect(saving).rejects.toThrow(/reports\[1\]\.groupId: g2, not g1/);
-        expect(await stores.observationStore.listForGroup('g1')).toEqual([]);
-        expect(await stores.observationStore.listForGroup('g2')).toEqual([]);
+        expect(await stores.observationStore.listForGroup('g1', [])).toEqual([]);
+        expect(await stores.observationStore.listForGroup('g2', [])).toEqual([]);
+      });
+      it('keeps one heartbeat per observer and shard, the last written, and lists a shard\'s heartbeats in one call', async () => {
+        // Prepare
+        const vouches = { g1: { at: 9_000, rounds: 4, reports: { 'eu-west-1': 2_000, 'us-east-1': 2_000 } } };
+        await stores.observationStore.putHeartbeat({ observerRegion: 'us-east-1', shard: 'default', writtenAt: 5_000, vouches: {} });
+        await stores.observationStore.putHeartbeat({ observerRegion: 'us-east-1', shard: 'eu', writtenAt: 5_000, vouches: {} });
+
+        // Act
+        await stores.observationStore.putHeartbeat({ observerRegion: 'us-east-1', shard: 'default', writtenAt: 9_500, vouches });
+        await stores.observationStore.putHeartbeat({ observerRegion: 'eu-central-1', shard: 'default', writtenAt: 9_600, vouches: {} });
+
+        // Assess
+        const heartbeats = await stores.observationStore.heartbeats('default');
+        expect(heartbeats.sort((a, b) => a.observerRegion.localeCompare(b.observerRegion))).toEqual([
+          { observerRegion: 'eu-central-1', shard: 'default', writtenAt: 9_600, vouches: {} },
+          { observerRegion: 'us-east-1', shard: 'default', writtenAt: 9_500, vouches },
+        ]);
+        expect(await stores.observationStore.heartbeats('eu')).toEqual([{ observerRegion: 'us-east-1', shard: 'eu', writtenAt: 5_000, vouches: {} }]);
+        expect(await stores.observationStore.heartbeats('other')).toEqual([]);
+      });
+
+      it('lists a report its observer\'s heartbeat vouches for at the vouch\'s time and streak, and any other as stored', async () => {
+        // Prepare
+        await stores.observationStore.putReports([report('g1', 'eu-west-1', 'us-east-1', 2_000), report('g1', 'us-east-1', 'us-east-1', 2_500)], 2_500);
+        await stores.observationStore.put(report('g1', 'eu-west-1', 'eu-central-1', 2_000));
+        await stores.observationStore.putHeartbeat({
+          observerRegion: 'us-east-1',
+          shard: 'default',
+          writtenAt: 9_500,
+          // us-east-1's report was rewritten since this vouch (2_500, not 1_500): it keeps its own time.
+          vouches: { g1: { at: 9_000, rounds: 2, reports: { 'eu-west-1': 2_000, 'us-east-1': 1_500 } } },
+        });
+
+        // Act
+        const reports = await stores.observationStore.listForGroup('g1', await stores.observationStore.heartbeats('default'));
+
+        // Assess
+        expect(reports).toEqual([
+          report('g1', 'eu-west-1', 'eu-central-1', 2_000),
+          { ...report('g1', 'eu-west-1', 'us-east-1', 2_000), observedAt: 9_000, consecutiveSuccesses: 5 },
+          report('g1', 'us-east-1', 'us-east-1', 2_500),
+        ]);
+        expect(await stores.observationStore.getReports('g1', 'us-east-1')).toEqual([report('g1', 'eu-west-1', 'us-east-1', 2_000), report('g1', 'us-east-1', 'us-east-1', 2_500)]);
       });
     });
 

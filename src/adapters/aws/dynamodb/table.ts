@@ -72,6 +72,8 @@ export const keys = {
   /** One observer's reports of the group (until 2026-11 one item per region, `OBS#<region>#<observer>`: no longer read). */
   observations: (observerRegion: string): string => `OBSERVER#${observerRegion}`,
   observationsPrefix: 'OBSERVER#',
+  /** Every observer's heartbeat of a shard (sk `OBSERVER#<observer>`); a group id is never `HEARTBEAT#...` under `GROUP#`. */
+  heartbeats: (shard: string): string => `HEARTBEAT#${shard}`,
   command: (id: string): string => `CMD#${id}`,
   commandPrefix: 'CMD#',
   /**
