@@ -39,30 +39,77 @@ async function worldOnDynamoDb(config = drillConfig()) {
   return { ...world, deps };
 }
 
+/** Lines of `log` (`<owner> starts|ends <effect>`) where one owner starts an effect while another is inside one. */
+function overlappingEffects(log: readonly string[]): string[] {
+  const inside = new Map<string, number>();
+  const overlaps: string[] = [];
+  for (const line of log) {
+    const [owner, verb] = line.split(' ') as [string, string];
+    if (verb === 'starts') {
+      inside.set(owner, (inside.get(owner) ?? 0) + 1);
+      if ([...inside.values()].filter((count) => count > 0).length > 1) overlaps.push(line);
+    } else {
+      inside.set(owner, inside.get(owner)! - 1);
+    }
+  }
+  return overlaps;
+}
+
 describe('executors racing on DynamoDB Local', () => {
   it('lets exactly one of ten concurrent executors act on each step, losing no event and duplicating none', async () => {
     // Prepare
     const { deps, group, clock } = await worldOnDynamoDb();
     await confirmDown(deps, group, [PRIMARY]);
 
-    // Act: ten invocations at once, then again after every lease expiry until the group rests.
+    // Act: ten invocations at once, then again after every lease expiry until the group rests. Each executor's
+    // effects (fence, promote, the record change) are logged as they start and end: since the lease is taken on first
+    // need, an executor that only polls a promotion another one started returns 'waiting' or 'stale' without ever
+    // holding the lease, so its result alone does not say whether it acted.
     const results: string[] = [];
+    const effects: string[] = [];
+    const watched = (owner: string): ExecutorDeps => {
+      const around = async <T>(name: string, effect: () => Promise<T>): Promise<T> => {
+        effects.push(`${owner} starts ${name}`);
+        try {
+          return await effect();
+        } finally {
+          effects.push(`${owner} ends ${name}`);
+        }
+      };
+      return {
+        ...deps,
+        database: {
+          describe: (g, r) => deps.database.describe(g, r),
+          fence: (g, r, mode, effect) => around('fence', () => deps.database.fence(g, r, mode, effect)),
+          promote: (g, r, options, effect) => around('promote', () => deps.database.promote(g, r, options, effect)),
+        },
+        traffic: {
+          currentRegion: (g) => deps.traffic.currentRegion(g),
+          changeStatus: (id) => deps.traffic.changeStatus(id),
+          pointTo: (g, r, comment, effect) => around('pointTo', () => deps.traffic.pointTo(g, r, comment, effect)),
+        },
+      };
+    };
     for (let wave = 0; wave < 6; wave += 1) {
+      const before = effects.length;
       const outcomes = await Promise.all(
-        Array.from({ length: 10 }, (_, index) =>
-          reconcileGroup(deps, group, { owner: `executor-${wave}-${index}`, deadline: clock.now() + 8_000 }),
-        ),
+        Array.from({ length: 10 }, (_, index) => {
+          const owner = `executor-${wave}-${index}`;
+          return reconcileGroup(watched(owner), group, { owner, deadline: clock.now() + 8_000 });
+        }),
       );
       results.push(...outcomes.map((outcome) => outcome.result));
-      const acting = outcomes.filter((outcome) => outcome.result !== 'lease-held');
-      expect(acting.length, `wave ${wave}`).toBeLessThanOrEqual(1);
+      const acting = new Set(effects.slice(before).map((line) => line.split(' ')[0]));
+      expect([...acting], `wave ${wave}: executors that ran an effect`).toEqual([...acting].slice(0, 1));
       if (outcomes.some((outcome) => outcome.state === 'failedOver')) break;
       clock.advance(31_000);
       await probeRound(deps, group, { down: [PRIMARY] });
     }
 
-    // Assess
+    // Assess: one executor at a time inside an effect, each effect once.
     expect(results).toContain('lease-held');
+    expect(overlappingEffects(effects)).toEqual([]);
+    expect(effects.filter((line) => line.endsWith('starts promote'))).toHaveLength(1);
     expect(deps.database.calls.promoteEffective).toBe(1);
     expect(deps.traffic.calls.changes).toBe(1);
     const events = (await deps.eventLog.list(group.id)).reverse();
