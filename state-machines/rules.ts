@@ -2,10 +2,16 @@ import type { EpochMs, FailoverRecord, FailoverStep, FailoverTimestamps, Failove
 import { pastPointOfNoReturn } from '../src/domain/phases.js';
 import type { BlockReason, FailoverContext, FailoverEvent, FailoverRequest, StepProgress } from './types.js';
 
-/** The primary is confirmed down and this incident was not already rejected or aborted by an operator. */
+/**
+ * The primary is confirmed down, a quorum of fresh observers sees it failing now, and this incident was not already
+ * rejected or aborted by an operator. An `unhealthy` verdict stays until recovery is confirmed, also while the data plane
+ * passes and only the control plane cannot confirm the database (its API errs): such an old verdict never starts a
+ * failover (a candidate that becomes eligible minutes later must not act on it).
+ */
 export function isNewIncident(context: FailoverContext): boolean {
   const { assessment } = context;
   if (assessment === undefined || assessment.primaryVerdict !== 'unhealthy') return false;
+  if (assessment.primaryFailingNow === false) return false;
   // After a failover the last assessment still describes the old primary until fresh health arrives.
   if (assessment.primaryRegion !== context.primaryRegion) return false;
   return context.dismissedIncident !== assessment.primaryVerdictSince;

@@ -66,6 +66,7 @@ export function assessGroup(input: {
     primaryRegion,
     primaryVerdict: primaryHealth?.verdict ?? 'unknown',
     primaryVerdictSince: primaryHealth?.since ?? now,
+    primaryFailingNow: (primaryHealth?.failingObservers.length ?? 0) >= group.policy.observerQuorum,
     primaryReasons: primaryHealth?.reasons ?? [],
     candidate: best && { region: best.region, replicaLagSeconds: best.replicaLagSeconds },
     ineligible,

@@ -238,6 +238,12 @@ export interface Assessment {
   readonly primaryReasons?: readonly string[];
   /** When the primary's current verdict began; identifies one incident. */
   readonly primaryVerdictSince: EpochMs;
+  /**
+   * A quorum of observers with fresh reports sees the primary failing now (`failingObservers`). An `unhealthy` verdict
+   * outlives its evidence until recovery is confirmed; only this says the failure is current. Absent in assessments
+   * saved before it existed (read as true).
+   */
+  readonly primaryFailingNow?: boolean;
   /** The best eligible replica (healthy, lag within budget, highest priority), if any. */
   readonly candidate?: { readonly region: RegionName; readonly replicaLagSeconds: number };
   /** Why each other region is not a candidate, in words. */

@@ -53,6 +53,21 @@ function replica(region: string, overrides: Partial<RegionHealth> = {}): RegionH
 const primaryDown: RegionHealth = { ...replica(PRIMARY), verdict: 'unhealthy', databaseRole: 'unknown' };
 
 describe('assessGroup', () => {
+  it('says the primary is failing now only while a quorum of fresh observers sees it fail, whatever its verdict', () => {
+    // Prepare: the same unhealthy verdict, with two observers failing it now, one, and none (the data plane passes
+    // again and only its database cannot be confirmed).
+    const withFailing = (failingObservers: string[]) => ({ [PRIMARY]: { ...primaryDown, failingObservers }, [NEAR]: replica(NEAR), [FAR]: replica(FAR) });
+
+    // Act
+    const failingNow = [['a', 'b'], ['a'], []].map(
+      (observers) => assessGroup({ group, health: withFailing(observers), primaryRegion: PRIMARY, now: NOW, proposedFailoverId: 'fo-1' }).primaryFailingNow,
+    );
+
+    // Assess
+    expect(group.policy.observerQuorum).toBe(2);
+    expect(failingNow).toEqual([true, false, false]);
+  });
+
   it('never chooses a replica that replicates from another region than the primary, and says it is orphaned', () => {
     // Prepare: NEAR (the higher priority) still follows the old primary us-west-2 left behind by an earlier failover.
     const health = { [PRIMARY]: primaryDown, [NEAR]: replica(NEAR, { replicationSource: 'us-west-2' }), [FAR]: replica(FAR) };

@@ -373,6 +373,21 @@ describe('no eligible replica', () => {
     // Assess
     expect(snapshot.value).toEqual({ failingOver: 'reserving' });
   });
+
+  it('does not start the failover when a replica becomes eligible while the primary is unhealthy only by its old verdict (seed 2037486642)', () => {
+    // Prepare: blocked with no candidate; then the primary's data plane passes again, but its database cannot be
+    // confirmed (the provider API errs), so its verdict stays unhealthy with no observer seeing it fail now.
+    const g = group();
+    g.health(noCandidate);
+
+    // Act: a replica becomes eligible on the old verdict; later the primary fails again, in the same verdict.
+    const stale = g.health((at) => primaryDown(at, { primaryVerdictSince: INCIDENT, primaryFailingNow: false }));
+    const failing = g.health((at) => primaryDown(at, { primaryVerdictSince: INCIDENT, primaryFailingNow: true }));
+
+    // Assess
+    expect(stale.value).toBe('monitoring');
+    expect(failing.value).toEqual({ failingOver: 'reserving' });
+  });
 });
 
 describe('blocks that come from a step', () => {
