@@ -48,7 +48,7 @@ export interface ExecutorDeps extends StepPorts {
   /** Makes failover ids; random by default. */
   readonly newId?: () => string;
   readonly leaseTtlMs?: number;
-  /** Backoff while a step waits (promotion, DNS sync), in clock time. */
+  /** Backoff while a step waits (promotion, DNS sync), from one look's start to the next, in clock time. */
   readonly polling?: PollingPolicy;
   /**
    * Stop this long before the deadline so the last save lands inside the invocation, and end every effect this long
@@ -81,10 +81,11 @@ export interface GroupOutcome {
 }
 
 /**
- * How often a waiting step looks again (a promotion, DNS INSYNC, a drain) and how soon a failed step is retried. Every
- * second at most: a look that comes late adds its lateness to the RTO (at most `maxMs` after the provider finished),
- * and one DescribeDBInstances or GetChange a second per failing-over group is a small share of the account's API rate
- * (RDS: 12 requests/s sustained per region; Route 53: 10/s per account). The SDK waiters poll every 30 s by default.
+ * How often a waiting step looks again (a promotion, DNS INSYNC, a drain), start to start, and how soon a failed step
+ * is retried. Every second at most: a look that comes late adds its lateness to the RTO (at most `maxMs` after the
+ * provider finished), and one DescribeDBInstances or GetChange a second per failing-over group is a small share of
+ * the account's API rate (RDS: 12 requests/s sustained per region; Route 53: 10/s per account). The SDK waiters poll
+ * every 30 s by default.
  */
 const DEFAULT_POLLING: PollingPolicy = { initialMs: 500, maxMs: 1_000, factor: 1.5 };
 const MAX_REMEMBERED_COMMANDS = 100;
@@ -639,6 +640,7 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     }
     if (step !== lastStep) delay = polling.initialMs;
     lastStep = step;
+    const lookedAt = clock.now();
     const result = await performStep(deps, {
       group,
       step,
@@ -666,11 +668,14 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     session.apply({ type: 'TICK', at: clock.now() });
     await session.commit();
     if (currentStep(session.state) !== step) continue;
+    // Looks start `delay` apart, whatever the look itself took (its API round trip, a save): a look that finished
+    // waiting 1 s before the next one would poll every 1.25 s and notice the provider 0.125 s later on average.
     // Near the deadline, look once more just before it rather than leave the rest of the invocation unused: the next
     // invocation may be a whole schedule away.
-    const sleepMs = Math.min(delay, deadline - margin - clock.now() - 1);
-    if (sleepMs <= 0) break;
-    await clock.sleep(sleepMs);
+    const leftMs = deadline - margin - clock.now() - 1;
+    if (leftMs <= 0) break;
+    const sleepMs = Math.min(lookedAt + delay - clock.now(), leftMs);
+    if (sleepMs > 0) await clock.sleep(sleepMs);
     delay = Math.min(delay * polling.factor, polling.maxMs);
   }
   await session.commit();

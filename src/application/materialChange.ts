@@ -27,9 +27,49 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** True when the two values are equal as stored: same members, same values, any key order. */
+/**
+ * True when the two values are equal as stored: same members, same values, any key order; `undefined` members count
+ * as absent. The same answer as comparing their `canonicalJson`, without building two strings on every pass (the
+ * executor compares the whole record after every step; the stringify was the simulator's largest share of CPU).
+ *
+ * @example
+ * sameStored({ a: 1, b: undefined, c: [1, 2] }, { c: [1, 2], a: 1 }); // true
+ */
 export function sameStored(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  return storedEqual(a, b, false);
+}
+
+function storedEqual(rawA: unknown, rawB: unknown, inArray: boolean): boolean {
+  const a = asStored(rawA, inArray);
+  const b = asStored(rawB, inArray);
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((member, index) => storedEqual(member, b[index], true));
+  }
+  if (hasToJson(a) || hasToJson(b)) return canonicalJson(a) === canonicalJson(b);
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let members = 0;
+  for (const key of Object.keys(left)) {
+    if (asStored(left[key], false) === undefined) continue;
+    members += 1;
+    if (!Object.hasOwn(right, key) || !storedEqual(left[key], right[key], false)) return false;
+  }
+  for (const key of Object.keys(right)) if (asStored(right[key], false) !== undefined) members -= 1;
+  return members === 0;
+}
+
+/** A value as JSON writes it: a non-finite number is null; undefined, a function or a symbol is absent (null in an array). */
+function asStored(value: unknown, inArray: boolean): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return inArray ? null : undefined;
+  return value;
+}
+
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
 interface PersistedLike {

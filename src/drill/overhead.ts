@@ -3,11 +3,11 @@ import type { EpochMs, LoggedEvent } from '../domain/types.js';
 /**
  * A stretch of a failover's recovery window during which it waited on something other than the control plane:
  * the (simulated) provider finishing a promotion, a replica catching up after a read-only fence, DNS propagating a
- * change, a provider API refusing every call, or an operator deciding. `endedAt` undefined: still going when the
- * drill ended.
+ * change, a provider API refusing every call or throttling the control plane's calls, or an operator deciding.
+ * `endedAt` undefined: still going when the drill ended.
  */
 export interface OutsideWait {
-  readonly kind: 'promotion' | 'replication' | 'dns-sync' | 'aws-unavailable' | 'operator';
+  readonly kind: 'promotion' | 'replication' | 'dns-sync' | 'aws-unavailable' | 'aws-throttled' | 'operator';
   /** The replica a `replication` wait is about: only the failover's target counts. */
   readonly region?: string;
   readonly startedAt: EpochMs;

@@ -142,9 +142,12 @@ export interface DrillReport {
 /**
  * The control plane's share of a completed failover's RTO. `measured`: the RTO less the union of the world's own
  * waits inside the window: a promotion from the promote call the provider accepted to the instance being writable, the
- * target's catch-up from a read-only fence to its last write arriving (a drain), a DNS change from its submission to INSYNC, a provider API refusing every call from the first refusal to its return,
- * and an operator from the state that waits for one to the command being queued. Polling after the provider finished,
- * lease handovers, retry backoff, API round trips and the control plane's own CPU all count as overhead. `phases`
+ * target's catch-up from a read-only fence to its last write arriving (a drain), a DNS change from its submission to
+ * INSYNC, a provider API refusing every call from the first refusal to its return, a provider API throttling the calls
+ * from the first throttled call's start to the start of the next call it accepted (the refused round trips and the
+ * standard retry's backoff between them: the provider's rate limit at work), and an operator from the state that waits
+ * for one to the command being queued. Polling after the provider finished, lease handovers, retries after other
+ * failures, API round trips and the control plane's own CPU all count as overhead. `phases`
  * (no world facts, e.g. the postgres drill): the RTO less the promotion and DNS sync phases, polling delays included.
  */
 export interface OverheadBreakdown {
@@ -326,7 +329,7 @@ function overheadOf(steps: readonly ReportStep[], input: DrillReportInput): Over
   const to = steps.at(-1)?.endedAt ?? from;
   const waitedMs: Partial<Record<OutsideWait['kind'], number>> = {};
   const counted: OutsideWait[] = [];
-  for (const kind of ['promotion', 'replication', 'dns-sync', 'aws-unavailable', 'operator'] as const) {
+  for (const kind of ['promotion', 'replication', 'dns-sync', 'aws-unavailable', 'aws-throttled', 'operator'] as const) {
     const before = coveredMs(from, to, counted);
     counted.push(...waits.filter((wait) => wait.kind === kind));
     const added = coveredMs(from, to, counted) - before;

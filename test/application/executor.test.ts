@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileGroup } from '../../src/application/executor.js';
 import { StaleStateError } from '../../src/domain/errors.js';
+import type { Traffic } from '../../src/ports/Traffic.js';
 import { confirmDown, FAR_REPLICA, inMemoryWorld, PRIMARY, probeRound, REPLICA } from './harness.js';
 
 const MINUTE = 60_000;
@@ -138,6 +139,31 @@ describe('executor', () => {
     expect(outcome.failover?.timestamps.promotedAt).toBeLessThan(deadline - 1_000);
     expect(outcome.state).not.toBe('failingOver.awaitingPromotion');
     expect(deps.database.calls.promoteEffective).toBe(1);
+  });
+
+  it('starts each look at a waiting step one polling delay after the previous look started, however long its API call took', async () => {
+    // Prepare: GetChange answers in 400 ms; the change is INSYNC 10 s after it was made
+    const { deps, group, clock } = inMemoryWorld();
+    const looksAt: number[] = [];
+    const traffic = deps.traffic;
+    const slowTraffic: Traffic = {
+      currentRegion: (target) => traffic.currentRegion(target),
+      pointTo: (target, region, comment, effect) => traffic.pointTo(target, region, comment, effect),
+      changeStatus: async (changeId) => {
+        looksAt.push(clock.now());
+        await clock.sleep(400);
+        return traffic.changeStatus(changeId);
+      },
+    };
+    await confirmDown(deps, group, [PRIMARY]);
+
+    // Act
+    const outcome = await reconcileGroup({ ...deps, traffic: slowTraffic }, group, { owner: 'a', deadline: clock.now() + 2 * MINUTE });
+
+    // Assess: 1, 1.5, 2.25 and 3.375 s apart (the policy's delays), not those plus the 400 ms of each call
+    const gaps = looksAt.slice(1).map((at, index) => at - looksAt[index]!);
+    expect(outcome.state).toBe('failedOver');
+    expect(gaps.slice(0, 4)).toEqual([1_000, 1_500, 2_250, 3_375]);
   });
 
   it('lets an unplanned failover that passed the lag guard lose at most its lag (Aurora: AllowDataLoss), and records the window', async () => {

@@ -96,6 +96,40 @@ describe('the stored-value comparison', () => {
     expect(sameStored({ observers: ['a', 'b'] }, { observers: ['b', 'a'] })).toBe(false);
   });
 
+  it('answers as comparing the canonical JSON of the two values would, for any values and any key order', () => {
+    // Prepare: 3,000 seeded random pairs of values with undefined members, null, NaN, -0, nested arrays and objects
+    // drawn from few keys and leaves (so that over a hundred pairs are equal); each value is also compared with a copy whose
+    // keys are reversed at every level
+    let seed = 11;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const leaves = [undefined, null, Number.NaN, -0, 0, 1, 'a', '', true, false];
+    const draw = (depth: number): unknown => {
+      const kind = random();
+      if (depth === 0 || kind < 0.5) return leaves[Math.floor(random() * leaves.length)];
+      const size = Math.floor(random() * 3);
+      if (kind < 0.7) return Array.from({ length: size }, () => draw(depth - 1));
+      return Object.fromEntries(Array.from({ length: size }, () => [['x', 'y', 'z'][Math.floor(random() * 3)]!, draw(depth - 1)]));
+    };
+    const reordered = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(reordered);
+      if (value === null || typeof value !== 'object') return value;
+      return Object.fromEntries(Object.entries(value).reverse().map(([key, member]) => [key, reordered(member)]));
+    };
+    const pairs = Array.from({ length: 3_000 }, () => [draw(3), draw(3)] as const);
+
+    // Act
+    const disagreements = pairs.filter(
+      ([value, other]) =>
+        !sameStored(value, reordered(value)) ||
+        sameStored(value, other) !== (canonicalJson(value) === canonicalJson(other)) ||
+        sameStored(other, value) !== (canonicalJson(value) === canonicalJson(other)),
+    );
+
+    // Assess
+    expect(pairs.filter(([value, other]) => canonicalJson(value) === canonicalJson(other)).length).toBeGreaterThan(100);
+    expect(disagreements).toEqual([]);
+  });
+
   it('ignores the machine clock and the assessment details the machine never reads, and nothing else', () => {
     // Prepare
     const assessment = { at: 1, primaryRegion: PRIMARY, primaryVerdict: 'healthy', primaryVerdictSince: 5, candidate: { region: REPLICA, replicaLagSeconds: 2 }, ineligible: [], proposedFailoverId: 'fo-a' };

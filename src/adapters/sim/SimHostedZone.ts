@@ -41,6 +41,8 @@ export class SimHostedZone implements Traffic {
   private deniedCalls = 0;
   /** Stretches during which the Route 53 API refused record changes: from the first refusal to the API's return. */
   private readonly refusals: { startedAt: EpochMs; endedAt?: EpochMs }[] = [];
+  /** Stretches of throttled record changes: from the first throttled call's start to the start of the call accepted next. */
+  private readonly throttledStretches: { startedAt: EpochMs; endedAt?: EpochMs }[] = [];
 
   constructor(
     group: GroupConfig,
@@ -83,6 +85,15 @@ export class SimHostedZone implements Traffic {
     return this.refusals.map((refusal) => ({ ...refusal }));
   }
 
+  /**
+   * When Route 53 throttled this zone's record changes: from the start of the first call it refused with throttling to
+   * the start of the next call it accepted (open: none accepted yet). The refused round trips and the retry's backoff
+   * in between are the provider's rate limit at work; the accepted call's own round trip is not in it.
+   */
+  throttling(): readonly { readonly startedAt: EpochMs; readonly endedAt?: EpochMs }[] {
+    return this.throttledStretches.map((stretch) => ({ ...stretch }));
+  }
+
   /** The next `calls` pointTo calls fail with AccessDenied (a FatalStepError, as the Route 53 adapter maps it); 0 lifts it. */
   denyAccess(calls: number): void {
     this.deniedCalls = calls;
@@ -96,6 +107,7 @@ export class SimHostedZone implements Traffic {
 
   async pointTo(group: GroupConfig, region: RegionName, comment: string): Promise<PointToResult> {
     this.calls.pointTo += 1;
+    const calledAt = this.clock.now();
     await this.latency();
     const target = group.regions[region];
     if (target === undefined) {
@@ -110,8 +122,11 @@ export class SimHostedZone implements Traffic {
         { groupId: group.id, region, step: 'switchingTraffic' },
       );
     }
+    const stretch = this.throttledStretches.at(-1);
+    const throttling = stretch !== undefined && stretch.endedAt === undefined;
     if (this.throttled.remaining > 0) {
       this.throttled.remaining -= 1;
+      if (!throttling) this.throttledStretches.push({ startedAt: calledAt });
       const message =
         this.throttled.code === 'Throttling'
           ? 'Throttling: Rate exceeded'
@@ -122,6 +137,7 @@ export class SimHostedZone implements Traffic {
         step: 'switchingTraffic',
       });
     }
+    if (throttling) stretch.endedAt = calledAt;
     const value = valueOf(target.dnsTarget);
     if (value === this.value) return { changed: false };
     const submittedAt = this.clock.now();

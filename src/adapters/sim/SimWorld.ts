@@ -75,7 +75,7 @@ export interface SimFaultHandle {
 
 /** A stretch the world kept a failover waiting (`outsideWaits`); `endedAt` undefined: still going. */
 export interface SimOutsideWait {
-  readonly kind: 'promotion' | 'replication' | 'dns-sync' | 'aws-unavailable';
+  readonly kind: 'promotion' | 'replication' | 'dns-sync' | 'aws-unavailable' | 'aws-throttled';
   /** The replica a `replication` wait is about. */
   readonly region?: RegionName;
   readonly startedAt: EpochMs;
@@ -237,6 +237,7 @@ export class SimWorld {
       })),
       ...this.traffic.changes().map((change) => ({ kind: 'dns-sync' as const, startedAt: change.submittedAt, endedAt: change.inSyncAt })),
       ...this.traffic.unavailability().map((refusal) => ({ kind: 'aws-unavailable' as const, ...refusal })),
+      ...this.traffic.throttling().map((stretch) => ({ kind: 'aws-throttled' as const, ...stretch })),
     ];
   }
 

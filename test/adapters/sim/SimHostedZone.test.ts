@@ -77,6 +77,29 @@ describe('SimHostedZone', () => {
     expect(zone.calls.pointTo).toBe(3);
   });
 
+  it('tells the stretch it throttled record changes: from the first throttled call to the start of the next call it accepted', async () => {
+    // Prepare
+    const { clock, zone } = build();
+    zone.throttle(2);
+
+    // Act: throttled at 1 s and 2 s, accepted at 3.5 s
+    await clock.advance(1_000);
+    const before = zone.throttling();
+    await zone.pointTo(group, 'eu-central-1', 'failover').catch(() => undefined);
+    await clock.advance(1_000);
+    await zone.pointTo(group, 'eu-central-1', 'failover').catch(() => undefined);
+    const during = zone.throttling();
+    await clock.advance(1_500);
+    await zone.pointTo(group, 'eu-central-1', 'failover');
+    await clock.advance(1_000);
+    await zone.pointTo(group, 'eu-west-1', 'failback');
+
+    // Assess
+    expect(before).toEqual([]);
+    expect(during).toEqual([{ startedAt: 1_000 }]);
+    expect(zone.throttling()).toEqual([{ startedAt: 1_000, endedAt: 3_500 }]);
+  });
+
   it('refuses an unknown change id as fatal', async () => {
     // Prepare
     const { zone } = build();
