@@ -9,6 +9,7 @@ import { shardLeaseKey } from '../../src/domain/shards.js';
 import type { Database } from '../../src/ports/Database.js';
 import type { StateStore } from '../../src/ports/StateStore.js';
 import type { Traffic } from '../../src/ports/Traffic.js';
+import { TestClock } from '../doubles/TestClock.js';
 import { localClient } from '../support/dynamodbLocal.js';
 import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
 
@@ -125,9 +126,11 @@ describe('orchestrate shards on DynamoDB Local', { timeout: 90_000 }, () => {
     for (const group of config.groups) await probeRound(deps, group);
     const log: string[] = [];
     const touched = { east: new Set<string>(), west: new Set<string>() };
+    // Each invocation has its own clock, as two Lambdas do: on one shared test clock every sleep of one moves the
+    // other's time on, and how many passes each gets before its deadline would depend on the machine's load.
     const run = (shard: 'east' | 'west') =>
       orchestrateShard(
-        { ...deps, stateStore: watchedStateStore(deps.stateStore, shard, log, touched[shard]) },
+        { ...deps, clock: new TestClock(clock.now()), stateStore: watchedStateStore(deps.stateStore, shard, log, touched[shard]) },
         { shard, owner: `${shard}-invocation`, deadline: clock.now() + 12_000, intervalMs: 5_000, minPassMs: 1_000 },
       );
 
