@@ -183,7 +183,12 @@ function adaptersLeftOut(adapters) {
  * @example
  * await build({ ...(await lambdaBuildOptions({ adapters: await adaptersUsedBy('config/example.yaml') })), entryPoints: ['./handlers/probe.ts'], outfile });
  */
-export async function lambdaBuildOptions({ minify = true, adapters = ALL_ADAPTERS } = {}) {
+export async function lambdaBuildOptions({ minify = true, adapters = ALL_ADAPTERS, ...unknown } = {}) {
+  // A misspelt option or family (or the former `postgres: false`) would otherwise bundle every adapter, silently.
+  const unknownNames = [...Object.keys(unknown), ...Object.keys(adapters).filter((family) => !(family in OPTIONAL_ADAPTERS)).map((family) => `adapters.${family}`)];
+  if (unknownNames.length > 0) {
+    throw new Error(`lambdaBuildOptions: unknown ${unknownNames.join(', ')}; the options are minify and adapters: { ${Object.keys(OPTIONAL_ADAPTERS).join(', ')} }`);
+  }
   return {
     absWorkingDir: root,
     bundle: true,
@@ -216,9 +221,9 @@ export async function lambdaBuildOptions({ minify = true, adapters = ALL_ADAPTER
  * @example
  * const { code, metafile } = await bundleHandler('probe', { adapters: { postgres: false, auroraGlobal: false, arcRoutingControl: false } });
  */
-export async function bundleHandler(name, { minify = true, adapters = ALL_ADAPTERS } = {}) {
+export async function bundleHandler(name, options = {}) {
   const result = await build({
-    ...(await lambdaBuildOptions({ minify, adapters })),
+    ...(await lambdaBuildOptions(options)),
     entryPoints: [`./handlers/${name}.ts`],
     outfile: join(artifactDirectory, name, 'index.mjs'),
   });

@@ -147,6 +147,16 @@ describe('an artifact whose configuration has no Aurora global database and no A
     expect(bundles.get('orchestrate')!.packages.has('@aws-sdk/client-route53-recovery-cluster')).toBe(true);
   });
 
+  it('is refused when an option or an adapter family is unknown, rather than built with every adapter', async () => {
+    // Act
+    const misspelt = lambdaBuildOptions({ adapters: { ...NO_OPTIONAL_ADAPTERS, aurora: false } as never });
+    const former = bundleHandler('probe', { postgres: false } as never);
+
+    // Assess
+    await expect(misspelt).rejects.toThrow('lambdaBuildOptions: unknown adapters.aurora; the options are minify and adapters: { postgres, auroraGlobal, arcRoutingControl }');
+    await expect(former).rejects.toThrow('lambdaBuildOptions: unknown postgres;');
+  });
+
   it('asks Node at run time for its built-in modules only', () => {
     // Assess
     for (const name of HANDLERS) {
