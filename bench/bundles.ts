@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
-import { bundleHandler, usesPostgres } from '../scripts/package.mjs';
+import { adaptersUsedBy, ALL_ADAPTERS, bundleHandler, type OptionalAdapters } from '../scripts/package.mjs';
 
 export const HANDLERS = ['probe', 'orchestrate', 'operator'] as const;
 export const BUNDLE_GOAL_BYTES = 400_000;
@@ -52,18 +52,18 @@ function freshNode(bundlePath: string | undefined): Sample {
 
 /**
  * Builds and measures each handler's bundle; `runs` fresh processes per handler, each paired with an empty one.
- * `postgres`: whether the artifact carries the PostgreSQL adapters (by default: as `MEASURED_CONFIG` needs).
+ * `adapters`: the optional adapter families the artifact carries (by default: those `MEASURED_CONFIG` uses).
  *
  * @example
  * const [probe] = await measureBundles(['probe'], 9); // probe.bytes, probe.importCpuMs
  */
-export async function measureBundles(handlers: readonly string[] = HANDLERS, runs = 9, postgres?: boolean): Promise<BundleFigure[]> {
-  const withPostgres = postgres ?? (await usesPostgres(MEASURED_CONFIG));
+export async function measureBundles(handlers: readonly string[] = HANDLERS, runs = 9, adapters?: OptionalAdapters): Promise<BundleFigure[]> {
+  const kept = adapters ?? (await adaptersUsedBy(MEASURED_CONFIG));
   const directory = await mkdtemp(join(tmpdir(), 'bundles-'));
   try {
     const figures: BundleFigure[] = [];
     for (const handler of handlers) {
-      const { code, metafile } = await bundleHandler(handler, { postgres: withPostgres });
+      const { code, metafile } = await bundleHandler(handler, { adapters: kept });
       const bundlePath = join(directory, `${handler}.mjs`);
       await writeFile(bundlePath, code);
       const loaded: Sample[] = [];
@@ -116,10 +116,13 @@ const kb = (bytes: number) => `${(bytes / 1_000).toFixed(0)} KB`;
  * await bundleBench(); // bundle probe: 436 KB (goal ≤ 400 KB) ...
  */
 export async function bundleBench(runs = 9): Promise<void> {
-  const withPostgres = await Promise.all(HANDLERS.map(async (handler) => (await bundleHandler(handler, { postgres: true })).code.byteLength));
+  const asPackaged = await adaptersUsedBy(MEASURED_CONFIG);
+  const sizes = async (adapters: OptionalAdapters) =>
+    (await Promise.all(HANDLERS.map(async (handler) => `${handler} ${kb((await bundleHandler(handler, { adapters })).code.byteLength)}`))).join(', ');
+  const left = Object.entries(asPackaged).filter(([, used]) => !used).map(([family]) => family);
   console.log(
-    `bundles as ${MEASURED_CONFIG} packages them (no postgres group: the PostgreSQL adapters and pg left out; ` +
-      `with them: ${HANDLERS.map((handler, index) => `${handler} ${kb(withPostgres[index]!)}`).join(', ')})`,
+    `bundles as ${MEASURED_CONFIG} packages them (adapters it does not use left out: ${left.join(', ') || 'none'}; ` +
+      `with a postgres group: ${await sizes({ ...asPackaged, postgres: true })}; with every adapter: ${await sizes(ALL_ADAPTERS)})`,
   );
   for (const figure of await measureBundles(HANDLERS, runs)) {
     const sizeOk = figure.bytes <= BUNDLE_GOAL_BYTES ? 'ok' : 'OVER';

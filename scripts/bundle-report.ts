@@ -1,11 +1,13 @@
 // Bundle size, cold import and contents of each Lambda handler, as deployed (esbuild, minified, ESM, platform node).
 //
-//   npx tsx scripts/bundle-report.ts [--runs 9] [--top 12] [--postgres] [probe orchestrate operator]
+//   npx tsx scripts/bundle-report.ts [--runs 9] [--top 12] [--postgres | --all-adapters] [probe orchestrate operator]
 //
-// As config/example.yaml packages them (no postgres group: the PostgreSQL adapters left out); --postgres: with them.
+// As config/example.yaml packages them (the adapters it does not use left out: PostgreSQL, Aurora, ARC); --postgres:
+// with the PostgreSQL adapters as well; --all-adapters: with every optional adapter (any configuration).
 //
 // Cold import CPU: a fresh `node` that imports the bundle, minus an empty `node` started in the same run (medians;
 // bench/bundles.ts). Contents: esbuild's metafile, the bytes each package (or project folder) put into the bundle.
+import { adaptersUsedBy, ALL_ADAPTERS } from './package.mjs';
 import { BUNDLE_GOAL_BYTES, contents, HANDLERS, IMPORT_CPU_GOAL_MS, MEASURED_CONFIG, measureBundles } from '../bench/bundles.js';
 
 function flag(args: readonly string[], name: string, fallback: number): number {
@@ -18,11 +20,13 @@ function flag(args: readonly string[], name: string, fallback: number): number {
 async function main(args: readonly string[]): Promise<void> {
   const runs = flag(args, '--runs', 9);
   const top = flag(args, '--top', 12);
-  const postgres = args.includes('--postgres') ? true : undefined;
+  const asPackaged = await adaptersUsedBy(MEASURED_CONFIG);
+  const variant = args.includes('--all-adapters') ? 'with every optional adapter' : args.includes('--postgres') ? 'with the PostgreSQL adapters' : undefined;
+  const adapters = args.includes('--all-adapters') ? ALL_ADAPTERS : args.includes('--postgres') ? { ...asPackaged, postgres: true } : asPackaged;
   const named = args.filter((arg, index) => !arg.startsWith('--') && !['--runs', '--top'].includes(args[index - 1] ?? ''));
-  const figures = await measureBundles(named.length > 0 ? named : HANDLERS, runs, postgres);
+  const figures = await measureBundles(named.length > 0 ? named : HANDLERS, runs, adapters);
   console.log(
-    `node ${process.version}, ${runs} cold imports per handler (medians), ${postgres ? 'with the PostgreSQL adapters' : `as ${MEASURED_CONFIG} packages them`}; ` +
+    `node ${process.version}, ${runs} cold imports per handler (medians), ${variant ?? `as ${MEASURED_CONFIG} packages them`}; ` +
       `goals: ≤ ${BUNDLE_GOAL_BYTES} bytes, ≤ ${IMPORT_CPU_GOAL_MS} ms CPU\n`,
   );
   console.log('| handler | bundle (bytes) | gzip (bytes) | import CPU over empty node (ms) | import wall (ms) |');

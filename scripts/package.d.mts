@@ -5,12 +5,22 @@ export declare const artifactDirectory: string;
 export declare const BUNDLED_CONFIG: string;
 export declare const EXCLUDED_FROM_BUNDLES: readonly string[];
 export declare function packagedConfig(configPath: string): Promise<string>;
+/** Which optional adapter families an artifact's configuration uses; a family that is false is left out. */
+export interface OptionalAdapters {
+  /** A `postgres` database or an HAProxy switch: the PostgreSQL adapters and pg. */
+  readonly postgres: boolean;
+  /** An `aurora-global` database: the Aurora Global Database adapter. */
+  readonly auroraGlobal: boolean;
+  /** A group with `dns.switch: arc-routing-control`: the ARC adapter and its SDK client. */
+  readonly arcRoutingControl: boolean;
+}
+export declare const ALL_ADAPTERS: OptionalAdapters;
 export interface LambdaBundleOptions {
   readonly minify?: boolean;
-  /** Whether the artifact's configuration uses the PostgreSQL adapters; false leaves them (and pg) out. Default true. */
-  readonly postgres?: boolean;
+  /** The optional adapter families to keep; default `ALL_ADAPTERS`. */
+  readonly adapters?: OptionalAdapters;
 }
 export declare function lambdaBuildOptions(options?: LambdaBundleOptions): Promise<BuildOptions & { metafile: true; write: false }>;
 export declare function bundleHandler(name: string, options?: LambdaBundleOptions): Promise<{ code: Uint8Array; metafile: Metafile }>;
-export declare function usesPostgres(configPath: string): Promise<boolean>;
+export declare function adaptersUsedBy(configPath: string): Promise<OptionalAdapters>;
 export declare function buildArtifacts(options: { functions: readonly string[]; configPath: string }): Promise<string[]>;

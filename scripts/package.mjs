@@ -8,8 +8,10 @@
 // runtime) so the deployed SDK version is the one the tests ran against (package.json pins it), and esbuild drops the
 // clients a handler does not use (the @aws-sdk packages declare `sideEffects: false`). What a cold start would not
 // use stays out: the YAML parser and the schema library (the configuration is checked here, at package time, and
-// shipped as JSON), and the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
-// `fromEnv()`, see src/composition/lambda.ts; the chain is replaced by a stub that says so if anything still reaches it).
+// shipped as JSON), the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
+// `fromEnv()` of @aws-sdk/credential-provider-env, imported statically: see src/composition/lambda.ts; the chain is
+// replaced by a stub that says so if anything still reaches it), and the adapters the packaged configuration does not
+// use (`OPTIONAL_ADAPTERS`: PostgreSQL, Aurora Global Database, ARC routing controls).
 import { build } from 'esbuild';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -138,26 +140,55 @@ export const eventStreamSerdeProvider = leftOut;`,
 };
 
 /**
- * The PostgreSQL adapters (and `pg`, ~100 KB), for an artifact whose packaged configuration has no postgres database
- * and no HAProxy switch: the composition root's imports resolve to src/adapters/postgres/unavailable.ts instead.
+ * The optional adapter families: each is left out of an artifact whose packaged configuration does not use it (see
+ * `adaptersUsedBy`), the importing module's import resolved to a stand-in that refuses every call instead. The
+ * composition routes a group to an adapter only when the group's configuration names it, and the configuration and
+ * the code ship in the same zip, so they cannot disagree.
+ *
+ * - `postgres`: a `postgres` database or an HAProxy switch; the PostgreSQL adapters and `pg` (~100 KB).
+ * - `auroraGlobal`: an `aurora-global` database; the Aurora Global Database adapter and the RDS operations only it calls.
+ * - `arcRoutingControl`: a group with `dns.switch: arc-routing-control`; the ARC adapter, its DNS check and SDK client.
  */
-const postgresLeftOut = {
-  name: 'postgres-left-out',
-  setup(build) {
-    build.onResolve({ filter: /^\.\.\/adapters\/postgres\/(PostgresDatabase|HaproxyTraffic)\.js$/ }, ({ importer }) =>
-      importer === join(root, 'src', 'composition', 'lambda.ts') ? { path: join(root, 'src', 'adapters', 'postgres', 'unavailable.ts') } : undefined,
-    );
-  },
+const OPTIONAL_ADAPTERS = {
+  postgres: [
+    { importer: 'src/composition/lambda.ts', specifier: /^\.\.\/adapters\/postgres\/(PostgresDatabase|HaproxyTraffic)\.js$/, standIn: 'src/adapters/postgres/unavailable.ts' },
+  ],
+  auroraGlobal: [
+    { importer: 'src/adapters/aws/database.ts', specifier: /^\.\/aurora\/AuroraGlobalDatabase\.js$/, standIn: 'src/adapters/aws/aurora/unavailable.ts' },
+  ],
+  arcRoutingControl: [
+    { importer: 'src/composition/lambda.ts', specifier: /^\.\/arcTraffic\.js$/, standIn: 'src/composition/arcTrafficUnavailable.ts' },
+  ],
 };
 
+/** Every optional adapter family in: what an artifact holds when nothing is known about its configuration. */
+export const ALL_ADAPTERS = Object.freeze(Object.fromEntries(Object.keys(OPTIONAL_ADAPTERS).map((family) => [family, true])));
+
+function adaptersLeftOut(adapters) {
+  const leftOut = Object.entries(OPTIONAL_ADAPTERS).flatMap(([family, swaps]) => (adapters[family] === false ? swaps : []));
+  return {
+    name: 'adapters-left-out',
+    setup(build) {
+      for (const { importer, specifier, standIn } of leftOut) {
+        build.onResolve({ filter: specifier }, (args) => (args.importer === join(root, importer) ? { path: join(root, standIn) } : undefined));
+      }
+    },
+  };
+}
+
 /**
- * The esbuild options of a Lambda bundle (Node 22 on Lambda, ESM, minified) for the given entry points. `postgres`:
- * whether the artifact's configuration uses the PostgreSQL adapters (src/config/groups.ts `usesPostgresAdapters`).
+ * The esbuild options of a Lambda bundle (Node 22 on Lambda, ESM, minified) for the given entry points. `adapters`:
+ * which optional adapter families the artifact's configuration uses (`adaptersUsedBy`); by default all of them.
  *
  * @example
- * await build({ ...(await lambdaBuildOptions({ postgres: false })), entryPoints: ['./handlers/probe.ts'], outfile });
+ * await build({ ...(await lambdaBuildOptions({ adapters: await adaptersUsedBy('config/example.yaml') })), entryPoints: ['./handlers/probe.ts'], outfile });
  */
-export async function lambdaBuildOptions({ minify = true, postgres = true } = {}) {
+export async function lambdaBuildOptions({ minify = true, adapters = ALL_ADAPTERS, ...unknown } = {}) {
+  // A misspelt option or family (or the former `postgres: false`) would otherwise bundle every adapter, silently.
+  const unknownNames = [...Object.keys(unknown), ...Object.keys(adapters).filter((family) => !(family in OPTIONAL_ADAPTERS)).map((family) => `adapters.${family}`)];
+  if (unknownNames.length > 0) {
+    throw new Error(`lambdaBuildOptions: unknown ${unknownNames.join(', ')}; the options are minify and adapters: { ${Object.keys(OPTIONAL_ADAPTERS).join(', ')} }`);
+  }
   return {
     absWorkingDir: root,
     bundle: true,
@@ -175,7 +206,7 @@ export async function lambdaBuildOptions({ minify = true, postgres = true } = {}
       clientVersionOnly,
       sdkSchemasTreeShakable(await wordsOfProjectSource()),
       eventStreamsLeftOut,
-      ...(postgres ? [] : [postgresLeftOut]),
+      adaptersLeftOut(adapters),
     ],
     // Some bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
@@ -183,16 +214,16 @@ export async function lambdaBuildOptions({ minify = true, postgres = true } = {}
 }
 
 /**
- * Bundles handlers/<name>.ts for Node 22 on Lambda (ESM, minified) without writing it to disk. `postgres: false`
- * leaves the PostgreSQL adapters out (an artifact whose configuration does not use them).
+ * Bundles handlers/<name>.ts for Node 22 on Lambda (ESM, minified) without writing it to disk. `adapters`: the optional
+ * adapter families to keep (`adaptersUsedBy` of the artifact's configuration); by default all of them.
  * Returns the bundle text and esbuild's metafile (which inputs went in: the bundle report and the tests use it).
  *
  * @example
- * const { code, metafile } = await bundleHandler('probe', { postgres: false });
+ * const { code, metafile } = await bundleHandler('probe', { adapters: { postgres: false, auroraGlobal: false, arcRoutingControl: false } });
  */
-export async function bundleHandler(name, { minify = true, postgres = true } = {}) {
+export async function bundleHandler(name, options = {}) {
   const result = await build({
-    ...(await lambdaBuildOptions({ minify, postgres })),
+    ...(await lambdaBuildOptions(options)),
     entryPoints: [`./handlers/${name}.ts`],
     outfile: join(artifactDirectory, name, 'index.mjs'),
   });
@@ -202,18 +233,24 @@ export async function bundleHandler(name, { minify = true, postgres = true } = {
 }
 
 /**
- * Whether the configuration at `configPath` uses the PostgreSQL adapters (validated first, like `packagedConfig`).
+ * Which optional adapter families the configuration at `configPath` uses (validated first, like `packagedConfig`):
+ * src/config/groups.ts says, for each, when a group needs it.
  *
  * @example
- * await usesPostgres('config/example.yaml'); // false
+ * await adaptersUsedBy('config/example.yaml'); // { postgres: false, auroraGlobal: false, arcRoutingControl: false }
  */
-export async function usesPostgres(configPath) {
+export async function adaptersUsedBy(configPath) {
   const { tsImport } = await import('tsx/esm/api');
-  const [{ loadConfig }, { usesPostgresAdapters }] = await Promise.all([
+  const [{ loadConfig }, groups] = await Promise.all([
     tsImport('../src/config/load.ts', import.meta.url),
     tsImport('../src/config/groups.ts', import.meta.url),
   ]);
-  return usesPostgresAdapters(await loadConfig(resolve(root, configPath)));
+  const config = await loadConfig(resolve(root, configPath));
+  return {
+    postgres: groups.usesPostgresAdapters(config),
+    auroraGlobal: groups.usesAuroraGlobalAdapter(config),
+    arcRoutingControl: groups.usesArcRoutingControlAdapter(config),
+  };
 }
 
 /**
@@ -240,11 +277,11 @@ export async function packagedConfig(configPath) {
  * await buildArtifacts({ functions: ['probe'], configPath: 'config/example.yaml' });
  */
 export async function buildArtifacts({ functions, configPath }) {
-  const [config, postgres] = await Promise.all([packagedConfig(configPath), usesPostgres(configPath)]);
+  const [config, adapters] = await Promise.all([packagedConfig(configPath), adaptersUsedBy(configPath)]);
   await mkdir(join(root, artifactDirectory), { recursive: true });
   const artifacts = [];
   for (const name of functions) {
-    const { code, metafile } = await bundleHandler(name, { postgres });
+    const { code, metafile } = await bundleHandler(name, { adapters });
     const zipPath = join(root, artifactDirectory, `${name}.zip`);
     await writeFile(
       zipPath,

@@ -3,17 +3,15 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { fromEnv } from '@aws-sdk/credential-providers';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { clientConfig, type AwsClientConfig } from '../adapters/aws/clientConfig.js';
 import { AwsDatabase } from '../adapters/aws/database.js';
 import { createDynamoDbStores, DynamoDbDrillReportStore } from '../adapters/aws/dynamodb/index.js';
-import { ArcRoutingControlTraffic, isRoutingControlChange } from '../adapters/aws/arc/ArcRoutingControlTraffic.js';
+import { isRoutingControlChange } from '../adapters/aws/arc/changeIds.js';
 import { Route53Traffic } from '../adapters/aws/route53/Route53Traffic.js';
 import { SnsNotifier } from '../adapters/aws/sns/SnsNotifier.js';
 import { systemClock } from '../adapters/clock/systemClock.js';
-import { AuthoritativeAnswers } from '../adapters/dns/AuthoritativeAnswers.js';
 import { TrafficBySwitch } from '../adapters/dns/TrafficBySwitch.js';
 import { HttpProber } from '../adapters/http/HttpProber.js';
 import { HAPROXY_CHANGE_PREFIX, HaproxyTraffic } from '../adapters/postgres/HaproxyTraffic.js';
@@ -32,6 +30,7 @@ import type { FencingMode, RegionName } from '../domain/types.js';
 import type { Database, PromoteOptions } from '../ports/Database.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { Traffic } from '../ports/Traffic.js';
+import { arcRoutingControlTraffic } from './arcTraffic.js';
 import { executorDeps, probeDeps, storesOn } from './controlPlane.js';
 
 /**
@@ -177,25 +176,11 @@ function dynamoDbClient(settings: DeployedSettings): DynamoDBClient {
 }
 
 /**
- * Each group's traffic switch (`dns.switch`): the Route 53 record flip, or ARC routing controls through the
- * cluster's regional endpoints (one client per endpoint, signed for the endpoint's region).
+ * Each group's traffic switch (`dns.switch`): the Route 53 record flip, or ARC routing controls (arcTraffic.ts).
  */
 function trafficFor(config: ControlPlaneConfig, clients: ClientConfigFor): TrafficBySwitch {
-  const arcClients = new Map<string, Route53RecoveryClusterClient>();
-  const arc = new ArcRoutingControlTraffic({
-    client: ({ region: endpointRegion, endpoint }) => {
-      let client = arcClients.get(endpoint);
-      if (client === undefined) {
-        client = new Route53RecoveryClusterClient({ ...clients(endpointRegion), endpoint });
-        arcClients.set(endpoint, client);
-      }
-      return client;
-    },
-    dns: new AuthoritativeAnswers(),
-    groups: (groupId) => config.groups.find((group) => group.id === groupId),
-  });
   return new TrafficBySwitch(
-    { record: new Route53Traffic((apiRegion) => new Route53Client(clients(apiRegion))), 'arc-routing-control': arc },
+    { record: new Route53Traffic((apiRegion) => new Route53Client(clients(apiRegion))), 'arc-routing-control': arcRoutingControlTraffic(config, clients) },
     isRoutingControlChange,
   );
 }

@@ -37,3 +37,25 @@ export function usesPostgresAdapters(config: Pick<ControlPlaneConfig, 'groups'>)
     (group) => group.trafficSwitch?.kind === 'haproxy' || Object.values(group.regions).some((region) => region.database.kind === 'postgres'),
   );
 }
+
+/**
+ * True when some region of some group is an Aurora global database: a Lambda artifact packaged with a configuration
+ * where this is false leaves the Aurora adapter out (scripts/package.mjs).
+ *
+ * @example
+ * usesAuroraGlobalAdapter(config); // false for config/example.yaml (RDS instances)
+ */
+export function usesAuroraGlobalAdapter(config: Pick<ControlPlaneConfig, 'groups'>): boolean {
+  return config.groups.some((group) => Object.values(group.regions).some((region) => region.database.kind === 'aurora-global'));
+}
+
+/**
+ * True when some group switches traffic with ARC routing controls (`dns.switch: arc-routing-control`): a Lambda
+ * artifact packaged with a configuration where this is false leaves the ARC adapter and its SDK client out.
+ *
+ * @example
+ * usesArcRoutingControlAdapter(config); // false for config/example.yaml (a Route 53 record)
+ */
+export function usesArcRoutingControlAdapter(config: Pick<ControlPlaneConfig, 'groups'>): boolean {
+  return config.groups.some((group) => group.dns.switch === 'arc-routing-control');
+}

@@ -8,9 +8,24 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleHandler, EXCLUDED_FROM_BUNDLES, lambdaBuildOptions, usesPostgres } from '../../scripts/package.mjs';
+import { isBuiltin } from 'node:module';
+import { adaptersUsedBy, ALL_ADAPTERS, bundleHandler, EXCLUDED_FROM_BUNDLES, lambdaBuildOptions } from '../../scripts/package.mjs';
 
 const HANDLERS = ['probe', 'orchestrate', 'operator'] as const;
+
+const NO_OPTIONAL_ADAPTERS = { postgres: false, auroraGlobal: false, arcRoutingControl: false } as const;
+
+/** The project files that put bytes into a bundle. */
+function projectFilesIn(metafile: Metafile): string[] {
+  return Object.values(metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 && !input.includes('node_modules/') ? [input] : [])),
+  );
+}
+
+/** What a bundle asks Node for when it runs: its imports, require() calls and dynamic imports that esbuild left out. */
+function externalsOf(metafile: Metafile): string[] {
+  return [...new Set(Object.values(metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path)))].sort();
+}
 
 /** The packages that put bytes into a bundle. */
 function packagesIn(metafile: Metafile): Set<string> {
@@ -69,7 +84,7 @@ describe('an artifact whose configuration has no postgres database and no HAProx
     const withPostgres = bundles.get('orchestrate')!.packages;
 
     // Act
-    const { code, metafile } = await bundleHandler('orchestrate', { postgres: false });
+    const { code, metafile } = await bundleHandler('orchestrate', { adapters: { ...ALL_ADAPTERS, postgres: false } });
     const path = join(directory, 'orchestrate-without-postgres.mjs');
     await writeFile(path, code);
     const started = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path).href)}); console.log(typeof m.handler);`], {
@@ -89,10 +104,66 @@ describe('an artifact whose configuration has no postgres database and no HAProx
 
   it('is how config/example.yaml is packaged', async () => {
     // Act
-    const example = await usesPostgres('config/example.yaml');
+    const example = await adaptersUsedBy('config/example.yaml');
 
     // Assess
-    expect(example).toBe(false);
+    expect(example).toEqual(NO_OPTIONAL_ADAPTERS);
+  });
+});
+
+describe('an artifact whose configuration has no Aurora global database and no ARC routing-control switch', () => {
+  const built = new Map<string, { path: string; metafile: Metafile }>();
+
+  beforeAll(async () => {
+    for (const name of HANDLERS) {
+      const { code, metafile } = await bundleHandler(name, { adapters: NO_OPTIONAL_ADAPTERS });
+      const path = join(directory, `${name}-no-optional-adapters.mjs`);
+      await writeFile(path, code);
+      built.set(name, { path, metafile });
+    }
+  }, 60_000);
+
+  it('leaves the Aurora adapter, the ARC adapter, its DNS check and its SDK client out, and every handler still starts', () => {
+    // Act
+    const started = HANDLERS.map((name) =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(built.get(name)!.path).href)}); console.log(typeof m.handler);`], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      }).trim(),
+    );
+
+    // Assess
+    expect(started).toEqual(['function', 'function', 'function']);
+    for (const name of HANDLERS) {
+      const { metafile } = built.get(name)!;
+      const files = projectFilesIn(metafile);
+      expect(files.filter((file) => /src\/adapters\/aws\/(aurora|arc)\/|src\/adapters\/dns\/AuthoritativeAnswers|src\/composition\/arcTraffic\.ts/.test(file)).sort(), name).toEqual(
+        name === 'probe' ? ['src/adapters/aws/aurora/unavailable.ts'] : ['src/adapters/aws/arc/changeIds.ts', 'src/adapters/aws/aurora/unavailable.ts'],
+      );
+      expect(packagesIn(metafile).has('@aws-sdk/client-route53-recovery-cluster'), name).toBe(false);
+    }
+    expect(projectFilesIn(built.get('orchestrate')!.metafile)).toContain('src/composition/arcTrafficUnavailable.ts');
+    expect(packagesIn(built.get('orchestrate')!.metafile).has('@aws-sdk/client-route-53')).toBe(true);
+    expect(bundles.get('orchestrate')!.packages.has('@aws-sdk/client-route53-recovery-cluster')).toBe(true);
+  });
+
+  it('is refused when an option or an adapter family is unknown, rather than built with every adapter', async () => {
+    // Act
+    const misspelt = lambdaBuildOptions({ adapters: { ...NO_OPTIONAL_ADAPTERS, aurora: false } as never });
+    const former = bundleHandler('probe', { postgres: false } as never);
+
+    // Assess
+    await expect(misspelt).rejects.toThrow('lambdaBuildOptions: unknown adapters.aurora; the options are minify and adapters: { postgres, auroraGlobal, arcRoutingControl }');
+    await expect(former).rejects.toThrow('lambdaBuildOptions: unknown postgres;');
+  });
+
+  it('asks Node at run time for its built-in modules only', () => {
+    // Assess
+    for (const name of HANDLERS) {
+      const externals = externalsOf(built.get(name)!.metafile);
+      expect(externals.filter((path) => !isBuiltin(path)), name).toEqual([]);
+      expect(externals, name).toEqual(expect.arrayContaining(['node:crypto', 'node:https']));
+    }
   });
 });
 
@@ -115,7 +186,7 @@ describe('an SDK client in a bundle, its unnamed errors left unregistered', () =
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const errors = fileURLToPath(new URL('../../src/adapters/aws/errors.ts', import.meta.url));
-    const options = await lambdaBuildOptions({ postgres: false });
+    const options = await lambdaBuildOptions({ adapters: NO_OPTIONAL_ADAPTERS });
     const result = await build({
       ...options,
       stdin: {

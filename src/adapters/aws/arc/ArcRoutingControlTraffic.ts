@@ -8,6 +8,9 @@ import { FatalStepError, RetryableStepError } from '../../../domain/errors.js';
 import type { RegionName } from '../../../domain/types.js';
 import type { ChangeStatus, PointToResult, Traffic } from '../../../ports/Traffic.js';
 import { throwMapped } from '../errors.js';
+import { ARC_CHANGE_PREFIX, isRoutingControlChange } from './changeIds.js';
+
+export { isRoutingControlChange };
 
 /** Asks the zone's authoritative name servers which region's target they answer (see `AuthoritativeAnswers`). */
 export interface DnsAnswers {
@@ -21,8 +24,6 @@ export interface ClusterEndpoint {
 
 /** Errors that another endpoint would answer the same way: stop rotating and report. */
 const FINAL_ERRORS = new Set(['AccessDeniedException', 'ResourceNotFoundException', 'ValidationException', 'ConflictException']);
-
-const CHANGE_PREFIX = 'arc:';
 
 type ArcGroup = GroupConfig & { dns: { arc: NonNullable<GroupConfig['dns']['arc']> } };
 
@@ -92,7 +93,7 @@ export class ArcRoutingControlTraffic implements Traffic {
         }),
       ),
     );
-    return { changed: true, changeId: `${CHANGE_PREFIX}${group.id}:${region}` };
+    return { changed: true, changeId: `${ARC_CHANGE_PREFIX}${group.id}:${region}` };
   }
 
   /**
@@ -102,9 +103,9 @@ export class ArcRoutingControlTraffic implements Traffic {
    * await traffic.changeStatus('arc:orders:us-east-1'); // 'PENDING', then 'INSYNC'
    */
   async changeStatus(changeId: string): Promise<ChangeStatus> {
-    const [groupId, region] = changeId.slice(CHANGE_PREFIX.length).split(':');
+    const [groupId, region] = changeId.slice(ARC_CHANGE_PREFIX.length).split(':');
     const group = groupId === undefined ? undefined : this.#groups(groupId);
-    if (!changeId.startsWith(CHANGE_PREFIX) || group === undefined || region === undefined) {
+    if (!changeId.startsWith(ARC_CHANGE_PREFIX) || group === undefined || region === undefined) {
       throw new FatalStepError(`${changeId} is not a routing control switch of a configured group`);
     }
     return (await this.#dns.regionAnswered(group)) === region ? 'INSYNC' : 'PENDING';
@@ -176,9 +177,4 @@ function arcOf(group: GroupConfig): ArcGroup {
     throw new FatalStepError(`group ${group.id}: dns.switch is ${group.dns.switch}, not arc-routing-control`, { groupId: group.id });
   }
   return group as ArcGroup;
-}
-
-/** True for the change ids this adapter hands out. */
-export function isRoutingControlChange(changeId: string): boolean {
-  return changeId.startsWith(CHANGE_PREFIX);
 }
