@@ -7,6 +7,7 @@ import type { FencingMode } from '../../src/domain/types.js';
 import type { FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
 import type { EffectOptions } from '../../src/ports/EffectOptions.js';
 import { localClient } from '../support/dynamodbLocal.js';
+import { effectActors, overlappingEffects, watchedEffects } from '../support/effectLog.js';
 import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
 
 const MINUTE = 60_000;
@@ -39,22 +40,6 @@ async function worldOnDynamoDb(config = drillConfig()) {
   return { ...world, deps };
 }
 
-/** Lines of `log` (`<owner> starts|ends <effect>`) where one owner starts an effect while another is inside one. */
-function overlappingEffects(log: readonly string[]): string[] {
-  const inside = new Map<string, number>();
-  const overlaps: string[] = [];
-  for (const line of log) {
-    const [owner, verb] = line.split(' ') as [string, string];
-    if (verb === 'starts') {
-      inside.set(owner, (inside.get(owner) ?? 0) + 1);
-      if ([...inside.values()].filter((count) => count > 0).length > 1) overlaps.push(line);
-    } else {
-      inside.set(owner, inside.get(owner)! - 1);
-    }
-  }
-  return overlaps;
-}
-
 describe('executors racing on DynamoDB Local', () => {
   it('lets exactly one of ten concurrent executors act on each step, losing no event and duplicating none', async () => {
     // Prepare
@@ -67,29 +52,7 @@ describe('executors racing on DynamoDB Local', () => {
     // holding the lease, so its result alone does not say whether it acted.
     const results: string[] = [];
     const effects: string[] = [];
-    const watched = (owner: string): ExecutorDeps => {
-      const around = async <T>(name: string, effect: () => Promise<T>): Promise<T> => {
-        effects.push(`${owner} starts ${name}`);
-        try {
-          return await effect();
-        } finally {
-          effects.push(`${owner} ends ${name}`);
-        }
-      };
-      return {
-        ...deps,
-        database: {
-          describe: (g, r) => deps.database.describe(g, r),
-          fence: (g, r, mode, effect) => around('fence', () => deps.database.fence(g, r, mode, effect)),
-          promote: (g, r, options, effect) => around('promote', () => deps.database.promote(g, r, options, effect)),
-        },
-        traffic: {
-          currentRegion: (g) => deps.traffic.currentRegion(g),
-          changeStatus: (id) => deps.traffic.changeStatus(id),
-          pointTo: (g, r, comment, effect) => around('pointTo', () => deps.traffic.pointTo(g, r, comment, effect)),
-        },
-      };
-    };
+    const watched = (owner: string): ExecutorDeps => ({ ...deps, ...watchedEffects(deps, owner, effects) });
     for (let wave = 0; wave < 6; wave += 1) {
       const before = effects.length;
       const outcomes = await Promise.all(
@@ -99,7 +62,7 @@ describe('executors racing on DynamoDB Local', () => {
         }),
       );
       results.push(...outcomes.map((outcome) => outcome.result));
-      const acting = new Set(effects.slice(before).map((line) => line.split(' ')[0]));
+      const acting = effectActors(effects.slice(before));
       expect([...acting], `wave ${wave}: executors that ran an effect`).toEqual([...acting].slice(0, 1));
       if (outcomes.some((outcome) => outcome.state === 'failedOver')) break;
       clock.advance(31_000);

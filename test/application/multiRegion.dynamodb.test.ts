@@ -7,6 +7,7 @@ import type { ControlPlaneConfig, GroupConfig } from '../../src/config/schema.js
 import type { PromoteOptions, PromoteOutcome } from '../../src/ports/Database.js';
 import type { PointToResult } from '../../src/ports/Traffic.js';
 import { localClientConfig } from '../support/dynamodbLocal.js';
+import { effectActors, overlappingEffects, watchedEffects } from '../support/effectLog.js';
 import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
 
 /**
@@ -103,24 +104,6 @@ async function threeRegions(config = twoGroups()) {
   return { config, advance, worlds, regions, depsIn, observeDown };
 }
 
-/** Lines of `log` (`<group> <region> starts|ends <effect>`) where a region starts an effect on a group while another is inside one. */
-function overlappingEffects(log: readonly string[]): string[] {
-  const inside = new Map<string, Map<string, number>>();
-  const overlaps: string[] = [];
-  for (const line of log) {
-    const [groupId, region, verb] = line.split(' ') as [string, string, string];
-    const regions = inside.get(groupId) ?? new Map<string, number>();
-    inside.set(groupId, regions);
-    if (verb === 'starts') {
-      regions.set(region, (regions.get(region) ?? 0) + 1);
-      if ([...regions.values()].filter((count) => count > 0).length > 1) overlaps.push(line);
-    } else {
-      regions.set(region, regions.get(region)! - 1);
-    }
-  }
-  return overlaps;
-}
-
 describe('the control plane in three regions on one strongly consistent table', () => {
   beforeAll(() => {
     expect(inject('dynamodbEndpoint')).toMatch(/^http:\/\/127\.0\.0\.1:/);
@@ -136,29 +119,10 @@ describe('the control plane in three regions on one strongly consistent table', 
     // promotion it did not start, finds nothing to save) takes no lease since the lease is taken on first need, so a
     // result other than 'lease-held' does not mean it acted: what it did is in the log.
     const effects: string[] = [];
+    // An actor is `<group>/<region>`: effects on different groups may overlap, on one group never.
     const watched = (region: ControlPlaneRegion, groupId: string): ExecutorDeps => {
       const deps = depsIn(region, groupId);
-      const around = async <T>(name: string, effect: () => Promise<T>): Promise<T> => {
-        effects.push(`${groupId} ${region} starts ${name}`);
-        try {
-          return await effect();
-        } finally {
-          effects.push(`${groupId} ${region} ends ${name}`);
-        }
-      };
-      return {
-        ...deps,
-        database: {
-          describe: (g, r) => deps.database.describe(g, r),
-          fence: (g, r, mode, effect) => around('fence', () => deps.database.fence(g, r, mode, effect)),
-          promote: (g, r, options, effect) => around('promote', () => deps.database.promote(g, r, options, effect)),
-        },
-        traffic: {
-          currentRegion: (g) => deps.traffic.currentRegion(g),
-          changeStatus: (id) => deps.traffic.changeStatus(id),
-          pointTo: (g, r, comment, effect) => around('pointTo', () => deps.traffic.pointTo(g, r, comment, effect)),
-        },
-      };
+      return { ...deps, ...watchedEffects(deps, `${groupId}/${region}`, effects) };
     };
     for (let wave = 0; wave < 8; wave += 1) {
       const outcomes = await Promise.all(
@@ -177,8 +141,8 @@ describe('the control plane in three regions on one strongly consistent table', 
       await observeDown('one');
     }
     const actingRegions = new Map<string, Set<string>>();
-    for (const line of effects) {
-      const [groupId, region] = line.split(' ') as [string, string];
+    for (const actor of effectActors(effects)) {
+      const [groupId, region] = actor.split('/') as [string, string];
       actingRegions.set(groupId, (actingRegions.get(groupId) ?? new Set()).add(region));
     }
 
@@ -193,7 +157,7 @@ describe('the control plane in three regions on one strongly consistent table', 
       expect(events.at(-1)?.type, group.id).toBe('VERIFIED');
     }
     // No region started an effect on a group while another region was inside one on the same group.
-    expect(overlappingEffects(effects)).toEqual([]);
+    expect(overlappingEffects(effects, (actor) => actor.split('/')[0]!)).toEqual([]);
     expect(config.groups.every((group) => (actingRegions.get(group.id)?.size ?? 0) >= 1)).toBe(true);
   });
 

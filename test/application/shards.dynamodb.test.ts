@@ -1,16 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
-import type { ExecutorDeps } from '../../src/application/executor.js';
 import { orchestrateShard, type Outcome } from '../../src/application/orchestrate.js';
 import type { ControlPlaneConfig, GroupConfig } from '../../src/config/schema.js';
 import { UnknownShardError } from '../../src/domain/errors.js';
 import { shardLeaseKey } from '../../src/domain/shards.js';
-import type { Database } from '../../src/ports/Database.js';
 import type { StateStore } from '../../src/ports/StateStore.js';
-import type { Traffic } from '../../src/ports/Traffic.js';
 import { TestClock } from '../doubles/TestClock.js';
 import { localClient } from '../support/dynamodbLocal.js';
+import { overlappingEffects, watchedEffects } from '../support/effectLog.js';
 import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
 
 let client: DynamoDBClient;
@@ -76,45 +74,6 @@ function watchedStateStore(store: StateStore, tag: string, log: string[], keys: 
       await store.releaseLease(groupId, lease);
     },
   };
-}
-
-/** Records the start and end of every effect, so a test can show no two executors ran one at the same moment. */
-function watchedEffects(deps: ExecutorDeps, tag: string, log: string[]): Pick<ExecutorDeps, 'database' | 'traffic'> {
-  const around = async <T>(name: string, effect: () => Promise<T>): Promise<T> => {
-    log.push(`${tag} starts ${name}`);
-    try {
-      return await effect();
-    } finally {
-      log.push(`${tag} ends ${name}`);
-    }
-  };
-  const database: Database = {
-    describe: (group, region) => deps.database.describe(group, region),
-    fence: (group, region, mode, effect) => around('fence', () => deps.database.fence(group, region, mode, effect)),
-    promote: (group, region, options, effect) => around('promote', () => deps.database.promote(group, region, options, effect)),
-  };
-  const traffic: Traffic = {
-    currentRegion: (group) => deps.traffic.currentRegion(group),
-    pointTo: (group, region, comment, effect) => around('pointTo', () => deps.traffic.pointTo(group, region, comment, effect)),
-    changeStatus: (changeId) => deps.traffic.changeStatus(changeId),
-  };
-  return { database, traffic };
-}
-
-/** Who is inside an effect at each line of `log`: never more than one. */
-function overlappingEffects(log: readonly string[]): string[] {
-  const inside = new Map<string, number>();
-  const overlaps: string[] = [];
-  for (const line of log) {
-    const [tag, verb] = line.split(' ') as [string, string];
-    if (verb === 'starts') {
-      inside.set(tag, (inside.get(tag) ?? 0) + 1);
-      if ([...inside.values()].filter((count) => count > 0).length > 1) overlaps.push(line);
-    } else if (verb === 'ends') {
-      inside.set(tag, inside.get(tag)! - 1);
-    }
-  }
-  return overlaps;
 }
 
 // Each test makes a few hundred requests to DynamoDB Local: 10-20 s on an idle two-core machine, more under load.
