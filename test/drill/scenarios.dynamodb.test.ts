@@ -16,7 +16,8 @@ async function play(scenario: Scenario): Promise<DrillResult> {
 }
 
 function describeFailures(result: DrillResult): string {
-  const failed = result.expectationResults.filter((expectation) => !expectation.pass);
+  // Physics checks too (a region seen failing before any fault, a detection faster than the probes allow).
+  const failed = [...result.expectationResults, ...result.physics].filter((expectation) => !expectation.pass);
   const trail = result.events.map((event) => `${event.state} ${event.type}: ${event.message}`).join('\n');
   return `${JSON.stringify(failed, null, 2)}\n${trail}`;
 }
