@@ -1,5 +1,5 @@
 import type { ControlPlaneConfig, GroupConfig } from '../config/schema.js';
-import { FatalStepError } from '../domain/errors.js';
+import { packagedWithout } from '../adapters/packagedWithout.js';
 import type { RegionName } from '../domain/types.js';
 import type { ChangeStatus, PointToResult, Traffic } from '../ports/Traffic.js';
 
@@ -11,16 +11,11 @@ import type { ChangeStatus, PointToResult, Traffic } from '../ports/Traffic.js';
  * with what to do, never answered with an invented state.
  */
 export function arcRoutingControlTraffic(_config: ControlPlaneConfig, _clients: unknown): Traffic {
-  const packagedWithout = (subject: string, context: { groupId?: string; region?: RegionName }) =>
-    new FatalStepError(
-      `${subject}: this artifact was packaged without the ARC routing-control switch because its configuration has no ` +
-        'group with dns.switch arc-routing-control; package it again with the configuration that has one',
-      context,
-    );
+  const refused = (subject: { groupId?: string; region?: RegionName; changeId?: string }) =>
+    packagedWithout(subject, 'the ARC routing-control switch', 'its configuration has no group with dns.switch arc-routing-control');
   return {
-    currentRegion: (group: GroupConfig): Promise<RegionName | undefined> => Promise.reject(packagedWithout(`group ${group.id}`, { groupId: group.id })),
-    pointTo: (group: GroupConfig, region: RegionName): Promise<PointToResult> =>
-      Promise.reject(packagedWithout(`group ${group.id}, region ${region}`, { groupId: group.id, region })),
-    changeStatus: (changeId: string): Promise<ChangeStatus> => Promise.reject(packagedWithout(`change ${changeId}`, {})),
+    currentRegion: (group: GroupConfig): Promise<RegionName | undefined> => Promise.reject(refused({ groupId: group.id })),
+    pointTo: (group: GroupConfig, region: RegionName): Promise<PointToResult> => Promise.reject(refused({ groupId: group.id, region })),
+    changeStatus: (changeId: string): Promise<ChangeStatus> => Promise.reject(refused({ changeId })),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuroraGlobalDatabase } from '../../src/adapters/aws/aurora/unavailable.js';
+import { HaproxyTraffic, PostgresDatabase } from '../../src/adapters/postgres/unavailable.js';
 import { loadConfig } from '../../src/config/load.js';
 import { arcRoutingControlTraffic } from '../../src/composition/arcTrafficUnavailable.js';
 import { FatalStepError } from '../../src/domain/errors.js';
@@ -38,6 +39,22 @@ describe('the stand-in of an adapter left out of a Lambda artifact', () => {
     await expect(calls[0]).rejects.toThrow(/^group payments: this artifact was packaged without the ARC routing-control switch/);
     await expect(calls[1]).rejects.toThrow(/^group payments, region us-east-1: this artifact was packaged without the ARC/);
     await expect(calls[2]).rejects.toThrow(/^change arc:payments:us-east-1: .*package it again with the configuration that has one$/);
+    for (const call of calls) await expect(call).rejects.toThrow(FatalStepError);
+  });
+
+  it('refuses every PostgreSQL and HAProxy call, naming the group, the region or the change and what to do', async () => {
+    // Prepare
+    const database = new PostgresDatabase();
+    const traffic = new HaproxyTraffic();
+
+    // Act
+    const calls = [database.describe(group, 'us-east-1'), database.promote(group, 'us-east-1'), traffic.currentRegion(group), traffic.changeStatus('haproxy:1')];
+
+    // Assess
+    await expect(calls[0]).rejects.toThrow(/^group payments, region us-east-1: this artifact was packaged without the PostgreSQL adapters because/);
+    await expect(calls[1]).rejects.toThrow(/^group payments, region us-east-1: /);
+    await expect(calls[2]).rejects.toThrow(/^group payments: this artifact was packaged without the PostgreSQL adapters/);
+    await expect(calls[3]).rejects.toThrow(/^change haproxy:1: .*package it again with the configuration that has one$/);
     for (const call of calls) await expect(call).rejects.toThrow(FatalStepError);
   });
 });

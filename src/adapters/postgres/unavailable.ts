@@ -1,8 +1,8 @@
 import type { GroupConfig } from '../../config/schema.js';
-import { FatalStepError } from '../../domain/errors.js';
 import type { RegionName } from '../../domain/types.js';
 import type { Database, DatabaseState, FenceOutcome, FollowOutcome, PromoteOutcome } from '../../ports/Database.js';
 import type { ChangeStatus, PointToResult, Traffic } from '../../ports/Traffic.js';
+import { packagedWithout as refusal } from '../packagedWithout.js';
 import { HAPROXY_CHANGE_PREFIX } from './changeIds.js';
 
 /**
@@ -14,12 +14,11 @@ import { HAPROXY_CHANGE_PREFIX } from './changeIds.js';
  */
 export { HAPROXY_CHANGE_PREFIX };
 
-function packagedWithout(group: GroupConfig, region: RegionName | undefined): FatalStepError {
-  return new FatalStepError(
-    `group ${group.id}${region === undefined ? '' : `, region ${region}`}: this artifact was packaged without the PostgreSQL adapters ` +
-      'because its configuration has no postgres database or HAProxy switch; package it again with the configuration that has one',
-    { groupId: group.id, ...(region === undefined ? {} : { region }) },
-  );
+const MISSING = 'the PostgreSQL adapters';
+const BECAUSE = 'its configuration has no postgres database or HAProxy switch';
+
+function packagedWithout(group: GroupConfig, region: RegionName | undefined) {
+  return refusal({ groupId: group.id, ...(region === undefined ? {} : { region }) }, MISSING, BECAUSE);
 }
 
 /** The Database port of a `postgres` region, absent from this artifact: every call is refused. */
@@ -52,6 +51,6 @@ export class HaproxyTraffic implements Traffic {
   }
 
   changeStatus(changeId: string): Promise<ChangeStatus> {
-    return Promise.reject(new FatalStepError(`change ${changeId}: this artifact was packaged without the HAProxy switch`, {}));
+    return Promise.reject(refusal({ changeId }, MISSING, BECAUSE));
   }
 }

@@ -1,7 +1,7 @@
 import type { GroupConfig } from '../../../config/schema.js';
-import { FatalStepError } from '../../../domain/errors.js';
 import type { RegionName } from '../../../domain/types.js';
 import type { CreateReplicaOutcome, Database, DatabaseState, FenceOutcome, PromoteOutcome } from '../../../ports/Database.js';
+import { packagedWithout as refusal } from '../../packagedWithout.js';
 
 /**
  * What a Lambda artifact carries in place of the Aurora Global Database adapter when the configuration packaged beside
@@ -30,10 +30,6 @@ export class AuroraGlobalDatabase implements Database {
   }
 }
 
-function packagedWithout(group: GroupConfig, region: RegionName): FatalStepError {
-  return new FatalStepError(
-    `group ${group.id}, region ${region}: this artifact was packaged without the Aurora Global Database adapter because ` +
-      'its configuration has no aurora-global database; package it again with the configuration that has one',
-    { groupId: group.id, region },
-  );
+function packagedWithout(group: GroupConfig, region: RegionName) {
+  return refusal({ groupId: group.id, region }, 'the Aurora Global Database adapter', 'its configuration has no aurora-global database');
 }
