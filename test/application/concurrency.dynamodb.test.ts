@@ -1,6 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
 import { reconcileGroup, type ExecutorDeps } from '../../src/application/executor.js';
 import type { GroupConfig } from '../../src/config/schema.js';
 import type { FencingMode } from '../../src/domain/types.js';
@@ -8,7 +7,7 @@ import type { FenceOutcome, PromoteOptions, PromoteOutcome } from '../../src/por
 import type { EffectOptions } from '../../src/ports/EffectOptions.js';
 import { localClient } from '../support/dynamodbLocal.js';
 import { effectActors, overlappingEffects, watchedEffects } from '../support/effectLog.js';
-import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
+import { confirmDown, drillConfig, inMemoryWorldOnDynamoDb, PRIMARY, probeRound } from './harness.js';
 
 const MINUTE = 60_000;
 let client: DynamoDBClient;
@@ -25,19 +24,7 @@ afterAll(() => {
 /** The in-memory world with its storage ports replaced by DynamoDB Local. */
 async function worldOnDynamoDb(config = drillConfig()) {
   tables += 1;
-  const tableName = `executor-${process.pid}-${tables}`;
-  await createTable(client, tableName);
-  const stores = createDynamoDbStores({ client, tableName });
-  const world = inMemoryWorld(config);
-  const deps = {
-    ...world.deps,
-    stateStore: stores.stateStore,
-    eventLog: stores.eventLog,
-    observations: stores.observationStore,
-    commands: stores.commandQueue,
-    fleet: stores.fleetLedger,
-  };
-  return { ...world, deps };
+  return inMemoryWorldOnDynamoDb(client, `executor-${process.pid}-${tables}`, config);
 }
 
 describe('executors racing on DynamoDB Local', () => {

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ControlPlaneConfig, GroupConfig } from '../../src/config/schema.js';
 import { nextObserverReport } from '../../src/domain/observations.js';
@@ -61,6 +63,25 @@ export function inMemoryWorld(config = drillConfig()) {
     drills: { faults: new InMemoryFaultStore(), drills: new InMemoryDrillReportStore() },
   } satisfies OperatorDeps;
   return { deps, group, clock };
+}
+
+/**
+ * The in-memory world with its storage ports (state, events, observations, commands, fleet) on a fresh table of
+ * DynamoDB Local, made with `client` and named `tableName`.
+ */
+export async function inMemoryWorldOnDynamoDb(client: DynamoDBClient, tableName: string, config = drillConfig()) {
+  await createTable(client, tableName);
+  const stores = createDynamoDbStores({ client, tableName });
+  const world = inMemoryWorld(config);
+  const deps = {
+    ...world.deps,
+    stateStore: stores.stateStore,
+    eventLog: stores.eventLog,
+    observations: stores.observationStore,
+    commands: stores.commandQueue,
+    fleet: stores.fleetLedger,
+  };
+  return { ...world, deps };
 }
 
 export function sequentialIds(prefix = 'fo'): () => string {

@@ -1,6 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDynamoDbStores, createTable } from '../../src/adapters/aws/dynamodb/index.js';
 import { orchestrateShard, type Outcome } from '../../src/application/orchestrate.js';
 import type { ControlPlaneConfig, GroupConfig } from '../../src/config/schema.js';
 import { UnknownShardError } from '../../src/domain/errors.js';
@@ -9,7 +8,7 @@ import type { StateStore } from '../../src/ports/StateStore.js';
 import { TestClock } from '../doubles/TestClock.js';
 import { localClient } from '../support/dynamodbLocal.js';
 import { overlappingEffects, watchedEffects } from '../support/effectLog.js';
-import { confirmDown, drillConfig, inMemoryWorld, PRIMARY, probeRound } from './harness.js';
+import { confirmDown, drillConfig, inMemoryWorldOnDynamoDb, PRIMARY, probeRound } from './harness.js';
 
 let client: DynamoDBClient;
 let tables = 0;
@@ -39,19 +38,7 @@ function shardedConfig(shards: Record<string, string | undefined>): ControlPlane
 /** The in-memory world on one fresh table of DynamoDB Local. */
 async function worldOnDynamoDb(config: ControlPlaneConfig) {
   tables += 1;
-  const tableName = `shards-${process.pid}-${tables}`;
-  await createTable(client, tableName);
-  const stores = createDynamoDbStores({ client, tableName });
-  const world = inMemoryWorld(config);
-  const deps = {
-    ...world.deps,
-    stateStore: stores.stateStore,
-    eventLog: stores.eventLog,
-    observations: stores.observationStore,
-    commands: stores.commandQueue,
-    fleet: stores.fleetLedger,
-  };
-  return { ...world, deps };
+  return inMemoryWorldOnDynamoDb(client, `shards-${process.pid}-${tables}`, config);
 }
 
 /** Every key one invocation's state store was asked about, and the lease calls in the order made, by `tag`. */
