@@ -7,6 +7,7 @@ import { notificationSubject } from '../domain/notification.js';
 import type { CommandQueue, StoredCommand } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { expectedWriter, splitBrainEpisodes, suspectedWriters, writerEvidence, type SplitBrainAlarm, type SplitBrainEpisodes, type WriterEvidence } from '../domain/splitBrain.js';
+import { primaryTakesNoWrites, stalledOutage, type StalledOutage } from '../domain/stall.js';
 import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS, STATE_REFRESH_MS } from '../domain/timing.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { DatabaseState } from '../ports/Database.js';
@@ -138,6 +139,7 @@ class GroupSession {
   private splitBrain: SplitBrainEpisodes;
   private splitBrainConfirmed: string[];
   private splitBrainPaused: string[];
+  private stalledOutage: StalledOutage | undefined;
   private drafts: Omit<LoggedEvent, 'groupId' | 'seq'>[] = [];
   private notifications: Notification[] = [];
   private failovers = new Map<string, FailoverRecord>();
@@ -172,6 +174,7 @@ class GroupSession {
     // A record saved before the field existed: its open episodes were told as two writers already.
     this.splitBrainConfirmed = [...(record.splitBrainConfirmed ?? Object.keys(record.splitBrain ?? {}))];
     this.splitBrainPaused = [...(record.splitBrainPaused ?? [])];
+    this.stalledOutage = record.stalledOutage;
     this.processed = [...record.processedCommandIds];
     this.topology = topologyStateOf(record);
   }
@@ -189,6 +192,7 @@ class GroupSession {
     if (effects.failover) this.failovers.set(effects.failover.id, effects.failover);
     if (effects.closedFailover) this.failovers.set(effects.closedFailover.id, effects.closedFailover);
     this.snapshot = after;
+    this.tellStalledOutage(event.at);
   }
 
   /** Feeds the latest observer reports and the group's configuration. */
@@ -289,6 +293,39 @@ class GroupSession {
     for (const alarm of result.alarms) {
       this.tellSplitBrain(alarm, answeredRoles.get(alarm.region) ?? this.health[alarm.region]?.databaseRole, answeredStatuses.get(alarm.region), view.writer, now);
     }
+  }
+
+  /**
+   * A stalled failover waits for a person: when its primary stops taking writes during the stall (the interrupted
+   * promotion completed and demoted it, or it failed), say so once (`stalledOutage`), with the way out.
+   */
+  private tellStalledOutage(now: EpochMs): void {
+    const { context } = this.snapshot;
+    const stalled = this.snapshot.matches('stalled') ? context.stalled : undefined;
+    const primary = context.primaryRegion;
+    const outage = stalled === undefined ? undefined : primaryTakesNoWrites(this.health[primary], this.group.policy.observerQuorum);
+    const { next, tell } = stalledOutage({ stalledAt: stalled?.at, previous: this.stalledOutage, outage, now });
+    this.stalledOutage = next;
+    if (!tell || stalled === undefined || outage === undefined) return;
+    const failover = context.failover;
+    const route = failover === undefined ? '' : ` (${failover.from} → ${failover.to})`;
+    const text =
+      `Failover ${failover?.id ?? ''}${route} has been stalled at step ${stalled.step} since ${new Date(stalled.at).toISOString()} ` +
+      `(${stalled.reason}), and the primary ${primary} now takes no writes: ${outage}. Nothing moves until someone acts: ` +
+      `retry the step (fcp retry ${this.group.id}), or start a new failover that accepts the data loss ` +
+      `(fcp failover ${this.group.id} --to <region> --allow-data-loss).`;
+    const detail = { primaryRegion: primary, step: stalled.step, stalledAt: stalled.at, outage };
+    this.drafts.push({ at: now, type: 'PRIMARY_TAKES_NO_WRITES', state: stateName(this.snapshot), message: text, detail });
+    this.notifications.push({
+      groupId: this.group.id,
+      environment: this.group.environment,
+      type: 'failover-stalled',
+      severity: 'critical',
+      subject: notificationSubject(this.group, `stalled, and primary ${primary} takes no writes`),
+      text,
+      details: { ...detail, failoverId: failover?.id, health: this.health[primary] },
+      dedupeKey: `${this.group.id}:stalled-outage:${stalled.at}:${now}`,
+    });
   }
 
   private tellSplitBrain(alarm: SplitBrainAlarm, role: string | undefined, status: string | undefined, writer: string, now: EpochMs): void {
@@ -408,7 +445,8 @@ class GroupSession {
       topologyChanged(this.record, this.topology) ||
       !sameStored(this.splitBrain, this.record.splitBrain ?? {}) ||
       !sameStored(this.splitBrainConfirmed, this.record.splitBrainConfirmed ?? Object.keys(this.record.splitBrain ?? {})) ||
-      !sameStored(this.splitBrainPaused, this.record.splitBrainPaused ?? [])
+      !sameStored(this.splitBrainPaused, this.record.splitBrainPaused ?? []) ||
+      !sameStored(this.stalledOutage ?? null, this.record.stalledOutage ?? null)
     );
   }
 
@@ -439,6 +477,7 @@ class GroupSession {
       splitBrain: this.splitBrain,
       splitBrainConfirmed: this.splitBrainConfirmed,
       splitBrainPaused: this.splitBrainPaused,
+      ...(this.stalledOutage === undefined ? {} : { stalledOutage: this.stalledOutage }),
       outbox,
       nextEventSeq: seq,
       processedCommandIds: this.processed.slice(-MAX_REMEMBERED_COMMANDS),

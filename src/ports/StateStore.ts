@@ -1,5 +1,6 @@
 import type { LiveTopology, ReprotectOperation } from '../domain/liveTopology.js';
 import type { SplitBrainEpisodes } from '../domain/splitBrain.js';
+import type { StalledOutage } from '../domain/stall.js';
 import type { EpochMs, FailoverRecord, GroupId, LoggedEvent, Notification, RegionHealth } from '../domain/types.js';
 
 /** Who may act on a group right now. `epoch` grows each time the lease changes hands. */
@@ -50,6 +51,8 @@ export interface GroupRecord {
   readonly splitBrainConfirmed?: readonly string[];
   /** Regions of `splitBrain` the provider last answered for as unable to take writes (stopped, rebooting...). */
   readonly splitBrainPaused?: readonly string[];
+  /** The stalled failover's outage episode (`stalledOutage` in src/domain/stall.ts); absent unless stalled. */
+  readonly stalledOutage?: StalledOutage;
   readonly lease?: Lease;
   readonly updatedAt: EpochMs;
   /** Databases a reprotect put in place of the configured ones; absent until the first reprotect completes. */
