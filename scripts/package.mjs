@@ -10,8 +10,10 @@
 // use stays out: the YAML parser and the schema library (the configuration is checked here, at package time, and
 // shipped as JSON), the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
 // `fromEnv()` of @aws-sdk/credential-provider-env, imported statically: see src/composition/lambda.ts; the chain is
-// replaced by a stub that says so if anything still reaches it), and the adapters the packaged configuration does not
-// use (`OPTIONAL_ADAPTERS`: PostgreSQL, Aurora Global Database, ARC routing controls).
+// replaced by a stub that says so if anything still reaches it), SDK code no Lambda of the project runs (`SDK_STAND_INS`:
+// endpoint discovery, the instance-metadata region, request compression, web streams, ...: each a stand-in that refuses
+// if reached), and the adapters the packaged configuration does not use (`OPTIONAL_ADAPTERS`: PostgreSQL, Aurora Global
+// Database, ARC routing controls).
 import { build } from 'esbuild';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -140,6 +142,123 @@ export const eventStreamSerdeProvider = leftOut;`,
 };
 
 /**
+ * SDK code no Lambda of this project can run, each piece resolved to a stand-in that refuses, naming what was left out
+ * and why, if it is ever reached. Each entry: the import it intercepts (`specifier`, from a file matching `importer`),
+ * the stand-in module, and `leftOut`: the files that must not be in a bundle once the stand-in is in place. After each
+ * build the metafile is checked against `leftOut`, so an SDK whose layout changed (the import renamed, the code
+ * reached another way) fails the build instead of quietly keeping the code; an SDK that imports a name the stand-in
+ * lacks fails it too (esbuild: no matching export).
+ */
+const SDK_STAND_INS = [
+  {
+    // DynamoDB endpoint discovery: no DynamoDB command of the bundled SDK adds the discovery middleware, and the
+    // project never turns discovery on, so only its config resolver and a 1,000-entry LRU cache (mnemonist) would run.
+    name: 'dynamodb-endpoint-discovery',
+    specifier: /^@aws-sdk\/middleware-endpoint-discovery$/,
+    importer: /[\\/]@aws-sdk[\\/]client-dynamodb[\\/]/,
+    leftOut: /[\\/]node_modules[\\/](@aws-sdk[\\/](middleware-endpoint-discovery|endpoint-cache)|mnemonist|obliterator)[\\/]/,
+    contents: `const SWITCHES = ['AWS_ENABLE_ENDPOINT_DISCOVERY', 'AWS_ENDPOINT_DISCOVERY_ENABLED'];
+const isOn = (value) => value !== undefined && value !== '' && value !== 'false' && value !== '0';
+export const NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS = { environmentVariableSelector: () => undefined, configFileSelector: () => undefined, default: undefined };
+export const resolveEndpointDiscoveryConfig = (input, { endpointDiscoveryCommandCtor }) => {
+  const turnedOnBy = input.endpointDiscoveryEnabled === true ? 'the client option endpointDiscoveryEnabled' : SWITCHES.find((name) => isOn(process.env[name]));
+  if (turnedOnBy !== undefined) {
+    throw new Error('this Lambda bundle has no DynamoDB endpoint discovery, and ' + turnedOnBy + ' turns it on: the project never uses it, so the bundle leaves it out (scripts/package.mjs)');
+  }
+  return Object.assign(input, { endpointDiscoveryCommandCtor, endpointDiscoveryEnabled: () => Promise.resolve(false), isClientEndpointDiscoveryEnabled: false });
+};`,
+  },
+  {
+    // The region from EC2 instance metadata: the default of a client given no region (ours always get one:
+    // src/adapters/aws/clientConfig.ts), and of defaultsMode 'auto' outside Lambda (in Lambda it reads AWS_REGION).
+    name: 'imds-region',
+    specifier: /(^|\/)getInstanceMetadataRegion(\.js)?$/,
+    importer: /[\\/]@smithy[\\/]core[\\/]/,
+    leftOut: /[\\/]getInstanceMetadataRegion\.js$/,
+    contents: `export const getInstanceMetadataRegion = async () => {
+  throw new Error('this Lambda bundle has no EC2 instance-metadata region lookup: give the SDK client a region (src/adapters/aws/clientConfig.ts); a Lambda has no instance metadata (scripts/package.mjs)');
+};`,
+  },
+  {
+    // The pure-JS SHA-256: @smithy/core's Sha256Node falls back to it only where node:crypto has no SHA-256.
+    name: 'sha256-js',
+    specifier: /(^|\/)Sha256Js(\.js)?$/,
+    importer: /[\\/]@smithy[\\/]core[\\/]/,
+    leftOut: /[\\/]Sha256Js\.js$/,
+    contents: `export class Sha256Js {
+  constructor() {
+    throw new Error("this Lambda bundle has no pure-JS SHA-256: it hashes with node:crypto, and this Node has no SHA-256 in node:crypto (scripts/package.mjs)");
+  }
+}`,
+  },
+  {
+    // Request compression: only CloudWatch's PutMetricData compresses, and the project never calls it (its metrics go
+    // out as Powertools' embedded metric format in the logs).
+    name: 'request-compression',
+    specifier: /^@smithy\/middleware-compression$/,
+    importer: /[\\/]@aws-sdk[\\/]client-cloudwatch[\\/]/,
+    leftOut: /[\\/]node_modules[\\/]@smithy[\\/]middleware-compression[\\/]/,
+    contents: `const unset = { environmentVariableSelector: () => undefined, configFileSelector: () => undefined, default: undefined };
+export const NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS = unset;
+export const NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS = unset;
+export const resolveCompressionConfig = (input) => input;
+export const getCompressionPlugin = () => {
+  throw new Error('this Lambda bundle has no SDK request compression: only CloudWatch PutMetricData uses it, and the project never calls it (scripts/package.mjs)');
+};`,
+  },
+  {
+    // Web streams (Blob, ReadableStream): the node variants hand those to the browser variants, and the bundle's
+    // HTTP handler (node:https) answers with Node streams only.
+    name: 'web-streams',
+    specifier: /^\.\/(sdk-stream-mixin|stream-collector)\.browser(\.js)?$/,
+    importer: /[\\/]@smithy[\\/]core[\\/].*[\\/]util-stream[\\/](sdk-stream-mixin|stream-collector)\.js$/,
+    leftOut: /[\\/]@smithy[\\/]core[\\/].*[\\/](sdk-stream-mixin|stream-collector|toBase64|toUtf8|fromUtf8)\.browser\.js$|[\\/]constants-for-browser\.js$/,
+    contents: `const refuse = () => {
+  throw new Error('this Lambda bundle has no web-stream (Blob, ReadableStream) support: its HTTP handler (node:https) gives Node streams (scripts/package.mjs)');
+};
+export const sdkStreamMixin = refuse;
+export const collectBlob = async () => refuse();
+export const collectReadableStream = async () => refuse();`,
+  },
+  {
+    // S3's endpoint parameter rules (bucket names, path style), run only for a client whose serviceId is S3: none is
+    // in a Lambda bundle.
+    name: 's3-endpoint-customizations',
+    specifier: /^\.\.\/service-customizations(\/index\.js)?$/,
+    importer: /[\\/]@smithy[\\/]core[\\/].*[\\/]getEndpointFromInstructions\.js$/,
+    leftOut: /[\\/]service-customizations[\\/]s3\.js$/,
+    contents: `export const resolveParamsForS3 = async () => {
+  throw new Error('this Lambda bundle has no S3 endpoint customizations: it holds no S3 client (scripts/package.mjs)');
+};`,
+  },
+];
+
+/** Exported for the tests: the names of the SDK stand-ins, in `SDK_STAND_INS` order. */
+export const SDK_STAND_IN_NAMES = Object.freeze(SDK_STAND_INS.map(({ name }) => name));
+
+const sdkStandIns = {
+  name: 'sdk-stand-ins',
+  setup(build) {
+    for (const { name, specifier, importer, contents } of SDK_STAND_INS) {
+      const namespace = `sdk-stand-in-${name}`;
+      build.onResolve({ filter: specifier }, (args) => (importer.test(args.importer) ? { path: name, namespace } : undefined));
+      build.onLoad({ filter: /.*/, namespace }, () => ({ contents, loader: 'js' }));
+    }
+    build.onEnd((result) => {
+      if (result.metafile === undefined) return;
+      // Bytes in the output, not inputs: a file esbuild read and tree-shook away is not in the bundle.
+      const inBundle = new Set(Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [input] : []))));
+      const kept = [...inBundle].flatMap((input) =>
+        SDK_STAND_INS.filter(({ leftOut }) => leftOut.test(input)).map(({ name }) => `${name}: ${input} is in the bundle`),
+      );
+      if (kept.length > 0) {
+        throw new Error(`SDK code meant to be left out is in the bundle; the SDK's layout changed, so adjust SDK_STAND_INS (scripts/package.mjs):\n  ${kept.join('\n  ')}`);
+      }
+    });
+  },
+};
+
+/**
  * The optional adapter families: each is left out of an artifact whose packaged configuration does not use it (see
  * `adaptersUsedBy`), the importing module's import resolved to a stand-in that refuses every call instead. The
  * composition routes a group to an adapter only when the group's configuration names it, and the configuration and
@@ -206,6 +325,7 @@ export async function lambdaBuildOptions({ minify = true, adapters = ALL_ADAPTER
       clientVersionOnly,
       sdkSchemasTreeShakable(await wordsOfProjectSource()),
       eventStreamsLeftOut,
+      sdkStandIns,
       adaptersLeftOut(adapters),
     ],
     // Some bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBuiltin } from 'node:module';
-import { adaptersUsedBy, ALL_ADAPTERS, bundleHandler, EXCLUDED_FROM_BUNDLES, lambdaBuildOptions } from '../../scripts/package.mjs';
+import { adaptersUsedBy, ALL_ADAPTERS, bundleHandler, EXCLUDED_FROM_BUNDLES, lambdaBuildOptions, SDK_STAND_IN_NAMES } from '../../scripts/package.mjs';
 
 const HANDLERS = ['probe', 'orchestrate', 'operator'] as const;
 
@@ -155,6 +155,16 @@ describe('an artifact whose configuration has no Aurora global database and no A
     // Assess
     await expect(misspelt).rejects.toThrow('lambdaBuildOptions: unknown adapters.aurora; the options are minify and adapters: { postgres, auroraGlobal, arcRoutingControl }');
     await expect(former).rejects.toThrow('lambdaBuildOptions: unknown postgres;');
+  });
+
+  it('carry a stand-in for each piece of SDK code no Lambda runs, and none of that code', () => {
+    // Assess
+    expect(SDK_STAND_IN_NAMES).toEqual(['dynamodb-endpoint-discovery', 'imds-region', 'sha256-js', 'request-compression', 'web-streams', 's3-endpoint-customizations']);
+    for (const name of HANDLERS) {
+      const { metafile } = built.get(name)!;
+      expect(SDK_STAND_IN_NAMES.filter((standIn) => !(`sdk-stand-in-${standIn}:${standIn}` in metafile.inputs)), name).toEqual([]);
+      expect([...packagesIn(metafile)].filter((pkg) => /endpoint-discovery|endpoint-cache|mnemonist|obliterator|middleware-compression/.test(pkg)), name).toEqual([]);
+    }
   });
 
   it('asks Node at run time for its built-in modules only', () => {
