@@ -82,12 +82,21 @@ const clientVersionOnly = {
  * constants are written into the keys (the same object), and only the errors the project names somewhere in its source
  * stay registered (an unregistered error arrives as the service's base exception named by its wire code, e.g.
  * `StorageQuotaExceeded`, with `$fault` and `$metadata` as before; src/adapters/aws/errors.ts reads names and codes).
+ *
+ * Output structures also lose the members nothing reads (`withoutUnreadMembers`): RDS's `DBInstance` alone has ~95,
+ * most never looked at. A member stays when the project's source or the SDK code that handles the answer (the client's
+ * own files, paginators included, and the SDK packages of `SDK_READERS`) names it, or when it carries traits; a
+ * structure an operation's input reaches keeps every member (nothing the project sends is dropped). The dropped members
+ * are simply not deserialized (the answer's XML or JSON holds them; they never reach the output object). After the
+ * build every SDK file in the bundle but the clients' (one client's code never sees another's answers) is searched for
+ * the dropped names, and one that names any fails the build: an SDK reader missing from `SDK_READERS`.
  * Fails the build when a schemas file no longer looks like this, rather than quietly keeping everything.
  */
 function sdkSchemasTreeShakable(namedInProject) {
   return {
     name: 'sdk-schemas-tree-shakable',
     setup(build) {
+      const dropped = new Map();
       build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js$/ }, async ({ path }) => {
         const source = await readFile(path, 'utf8');
         const constants = new Map([...source.matchAll(/^const (\w+) = ("[^"\\\n]*");$/gm)].map(([, name, value]) => [name, value]));
@@ -104,10 +113,145 @@ function sdkSchemasTreeShakable(namedInProject) {
             return schema === error && !namedInProject.has(error) && !error.endsWith('ServiceException') ? '' : registration;
           });
         if (keys === 0 || registrations === 0) throw new Error(`${path}: no string-constant keys or error registrations found; the SDK's schema layout changed (scripts/package.mjs)`);
-        return { contents, loader: 'js', resolveDir: dirname(path) };
+        const read = new Set([...namedInProject, ...(await wordsOfSdkReaders(path))]);
+        const trimmed = withoutUnreadMembers(contents, constants, read, path);
+        if (trimmed.dropped.size > 0) dropped.set(sdkPackageOf(path), trimmed.dropped);
+        return { contents: trimmed.contents, loader: 'js', resolveDir: dirname(path) };
+      });
+      build.onEnd(async (result) => {
+        if (result.metafile === undefined || dropped.size === 0) return;
+        // Another client's code never reads this client's answers; any other SDK package might.
+        const naming = [];
+        for (const input of bundledFiles(result.metafile)) {
+          const reader = sdkPackageOf(input);
+          if (reader === undefined || /^@aws-sdk\/client-/.test(reader)) continue;
+          const words = new Set((await readFile(resolve(root, input), 'utf8')).match(/\w+/g));
+          const named = [...dropped].flatMap(([client, names]) => [...names].filter((name) => words.has(name)).map((name) => `${client} ${name}`));
+          if (named.length > 0) naming.push(`${input} names ${named.join(', ')}`);
+        }
+        if (naming.length > 0) {
+          throw new Error(`schema members left out of the bundle are named by code in it; add its package to SDK_READERS (scripts/package.mjs):\n  ${naming.join('\n  ')}`);
+        }
       });
     },
   };
+}
+
+/** The files that put bytes into a bundle (not the stand-ins of a plugin's namespace). */
+function bundledFiles(metafile) {
+  const files = Object.values(metafile.outputs).flatMap((output) => Object.entries(output.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 && !/^[\w-]+:/.test(input) ? [input] : [])));
+  return [...new Set(files)];
+}
+
+/** The @aws-sdk or @smithy package a file belongs to (`@aws-sdk/client-rds`), if any. */
+function sdkPackageOf(path) {
+  return /[\\/]node_modules[\\/](@(?:aws-sdk|smithy)[\\/][^\\/]+)[\\/]/.exec(path)?.[1].replace('\\', '/');
+}
+
+/** The SDK packages, beside a client's own files, whose code reads the members of a client's answers. */
+const SDK_READERS = ['@aws-sdk/core', '@aws-sdk/lib-dynamodb', '@aws-sdk/dynamodb-codec', '@aws-sdk/util-dynamodb', '@aws-sdk/middleware-sdk-rds', '@aws-sdk/middleware-sdk-route53', '@smithy/core'];
+
+const wordsOfFolders = new Map();
+
+/** Every word of the client's own code (but its schemas) and of `SDK_READERS`, beside the client's schemas at `schemasPath`. */
+async function wordsOfSdkReaders(schemasPath) {
+  const clientCode = dirname(dirname(schemasPath));
+  const nodeModules = resolve(clientCode, '../../..');
+  const words = new Set();
+  for (const folder of [clientCode, ...SDK_READERS.map((name) => join(nodeModules, name, 'dist-es'))]) {
+    if (!wordsOfFolders.has(folder)) {
+      const found = new Set();
+      for (const file of await readdir(folder, { recursive: true })) {
+        if (!file.endsWith('.js') || /(^|[\\/])schemas[\\/]/.test(file)) continue;
+        for (const [word] of (await readFile(join(folder, file), 'utf8')).matchAll(/\w+/g)) found.add(word);
+      }
+      wordsOfFolders.set(folder, found);
+    }
+    for (const word of wordsOfFolders.get(folder)) words.add(word);
+  }
+  return words;
+}
+
+/** The top-level entries of a schema's member-type list: `0, [() => X, 0], 64 | 0` is three entries. */
+function topLevelEntries(list) {
+  const entries = [];
+  let depth = 0;
+  let quote;
+  let start = 0;
+  for (let index = 0; index < list.length; index += 1) {
+    const char = list[index];
+    if (quote !== undefined) {
+      if (char === '\\') index += 1;
+      else if (char === quote) quote = undefined;
+    } else if (char === '"') quote = char;
+    else if ('([{'.includes(char)) depth += 1;
+    else if (')]}'.includes(char)) depth -= 1;
+    else if (char === ',' && depth === 0) {
+      entries.push(list.slice(start, index).trim());
+      start = index + 1;
+    }
+  }
+  if (list.trim() !== '') entries.push(list.slice(start).trim());
+  return entries;
+}
+
+const SCHEMA_STATEMENT = /^(?:export )?var ([\w$]+) = /gm;
+const OPERATION = /^\[9, n0, \w+,\s+[\s\S]*?, \(\) => ([\w$]+), \(\) => ([\w$]+)\s*\];/;
+// `[3, namespace, name, traits, [members], [types], required]`: the first `required` members are the required ones.
+const STRUCTURE = /^(\[3, n0, \w+,\n {4}[^\n]*,\n {4})\[([^\n\]]*)\],\n {4}\[([^\n]*)\](?:, (\d+))?\n\];(\s*)$/;
+
+/**
+ * The schemas source without the members of output structures that no word of `read` names (see
+ * `sdkSchemasTreeShakable`), and the names dropped. Throws when the schemas no longer have the layout this expects.
+ */
+function withoutUnreadMembers(source, constants, read, path) {
+  const layoutChanged = (what) => new Error(`${path}: ${what}; the SDK's schema layout changed (scripts/package.mjs)`);
+  const starts = [...source.matchAll(SCHEMA_STATEMENT)];
+  const statements = new Map(starts.map((match, index) => [match[1], { at: match.index + match[0].length, end: starts[index + 1]?.index ?? source.length }]));
+  const bodyOf = (name) => source.slice(statements.get(name).at, statements.get(name).end);
+  const inputs = [];
+  let operations = 0;
+  for (const name of statements.keys()) {
+    if (bodyOf(name).startsWith('[9,')) {
+      const operation = OPERATION.exec(bodyOf(name));
+      if (operation === null) throw layoutChanged(`operation schema ${name} has an unexpected form`);
+      operations += 1;
+      inputs.push(operation[1]);
+    }
+  }
+  if (operations === 0) throw layoutChanged('no operation schemas found');
+  // Everything an operation's input reaches is sent, never trimmed.
+  const sent = new Set();
+  const pending = [...inputs];
+  while (pending.length > 0) {
+    const name = pending.pop();
+    if (sent.has(name) || !statements.has(name)) continue;
+    sent.add(name);
+    for (const [word] of bodyOf(name).matchAll(/[\w$]+/g)) if (statements.has(word) && !sent.has(word)) pending.push(word);
+  }
+  const dropped = new Set();
+  let contents = '';
+  let copied = 0;
+  for (const [name, { at, end }] of statements) {
+    const body = source.slice(at, end);
+    if (!body.startsWith('[3,') || sent.has(name)) continue;
+    const structure = STRUCTURE.exec(body);
+    if (structure === null) throw layoutChanged(`structure schema ${name} has an unexpected form`);
+    const [, head, memberList, typeList, required, after] = structure;
+    const members = memberList.split(',').map((member) => member.trim()).filter((member) => member !== '');
+    const types = topLevelEntries(typeList);
+    if (members.length !== types.length || members.some((member) => !constants.has(member))) throw layoutChanged(`structure schema ${name}'s members and types do not pair up`);
+    const kept = members.flatMap((member, index) => {
+      const memberName = JSON.parse(constants.get(member));
+      const withTraits = types[index].startsWith('[') && !types[index].endsWith(', 0]');
+      if (read.has(memberName) || withTraits || index < Number(required ?? 0)) return [index];
+      dropped.add(memberName);
+      return [];
+    });
+    contents += source.slice(copied, at) + `${head}[${kept.map((index) => members[index]).join(', ')}],\n    [${kept.map((index) => types[index]).join(', ')}]${required === undefined ? '' : `, ${required}`}\n];${after}`;
+    copied = end;
+  }
+  return { contents: contents + source.slice(copied), dropped };
 }
 
 /** Every identifier-like word of the project's own source: the error names it tests for are among them. */
