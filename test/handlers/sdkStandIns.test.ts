@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -140,5 +140,47 @@ describe('a Lambda build whose left-out SDK code is reached another way', () => 
 
     // Assess
     await expect(built).rejects.toThrow(/SDK code meant to be left out is in the bundle; the SDK's layout changed[^\n]*\n {2}sha256-js: \S*Sha256Js\.js is in the bundle/);
+  });
+});
+
+describe('a Lambda build over an SDK client whose schemas have another layout', () => {
+  it('fails, naming the schema it cannot read, rather than keeping or dropping members blindly', async () => {
+    // Prepare: a client package beside the real SDK packages, one of its output structures written on one line.
+    const nodeModules = join(directory, 'layout', 'node_modules');
+    const real = dirname(dirname(dirname(dirname(createRequire(import.meta.url).resolve('@aws-sdk/core')))));
+    await mkdir(join(nodeModules, '@aws-sdk', 'client-changed', 'dist-es', 'schemas'), { recursive: true });
+    await mkdir(join(nodeModules, '@smithy'), { recursive: true });
+    for (const name of ['@aws-sdk/core', '@aws-sdk/lib-dynamodb', '@aws-sdk/dynamodb-codec', '@aws-sdk/util-dynamodb', '@aws-sdk/middleware-sdk-rds', '@aws-sdk/middleware-sdk-route53', '@smithy/core']) {
+      await symlink(join(real, name), join(nodeModules, name));
+    }
+    const schemas = `const _ht = "http";
+const _Q = "Query";
+const _QI = "QueryInput";
+const _QO = "QueryOutput";
+const _C = "Count";
+const _CF = "ChangedFault";
+export var ChangedFault$ = [-3, n0, _CF, { [_ht]: 400 }, [], []];
+export var QueryInput$ = [3, n0, _QI,
+    0,
+    [_C],
+    [1]
+];
+export var QueryOutput$ = [3, n0, _QO, 0, [_C], [1]];
+export var Query$ = [9, n0, _Q,
+    { [_ht]: ["POST", "/", 200] }, () => QueryInput$, () => QueryOutput$
+];
+n0_registry.registerError(ChangedFault$, ChangedFault);
+`;
+    await writeFile(join(nodeModules, '@aws-sdk', 'client-changed', 'dist-es', 'schemas', 'schemas_0.js'), schemas);
+
+    // Act
+    const built = build({
+      ...(await lambdaBuildOptions({ adapters: NO_OPTIONAL_ADAPTERS })),
+      stdin: { contents: `export * from './node_modules/@aws-sdk/client-changed/dist-es/schemas/schemas_0.js';`, resolveDir: join(directory, 'layout'), loader: 'js' },
+      outfile: join(directory, 'layout', 'out.mjs'),
+    });
+
+    // Assess
+    await expect(built).rejects.toThrow(/client-changed[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js: structure schema QueryOutput\$ has an unexpected form; the SDK's schema layout changed \(scripts\/package\.mjs\)/);
   });
 });
