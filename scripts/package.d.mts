@@ -4,6 +4,8 @@ import type { BuildOptions, Metafile } from 'esbuild';
 export declare const artifactDirectory: string;
 export declare const BUNDLED_CONFIG: string;
 export declare const EXCLUDED_FROM_BUNDLES: readonly string[];
+/** The SDK code each Lambda bundle replaces by a stand-in that refuses if reached (scripts/package.mjs `SDK_STAND_INS`). */
+export declare const SDK_STAND_IN_NAMES: readonly string[];
 export declare function packagedConfig(configPath: string): Promise<string>;
 /** Which optional adapter families an artifact's configuration uses; a family that is false is left out. */
 export interface OptionalAdapters {

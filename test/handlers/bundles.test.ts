@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBuiltin } from 'node:module';
-import { adaptersUsedBy, ALL_ADAPTERS, bundleHandler, EXCLUDED_FROM_BUNDLES, lambdaBuildOptions } from '../../scripts/package.mjs';
+import { adaptersUsedBy, ALL_ADAPTERS, bundleHandler, EXCLUDED_FROM_BUNDLES, lambdaBuildOptions, SDK_STAND_IN_NAMES } from '../../scripts/package.mjs';
 
 const HANDLERS = ['probe', 'orchestrate', 'operator'] as const;
 
@@ -157,6 +157,16 @@ describe('an artifact whose configuration has no Aurora global database and no A
     await expect(former).rejects.toThrow('lambdaBuildOptions: unknown postgres;');
   });
 
+  it('carry a stand-in for each piece of SDK code no Lambda runs, and none of that code', () => {
+    // Assess
+    expect(SDK_STAND_IN_NAMES).toEqual(['dynamodb-endpoint-discovery', 'imds-region', 'sha256-js', 'request-compression', 'web-streams', 's3-endpoint-customizations']);
+    for (const name of HANDLERS) {
+      const { metafile } = built.get(name)!;
+      expect(SDK_STAND_IN_NAMES.filter((standIn) => !(`sdk-stand-in-${standIn}:${standIn}` in metafile.inputs)), name).toEqual([]);
+      expect([...packagesIn(metafile)].filter((pkg) => /endpoint-discovery|endpoint-cache|mnemonist|obliterator|middleware-compression/.test(pkg)), name).toEqual([]);
+    }
+  });
+
   it('asks Node at run time for its built-in modules only', () => {
     // Assess
     for (const name of HANDLERS) {
@@ -223,5 +233,72 @@ console.log(JSON.stringify(out));`;
       { name: 'DBInstanceNotFoundFault', typed: true, notFound: true, fault: 'client', status: 404, message: 'answer for DBInstanceNotFound' },
       { name: 'StorageQuotaExceeded', typed: false, notFound: false, fault: 'client', status: 404, message: 'answer for StorageQuotaExceeded' },
     ]);
+  });
+});
+
+describe('an SDK client in a bundle, the members of its answers that nothing reads left out', () => {
+  let server: Server;
+  let endpoint: string;
+  let bundlePath: string;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    // A DescribeDBInstances answer in two pages: fields the project reads, and fields nothing in the bundle names.
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        requests.push(body);
+        const first = new URLSearchParams(body).get('Marker') === null;
+        const instance = first ? 'app-eu' : 'app-us';
+        response.writeHead(200, { 'content-type': 'text/xml' });
+        response.end(`<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult>
+${first ? '<Marker>page-2</Marker>' : ''}<DBInstances><DBInstance>
+<DBInstanceIdentifier>${instance}</DBInstanceIdentifier><DBInstanceStatus>available</DBInstanceStatus><DBInstanceClass>db.r6g.large</DBInstanceClass>
+<ReadReplicaSourceDBInstanceIdentifier>arn:aws:rds:us-east-1:123456789012:db:app-us</ReadReplicaSourceDBInstanceIdentifier>
+<LicenseModel>postgresql-license</LicenseModel><PerformanceInsightsEnabled>true</PerformanceInsightsEnabled><MonitoringInterval>60</MonitoringInterval>
+</DBInstance></DBInstances></DescribeDBInstancesResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></DescribeDBInstancesResponse>`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const result = await build({
+      ...(await lambdaBuildOptions({ adapters: NO_OPTIONAL_ADAPTERS })),
+      stdin: {
+        contents: `export { RDSClient, paginateDescribeDBInstances } from '@aws-sdk/client-rds';`,
+        resolveDir: fileURLToPath(new URL('../..', import.meta.url)),
+        loader: 'ts',
+      },
+      outfile: join(directory, 'rds-answers.mjs'),
+    });
+    bundlePath = join(directory, 'rds-answers.mjs');
+    await writeFile(bundlePath, result.outputFiles[0]!.contents);
+  }, 60_000);
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('keeps the members the project or the SDK reads, the pagination marker among them, and drops the others', async () => {
+    // Prepare
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(bundlePath).href)});
+const client = new m.RDSClient({ region: 'eu-west-1', endpoint: ${JSON.stringify(endpoint)}, maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+const instances = [];
+for await (const page of m.paginateDescribeDBInstances({ client }, {})) instances.push(...page.DBInstances);
+console.log(JSON.stringify(instances));`;
+
+    // Act
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH } });
+
+    // Assess: both pages read (the marker kept), and of each instance only what src/ names.
+    expect(requests).toHaveLength(2);
+    expect(JSON.parse(stdout.trim())).toEqual(
+      ['app-eu', 'app-us'].map((identifier) => ({
+        DBInstanceIdentifier: identifier,
+        DBInstanceStatus: 'available',
+        DBInstanceClass: 'db.r6g.large',
+        ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:app-us',
+      })),
+    );
   });
 });
