@@ -8,7 +8,7 @@ import type { CommandQueue, StoredCommand } from '../ports/CommandQueue.js';
 import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { expectedWriter, splitBrainEpisodes, suspectedWriters, writerEvidence, type SplitBrainAlarm, type SplitBrainEpisodes, type WriterEvidence } from '../domain/splitBrain.js';
 import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS, STATE_REFRESH_MS } from '../domain/timing.js';
-import { LOOK_INTERVAL_MS, LOOK_STEPS, lookScopes, STEP_RETRY_BACKOFF } from '../domain/lookCadence.js';
+import { isLook, LOOK_INTERVAL_MS, lookScopes, STEP_RETRY_BACKOFF } from '../domain/lookCadence.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { DatabaseState } from '../ports/Database.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -635,7 +635,8 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
   const margin = deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
   let lookDelay = looking.initialMs;
   let retryDelay = retrying.initialMs;
-  let lastLookAt: EpochMs | undefined;
+  // When the current step was last attempted in this run: its next look starts `lookDelay` after.
+  let lastAttemptAt: EpochMs | undefined;
   let waitingFor: string | undefined;
   let lastStep: FailoverStep | undefined;
   // A long wait inside one invocation (a promotion, DNS) still watches for a second writer once per probe interval, as
@@ -654,22 +655,22 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     if (step !== lastStep) {
       lookDelay = looking.initialMs;
       retryDelay = retrying.initialMs;
-      lastLookAt = undefined;
+      lastAttemptAt = undefined;
     }
     lastStep = step;
-    if (LOOK_STEPS.includes(step)) {
+    if (isLook(step, lastAttemptAt !== undefined)) {
       // Looks start `lookDelay` apart, whatever the look itself took (its API round trip, a save), and each waits for
       // a free slot of the APIs it calls. Near the deadline, look once more just before it rather than leave the rest
       // of the invocation unused: the next invocation may be a whole schedule away.
       const latestAt = deadline - margin - 1;
-      const earliestAt = Math.min(lastLookAt === undefined ? clock.now() : lastLookAt + lookDelay, latestAt);
+      const earliestAt = Math.min(lastAttemptAt === undefined ? clock.now() : lastAttemptAt + lookDelay, latestAt);
       const slotAt = looks.reserve(lookScopes(group, step, failover.to), earliestAt, latestAt);
       if (slotAt === undefined) break;
       const sleepMs = slotAt - clock.now();
       if (sleepMs > 0) await clock.sleep(sleepMs);
-      if (lastLookAt !== undefined) lookDelay = Math.min(lookDelay * looking.factor, looking.maxMs);
-      lastLookAt = clock.now();
+      if (lastAttemptAt !== undefined) lookDelay = Math.min(lookDelay * looking.factor, looking.maxMs);
     }
+    lastAttemptAt = clock.now();
     const result = await performStep(deps, {
       group,
       step,
@@ -697,7 +698,7 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     session.apply({ type: 'TICK', at: clock.now() });
     await session.commit();
     // A step that is not a look (none waits today) must not spin: it is tried again after the retry delay.
-    if (!LOOK_STEPS.includes(step) && currentStep(session.state) === step) {
+    if (!isLook(step, true) && currentStep(session.state) === step) {
       await clock.sleep(retryDelay);
       retryDelay = Math.min(retryDelay * retrying.factor, retrying.maxMs);
     }

@@ -39,8 +39,24 @@ export interface LookScope {
   readonly perSecond: number;
 }
 
-/** The steps that wait for the provider by looking again until it has finished. */
-export const LOOK_STEPS: readonly FailoverStep[] = ['draining', 'awaitingPromotion', 'awaitingDnsSync', 'verifying'];
+/** The steps that wait for the provider to finish (a drain, a promotion, a DNS change): every attempt is a look. */
+const WAITING_STEPS: readonly FailoverStep[] = ['draining', 'awaitingPromotion', 'awaitingDnsSync'];
+
+/**
+ * Whether an attempt at `step` is a look, which keeps the group's cadence and takes a slot of the budget: every
+ * attempt at a step that waits for the provider, and the verification's repeats (`repeat`: the step was attempted
+ * before in this run). The verification's first attempt is a check made once per failover, as the record change is,
+ * right after the group's own last DNS look: waiting for the Route 53 slot that look took would add up to a spacing
+ * (400 ms) to every RTO. When it finds something not right yet, it looks again like the others.
+ *
+ * @example
+ * isLook('awaitingDnsSync', false); // true
+ * isLook('verifying', false); // false: the first check goes at once
+ * isLook('verifying', true); // true
+ */
+export function isLook(step: FailoverStep, repeat: boolean): boolean {
+  return WAITING_STEPS.includes(step) || (step === 'verifying' && repeat);
+}
 
 function apiScope(api: LookApi, region?: RegionName): LookScope {
   return { key: region === undefined ? api : `${api}:${region}`, perSecond: PROVIDER_RATE_LIMITS[api] * LOOK_SHARE };

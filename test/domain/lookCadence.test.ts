@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  isLook,
   LOOK_INTERVAL_MS,
   LOOK_SHARE,
   PROVIDER_RATE_LIMITS,
@@ -118,5 +119,18 @@ describe('the look budget', () => {
     expect(keys(group, 'promoting')).toEqual([]);
     expect(keys(arc, 'awaitingDnsSync')).toEqual([]);
     expect(keys(postgres, 'awaitingPromotion')).toEqual([]);
+  });
+
+  it('takes every attempt at a step that waits for the provider as a look, and the verification only when it repeats', () => {
+    // Prepare
+    const steps: FailoverStep[] = ['reserving', 'fencing', 'draining', 'promoting', 'awaitingPromotion', 'switchingTraffic', 'awaitingDnsSync', 'verifying'];
+
+    // Act
+    const first = steps.filter((step) => isLook(step, false));
+    const repeated = steps.filter((step) => isLook(step, true));
+
+    // Assess
+    expect(first).toEqual(['draining', 'awaitingPromotion', 'awaitingDnsSync']);
+    expect(repeated).toEqual(['draining', 'awaitingPromotion', 'awaitingDnsSync', 'verifying']);
   });
 });
