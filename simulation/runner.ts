@@ -4,6 +4,7 @@ import type { OperatorCommandType } from '../src/ports/CommandQueue.js';
 import { orchestrateUntil, type Outcome } from '../src/application/orchestrate.js';
 import { newHeartbeatMemory, runProbeRound } from '../src/application/probeRound.js';
 import type { ExecutorDeps } from '../src/application/executor.js';
+import { LookBudget } from '../src/application/lookBudget.js';
 import type { ControlPlaneConfig, GroupConfig } from '../src/config/schema.js';
 import type { EpochMs, LoggedEvent, Notification, ObserverReport, RegionName } from '../src/domain/types.js';
 import type { Clock } from '../src/ports/Clock.js';
@@ -301,6 +302,8 @@ class Simulation {
       newId: () => `fo-${this.nextFailoverId++}`,
       leaseTtlMs: 30_000,
       safetyMarginMs: 2_000,
+      // One invocation is one process: its groups' looks share one budget, as a Lambda's do.
+      looks: new LookBudget(),
     };
     if (plan === undefined) return this.armed === undefined ? deps : this.armedDeps(deps);
     const counter = { calls: 0 };

@@ -9,6 +9,7 @@ import { releasesFleetSlot } from '../domain/fleetBrake.js';
 import { expectedWriter, splitBrainEpisodes, suspectedWriters, writerEvidence, type SplitBrainAlarm, type SplitBrainEpisodes, type WriterEvidence } from '../domain/splitBrain.js';
 import { primaryTakesNoWrites, stalledOutage, type StalledOutage } from '../domain/stall.js';
 import { effectBudgetMs, LEASE_TTL_MS, leaseAllowsEffects, SAFETY_MARGIN_MS, STATE_REFRESH_MS } from '../domain/timing.js';
+import { isLook, LOOK_INTERVAL_MS, lookScopes, STEP_RETRY_BACKOFF } from '../domain/lookCadence.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { DatabaseState } from '../ports/Database.js';
 import type { EventLog } from '../ports/EventLog.js';
@@ -22,6 +23,7 @@ import { decideCommand, type CommandDecision } from './commands.js';
 import { groupReports, type HeartbeatSource } from './observerReports.js';
 import { withLiveTopology } from '../domain/liveTopology.js';
 import { advanceReprotect, decideReprotect, reprotectInProgress, topologyChanged, topologyStateOf, watchProtection, withTopologyState, type TopologyEffects, type TopologyState } from './reprotect.js';
+import { LookBudget } from './lookBudget.js';
 import { decisiveHealth, decisiveSnapshot, sameStored } from './materialChange.js';
 import { machineSettingsFor } from './settings.js';
 import { performStep, type StepPorts } from './steps.js';
@@ -49,8 +51,16 @@ export interface ExecutorDeps extends StepPorts {
   /** Makes failover ids; random by default. */
   readonly newId?: () => string;
   readonly leaseTtlMs?: number;
-  /** Backoff while a step waits (promotion, DNS sync), from one look's start to the next, in clock time. */
+  /**
+   * Backoff while a step waits (promotion, DNS sync), from one look's start to the next, and between the retries of a
+   * failed step, in clock time. Default: a look every `LOOK_INTERVAL_MS`, retries after `STEP_RETRY_BACKOFF`.
+   */
   readonly polling?: PollingPolicy;
+  /**
+   * The provider API budget the looks of every executor in this process share (see `LookBudget`); without it, each
+   * run keeps its own looks within the limits.
+   */
+  readonly looks?: LookBudget;
   /**
    * Stop this long before the deadline so the last save lands inside the invocation, and end every effect this long
    * before the lease ends. Default `SAFETY_MARGIN_MS`.
@@ -82,13 +92,11 @@ export interface GroupOutcome {
 }
 
 /**
- * How often a waiting step looks again (a promotion, DNS INSYNC, a drain), start to start, and how soon a failed step
- * is retried. Every second at most: a look that comes late adds its lateness to the RTO (at most `maxMs` after the
- * provider finished), and one DescribeDBInstances or GetChange a second per failing-over group is a small share of
- * the account's API rate (RDS: 12 requests/s sustained per region; Route 53: 10/s per account). The SDK waiters poll
- * every 30 s by default.
+ * How often a waiting step looks again (a promotion, DNS INSYNC, a drain), start to start: every `LOOK_INTERVAL_MS`,
+ * or less often when the process's looks share the provider's rate limit with other groups (`LookBudget`). A look that
+ * comes late adds its lateness to the RTO. The SDK waiters poll every 30 s by default.
  */
-const DEFAULT_POLLING: PollingPolicy = { initialMs: 500, maxMs: 1_000, factor: 1.5 };
+const DEFAULT_LOOKS: PollingPolicy = { initialMs: LOOK_INTERVAL_MS, maxMs: LOOK_INTERVAL_MS, factor: 1 };
 const MAX_REMEMBERED_COMMANDS = 100;
 
 /** What becomes of one queued command: a cancel is accepted without moving the machine. */
@@ -659,9 +667,15 @@ export async function reconcileGroup(
 
 async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSession, deadline: EpochMs): Promise<GroupOutcome> {
   const { clock } = deps;
-  const polling = deps.polling ?? DEFAULT_POLLING;
+  const looking = deps.polling ?? DEFAULT_LOOKS;
+  const retrying = deps.polling ?? STEP_RETRY_BACKOFF;
+  // Without a budget shared by the process, this run's looks still keep within the provider's limits on their own.
+  const looks = deps.looks ?? new LookBudget();
   const margin = deps.safetyMarginMs ?? SAFETY_MARGIN_MS;
-  let delay = polling.initialMs;
+  let lookDelay = looking.initialMs;
+  let retryDelay = retrying.initialMs;
+  // When the current step was last attempted in this run: its next look starts `lookDelay` after.
+  let lastAttemptAt: EpochMs | undefined;
   let waitingFor: string | undefined;
   let lastStep: FailoverStep | undefined;
   // A long wait inside one invocation (a promotion, DNS) still watches for a second writer once per probe interval, as
@@ -677,9 +691,25 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
       await session.advanceReprotect();
       break;
     }
-    if (step !== lastStep) delay = polling.initialMs;
+    if (step !== lastStep) {
+      lookDelay = looking.initialMs;
+      retryDelay = retrying.initialMs;
+      lastAttemptAt = undefined;
+    }
     lastStep = step;
-    const lookedAt = clock.now();
+    if (isLook(step, lastAttemptAt !== undefined)) {
+      // Looks start `lookDelay` apart, whatever the look itself took (its API round trip, a save), and each waits for
+      // a free slot of the APIs it calls. Near the deadline, look once more just before it rather than leave the rest
+      // of the invocation unused: the next invocation may be a whole schedule away.
+      const latestAt = deadline - margin - 1;
+      const earliestAt = Math.min(lastAttemptAt === undefined ? clock.now() : lastAttemptAt + lookDelay, latestAt);
+      const slotAt = looks.reserve(lookScopes(group, step, failover.to), earliestAt, latestAt);
+      if (slotAt === undefined) break;
+      const sleepMs = slotAt - clock.now();
+      if (sleepMs > 0) await clock.sleep(sleepMs);
+      if (lastAttemptAt !== undefined) lookDelay = Math.min(lookDelay * looking.factor, looking.maxMs);
+    }
+    lastAttemptAt = clock.now();
     const result = await performStep(deps, {
       group,
       step,
@@ -693,8 +723,8 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
       waitingFor = undefined;
       await session.commit();
       if (result.event.type === 'STEP_FAILED') {
-        await clock.sleep(delay);
-        delay = Math.min(delay * polling.factor, polling.maxMs);
+        await clock.sleep(retryDelay);
+        retryDelay = Math.min(retryDelay * retrying.factor, retrying.maxMs);
       }
       continue;
     }
@@ -706,16 +736,11 @@ async function runSteps(deps: ExecutorDeps, group: GroupConfig, session: GroupSe
     // Let the machine see time pass, so a step that waits too long stalls instead of waiting forever.
     session.apply({ type: 'TICK', at: clock.now() });
     await session.commit();
-    if (currentStep(session.state) !== step) continue;
-    // Looks start `delay` apart, whatever the look itself took (its API round trip, a save): a look that finished
-    // waiting 1 s before the next one would poll every 1.25 s and notice the provider 0.125 s later on average.
-    // Near the deadline, look once more just before it rather than leave the rest of the invocation unused: the next
-    // invocation may be a whole schedule away.
-    const leftMs = deadline - margin - clock.now() - 1;
-    if (leftMs <= 0) break;
-    const sleepMs = Math.min(lookedAt + delay - clock.now(), leftMs);
-    if (sleepMs > 0) await clock.sleep(sleepMs);
-    delay = Math.min(delay * polling.factor, polling.maxMs);
+    // A step that is not a look (none waits today) must not spin: it is tried again after the retry delay.
+    if (!isLook(step, true) && currentStep(session.state) === step) {
+      await clock.sleep(retryDelay);
+      retryDelay = Math.min(retryDelay * retrying.factor, retrying.maxMs);
+    }
   }
   await session.commit();
   const snapshot = session.state;

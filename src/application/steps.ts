@@ -7,6 +7,7 @@ import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { FleetLedger } from '../ports/FleetLedger.js';
 import type { Prober } from '../ports/Prober.js';
 import type { Traffic } from '../ports/Traffic.js';
+import { drainDecidesPromotion, drainedBy } from '../domain/drain.js';
 import { lagBudgetProblem, lagReferenceAt, usableLag, type ReplicaLagReading } from '../domain/replicaLag.js';
 import type { FailoverEvent } from '../../state-machines/types.js';
 
@@ -103,9 +104,8 @@ async function runStep(ports: StepPorts, input: StepInput): Promise<StepResult> 
       const readAt = now();
       const target = await database.describe(group, failover.to);
       // Drained only on a lag of 0 measured after the fence took effect: a datapoint from before it proves nothing.
-      const measuredAt = target.replicaLagMeasuredAt ?? readAt;
-      const fencedAt = failover.timestamps.fencedAt ?? 0;
-      if (target.replicaLagSeconds === 0 && measuredAt >= fencedAt) return { event: { type: 'DRAINED', at: now() } };
+      const reading = target.replicaLagSeconds === undefined ? undefined : { seconds: target.replicaLagSeconds, measuredAt: target.replicaLagMeasuredAt ?? readAt };
+      if (drainedBy(reading, failover.timestamps.fencedAt)) return { event: { type: 'DRAINED', at: now() } };
       return {
         waiting:
           target.replicaLagSeconds === 0
@@ -114,6 +114,13 @@ async function runStep(ports: StepPorts, input: StepInput): Promise<StepResult> 
       };
     }
     case 'promoting': {
+      // A planned switchover whose fence took effect was drained on a reading taken after it: no write has reached the
+      // old primary since, so that reading still holds and a second one would decide nothing (`drainDecidesPromotion`).
+      // The promote call observes first: a target already promoted is not promoted again.
+      if (drainDecidesPromotion(failover, group.regions[failover.to]?.database)) {
+        await promote(ports, input, await holdLease());
+        return { event: { type: 'PROMOTION_STARTED', at: now(), replicaLagSeconds: 0 } };
+      }
       const readAt = now();
       const target = await database.describe(group, failover.to);
       const alreadyPromoted = target.role === 'primary' || target.role === 'standalone';

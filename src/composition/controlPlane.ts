@@ -1,5 +1,6 @@
 import type { DynamoDbStores } from '../adapters/aws/dynamodb/index.js';
 import type { ExecutorDeps } from '../application/executor.js';
+import { LookBudget } from '../application/lookBudget.js';
 import type { ProbeDeps } from '../application/probeRound.js';
 import type { ControlPlaneConfig } from '../config/schema.js';
 import type { Clock } from '../ports/Clock.js';
@@ -16,8 +17,8 @@ import type { StateStore } from '../ports/StateStore.js';
 import type { Traffic } from '../ports/Traffic.js';
 
 // The building functions every deployment shape shares (lambda.ts, localDrill.ts, postgresDrill.ts): each shape
-// chooses its adapters, these put them together the same way. Types only: the Lambda bundles built from lambda.ts
-// carry nothing from here but a few object literals.
+// chooses its adapters, these put them together the same way. The Lambda bundles built from lambda.ts carry nothing
+// from here but a few object literals and the look budget (src/application/lookBudget.ts).
 
 /** The control plane's storage ports: DynamoDB in a deployment and for the drills, anything that implements them in tests. */
 export interface ControlPlaneStores {
@@ -76,6 +77,8 @@ export function executorDeps(config: ControlPlaneConfig, stores: ControlPlaneSto
     notifier: effects.notifier,
     prober: effects.prober,
     clock: effects.clock,
+    // One budget for every executor run with these ports: the looks of all groups in flight share the API limits.
+    looks: new LookBudget(),
     ...(effects.polling === undefined ? {} : { polling: effects.polling }),
     ...(effects.safetyMarginMs === undefined ? {} : { safetyMarginMs: effects.safetyMarginMs }),
   };

@@ -1,7 +1,8 @@
 import type { SimWorld } from '../adapters/sim/SimWorld.js';
-import type { ExecutorDeps } from '../application/executor.js';
+import { reconcileGroup, type ExecutorDeps } from '../application/executor.js';
 import { runProbeRound, type ProbeDeps } from '../application/probeRound.js';
 import { controlPlaneRegionsOf, type ControlPlaneConfig, type GroupConfig } from '../config/schema.js';
+import { OPERATOR_INLINE_BUDGET_MS } from '../domain/timing.js';
 import type { EpochMs, RegionName } from '../domain/types.js';
 import type { EffectCounts } from './countingPorts.js';
 import { DrillExecutors } from './crashInjection.js';
@@ -65,6 +66,8 @@ export class DrillSession {
   private roundsSeen = 0;
   private roundWaiter: (() => void) | undefined;
   private observerFailure: unknown;
+  /** Executor runs the operator's commands started, still going. */
+  private readonly operatorRuns = new Set<Promise<void>>();
 
   constructor(private readonly parts: DrillParts) {
     const { world, config } = parts;
@@ -88,6 +91,7 @@ export class DrillSession {
       principalArn: parts.principalArn,
       startedAt: () => this.startedAt,
       emit: (progress) => this.emit(progress),
+      commandQueued: (commandId) => this.operatorRun(commandId),
     });
   }
 
@@ -197,8 +201,26 @@ export class DrillSession {
     } finally {
       stopped = true;
       await observers;
+      while (this.operatorRuns.size > 0) await Promise.all(this.operatorRuns);
     }
     if (this.observerFailure !== undefined) throw this.observerFailure;
+  }
+
+  /**
+   * What the operator API does with a command it queued: runs the executor for the group at once, under its own owner
+   * and for its inline budget, while the observers and the orchestrator go on (`postCommand`). The executor takes the
+   * command if no other run holds the group's lease; otherwise the holder's next pass takes it, as in AWS. A failure
+   * ends the drill as an observer's would.
+   */
+  private operatorRun(commandId: string): void {
+    const run = reconcileGroup(this.deps, this.group, { owner: `drill-operator-${commandId}`, deadline: this.clock.now() + OPERATOR_INLINE_BUDGET_MS })
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.observerFailure ??= error;
+        this.wakeOrchestrator();
+      })
+      .finally(() => this.operatorRuns.delete(run));
+    this.operatorRuns.add(run);
   }
 
   /** Waits for a probe round the orchestrator has not seen yet. */

@@ -23,6 +23,11 @@ export interface ScriptStage {
   readonly principalArn: string;
   /** T+0 of the run. */
   startedAt(): EpochMs;
+  /**
+   * An operator command was queued: the operator API runs the executor at once (src/application/operatorApi.ts);
+   * the drill does the same, beside the probe rounds, not after the next one.
+   */
+  commandQueued(commandId: string): void;
   emit(progress: ProgressWithoutTime): void;
 }
 
@@ -35,7 +40,8 @@ interface PendingEntry {
 /**
  * Plays a scenario's script: at each probe round the entries that are due (their seconds have passed, or their state
  * was reached) happen in order: faults injected into and cleared from the world, operator commands enqueued (so
- * `decideCommand` judges them as it would an operator's), executor crashes armed. Keeps what the run needs to know of
+ * `decideCommand` judges them as it would an operator's) and taken at once, as the operator API does, executor
+ * crashes armed. Keeps what the run needs to know of
  * the world it changed: the regions down, the first command's time.
  *
  * @example
@@ -118,8 +124,9 @@ export class ScriptPlayer {
         const requestedAt = clock.now();
         this.firstCommandAt ??= requestedAt;
         this.commandsAt.push(requestedAt);
+        const id = `${scenario.name}-${entry.index}-${startedAt}`;
         await this.stage.commands.enqueue({
-          id: `${scenario.name}-${entry.index}-${startedAt}`,
+          id,
           groupId: group.id,
           type: action.type,
           principalArn: this.stage.principalArn,
@@ -134,6 +141,7 @@ export class ScriptPlayer {
           action.allowDataLoss === true ? ' --allow-data-loss' : '',
         ].join('');
         this.stage.emit({ kind: 'action', atMs: requestedAt - startedAt, description: `operator: fcp ${action.type} ${group.id}${flags} --reason "${action.reason}"` });
+        this.stage.commandQueued(id);
         return;
       }
       case 'crash-executor':

@@ -166,6 +166,35 @@ describe('executor', () => {
     expect(gaps.slice(0, 4)).toEqual([1_000, 1_500, 2_250, 3_375]);
   });
 
+  it("checks the record in verification at once after the DNS look that saw INSYNC, not after the Route 53 slot that look took", async () => {
+    // Prepare: the default cadence and budget (the test harness's slower polling left out)
+    const { deps, group, clock } = inMemoryWorld();
+    const { polling: _polling, ...defaults } = deps;
+    const calls: { call: string; at: number }[] = [];
+    const traffic = deps.traffic;
+    const watched: Traffic = {
+      currentRegion: async (target) => {
+        calls.push({ call: 'currentRegion', at: clock.now() });
+        return traffic.currentRegion(target);
+      },
+      pointTo: (target, region, comment, effect) => traffic.pointTo(target, region, comment, effect),
+      changeStatus: async (changeId) => {
+        calls.push({ call: 'changeStatus', at: clock.now() });
+        return traffic.changeStatus(changeId);
+      },
+    };
+    await confirmDown(deps, group, [PRIMARY]);
+
+    // Act
+    const outcome = await reconcileGroup({ ...defaults, traffic: watched }, group, { owner: 'a', deadline: clock.now() + 2 * MINUTE });
+
+    // Assess: the last GetChange (INSYNC) and the verification's record read at the same moment
+    const lastLook = calls.filter((entry) => entry.call === 'changeStatus').at(-1);
+    const check = calls.find((entry) => entry.call === 'currentRegion');
+    expect(outcome.state).toBe('failedOver');
+    expect(check?.at).toBe(lastLook?.at);
+  });
+
   it('lets an unplanned failover that passed the lag guard lose at most its lag (Aurora: AllowDataLoss), and records the window', async () => {
     // Prepare: an automatic failover; no operator allowed data loss.
     const { deps, group, clock } = inMemoryWorld();

@@ -96,7 +96,8 @@ export function sequentialIds(prefix = 'fo'): () => string {
 /** What the probe helpers need: any storage, a clock tests can move. */
 export interface ProbingDeps {
   readonly config: ControlPlaneConfig;
-  readonly clock: TestClock;
+  /** A TestClock, or a ManualClock (its `advance` wakes sleepers and must be awaited). */
+  readonly clock: Pick<TestClock, 'now'> & { advance(ms: number): void | Promise<void> };
   readonly observations: ObservationStore;
   readonly database: Database;
 }
@@ -137,7 +138,7 @@ export async function confirmDown(
   options: { lag?: Record<string, number> } = {},
 ): Promise<void> {
   for (let round = 0; round < group.policy.failureThreshold; round += 1) {
-    deps.clock.advance(group.policy.probeIntervalSeconds * 1000);
+    await deps.clock.advance(group.policy.probeIntervalSeconds * 1000);
     await probeRound(deps, group, { down: regions, lag: options.lag });
   }
 }

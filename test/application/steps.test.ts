@@ -154,6 +154,93 @@ describe('performStep: the lag checks', () => {
   });
 });
 
+describe('performStep: a planned switchover drains, then promotes on the drain\'s reading', () => {
+  /** A planned switchover fenced at T0 with `fenceOutcome`; the target answers a lag of `lagSeconds` measured at `measuredAt`. */
+  function planned(step: StepInput['step'], options: { fenceOutcome?: string; drainedAt?: number; lagSeconds?: number; measuredAt?: number } = {}) {
+    const record = failover({
+      planned: true,
+      trigger: { kind: 'operator', principalArn: 'arn:aws:iam::000000000000:user/operator' },
+      fenceOutcome: options.fenceOutcome ?? 'fenced',
+      timestamps: { decidedAt: T0, fencedAt: T0, ...(options.drainedAt === undefined ? {} : { drainedAt: options.drainedAt }) },
+    });
+    const { deps, input } = world(step, options.lagSeconds ?? 0, record);
+    const database = deps.database;
+    const measured = {
+      ...deps,
+      database: {
+        describe: async (...args: Parameters<typeof database.describe>) => ({ ...(await database.describe(...args)), replicaLagMeasuredAt: options.measuredAt ?? T0 + 1_000 }),
+        fence: database.fence.bind(database),
+        promote: database.promote.bind(database),
+      },
+    };
+    return { deps: measured, calls: database.calls, input };
+  }
+
+  it('does not take a lag of 0 measured before the fence for drained', async () => {
+    // Prepare
+    const { deps, input } = planned('draining', { measuredAt: T0 - 1 });
+
+    // Act
+    const result = await performStep(deps, input);
+
+    // Assess
+    expect(result).toEqual({ waiting: `replica lag of ${REPLICA} is 0 s but was measured before the fence, waiting for a reading taken after it` });
+  });
+
+  it('takes a lag of 0 measured after the fence for drained', async () => {
+    // Prepare
+    const { deps, input } = planned('draining', { measuredAt: T0 + 1_000 });
+
+    // Act
+    const result = await performStep(deps, input);
+
+    // Assess
+    expect(result).toEqual({ event: { type: 'DRAINED', at: T0 } });
+  });
+
+  it('promotes without reading the lag again when the fence took effect and the drain passed after it', async () => {
+    // Prepare
+    const { deps, calls, input } = planned('promoting', { drainedAt: T0 + 1_000 });
+
+    // Act
+    const result = await performStep(deps, input);
+
+    // Assess
+    expect(result).toEqual({ event: { type: 'PROMOTION_STARTED', at: T0, replicaLagSeconds: 0 } });
+    expect(calls.describe).toBe(0);
+    expect(calls.promoteEffective).toBe(1);
+  });
+
+  it('reads the target again when the fence did not take effect or no drain was recorded after it', async () => {
+    // Prepare
+    const cases = [
+      planned('promoting', { fenceOutcome: 'unreachable', drainedAt: T0 + 1_000 }),
+      planned('promoting', { fenceOutcome: 'skipped', drainedAt: T0 + 1_000 }),
+      planned('promoting', { drainedAt: T0 - 1 }),
+      planned('promoting', {}),
+    ];
+
+    // Act
+    for (const { deps, input } of cases) await performStep(deps, input);
+
+    // Assess
+    expect(cases.map(({ calls }) => calls.describe)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('does not promote again a target a crashed run already promoted, when the drain decides', async () => {
+    // Prepare
+    const { deps, calls, input } = planned('promoting', { drainedAt: T0 + 1_000 });
+    await performStep(deps, input);
+
+    // Act
+    const again = await performStep(deps, input);
+
+    // Assess
+    expect(again).toEqual({ event: { type: 'PROMOTION_STARTED', at: T0, replicaLagSeconds: 0 } });
+    expect(calls.promoteEffective).toBe(1);
+  });
+});
+
 describe('performStep: DNS already switched', () => {
   it('records a traffic switch without a change when the record already points at the target', async () => {
     // Prepare

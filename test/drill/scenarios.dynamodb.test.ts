@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_CLOCK_FACTOR, runDrill, type DrillResult } from '../../src/drill/runDrill.js';
-import { SCENARIOS, primaryRegionOutage } from '../../src/drill/scenarios/library.js';
+import { SCENARIOS, approvalMode, primaryRegionOutage } from '../../src/drill/scenarios/library.js';
 import { localDrillStores } from '../../src/drill/stores.js';
 import type { Scenario } from '../../src/drill/scenarios/types.js';
+import type { StateStore } from '../../src/ports/StateStore.js';
 
 // Every scenario, one after another (each is a few seconds of real time), on the shared DynamoDB Local; each gets
 // its own table so no state leaks from one drill into the next.
@@ -100,5 +101,34 @@ describe('the default drill', () => {
     expect(dnsSync?.durationMs).toBeLessThan(50_000);
     expect(report?.detectionMs).toBeLessThanOrEqual(20_000);
     expect(report?.pass).toBe(true);
+  });
+});
+
+describe('an operator command in a drill', () => {
+  it('is taken at once by an executor run of its own, as the operator API does, not by the pass after the next probe round', { timeout: 120_000 }, async () => {
+    // Prepare: every save's lease owner, with the commands whose outcome it carries
+    const { stores, close } = await localDrillStores(inject('dynamodbEndpoint'), 'drill-approval-taken-at-once');
+    closers.push(close);
+    const saves: { owner: string; commandIds: string[] }[] = [];
+    const stateStore = new Proxy(stores.stateStore, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== 'save' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: Parameters<StateStore['save']>) => {
+          const [next, , lease] = args;
+          saves.push({ owner: lease.owner, commandIds: (next.outbox.commandOutcomes ?? []).map((outcome) => outcome.commandId) });
+          return target.save(...args);
+        };
+      },
+    });
+
+    // Act
+    const result = await runDrill({ scenario: approvalMode, stores: { ...stores, stateStore } });
+
+    // Assess: the approval's outcome was saved under the operator's run
+    const taking = saves.filter((save) => save.commandIds.length > 0);
+    expect(result.pass, describeFailures(result)).toBe(true);
+    expect(taking).toHaveLength(1);
+    expect(taking[0]!.owner).toMatch(/^drill-operator-/);
   });
 });

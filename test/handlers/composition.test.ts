@@ -7,6 +7,7 @@ import { buildDatabaseProbe, buildExecutorDeps, buildProbeDeps } from '../../src
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { packageConfig } from '../../src/config/packaged.js';
 import { ValidationError } from '../../src/domain/errors.js';
+import { LookBudget } from '../../src/application/lookBudget.js';
 
 const fixture = 'test/handlers/fixtures/orders.yaml';
 
@@ -119,8 +120,9 @@ describe('the composition root', () => {
     // Assess
     expect(deps.config.fleet.controlPlaneRegion).toBe('us-west-2');
     expect(Object.keys(deps).sort()).toEqual(
-      ['clock', 'commands', 'config', 'database', 'eventLog', 'fleet', 'notifier', 'observations', 'prober', 'stateStore', 'traffic'].sort(),
+      ['clock', 'commands', 'config', 'database', 'eventLog', 'fleet', 'looks', 'notifier', 'observations', 'prober', 'stateStore', 'traffic'].sort(),
     );
+    expect(deps.looks).toBeInstanceOf(LookBudget);
   });
 
   it('reports a configuration problem with the file it came from', async () => {
