@@ -25,6 +25,8 @@ export const schedstatCpuWait: CpuWaitMeter = () => {
  * still through it, but the real-time parts of the run (sockets to DynamoDB Local and the health servers) may not.
  */
 export const DEFAULT_MAX_STALL_MS = 5_000;
+/** Real milliseconds before a sleeper's time at which its timer wakes it, to cross the rest turn by turn (`sleep`). */
+const PRECISE_WAKE_MS = 2;
 /** How often the clock looks at itself for a stall (real milliseconds). */
 const WATCH_INTERVAL_MS = 10;
 /** Real time after the watch's last look that still counts as running: a look later than this means a stall. */
@@ -104,7 +106,11 @@ export class DrillClock implements Clock {
   async sleep(ms: number): Promise<void> {
     const until = this.now() + Math.max(0, ms);
     for (let left = until - this.now(); left > 0; left = until - this.now()) {
-      await new Promise((resolve) => setTimeout(resolve, left / this.factor));
+      // A timer fires up to about a millisecond late (libuv counts whole milliseconds from the loop's cached time),
+      // and a real millisecond is `factor` simulated ones: 100 ms late at ×100 on every API call and poll. So the
+      // timer stops short of the target and the last stretch is crossed one event-loop turn at a time.
+      const realLeft = left / this.factor;
+      await new Promise((resolve) => (realLeft > PRECISE_WAKE_MS ? setTimeout(resolve, realLeft - PRECISE_WAKE_MS) : setImmediate(resolve)));
     }
   }
 
@@ -156,7 +162,8 @@ export class DrillClock implements Clock {
 
   /**
    * Moves simulated time by the real time since the last sample that the drill really ran: not held, not waiting
-   * for a CPU, and not past the watch's allowance (the watch looks every 10 ms when the event loop runs).
+   * for a CPU, not the clock's own sampling, and not past the watch's allowance (the watch looks every 10 ms when the
+   * event loop runs).
    */
   private sample(): void {
     const real = performance.now();
@@ -170,7 +177,9 @@ export class DrillClock implements Clock {
       this.waitedMs += Math.min(waited, elapsed);
       this.stalledMs += Math.max(0, elapsed - waited - withinWatch);
     }
-    this.lastReal = real;
+    // The clock's own look at the kernel's counter (a file read, tens of microseconds: several simulated milliseconds
+    // on every `now()`) is not time the drill ran: the next sample starts after it.
+    this.lastReal = performance.now();
     this.lastWait = wait;
   }
 

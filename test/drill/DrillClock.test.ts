@@ -123,6 +123,45 @@ describe('DrillClock', () => {
     expect(starvation.stalls.map((stall) => stall.realMs).some((realMs) => realMs >= 150)).toBe(true);
   });
 
+  it('wakes a sleeper within a few simulated milliseconds of its time, not a timer tick late (a real millisecond is 100 simulated ones at ×100)', async () => {
+    // Prepare
+    const clock = new DrillClock({ factor: 100, start: 0 });
+    const lateness: number[] = [];
+
+    // Act
+    for (let sleep = 0; sleep < 21; sleep += 1) {
+      const before = clock.now();
+      await clock.sleep(250);
+      lateness.push(clock.now() - before - 250);
+    }
+    clock.stop();
+
+    // Assess
+    const median = [...lateness].sort((a, b) => a - b)[10]!;
+    expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
+    expect(median).toBeLessThanOrEqual(30);
+  });
+
+  it('does not count its own reading of the CPU-wait counter as time the drill ran', () => {
+    // Prepare: a counter that takes a real millisecond to read, a second of simulated time at ×1000
+    const slowCounter = () => {
+      const until = performance.now() + 1;
+      while (performance.now() < until) {
+        // reading /proc under load
+      }
+      return 0;
+    };
+    const clock = new DrillClock({ factor: 1_000, start: 0, cpuWait: slowCounter, watch: false });
+    const before = clock.now();
+
+    // Act
+    for (let look = 0; look < 50; look += 1) clock.now();
+    const after = clock.now();
+
+    // Assess: 50 reads would be 50 simulated seconds; what ran between them is well under 5 real milliseconds
+    expect(after - before).toBeLessThan(5_000);
+  });
+
   it('refuses a factor below 1', () => {
     // Act
     const build = () => new DrillClock({ factor: 0.5 });
