@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { EpochMs } from '../domain/types.js';
 import type { Clock } from '../ports/Clock.js';
 
@@ -8,17 +9,28 @@ import type { Clock } from '../ports/Clock.js';
  */
 export type CpuWaitMeter = () => number | undefined;
 
+/** Real milliseconds the event loop has spent waiting for something to do (timers, I/O), cumulative. */
+export type IdleMeter = () => number;
+
 const SCHEDSTAT = '/proc/thread-self/schedstat';
+/** The counter file, opened once and read again from its start: one `pread` (about a microsecond, not ten). */
+let schedstatFd: number | undefined;
+const schedstatBuffer = Buffer.alloc(128);
 
 /** The kernel's count of how long the drill's thread waited in the run queue; undefined off Linux. */
 export const schedstatCpuWait: CpuWaitMeter = () => {
   try {
-    const waitNs = Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[1]);
+    schedstatFd ??= openSync(SCHEDSTAT, 'r');
+    const length = readSync(schedstatFd, schedstatBuffer, 0, schedstatBuffer.length, 0);
+    const waitNs = Number(schedstatBuffer.toString('latin1', 0, length).split(' ')[1]);
     return Number.isFinite(waitNs) ? waitNs / 1e6 : undefined;
   } catch {
     return undefined;
   }
 };
+
+/** Node's count of the event loop's time in the poll phase with nothing to run (`eventLoopUtilization().idle`). */
+export const eventLoopIdle: IdleMeter = () => performance.eventLoopUtilization().idle;
 
 /**
  * The longest a single stall may stop the drill, in real milliseconds, before the run is not trusted: the clock stands
@@ -47,11 +59,15 @@ export interface Starvation {
 /**
  * The local drill's clock: compressed time (`now()` runs `factor` times faster than real time), except that it
  * **stands still while the control plane waits for storage or HTTP probes** (`hold`) **and while the drill waits for
- * the machine**: the kernel's count of the thread's run-queue wait, and any stop of the event loop longer than its
- * watch allows (a look every 10 ms). DynamoDB Local answers in milliseconds of real time, which a plain compressed clock
+ * the machine**: the kernel's count of the thread's run-queue wait, any stop of the event loop longer than its
+ * watch allows (a look every 10 ms), and the event loop's sleep past a sleeper's time. DynamoDB Local answers in milliseconds of real time, which a plain compressed clock
  * multiplies into seconds of simulated time; a busy machine that keeps the drill off the CPU for 100 ms would move a
  * ×100 clock by 10 s, and timeouts, lease expiries and probe schedules would then see time the control plane never had.
- * `sleep` waits until `now()` has moved by `ms`, so a sleeper never wakes early.
+ * `sleep` waits until `now()` has moved by `ms`, so a sleeper never wakes early; and while the event loop sleeps, the
+ * clock does not pass the earliest sleeper's time (a timer fires up to a real millisecond late, and a machine that
+ * runs other work can wake the drill many milliseconds late, which its run-queue count does not show: ×100 makes each
+ * of those milliseconds 100 simulated ones), so a sleeper wakes on its simulated time, not a timer's lateness after.
+ * What the drill's own code runs still moves the clock, sleepers due or not: its CPU is the control plane's time.
  *
  * `starvation()` says what the machine did; a stall longer than `maxStallMs` of real time is named there, so that
  * the run is reported as not trusted instead of turned into a verdict.
@@ -67,20 +83,32 @@ export class DrillClock implements Clock {
   private readonly start: EpochMs;
   private readonly cpuWait: CpuWaitMeter;
   private readonly cpuWaitStart: number | undefined;
+  private readonly idle: IdleMeter;
   private readonly maxStallMs: number;
   private held = 0;
   /** Simulated milliseconds since `start`. */
   private simulatedMs = 0;
   private lastReal: number;
   private lastWait: number;
+  private lastIdle: number;
   private lastLook: number;
+  /** Each pending sleeper's time, in simulated milliseconds since `start`. */
+  private readonly sleepers = new Map<object, number>();
   private waitedMs = 0;
   private stalledMs = 0;
   private longestStall = 0;
   private readonly stalls: { at: EpochMs; realMs: number }[] = [];
   private readonly watch: NodeJS.Timeout | undefined;
 
-  constructor(options: { factor: number; start?: EpochMs; cpuWait?: CpuWaitMeter; maxStallMs?: number; watch?: boolean }) {
+  constructor(options: {
+    factor: number;
+    start?: EpochMs;
+    cpuWait?: CpuWaitMeter;
+    /** Default: the event loop's own count (`eventLoopIdle`). */
+    idle?: IdleMeter;
+    maxStallMs?: number;
+    watch?: boolean;
+  }) {
     if (!(options.factor >= 1)) throw new RangeError(`factor must be at least 1 (got ${options.factor})`);
     this.factor = options.factor;
     this.start = options.start ?? Date.now();
@@ -88,6 +116,8 @@ export class DrillClock implements Clock {
     this.maxStallMs = options.maxStallMs ?? DEFAULT_MAX_STALL_MS;
     this.cpuWaitStart = this.cpuWait();
     this.lastWait = this.cpuWaitStart ?? 0;
+    this.idle = options.idle ?? eventLoopIdle;
+    this.lastIdle = this.idle();
     this.lastReal = performance.now();
     this.lastLook = options.watch === false ? Number.POSITIVE_INFINITY : this.lastReal;
     if (options.watch !== false) {
@@ -103,8 +133,17 @@ export class DrillClock implements Clock {
 
   async sleep(ms: number): Promise<void> {
     const until = this.now() + Math.max(0, ms);
-    for (let left = until - this.now(); left > 0; left = until - this.now()) {
-      await new Promise((resolve) => setTimeout(resolve, left / this.factor));
+    if (until <= this.now()) return;
+    // While the sleeper is pending, the event loop's sleep does not move the clock past `until` (see `sample`): the
+    // timer may fire late, or early (libuv counts whole milliseconds from the loop's cached time), never both.
+    const sleeper = {};
+    this.sleepers.set(sleeper, until - this.start);
+    try {
+      for (let left = until - this.now(); left > 0; left = until - this.now()) {
+        await new Promise((resolve) => setTimeout(resolve, left / this.factor));
+      }
+    } finally {
+      this.sleepers.delete(sleeper);
     }
   }
 
@@ -156,22 +195,39 @@ export class DrillClock implements Clock {
 
   /**
    * Moves simulated time by the real time since the last sample that the drill really ran: not held, not waiting
-   * for a CPU, and not past the watch's allowance (the watch looks every 10 ms when the event loop runs).
+   * for a CPU, not the clock's own sampling, not past the watch's allowance (the watch looks every 10 ms when the
+   * event loop runs), and not the event loop's sleep past the earliest pending sleeper's time.
    */
   private sample(): void {
     const real = performance.now();
     const wait = this.cpuWait() ?? this.lastWait;
+    const idle = this.idle();
     const elapsed = real - this.lastReal;
     const waited = Math.max(0, wait - this.lastWait);
     const withinWatch = Math.max(0, Math.min(real, this.lastLook + STALL_ALLOWANCE_MS) - this.lastReal);
     if (this.held === 0) {
       const ran = Math.max(0, Math.min(elapsed - waited, withinWatch));
-      this.simulatedMs += ran * this.factor;
+      // What surely ran code: neither the loop's sleep nor a CPU wait (a wait may fall inside the sleep, when the
+      // kernel wakes the thread and it queues for a CPU, so this is a lower bound). It moves the clock past a sleeper's
+      // time; the loop's sleep moves it only up to that time.
+      const busy = Math.max(0, Math.min(ran, elapsed - waited - Math.max(0, idle - this.lastIdle)));
+      const untilWake = this.earliestWake() - this.simulatedMs;
+      const moved = Math.max(Math.min(ran * this.factor, Math.max(0, untilWake)), busy * this.factor);
+      this.simulatedMs += moved;
       this.waitedMs += Math.min(waited, elapsed);
       this.stalledMs += Math.max(0, elapsed - waited - withinWatch);
     }
-    this.lastReal = real;
+    // The clock's own look at the counters is not time the drill ran: the next sample starts after it.
+    this.lastReal = performance.now();
     this.lastWait = wait;
+    this.lastIdle = this.idle();
+  }
+
+  /** The earliest pending sleeper's time (simulated milliseconds since `start`); infinity when none sleeps. */
+  private earliestWake(): number {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const at of this.sleepers.values()) if (at < earliest) earliest = at;
+    return earliest;
   }
 
   /** One look of the watch: a look later than the allowance after the previous one was a stall. */

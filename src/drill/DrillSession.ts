@@ -83,7 +83,7 @@ export class DrillSession {
     this.script = new ScriptPlayer({
       scenario: parts.scenario,
       group: this.group,
-      world,
+      world: faultsOffTheClock(world, parts.clock),
       commands: parts.deps.commands,
       clock: parts.clock,
       trail: this.trail,
@@ -282,4 +282,19 @@ export class DrillSession {
     const waitMs = at - this.clock.now();
     if (waitMs > 0) await this.clock.sleep(waitMs);
   }
+}
+
+/**
+ * The world's fault switch with the clock standing still: a fault happens at the round's time, and its real plumbing
+ * (closing a health server's sockets) is no simulated time. Otherwise that real wait, ×100, made the injection and the
+ * round that sees it late (0.03-0.2 s, seconds when the machine woke the drill late), the next rounds kept their
+ * schedule, and the detection came in under the probe schedule's minimum: a false failed physics check.
+ */
+function faultsOffTheClock(world: SimWorld, clock: DrillClock): Pick<SimWorld, 'inject'> {
+  return {
+    inject: async (fault) => {
+      const handle = await clock.hold(() => world.inject(fault));
+      return { ...handle, clear: () => clock.hold(() => handle.clear()) };
+    },
+  };
 }
