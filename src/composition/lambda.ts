@@ -31,6 +31,7 @@ import type { Database, PromoteOptions } from '../ports/Database.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { Traffic } from '../ports/Traffic.js';
 import { arcRoutingControlTraffic } from './arcTraffic.js';
+import { connectionCheckProbe } from './connectionCheck.js';
 import { executorDeps, probeDeps, storesOn } from './controlPlane.js';
 
 /**
@@ -50,8 +51,8 @@ export interface ProbeRuntime {
 }
 
 /**
- * Builds the probe's dependencies from the environment: configuration, HTTP prober, AWS database adapter,
- * and the observation and fault stores on the control-plane table.
+ * Builds the probe's dependencies from the environment: configuration, HTTP prober, AWS database adapter, the
+ * data-plane connection check where a region configures one, and the observation and fault stores on the table.
  * Throws `ValidationError` naming every missing or malformed variable, or a configuration problem.
  *
  * @example
@@ -68,7 +69,7 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
     ]);
   }
   const stores = storesOn(createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion }));
-  const databaseProbe = buildDatabaseProbe(config, options.createDatabaseProbe);
+  const databaseProbe = buildDatabaseProbe(config, options.createDatabaseProbe ?? ((checked) => connectionCheckProbe(checked, lambdaClientConfig)));
   return {
     observerRegion,
     deps: probeDeps(config, stores, {
@@ -86,7 +87,10 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
 }
 
 export interface ProbeBuildOptions {
-  /** Builds the data-plane database check (the PostgreSQL adapter); called only when some region configures one. */
+  /**
+   * Builds the data-plane database check; called only when some region configures one. Default: the RDS connection
+   * check (connectionCheck.ts) with the Lambda's own credentials.
+   */
   readonly createDatabaseProbe?: (config: ControlPlaneConfig) => DatabaseProbe;
 }
 
@@ -100,7 +104,7 @@ export interface ProbeBuildOptions {
  * from the probe's subnets), plus Secrets Manager or the RDS IAM token signer as `passwordFrom` says.
  *
  * @example
- * const databaseProbe = buildDatabaseProbe(config, (config) => new PostgresDatabaseProbe(config));
+ * const databaseProbe = buildDatabaseProbe(config, (config) => connectionCheckProbe(config, lambdaClientConfig));
  */
 export function buildDatabaseProbe(
   config: ControlPlaneConfig,
