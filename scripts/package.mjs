@@ -11,7 +11,7 @@
 // shipped as JSON), the SDK's default credential chain with its SSO/STS clients (a Lambda's clients are given
 // `fromEnv()` of @aws-sdk/credential-provider-env, imported statically: see src/composition/lambda.ts; the chain is
 // replaced by a stub that says so if anything still reaches it), and the adapters the packaged configuration does not
-// use (`OPTIONAL_ADAPTERS`: PostgreSQL, Aurora Global Database, ARC routing controls).
+// use (`OPTIONAL_ADAPTERS`: PostgreSQL, Aurora Global Database, ARC routing controls, the database connection check).
 import { build } from 'esbuild';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -148,6 +148,8 @@ export const eventStreamSerdeProvider = leftOut;`,
  * - `postgres`: a `postgres` database or an HAProxy switch; the PostgreSQL adapters and `pg` (~100 KB).
  * - `auroraGlobal`: an `aurora-global` database; the Aurora Global Database adapter and the RDS operations only it calls.
  * - `arcRoutingControl`: a group with `dns.switch: arc-routing-control`; the ARC adapter, its DNS check and SDK client.
+ * - `connectionCheck`: a region with `database.connectionCheck`; the probe's connection check, `pg`, the Secrets Manager
+ *   client and the RDS signer.
  */
 const OPTIONAL_ADAPTERS = {
   postgres: [
@@ -158,6 +160,9 @@ const OPTIONAL_ADAPTERS = {
   ],
   arcRoutingControl: [
     { importer: 'src/composition/lambda.ts', specifier: /^\.\/arcTraffic\.js$/, standIn: 'src/composition/arcTrafficUnavailable.ts' },
+  ],
+  connectionCheck: [
+    { importer: 'handlers/probe.ts', specifier: /^\.\.\/src\/composition\/connectionCheck\.js$/, standIn: 'src/composition/connectionCheckUnavailable.ts' },
   ],
 };
 
@@ -219,7 +224,7 @@ export async function lambdaBuildOptions({ minify = true, adapters = ALL_ADAPTER
  * Returns the bundle text and esbuild's metafile (which inputs went in: the bundle report and the tests use it).
  *
  * @example
- * const { code, metafile } = await bundleHandler('probe', { adapters: { postgres: false, auroraGlobal: false, arcRoutingControl: false } });
+ * const { code, metafile } = await bundleHandler('probe', { adapters: { postgres: false, auroraGlobal: false, arcRoutingControl: false, connectionCheck: false } });
  */
 export async function bundleHandler(name, options = {}) {
   const result = await build({
@@ -237,7 +242,7 @@ export async function bundleHandler(name, options = {}) {
  * src/config/groups.ts says, for each, when a group needs it.
  *
  * @example
- * await adaptersUsedBy('config/example.yaml'); // { postgres: false, auroraGlobal: false, arcRoutingControl: false }
+ * await adaptersUsedBy('config/example.yaml'); // { postgres: false, auroraGlobal: false, arcRoutingControl: false, connectionCheck: false }
  */
 export async function adaptersUsedBy(configPath) {
   const { tsImport } = await import('tsx/esm/api');
@@ -250,6 +255,7 @@ export async function adaptersUsedBy(configPath) {
     postgres: groups.usesPostgresAdapters(config),
     auroraGlobal: groups.usesAuroraGlobalAdapter(config),
     arcRoutingControl: groups.usesArcRoutingControlAdapter(config),
+    connectionCheck: groups.usesConnectionCheckAdapter(config),
   };
 }
 

@@ -31,7 +31,6 @@ import type { Database, PromoteOptions } from '../ports/Database.js';
 import type { EffectOptions } from '../ports/EffectOptions.js';
 import type { Traffic } from '../ports/Traffic.js';
 import { arcRoutingControlTraffic } from './arcTraffic.js';
-import { connectionCheckProbe } from './connectionCheck.js';
 import { executorDeps, probeDeps, storesOn } from './controlPlane.js';
 
 /**
@@ -69,7 +68,7 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
     ]);
   }
   const stores = storesOn(createDynamoDbStores({ tableName: settings.tableName, client: dynamoDbClient(settings), region: settings.tableRegion }));
-  const databaseProbe = buildDatabaseProbe(config, options.createDatabaseProbe ?? ((checked) => connectionCheckProbe(checked, lambdaClientConfig)));
+  const databaseProbe = buildDatabaseProbe(config, options.createDatabaseProbe);
   return {
     observerRegion,
     deps: probeDeps(config, stores, {
@@ -88,8 +87,8 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
 
 export interface ProbeBuildOptions {
   /**
-   * Builds the data-plane database check; called only when some region configures one. Default: the RDS connection
-   * check (connectionCheck.ts) with the Lambda's own credentials.
+   * Builds the data-plane database check; called only when some region configures one. The probe handler passes
+   * `connectionCheckProbe` (connectionCheck.ts), so only the probe's bundle carries it.
    */
   readonly createDatabaseProbe?: (config: ControlPlaneConfig) => DatabaseProbe;
 }
@@ -104,7 +103,7 @@ export interface ProbeBuildOptions {
  * from the probe's subnets), plus Secrets Manager or the RDS IAM token signer as `passwordFrom` says.
  *
  * @example
- * const databaseProbe = buildDatabaseProbe(config, (config) => connectionCheckProbe(config, lambdaClientConfig));
+ * const databaseProbe = buildDatabaseProbe(config, connectionCheckProbe);
  */
 export function buildDatabaseProbe(
   config: ControlPlaneConfig,
@@ -168,7 +167,7 @@ export async function buildOperatorDeps(env: Environment): Promise<OperatorDeps>
 /** How a composition gives an SDK client its settings for a region. */
 export type ClientConfigFor = (region: string) => AwsClientConfig;
 
-function lambdaClientConfig(region: string): AwsClientConfig {
+export function lambdaClientConfig(region: string): AwsClientConfig {
   return clientConfig(region, { credentials: fromEnv() });
 }
 

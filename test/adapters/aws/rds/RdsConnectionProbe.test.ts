@@ -11,8 +11,8 @@ import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionCheckPasswordSources, IAM_TOKEN_TTL_MS, SECRET_TTL_MS, type IamTokenTarget } from '../../../../src/adapters/aws/rds/connectionCheckPasswords.js';
 import { RdsConnectionProbe } from '../../../../src/adapters/aws/rds/RdsConnectionProbe.js';
+import { loadProbeRuntime } from '../../../../handlers/probe.js';
 import { runProbeRound } from '../../../../src/application/probeRound.js';
-import { buildProbeDeps } from '../../../../src/composition/lambda.js';
 import { parseConfig } from '../../../../src/config/load.js';
 import { packageConfig } from '../../../../src/config/packaged.js';
 import type { GroupConfig } from '../../../../src/config/schema.js';
@@ -425,7 +425,7 @@ describe('RdsConnectionProbe with an RDS IAM token', () => {
   });
 });
 
-describe('the probe Lambda built from a packaged configuration with a connection check', () => {
+describe('the probe Lambda as deployed, from a packaged configuration with a connection check', () => {
   const variable = 'FCP_TEST_ORDERS_PROBE_PASSWORD';
 
   afterAll(() => {
@@ -449,7 +449,7 @@ describe('the probe Lambda built from a packaged configuration with a connection
     const directory = await mkdtemp(join(tmpdir(), 'fcp-conncheck-composition-'));
     const packaged = join(directory, 'config.json');
     await writeFile(packaged, packageConfig(parseConfig(JSON.stringify(raw), 'json'), fixture));
-    const { deps, observerRegion } = await buildProbeDeps({
+    const { deps, observerRegion } = await loadProbeRuntime({
       FCP_CONFIG: packaged,
       FCP_TABLE_NAME: 'state',
       FCP_TABLE_REGION: 'us-west-2',
