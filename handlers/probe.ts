@@ -1,6 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { runProbeRounds, type ProbeRoundSummary } from '../src/application/probeRound.js';
-import { buildProbeDeps, type ProbeRuntime } from '../src/composition/lambda.js';
+import { connectionCheckProbe } from '../src/composition/connectionCheck.js';
+import { buildProbeDeps, type Environment, type ProbeRuntime } from '../src/composition/lambda.js';
 import { PROBE_SAFETY_MARGIN_MS } from '../src/domain/timing.js';
 import { once } from './shared/lazy.js';
 import { logProbeSummary } from './shared/logs.js';
@@ -17,7 +18,7 @@ export interface ProbeHandlerOptions extends Telemetry {
  * metrics and one log line. The orchestrator reads the reports on its own schedule (see docs/deployment.md).
  *
  * @example
- * export const handler = createProbeHandler({ load: () => buildProbeDeps(process.env), ...createTelemetry() });
+ * export const handler = createProbeHandler({ load: () => loadProbeRuntime(process.env), ...createTelemetry() });
  */
 export function createProbeHandler({ load, safetyMarginMs = PROBE_SAFETY_MARGIN_MS, ...telemetry }: ProbeHandlerOptions) {
   const runtime = once(load);
@@ -31,4 +32,15 @@ export function createProbeHandler({ load, safetyMarginMs = PROBE_SAFETY_MARGIN_
   });
 }
 
-export const handler = createProbeHandler({ load: () => buildProbeDeps(process.env), ...createTelemetry() });
+/**
+ * The deployed probe's dependencies: the composition root's, with the data-plane connection check for the regions
+ * that configure `database.connectionCheck` (left out of an artifact whose configuration has none).
+ *
+ * @example
+ * const { deps, observerRegion } = await loadProbeRuntime(process.env);
+ */
+export function loadProbeRuntime(env: Environment): Promise<ProbeRuntime> {
+  return buildProbeDeps(env, { createDatabaseProbe: connectionCheckProbe });
+}
+
+export const handler = createProbeHandler({ load: () => loadProbeRuntime(process.env), ...createTelemetry() });

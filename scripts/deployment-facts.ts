@@ -54,6 +54,14 @@ export interface ConfiguredArns {
   readonly records: readonly ZoneRecords[];
   /** ARC routing controls of the groups that switch traffic with them. */
   readonly routingControls: readonly string[];
+  /** The secrets `database.connectionCheck.passwordFrom` names (secrets-manager): the probe reads these only. */
+  readonly connectionCheckSecrets: readonly string[];
+  /**
+   * The `rds-db:connect` resources of the checks that log in with an RDS IAM token: their user on any database of the
+   * region and account (`dbuser:` any resource id, then `/<user>`), since the configuration does not name the database's
+   * resource id (`db-…` or `cluster-…`).
+   */
+  readonly connectionCheckIamUsers: readonly string[];
 }
 
 export interface DeploymentFacts {
@@ -200,6 +208,8 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
   const hostedZones = new Set<string>();
   const topics = new Set<string>();
   const routingControls = new Set<string>();
+  const connectionCheckSecrets = new Set<string>();
+  const connectionCheckIamUsers = new Set<string>();
   const records = new Map<string, { names: Set<string>; types: Set<string> }>();
   for (const group of config.groups) {
     const partition = partitionOf(group.notifications.topicArn);
@@ -219,6 +229,9 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
       const replicas = Array.from({ length: REPROTECT_GENERATIONS }, (_, index) => replicaIdentity(group, regionName, index + 1)!);
       const { partition: regionPartition, account: regionAccount } = arnParts(database.kind === 'rds-instance' ? database.instanceArn : database.clusterArn);
       rdsSubnetGroups.add(`arn:${regionPartition}:rds:${regionName}:${regionAccount}:subgrp:*`);
+      const check = database.connectionCheck;
+      if (check?.passwordFrom.kind === 'secrets-manager') connectionCheckSecrets.add(check.passwordFrom.secretArn);
+      if (check?.passwordFrom.kind === 'rds-iam') connectionCheckIamUsers.add(`arn:${regionPartition}:rds-db:${regionName}:${regionAccount}:dbuser:*/${check.user}`);
       if (database.kind === 'rds-instance') {
         rdsInstances.add(database.instanceArn);
         rdsInstanceRegions.add(`arn:${regionPartition}:rds:${regionName}:${regionAccount}:db:*`);
@@ -252,6 +265,8 @@ export function configuredArns(config: ControlPlaneConfig): ConfiguredArns {
     hostedZones: sorted(hostedZones),
     topics: sorted(topics),
     routingControls: sorted(routingControls),
+    connectionCheckSecrets: sorted(connectionCheckSecrets),
+    connectionCheckIamUsers: sorted(connectionCheckIamUsers),
     records: [...records.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([hostedZoneArn, zone]) => ({ hostedZoneArn, recordNames: sorted(zone.names), recordTypes: sorted(zone.types) })),
@@ -273,6 +288,9 @@ function probeStatements(arns: ConfiguredArns, own: OwnResources): PolicyStateme
     // the report of one region on its own (`put`); test/deploy/tableActions.dynamodb.test.ts checks the requests sent.
     allow('StateTableProbeWrite', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [own.table]),
     ...databaseReadStatements(arns),
+    // database.connectionCheck: the password of a check, from the secrets it names or an RDS IAM token for its user.
+    ...nonEmpty('ConnectionCheckSecrets', ['secretsmanager:GetSecretValue'], arns.connectionCheckSecrets),
+    ...nonEmpty('ConnectionCheckIamLogin', ['rds-db:connect'], arns.connectionCheckIamUsers),
   ];
 }
 

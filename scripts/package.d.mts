@@ -15,6 +15,8 @@ export interface OptionalAdapters {
   readonly auroraGlobal: boolean;
   /** A group with `dns.switch: arc-routing-control`: the ARC adapter and its SDK client. */
   readonly arcRoutingControl: boolean;
+  /** A region with `database.connectionCheck`: the probe's connection check, pg, Secrets Manager and the RDS signer. */
+  readonly connectionCheck: boolean;
 }
 export declare const ALL_ADAPTERS: OptionalAdapters;
 export interface LambdaBundleOptions {

@@ -13,7 +13,7 @@
 // replaced by a stub that says so if anything still reaches it), SDK code no Lambda of the project runs (`SDK_STAND_INS`:
 // endpoint discovery, the instance-metadata region, request compression, web streams, ...: each a stand-in that refuses
 // if reached), and the adapters the packaged configuration does not use (`OPTIONAL_ADAPTERS`: PostgreSQL, Aurora Global
-// Database, ARC routing controls).
+// Database, ARC routing controls, the database connection check).
 import { build } from 'esbuild';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -411,6 +411,8 @@ const sdkStandIns = {
  * - `postgres`: a `postgres` database or an HAProxy switch; the PostgreSQL adapters and `pg` (~100 KB).
  * - `auroraGlobal`: an `aurora-global` database; the Aurora Global Database adapter and the RDS operations only it calls.
  * - `arcRoutingControl`: a group with `dns.switch: arc-routing-control`; the ARC adapter, its DNS check and SDK client.
+ * - `connectionCheck`: a region with `database.connectionCheck`; the probe's connection check, `pg`, the Secrets Manager
+ *   client and the RDS signer.
  */
 const OPTIONAL_ADAPTERS = {
   postgres: [
@@ -421,6 +423,9 @@ const OPTIONAL_ADAPTERS = {
   ],
   arcRoutingControl: [
     { importer: 'src/composition/lambda.ts', specifier: /^\.\/arcTraffic\.js$/, standIn: 'src/composition/arcTrafficUnavailable.ts' },
+  ],
+  connectionCheck: [
+    { importer: 'handlers/probe.ts', specifier: /^\.\.\/src\/composition\/connectionCheck\.js$/, standIn: 'src/composition/connectionCheckUnavailable.ts' },
   ],
 };
 
@@ -483,7 +488,7 @@ export async function lambdaBuildOptions({ minify = true, adapters = ALL_ADAPTER
  * Returns the bundle text and esbuild's metafile (which inputs went in: the bundle report and the tests use it).
  *
  * @example
- * const { code, metafile } = await bundleHandler('probe', { adapters: { postgres: false, auroraGlobal: false, arcRoutingControl: false } });
+ * const { code, metafile } = await bundleHandler('probe', { adapters: { postgres: false, auroraGlobal: false, arcRoutingControl: false, connectionCheck: false } });
  */
 export async function bundleHandler(name, options = {}) {
   const result = await build({
@@ -501,7 +506,7 @@ export async function bundleHandler(name, options = {}) {
  * src/config/groups.ts says, for each, when a group needs it.
  *
  * @example
- * await adaptersUsedBy('config/example.yaml'); // { postgres: false, auroraGlobal: false, arcRoutingControl: false }
+ * await adaptersUsedBy('config/example.yaml'); // { postgres: false, auroraGlobal: false, arcRoutingControl: false, connectionCheck: false }
  */
 export async function adaptersUsedBy(configPath) {
   const { tsImport } = await import('tsx/esm/api');
@@ -514,6 +519,7 @@ export async function adaptersUsedBy(configPath) {
     postgres: groups.usesPostgresAdapters(config),
     auroraGlobal: groups.usesAuroraGlobalAdapter(config),
     arcRoutingControl: groups.usesArcRoutingControlAdapter(config),
+    connectionCheck: groups.usesConnectionCheckAdapter(config),
   };
 }
 

@@ -50,8 +50,8 @@ export interface ProbeRuntime {
 }
 
 /**
- * Builds the probe's dependencies from the environment: configuration, HTTP prober, AWS database adapter,
- * and the observation and fault stores on the control-plane table.
+ * Builds the probe's dependencies from the environment: configuration, HTTP prober, AWS database adapter, the
+ * data-plane connection check where a region configures one, and the observation and fault stores on the table.
  * Throws `ValidationError` naming every missing or malformed variable, or a configuration problem.
  *
  * @example
@@ -86,7 +86,10 @@ export async function buildProbeDeps(env: Environment, options: ProbeBuildOption
 }
 
 export interface ProbeBuildOptions {
-  /** Builds the data-plane database check (the PostgreSQL adapter); called only when some region configures one. */
+  /**
+   * Builds the data-plane database check; called only when some region configures one. The probe handler passes
+   * `connectionCheckProbe` (connectionCheck.ts), so only the probe's bundle carries it.
+   */
   readonly createDatabaseProbe?: (config: ControlPlaneConfig) => DatabaseProbe;
 }
 
@@ -100,7 +103,7 @@ export interface ProbeBuildOptions {
  * from the probe's subnets), plus Secrets Manager or the RDS IAM token signer as `passwordFrom` says.
  *
  * @example
- * const databaseProbe = buildDatabaseProbe(config, (config) => new PostgresDatabaseProbe(config));
+ * const databaseProbe = buildDatabaseProbe(config, connectionCheckProbe);
  */
 export function buildDatabaseProbe(
   config: ControlPlaneConfig,
@@ -164,7 +167,7 @@ export async function buildOperatorDeps(env: Environment): Promise<OperatorDeps>
 /** How a composition gives an SDK client its settings for a region. */
 export type ClientConfigFor = (region: string) => AwsClientConfig;
 
-function lambdaClientConfig(region: string): AwsClientConfig {
+export function lambdaClientConfig(region: string): AwsClientConfig {
   return clientConfig(region, { credentials: fromEnv() });
 }
 

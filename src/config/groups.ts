@@ -59,3 +59,14 @@ export function usesAuroraGlobalAdapter(config: Pick<ControlPlaneConfig, 'groups
 export function usesArcRoutingControlAdapter(config: Pick<ControlPlaneConfig, 'groups'>): boolean {
   return config.groups.some((group) => group.dns.switch === 'arc-routing-control');
 }
+
+/**
+ * True when some region of some group configures `database.connectionCheck`: a probe artifact packaged with a
+ * configuration where this is false leaves the connection check, `pg`, the Secrets Manager client and the RDS signer out.
+ *
+ * @example
+ * usesConnectionCheckAdapter(config); // false for config/example.yaml (no connectionCheck)
+ */
+export function usesConnectionCheckAdapter(config: Pick<ControlPlaneConfig, 'groups'>): boolean {
+  return config.groups.some((group) => Object.values(group.regions).some((region) => connectionCheckOf(region.database) !== undefined));
+}

@@ -3,6 +3,7 @@ import { AuroraGlobalDatabase } from '../../src/adapters/aws/aurora/unavailable.
 import { HaproxyTraffic, PostgresDatabase } from '../../src/adapters/postgres/unavailable.js';
 import { loadConfig } from '../../src/config/load.js';
 import { arcRoutingControlTraffic } from '../../src/composition/arcTrafficUnavailable.js';
+import { connectionCheckProbe } from '../../src/composition/connectionCheckUnavailable.js';
 import { FatalStepError } from '../../src/domain/errors.js';
 
 const example = await loadConfig(new URL('../../config/example.yaml', import.meta.url).pathname);
@@ -56,5 +57,19 @@ describe('the stand-in of an adapter left out of a Lambda artifact', () => {
     await expect(calls[2]).rejects.toThrow(/^group payments: this artifact was packaged without the PostgreSQL adapters/);
     await expect(calls[3]).rejects.toThrow(/^change haproxy:1: .*package it again with the configuration that has one$/);
     for (const call of calls) await expect(call).rejects.toThrow(FatalStepError);
+  });
+
+  it('refuses every connection check, naming the group, the region and what to do', async () => {
+    // Prepare
+    const probe = connectionCheckProbe(example);
+
+    // Act
+    const check = probe.check(group, 'us-east-1');
+
+    // Assess
+    await expect(check).rejects.toThrow(FatalStepError);
+    await expect(check).rejects.toThrow(
+      /^group payments, region us-east-1: this artifact was packaged without the database connection-check adapter because its configuration has no database.connectionCheck; package it again/,
+    );
   });
 });

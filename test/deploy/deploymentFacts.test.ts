@@ -144,3 +144,55 @@ describe('deploymentFacts with the control plane in three regions', () => {
     ]);
   });
 });
+
+describe('deploymentFacts for database.connectionCheck', () => {
+  const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments-probe-AbCdEf';
+  const base = { host: 'payments.abc.rds.amazonaws.com', port: 5432, database: 'payments', tls: 'verify-full', timeoutMs: 2_000 } as const;
+
+  it('grants the probe no Secrets Manager or RDS IAM login when no region configures a check', async () => {
+    // Prepare
+    const config = await loadConfig(join(repositoryRoot, 'config/example.yaml'));
+
+    // Act
+    const facts = deploymentFacts(config, { ...request, observer: 'eu-west-1' });
+
+    // Assess
+    const actions = [...facts.iam.probe, ...facts.iam.orchestrate, ...facts.iam.operator].flatMap((statement) => statement.Action);
+    expect(actions.filter((action) => action.startsWith('secretsmanager:') || action.startsWith('rds-db:'))).toEqual([]);
+  });
+
+  it('lets the probe alone read exactly the configured secrets and log in as the configured IAM users', async () => {
+    // Prepare: eu-west-1 and a second group's eu-west-1 read one secret; us-east-1 logs in with an IAM token.
+    const config = await loadConfig(join(repositoryRoot, 'config/example.yaml'));
+    const [group] = config.groups;
+    const withCheck = (region: string, connectionCheck: object) => ({
+      ...group!.regions[region]!,
+      database: { ...group!.regions[region]!.database, connectionCheck },
+    });
+    const checked = {
+      ...group!,
+      regions: {
+        ...group!.regions,
+        'eu-west-1': withCheck('eu-west-1', { ...base, user: 'fcp_probe', passwordFrom: { kind: 'secrets-manager', secretArn } }),
+        'us-east-1': withCheck('us-east-1', { ...base, user: 'fcp_iam', passwordFrom: { kind: 'rds-iam' } }),
+        'ap-southeast-2': withCheck('ap-southeast-2', { ...base, user: 'fcp_env', passwordFrom: { kind: 'environment', variable: 'PAYMENTS_PASSWORD' } }),
+      },
+    };
+    const twoGroups = { ...config, groups: [checked, { ...checked, id: 'payments-copy' }] } as typeof config;
+
+    // Act
+    const facts = deploymentFacts(twoGroups, { ...request, observer: 'eu-west-1' });
+
+    // Assess
+    const bySid = new Map(facts.iam.probe.map((statement) => [statement.Sid, statement]));
+    expect(bySid.get('ConnectionCheckSecrets')).toEqual({ Sid: 'ConnectionCheckSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] });
+    expect(bySid.get('ConnectionCheckIamLogin')).toEqual({
+      Sid: 'ConnectionCheckIamLogin',
+      Effect: 'Allow',
+      Action: ['rds-db:connect'],
+      Resource: ['arn:aws:rds-db:us-east-1:123456789012:dbuser:*/fcp_iam'],
+    });
+    const orchestration = [...facts.iam.orchestrate, ...facts.iam.operator].flatMap((statement) => statement.Action);
+    expect(orchestration.filter((action) => action.startsWith('secretsmanager:') || action.startsWith('rds-db:'))).toEqual([]);
+  });
+});

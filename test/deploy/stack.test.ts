@@ -292,7 +292,13 @@ describe('an observer stack', () => {
     expect(probe.Role).toEqual({ 'Fn::GetAtt': ['ProbeRole', 'Arn'] });
     expect(probe.Architectures).toEqual(['arm64']);
     expect(probe.Environment).toMatchObject({
-      Variables: { FCP_OBSERVER_REGION: 'eu-central-1', FCP_TABLE_REGION: 'us-west-2', FCP_TABLE_NAME: 'failover-control-plane-staging' },
+      Variables: {
+        FCP_OBSERVER_REGION: 'eu-central-1',
+        FCP_TABLE_REGION: 'us-west-2',
+        FCP_TABLE_NAME: 'failover-control-plane-staging',
+        // The RDS CAs for a connection check's verify-full.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
     });
     expect(schedules).toEqual(['rate(1 minute)']);
     expect(resourcesOfType(template, 'AWS::DynamoDB::Table')).toEqual([]);

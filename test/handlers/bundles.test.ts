@@ -13,7 +13,7 @@ import { adaptersUsedBy, ALL_ADAPTERS, bundleHandler, EXCLUDED_FROM_BUNDLES, lam
 
 const HANDLERS = ['probe', 'orchestrate', 'operator'] as const;
 
-const NO_OPTIONAL_ADAPTERS = { postgres: false, auroraGlobal: false, arcRoutingControl: false } as const;
+const NO_OPTIONAL_ADAPTERS = { postgres: false, auroraGlobal: false, arcRoutingControl: false, connectionCheck: false } as const;
 
 /** The project files that put bytes into a bundle. */
 function projectFilesIn(metafile: Metafile): string[] {
@@ -153,7 +153,7 @@ describe('an artifact whose configuration has no Aurora global database and no A
     const former = bundleHandler('probe', { postgres: false } as never);
 
     // Assess
-    await expect(misspelt).rejects.toThrow('lambdaBuildOptions: unknown adapters.aurora; the options are minify and adapters: { postgres, auroraGlobal, arcRoutingControl }');
+    await expect(misspelt).rejects.toThrow('lambdaBuildOptions: unknown adapters.aurora; the options are minify and adapters: { postgres, auroraGlobal, arcRoutingControl, connectionCheck }');
     await expect(former).rejects.toThrow('lambdaBuildOptions: unknown postgres;');
   });
 
@@ -174,6 +174,40 @@ describe('an artifact whose configuration has no Aurora global database and no A
       expect(externals.filter((path) => !isBuiltin(path)), name).toEqual([]);
       expect(externals, name).toEqual(expect.arrayContaining(['node:crypto', 'node:https']));
     }
+  });
+});
+
+describe('a probe artifact and the database connection check', () => {
+  const CHECK_PACKAGES = ['@aws-sdk/client-secrets-manager', '@aws-sdk/rds-signer', 'pg'];
+
+  it('leaves the check, pg, Secrets Manager and the RDS signer out without a connectionCheck, and carries them with one', async () => {
+    // Act
+    const without = await bundleHandler('probe', { adapters: NO_OPTIONAL_ADAPTERS });
+    const withCheck = await bundleHandler('probe', { adapters: { ...NO_OPTIONAL_ADAPTERS, connectionCheck: true } });
+    const path = join(directory, 'probe-with-connection-check.mjs');
+    await writeFile(path, withCheck.code);
+    const started = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path).href)}); console.log(typeof m.handler);`], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+
+    // Assess
+    expect(CHECK_PACKAGES.filter((pkg) => packagesIn(without.metafile).has(pkg))).toEqual([]);
+    expect(projectFilesIn(without.metafile).filter((file) => /connectionCheck|RdsConnectionProbe|adapters\/postgres\/connection\.ts/.test(file))).toEqual([
+      'src/composition/connectionCheckUnavailable.ts',
+    ]);
+    expect(CHECK_PACKAGES.filter((pkg) => packagesIn(withCheck.metafile).has(pkg))).toEqual(CHECK_PACKAGES);
+    expect(projectFilesIn(withCheck.metafile)).toEqual(expect.arrayContaining(['src/adapters/aws/rds/RdsConnectionProbe.ts', 'src/composition/connectionCheck.ts']));
+    expect([...packagesIn(withCheck.metafile)].filter((pkg) => EXCLUDED_FROM_BUNDLES.includes(pkg))).toEqual([]);
+    expect(started.trim()).toBe('function');
+  });
+
+  it('is decided by the packaged configuration', async () => {
+    // Act
+    const example = await adaptersUsedBy('config/example.yaml');
+
+    // Assess
+    expect(example.connectionCheck).toBe(false);
   });
 });
 

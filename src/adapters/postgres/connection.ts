@@ -108,16 +108,29 @@ export async function withClient<T>(
 ): Promise<T> {
   const endpoint = endpointOf(target.config);
   const password = target.config.passwordFrom === undefined ? undefined : await passwords(target.config.passwordFrom);
-  const client = new pg.Client({
-    host: endpoint.host,
-    port: endpoint.port,
-    database: endpoint.database,
-    ...(endpoint.user === undefined ? {} : { user: endpoint.user }),
-    ...(password === undefined ? {} : { password }),
-    connectionTimeoutMillis: target.config.connectTimeoutMs,
-    query_timeout: queryTimeoutMs ?? target.config.connectTimeoutMs,
-    application_name: 'failover-control-plane',
-  });
+  return withPgClient(
+    {
+      host: endpoint.host,
+      port: endpoint.port,
+      database: endpoint.database,
+      ...(endpoint.user === undefined ? {} : { user: endpoint.user }),
+      ...(password === undefined ? {} : { password }),
+      connectionTimeoutMillis: target.config.connectTimeoutMs,
+      query_timeout: queryTimeoutMs ?? target.config.connectTimeoutMs,
+    },
+    work,
+  );
+}
+
+/**
+ * The one way the project opens a pg connection: connects with `options` (bound them with `connectionTimeoutMillis`
+ * and `query_timeout`), runs `work`, and always closes the connection, whatever `work` did.
+ *
+ * @example
+ * await withPgClient({ host: '127.0.0.1', port: 5432, user: 'fcp', database: 'app', connectionTimeoutMillis: 2_000 }, (client) => client.query('SELECT 1'));
+ */
+export async function withPgClient<T>(options: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ application_name: 'failover-control-plane', ...options });
   // A server that dies mid-call emits 'error' on the client; the pending query rejects with it too.
   client.on('error', () => undefined);
   try {
