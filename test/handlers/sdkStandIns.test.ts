@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaBuildOptions } from '../../scripts/package.mjs';
 
-const NO_OPTIONAL_ADAPTERS = { postgres: false, auroraGlobal: false, arcRoutingControl: false } as const;
+const NO_OPTIONAL_ADAPTERS = { postgres: false, auroraGlobal: false, arcRoutingControl: false, connectionCheck: false } as const;
 const repository = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
