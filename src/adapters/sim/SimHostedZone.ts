@@ -80,7 +80,7 @@ export class SimHostedZone implements Traffic {
     if (!down && open !== undefined && open.endedAt === undefined) open.endedAt = this.clock.now();
   }
 
-  /** When the Route 53 API refused this zone's calls: from the first refused call to the API's return (open: still down). */
+  /** When the Route 53 API refused this zone's calls: from the start of the first refused call to the API's return (open: still down). */
   unavailability(): readonly { readonly startedAt: EpochMs; readonly endedAt?: EpochMs }[] {
     return this.refusals.map((refusal) => ({ ...refusal }));
   }
@@ -114,7 +114,7 @@ export class SimHostedZone implements Traffic {
       throw new FatalStepError(`pointTo: group ${group.id} has no region ${region}`, { groupId: group.id, region, step: 'switchingTraffic' });
     }
     const dataPlane = group.dns.switch !== 'record';
-    if (this.controlPlaneDown && !dataPlane) throw this.refused('ChangeResourceRecordSets', group, region);
+    if (this.controlPlaneDown && !dataPlane) throw this.refused('ChangeResourceRecordSets', group, region, calledAt);
     if (this.deniedCalls > 0) {
       this.deniedCalls -= 1;
       throw new FatalStepError(
@@ -157,16 +157,18 @@ export class SimHostedZone implements Traffic {
 
   async changeStatus(changeId: string): Promise<ChangeStatus> {
     this.calls.changeStatus += 1;
+    const calledAt = this.clock.now();
     await this.latency();
     const change = this.changeLog.find((candidate) => candidate.id === changeId);
     if (change === undefined) throw new FatalStepError(`NoSuchChange: ${changeId} is not a change of the simulated hosted zone`);
-    if (this.controlPlaneDown && !this.dataPlaneChanges.has(changeId)) throw this.refused('GetChange', undefined, change.region);
+    if (this.controlPlaneDown && !this.dataPlaneChanges.has(changeId)) throw this.refused('GetChange', undefined, change.region, calledAt);
     return this.clock.now() >= change.inSyncAt ? 'INSYNC' : 'PENDING';
   }
 
-  private refused(action: string, group: GroupConfig | undefined, region: RegionName): RetryableStepError {
+  /** A refused call: an unavailability stretch opens at the start of the first refused call (its round trip is the provider's). */
+  private refused(action: string, group: GroupConfig | undefined, region: RegionName, calledAt: EpochMs): RetryableStepError {
     const open = this.refusals.at(-1);
-    if (open === undefined || open.endedAt !== undefined) this.refusals.push({ startedAt: this.clock.now() });
+    if (open === undefined || open.endedAt !== undefined) this.refusals.push({ startedAt: calledAt });
     return controlPlaneUnavailable(action, group, region);
   }
 

@@ -77,6 +77,25 @@ describe('SimHostedZone', () => {
     expect(zone.calls.pointTo).toBe(3);
   });
 
+  it('tells the stretch its API refused calls from the start of the first refused call, its round trip included, to the return', async () => {
+    // Prepare: calls take 250 ms; the control plane is down from 1 s.
+    const clock = new ManualClock(0);
+    const zone = new SimHostedZone(group, clock, { dnsSyncSeconds: 40, apiLatencyMs: 250 });
+    await clock.advance(1_000);
+    zone.setControlPlaneDown(true);
+
+    // Act: a record change starts at 1 s and is refused at 1.25 s; the API returns at 5 s.
+    const refused = zone.pointTo(group, 'eu-central-1', 'failover').then(() => 'accepted', () => 'refused');
+    await clock.advance(250);
+    const outcome = await refused;
+    await clock.advance(3_750);
+    zone.setControlPlaneDown(false);
+
+    // Assess
+    expect(outcome).toBe('refused');
+    expect(zone.unavailability()).toEqual([{ startedAt: 1_000, endedAt: 5_000 }]);
+  });
+
   it('tells the stretch it throttled record changes: from the first throttled call to the start of the next call it accepted', async () => {
     // Prepare
     const { clock, zone } = build();
