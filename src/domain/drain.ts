@@ -12,6 +12,18 @@ import type { EpochMs, FailoverRecord } from './types.js';
 const EFFECTIVE_FENCE_OUTCOMES: readonly string[] = ['fenced', 'already-fenced'];
 
 /**
+ * True when a failover's fence outcome means the old primary takes no write since: it was fenced now, or already.
+ * Skipped, unreachable, failed or timed-out fences (`not fenced: ...`) and a failover not yet fenced do not.
+ *
+ * @example
+ * fenceTookEffect('already-fenced'); // true
+ * fenceTookEffect('unreachable'); // false: it may come back writable
+ */
+export function fenceTookEffect(outcome: string | undefined): boolean {
+  return outcome !== undefined && EFFECTIVE_FENCE_OUTCOMES.includes(outcome);
+}
+
+/**
  * True when `reading` proves the target has every write: a lag of 0 measured at or after the moment the fence took
  * effect (`fencedAt`). A reading from before the fence proves nothing (the primary took writes after it), nor does one
  * without a fence time.
@@ -44,8 +56,7 @@ export function drainDecidesPromotion(
     failover.planned &&
     target !== undefined &&
     target.kind !== 'aurora-global' &&
-    failover.fenceOutcome !== undefined &&
-    EFFECTIVE_FENCE_OUTCOMES.includes(failover.fenceOutcome) &&
+    fenceTookEffect(failover.fenceOutcome) &&
     fencedAt !== undefined &&
     drainedAt !== undefined &&
     drainedAt >= fencedAt

@@ -1,3 +1,4 @@
+import { fenceTookEffect } from './drain.js';
 import type { EpochMs, FailoverRecord, RegionHealth, RegionName } from './types.js';
 
 /** Open split-brain episodes of a group: region → when its episode opened. Saved with the group's state. */
@@ -27,9 +28,6 @@ export interface ObserverQuorum {
   readonly regions: readonly RegionName[];
   readonly quorum: number;
 }
-
-/** Fence outcomes after which the old primary takes no writes. */
-const FENCED_OUTCOMES = new Set(['fenced', 'already-fenced']);
 
 /**
  * Provider statuses in which a database cannot take writes whatever its role: failed, stopped, being deleted,
@@ -85,7 +83,7 @@ export function expectedWriter(input: {
   const { primaryRegion, failover, failingOver, observers } = input;
   const promoted = failover?.timestamps.promotionStartedAt !== undefined;
   const unfenced =
-    failover !== undefined && promoted && !FENCED_OUTCOMES.has(failover.fenceOutcome ?? '') ? { unfencedOldPrimary: failover.from } : {};
+    failover !== undefined && promoted && !fenceTookEffect(failover.fenceOutcome) ? { unfencedOldPrimary: failover.from } : {};
   if (!failingOver || failover === undefined) return { writer: primaryRegion, ...(unfenced.unfencedOldPrimary === primaryRegion ? {} : unfenced), observers };
   if (promoted) return { writer: failover.to, ...unfenced, observers };
   return { writer: primaryRegion, excused: failover.to, observers };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drainDecidesPromotion, drainedBy } from '../../src/domain/drain.js';
+import { drainDecidesPromotion, drainedBy, fenceTookEffect } from '../../src/domain/drain.js';
 import type { FailoverRecord } from '../../src/domain/types.js';
 
 const FENCED_AT = 1_000_000;
@@ -53,5 +53,22 @@ describe('drainDecidesPromotion', () => {
     expect(drainDecidesPromotion(switchover({ planned: false }), RDS)).toBe(false);
     expect(drainDecidesPromotion(switchover(), { kind: 'aurora-global' })).toBe(false);
     expect(drainDecidesPromotion(switchover(), undefined)).toBe(false);
+  });
+});
+
+describe('fenceTookEffect', () => {
+  it('counts a fence made now or found already made, and nothing else', () => {
+    // Act
+    const outcomes = ['fenced', 'already-fenced', 'unreachable', 'skipped', 'not fenced: timed out', undefined].map((outcome) => [outcome, fenceTookEffect(outcome)]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      ['fenced', true],
+      ['already-fenced', true],
+      ['unreachable', false],
+      ['skipped', false],
+      ['not fenced: timed out', false],
+      [undefined, false],
+    ]);
   });
 });
