@@ -4,6 +4,7 @@ import { vouchedReport, vouchFor, withHeartbeats, type ObserverHeartbeat, type R
 import { REPORT_REWRITE_MS, nextObserverReport, repeatedReport, reportsUnchanged } from '../../src/domain/observations.js';
 import type { DatabaseObservation, ObserverReport, RegionHealth, RoundResult } from '../../src/domain/types.js';
 import { evaluateRegion } from '../../src/domain/verdicts.js';
+import { seededRandom } from '../support/seededRandom.js';
 
 const OBSERVERS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
 const REGION = 'eu-west-1';
@@ -35,17 +36,6 @@ function steady(observedAt: number, rounds = 5, parts: Parameters<typeof roundAt
   let report: ObserverReport | undefined;
   for (let index = rounds - 1; index >= 0; index -= 1) report = reportAt(report, observedAt - index * 10_000, parts);
   return report!;
-}
-
-/** mulberry32: a small seeded PRNG so the property test is reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 describe('repeatedReport', () => {

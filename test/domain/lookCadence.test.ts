@@ -11,18 +11,7 @@ import {
 } from '../../src/domain/lookCadence.js';
 import type { FailoverStep } from '../../src/domain/types.js';
 import { drillConfig } from '../application/harness.js';
-
-/** mulberry32: a small seeded PRNG so the property test is reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/seededRandom.js';
 
 const RDS_EAST: LookScope = { key: 'rds:us-east-1', perSecond: PROVIDER_RATE_LIMITS.rds * LOOK_SHARE };
 const RDS_WEST: LookScope = { key: 'rds:eu-west-1', perSecond: PROVIDER_RATE_LIMITS.rds * LOOK_SHARE };

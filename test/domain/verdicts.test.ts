@@ -4,6 +4,7 @@ import type { GroupPolicy } from '../../src/config/schema.js';
 import { nextObserverReport } from '../../src/domain/observations.js';
 import type { DatabaseObservation, ObserverReport, RegionHealth, RoundResult, Verdict } from '../../src/domain/types.js';
 import { evaluateGroup, evaluateRegion } from '../../src/domain/verdicts.js';
+import { seededRandom } from '../support/seededRandom.js';
 
 const OBSERVERS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
 const REGION = 'eu-west-1';
@@ -65,18 +66,6 @@ function all(outcome: Outcome): Record<string, Outcome> {
 
 function verdicts(history: readonly RegionHealth[]): Verdict[] {
   return history.map((health) => health.verdict);
-}
-
-/** mulberry32: a small seeded PRNG so the property tests are reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 describe('evaluateRegion', () => {
